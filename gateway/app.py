@@ -1,0 +1,23 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from config.settings import Settings, load_settings
+from gateway import database, health
+from gateway.commands import init_app as init_commands
+from workers import broker
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the gateway for the given settings (the environment's when None)."""
+    settings = settings or load_settings()
+    app = Flask(__name__, instance_path=str(settings.instance_path))
+    app.config.update(SECRET_KEY=settings.secret_key, SATJA=settings, JSON_AS_ASCII=False)
+    app.json.ensure_ascii = False
+    database.init_app(app, settings)
+    broker.init_app(app, settings)
+    health.init_app(app)
+    init_commands(app)
+    return app

@@ -1,0 +1,13 @@
+"""The `flask --app gateway ...` command line a treasurer and an operator use."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from gateway.commands import db, demo, ledger, registry, report, worker
+
+
+def init_app(app: Flask) -> None:
+    """Register every command group."""
+    for module in (db, registry, ledger, report, demo, worker):
+        module.init_app(app)

@@ -1,0 +1,51 @@
+"""`demo seed`: the Nam Khao fund (and with --network, the provincial network)."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from gateway.database import current_db
+from models import demo
+from models.clock import local_today
+from models.phones import display_phone
+from models.registry import Group
+
+group = AppGroup("demo", help="Demo data for trying Satja.")
+
+
+@group.command("seed")
+@click.option("--network", is_flag=True, help="Also the 49 other groups of the network.")
+def seed(network: bool) -> None:
+    """Create NAMKHAO (1,368 members, 554,871 baht); safe to run again."""
+    db = current_db()
+    today = local_today(current_app.config["SATJA"].timezone)
+    stderr = click.get_text_stream("stderr")
+    with db.transaction() as session:
+        exists = session.scalars(select(Group.id).where(Group.code == demo.NAMKHAO)).first()
+    if exists is None:
+        bar = click.progressbar(length=demo.NAMKHAO_MEMBERS, label=demo.NAMKHAO, file=stderr)
+        with bar, db.transaction() as session:
+            demo.seed_namkhao(session, today, bar.update)
+    if network:
+        with db.transaction() as session:
+            seeded = session.scalars(select(Group.id).where(Group.code == "SK02")).first()
+        if seeded is None:
+            total = demo.NETWORK_MEMBERS - demo.NAMKHAO_MEMBERS
+            with click.progressbar(length=total, label="network", file=stderr) as bar:
+                demo.seed_network(db.transaction, today, bar.update)
+    with db.transaction() as session:
+        namkhao = session.scalars(select(Group).where(Group.code == demo.NAMKHAO)).one()
+        people = demo.officials(session, namkhao)
+    click.echo(f"{demo.NAMKHAO} is ready. Try these numbers:")
+    for person in people:
+        click.echo(
+            f"  {person.role:<10} #{person.number:<4} {display_phone(person.phone)}  {person.name}"
+        )
+
+
+def init_app(app: Flask) -> None:
+    """Register the demo commands."""
+    app.cli.add_command(group)

@@ -1,0 +1,1 @@
+"""Pure USSD menus and SMS grammar: no Flask, no database, no Redis."""

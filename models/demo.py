@@ -1,0 +1,340 @@
+"""Demo data: the Nam Khao fund of DESIGN.md §1, and the provincial network around it.
+
+Names and numbers are synthetic and deterministic; dates are counted back from the
+day of seeding, so the demo never looks years in arrears.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import phonenumbers
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.ledger import Account, Code, TransferSpec, create_transfer
+from models.registry import Group, Member, Role, add_group, add_member
+
+NAMKHAO = "NAMKHAO"
+NAMKHAO_NAME = "กองทุนสวัสดิการชุมชนตำบลน้ำขาว"
+NAMKHAO_MEMBERS = 1_368
+NAMKHAO_CONTRIBUTIONS_BAHT = 554_871
+NAMKHAO_MATCHING_BAHT = {"local_government": 10_000, "codi_seed": 100_000}
+NETWORK_GROUPS = 50
+NETWORK_MEMBERS = 25_505
+NETWORK_FUND_BAHT = 8_000_000
+# Each other group of the network: matching money it received in its first months.
+NETWORK_MATCHING_BAHT = {"local_government": 10_000, "codi_seed": 50_000}
+
+FIRST_NAMES = (
+    "สมชาย",
+    "สมศรี",
+    "มาลี",
+    "บุญมี",
+    "ประเสริฐ",
+    "สุนีย์",
+    "วิไล",
+    "อำนวย",
+    "สมพร",
+    "จำเนียร",
+    "ประยูร",
+    "บุญเรือน",
+    "สายสุนีย์",
+    "ทองใบ",
+    "คำปุน",
+    "ละเอียด",
+    "สุดใจ",
+    "อารีย์",
+    "เพ็ญศรี",
+    "ชูศักดิ์",
+    "วันเพ็ญ",
+    "สมหมาย",
+    "ประไพ",
+    "บุญช่วย",
+    "กาญจนา",
+    "สุวรรณ",
+    "อุไร",
+    "ดวงใจ",
+    "ธวัชชัย",
+    "นิพนธ์",
+    "ฮาซัน",
+    "รอฮานี",
+    "อับดุลเลาะ",
+    "ซารีฟะ",
+    "มะรอนิง",
+    "ยูโซะ",
+    "แวมะ",
+    "สุไลมาน",
+    "ฟาตีมะห์",
+    "อาแว",
+)
+LAST_NAMES = (
+    "ใจดี",
+    "ศรีสุข",
+    "ทองคำ",
+    "แก้วมณี",
+    "บุญมา",
+    "สุขสวัสดิ์",
+    "รักษาศรี",
+    "มีสุข",
+    "ชูช่วย",
+    "แสงทอง",
+    "หนูแก้ว",
+    "เพชรรัตน์",
+    "จันทร์หอม",
+    "คงแก้ว",
+    "ขุนทอง",
+    "สะอิ",
+    "หมัดอาดัม",
+    "เจ๊ะแว",
+    "ลาเต๊ะ",
+    "สาและ",
+    "ดอเลาะ",
+    "หวันละเบ๊ะ",
+    "บินหมาน",
+    "ทองสุข",
+    "นาคสุข",
+    "ศรีทอง",
+    "พรหมทอง",
+    "ชุมทอง",
+    "ด้วงทอง",
+    "แก้วกาญจน์",
+)
+TITLES = ("นาย", "นาง", "นางสาว")
+MOBILE_PREFIXES = (
+    "81",
+    "82",
+    "83",
+    "84",
+    "85",
+    "86",
+    "87",
+    "89",
+    "91",
+    "92",
+    "93",
+    "94",
+    "95",
+    "96",
+    "97",
+    "98",
+    "99",
+    "61",
+    "62",
+    "63",
+    "64",
+    "65",
+)
+
+
+@dataclass(frozen=True)
+class Official:
+    """A demo collector, treasurer or chair a newcomer can try."""
+
+    role: str
+    number: int
+    name: str
+    phone: str
+
+
+def _people(rng: random.Random, taken: set[str]) -> Iterator[tuple[str, str]]:
+    """Endless synthetic (name, E.164 phone) pairs, never repeating a phone."""
+    while True:
+        name = f"{rng.choice(TITLES)}{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+        phone = f"+66{rng.choice(MOBILE_PREFIXES)}{rng.randrange(10**7):07d}"
+        if phone in taken:
+            continue
+        if not phonenumbers.is_valid_number(phonenumbers.parse(phone)):
+            continue
+        taken.add(phone)
+        yield name, phone
+
+
+def _split(total: int, weights: list[float]) -> list[int]:
+    """Split a whole-number total in proportion to weights, summing exactly."""
+    scale = total / sum(weights)
+    parts = [int(w * scale) for w in weights]
+    for i in range(total - sum(parts)):
+        parts[i % len(parts)] += 1
+    return parts
+
+
+def _post(session: Session, **fields: object) -> None:
+    outcome = create_transfer(session, TransferSpec(**fields))  # type: ignore[arg-type]
+    if not outcome.ok:
+        raise RuntimeError(f"demo transfer {fields['key']} refused: {outcome.refused}")
+
+
+def _add_matching(session: Session, group: Group, sources: dict[str, int], day: dt.date) -> None:
+    for source, baht in sources.items():
+        _post(
+            session,
+            key=f"demo:{group.code}:matching:{source}",
+            group_id=group.id,
+            debit="fund_bank",
+            credit=f"matching:{source}",
+            amount=baht * 100,
+            code=Code.MATCHING,
+            business_date=day,
+        )
+
+
+def seed_namkhao(
+    session: Session, today: dt.date, progress: Callable[[int], None] = lambda _n: None
+) -> list[Official]:
+    """Create NAMKHAO with its 1,368 members and exactly its 554,871 baht."""
+    rng = random.Random(2547)  # 2004 CE, the year Nam Khao began
+    people = _people(rng, set(session.scalars(select(Member.phone))))
+    group = add_group(session, NAMKHAO, NAMKHAO_NAME)
+    roles = [Role.CHAIR, Role.TREASURER] + [Role.COLLECTOR] * 6
+    roles += [Role.MEMBER] * (NAMKHAO_MEMBERS - len(roles))
+    balances = _split(NAMKHAO_CONTRIBUTIONS_BAHT, [rng.uniform(250, 560) for _ in roles])
+    members: list[Member] = []
+    for role, balance in zip(roles, balances, strict=True):
+        behind = rng.choices((0, 5, 20, 45, 75, -30, -60), (50, 15, 12, 8, 3, 8, 4))[0]
+        name, phone = next(people)
+        member = add_member(
+            session,
+            group,
+            name=name,
+            phone=phone,
+            role=role,
+            joined_on=today - dt.timedelta(days=balance + behind - 1),
+            lang="en" if rng.random() < 0.03 else "th",
+        )
+        members.append(member)
+    collectors = [m for m in members if m.role == Role.COLLECTOR]
+    for member, balance in zip(members, balances, strict=True):
+        collector = collectors[member.number % len(collectors)]
+        _seed_history(session, group, member, collector, balance, rng, today)
+        progress(1)
+    _seed_handovers(session, group, collectors, today)
+    _add_matching(session, group, NAMKHAO_MATCHING_BAHT, today - dt.timedelta(days=120))
+    return officials(session, group)
+
+
+def _seed_history(
+    session: Session,
+    group: Group,
+    member: Member,
+    collector: Member,
+    balance_baht: int,
+    rng: random.Random,
+    today: dt.date,
+) -> None:
+    """The notebook balance as an opening transfer, then recent cash via a collector."""
+    recent = [30, 30] if balance_baht >= 120 else []
+    opening = balance_baht - sum(recent)
+    _post(
+        session,
+        key=f"demo:{group.code}:opening:{member.number}",
+        group_id=group.id,
+        debit="fund_bank",
+        credit=f"member:{member.id}",
+        amount=opening * 100,
+        code=Code.OPENING,
+        business_date=member.joined_on,
+        member_id=member.id,
+        note="ยอดยกมาจากสมุด",
+    )
+    for months_ago, baht in enumerate(recent, start=1):
+        day = today - dt.timedelta(days=30 * months_ago - rng.randrange(0, 10))
+        _post(
+            session,
+            key=f"demo:{group.code}:pay:{member.number}:{months_ago}",
+            group_id=group.id,
+            debit=f"collector_cash:{collector.id}",
+            credit=f"member:{member.id}",
+            amount=baht * 100,
+            code=Code.CONTRIBUTION,
+            business_date=day,
+            member_id=member.id,
+            collector_id=collector.id,
+        )
+
+
+def _seed_handovers(
+    session: Session, group: Group, collectors: list[Member], today: dt.date
+) -> None:
+    """Collectors hand half their cash to the treasurer; the rest stays in hand."""
+    for collector in collectors:
+        account = session.scalars(
+            select(Account).where(
+                Account.group_id == group.id, Account.key == f"collector_cash:{collector.id}"
+            )
+        ).one()
+        hand_over = account.debit_balance // 2
+        if hand_over <= 0:
+            continue
+        _post(
+            session,
+            key=f"demo:{group.code}:handover:{collector.number}",
+            group_id=group.id,
+            debit="fund_bank",
+            credit=f"collector_cash:{collector.id}",
+            amount=hand_over,
+            code=Code.HANDOVER,
+            business_date=today - dt.timedelta(days=10),
+            collector_id=collector.id,
+        )
+
+
+def seed_network(
+    session_factory: Callable[[], object],
+    today: dt.date,
+    progress: Callable[[int], None] = lambda _n: None,
+) -> None:
+    """Add the 49 other groups: 25,505 members and 8,000,000 baht with NAMKHAO."""
+    rng = random.Random(2548)
+    others = NETWORK_GROUPS - 1
+    sizes = _split(
+        NETWORK_MEMBERS - NAMKHAO_MEMBERS, [rng.uniform(0.4, 1.6) for _ in range(others)]
+    )
+    namkhao_fund = NAMKHAO_CONTRIBUTIONS_BAHT + sum(NAMKHAO_MATCHING_BAHT.values())
+    matching = sum(NETWORK_MATCHING_BAHT.values()) * others
+    member_money = NETWORK_FUND_BAHT - namkhao_fund - matching
+    group_money = _split(member_money, [size * rng.uniform(0.8, 1.2) for size in sizes])
+    for index, (size, money) in enumerate(zip(sizes, group_money, strict=True), start=2):
+        with session_factory() as session:  # type: ignore[attr-defined]
+            people = _people(rng, set(session.scalars(select(Member.phone))))
+            group = add_group(session, f"SK{index:02d}", f"กองทุนสวัสดิการชุมชน หมู่ {index}")
+            roles = [Role.TREASURER, Role.COLLECTOR, Role.COLLECTOR]
+            roles += [Role.MEMBER] * (size - len(roles))
+            balances = _split(money, [rng.uniform(100, 200) for _ in roles])
+            for role, balance in zip(roles, balances, strict=True):
+                name, phone = next(people)
+                member = add_member(
+                    session,
+                    group,
+                    name=name,
+                    phone=phone,
+                    role=role,
+                    joined_on=today - dt.timedelta(days=balance - 1 + rng.choice((0, 0, 3, 10))),
+                )
+                _post(
+                    session,
+                    key=f"demo:{group.code}:opening:{member.number}",
+                    group_id=group.id,
+                    debit="fund_bank",
+                    credit=f"member:{member.id}",
+                    amount=balance * 100,
+                    code=Code.OPENING,
+                    business_date=member.joined_on,
+                    member_id=member.id,
+                    note="ยอดยกมาจากสมุด",
+                )
+                progress(1)
+            _add_matching(session, group, NETWORK_MATCHING_BAHT, today - dt.timedelta(days=60))
+
+
+def officials(session: Session, group: Group) -> list[Official]:
+    """The group's collectors, treasurer and chair."""
+    rows = session.scalars(
+        select(Member)
+        .where(Member.group_id == group.id, Member.role != Role.MEMBER)
+        .order_by(Member.number)
+    ).all()
+    return [Official(m.role, m.number, m.name, m.phone) for m in rows]

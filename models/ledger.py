@@ -1,0 +1,644 @@
+"""The double-entry ledger: accounts with running totals and an append-only journal.
+
+Modelled on TigerBeetle: a transfer moves an integer amount of satang from one debit
+account to one credit account; it carries a client-chosen idempotency key; pending
+transfers are posted or voided by a second transfer at most once; a correction is a
+reversal transfer, at most one per original. The API flushes and never commits: the
+request or job that calls it owns the transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    case,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from models.base import Base, BigId, utcnow
+
+
+class Code(enum.StrEnum):
+    """Why money moved."""
+
+    CONTRIBUTION = "contribution"  # a member's gift, cash to a collector
+    OPENING = "opening"  # a balance brought over from the paper notebook
+    HANDOVER = "handover"  # a collector's cash handed to the treasurer
+    MATCHING = "matching"  # money from local government, CODI, donors
+    WELFARE = "welfare"  # a benefit paid to a member
+    EXPENSE = "expense"  # administration
+    ENTRANCE_FEE = "entrance_fee"
+    REVERSAL = "reversal"
+
+
+class Phase(enum.StrEnum):
+    """How a journal row moves the running totals."""
+
+    SINGLE = "single"  # posted at once
+    PENDING = "pending"  # reserved, waiting for a post or a void
+    POST = "post"  # posts an earlier pending transfer
+    VOID = "void"  # voids an earlier pending transfer
+
+
+class Refusal(enum.StrEnum):
+    """Business rules that can refuse a transfer; a refused key stays refused."""
+
+    OVERDRAFT = "overdraft"  # an account that may not go below zero would
+    PENDING_NOT_FOUND = "pending_not_found"
+    NOT_PENDING = "not_pending"
+    ALREADY_RESOLVED = "already_resolved"  # the pending transfer was posted or voided
+    NOT_REVERSIBLE = "not_reversible"
+    ALREADY_REVERSED = "already_reversed"
+
+
+class LedgerError(Exception):
+    """A call the ledger cannot take: nothing was written."""
+
+
+class InvalidTransfer(LedgerError, ValueError):
+    """The transfer is malformed (amount, accounts, key)."""
+
+
+class IdempotencyConflict(LedgerError):
+    """The key was used before with a different body."""
+
+    def __init__(self, key: str, field: str, before: object, now: object) -> None:
+        super().__init__(f"key {key!r} was used with {field}={before!r}, not {now!r}")
+        self.key, self.field, self.before, self.now = key, field, before, now
+
+
+# Account keys: member:<id>, collector_cash:<id>, fund_bank, matching:<source>,
+# welfare:<benefit>, admin_expense.
+ACCOUNT_KEY = re.compile(
+    r"(member|collector_cash):[1-9][0-9]{0,17}|fund_bank|admin_expense"
+    r"|(matching|welfare):[a-z][a-z0-9_]{0,29}"
+)
+MAX_KEY_LENGTH = 64
+
+
+class Account(Base):
+    """One account of a group's chart, with running totals kept beside the journal."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (
+        UniqueConstraint("group_id", "key", name="uq_accounts_group_key"),
+        CheckConstraint(
+            "debits_posted >= 0 AND credits_posted >= 0"
+            " AND debits_pending >= 0 AND credits_pending >= 0",
+            name="totals_not_negative",
+        ),
+        # The database itself refuses a member or a collector going below zero.
+        CheckConstraint(
+            "NOT debits_must_not_exceed_credits"
+            " OR debits_posted + debits_pending <= credits_posted",
+            name="debits_within_credits",
+        ),
+        CheckConstraint(
+            "NOT credits_must_not_exceed_debits"
+            " OR credits_posted + credits_pending <= debits_posted",
+            name="credits_within_debits",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"))
+    key: Mapped[str] = mapped_column(String(40))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), index=True)
+    debits_must_not_exceed_credits: Mapped[bool] = mapped_column(Boolean, default=False)
+    credits_must_not_exceed_debits: Mapped[bool] = mapped_column(Boolean, default=False)
+    debits_posted: Mapped[int] = mapped_column(BigInteger, default=0)
+    credits_posted: Mapped[int] = mapped_column(BigInteger, default=0)
+    debits_pending: Mapped[int] = mapped_column(BigInteger, default=0)
+    credits_pending: Mapped[int] = mapped_column(BigInteger, default=0)
+
+    @property
+    def credit_balance(self) -> int:
+        """Posted credits less posted debits (a member's total given)."""
+        return self.credits_posted - self.debits_posted
+
+    @property
+    def debit_balance(self) -> int:
+        """Posted debits less posted credits (cash in a collector's hand)."""
+        return self.debits_posted - self.credits_posted
+
+
+class Transfer(Base):
+    """One journal row; never updated or deleted (database triggers refuse it)."""
+
+    __tablename__ = "transfers"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("debit_account_id <> credit_account_id", name="two_accounts"),
+        CheckConstraint("phase IN ('single', 'pending', 'post', 'void')", name="phase_known"),
+        CheckConstraint(
+            "(phase IN ('post', 'void')) = (pending_id IS NOT NULL)",
+            name="resolution_names_pending",
+        ),
+        CheckConstraint("reversal_of IS NULL OR phase = 'single'", name="reversal_is_single"),
+        Index("ix_transfers_group_date", "group_id", "business_date"),
+        Index("ix_transfers_debit_account", "debit_account_id"),
+        Index("ix_transfers_credit_account", "credit_account_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key: Mapped[str] = mapped_column(String(MAX_KEY_LENGTH), unique=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"))
+    debit_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    credit_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    code: Mapped[str] = mapped_column(String(16))
+    phase: Mapped[str] = mapped_column(String(8))
+    # Unique: a pending transfer resolves at most once, a transfer reverses at most once.
+    pending_id: Mapped[int | None] = mapped_column(ForeignKey("transfers.id"), unique=True)
+    reversal_of: Mapped[int | None] = mapped_column(ForeignKey("transfers.id"), unique=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), index=True)
+    collector_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    business_date: Mapped[dt.date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    @property
+    def ref(self) -> str:
+        """The short reference people see and type, e.g. 00K7."""
+        return ref_for(self.id)
+
+
+class RefusedTransfer(Base):
+    """A key refused by a business rule, kept so that it stays refused."""
+
+    __tablename__ = "transfer_refusals"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key: Mapped[str] = mapped_column(String(MAX_KEY_LENGTH), unique=True)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"))
+    reason: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+# References: base-32 digits without I, L, O, U, then a check character, so that
+# a mistyped reference is caught instead of naming somebody else's payment.
+REF_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+REF_PATTERN = re.compile(r"#?([0-9A-Z]{4,8})")
+
+
+def _ref_check(digits: str) -> str:
+    total = sum((i + 1) * REF_ALPHABET.index(c) for i, c in enumerate(digits))
+    return REF_ALPHABET[total % 31]
+
+
+def ref_for(transfer_id: int) -> str:
+    """The reference of a transfer id: at least three digits plus a check character."""
+    digits = ""
+    n = transfer_id
+    while n:
+        n, r = divmod(n, 32)
+        digits = REF_ALPHABET[r] + digits
+    digits = digits.rjust(3, "0")
+    return digits + _ref_check(digits)
+
+
+def id_for_ref(text: str) -> int | None:
+    """The transfer id a typed reference names, or None when it is not a reference."""
+    match = REF_PATTERN.fullmatch(text.strip().upper())
+    if not match:
+        return None
+    ref = match.group(1)
+    digits, check = ref[:-1], ref[-1]
+    if any(c not in REF_ALPHABET for c in ref) or _ref_check(digits) != check:
+        return None
+    n = 0
+    for c in digits:
+        n = n * 32 + REF_ALPHABET.index(c)
+    return n or None
+
+
+@dataclass(frozen=True)
+class TransferSpec:
+    """What a caller asks the ledger to move."""
+
+    key: str
+    group_id: int
+    debit: str
+    credit: str
+    amount: int
+    code: str
+    business_date: dt.date
+    member_id: int | None = None
+    collector_id: int | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of a transfer request."""
+
+    transfer: Transfer | None = None
+    refused: Refusal | None = None
+    detail: str | None = None
+    replayed: bool = False  # True when the key had been seen and nothing was written
+
+    @property
+    def ok(self) -> bool:
+        """True when the transfer exists in the journal."""
+        return self.transfer is not None
+
+
+def account_flags(key: str) -> dict[str, Any]:
+    """Limits and owner of an account, from its key."""
+    kind, _, rest = key.partition(":")
+    return {
+        "member_id": int(rest) if kind in ("member", "collector_cash") else None,
+        "debits_must_not_exceed_credits": kind == "member",
+        "credits_must_not_exceed_debits": kind == "collector_cash",
+    }
+
+
+def _insert(session: Session, model: type[Base]):  # noqa: ANN202
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+
+
+def ensure_accounts(session: Session, group_id: int, keys: list[str]) -> None:
+    """Create the named accounts of a group unless they exist."""
+    for key in keys:
+        if not ACCOUNT_KEY.fullmatch(key):
+            raise InvalidTransfer(f"unknown account {key!r}")
+    rows = [{"group_id": group_id, "key": k, **account_flags(k)} for k in keys]
+    stmt = _insert(session, Account).values(rows).on_conflict_do_nothing()
+    session.execute(stmt)
+
+
+def _lock(session: Session, group_id: int, keys: list[str]) -> dict[str, Account]:
+    """Lock the accounts in id order (no deadlocks) and return them fresh."""
+    stmt = (
+        select(Account)
+        .where(Account.group_id == group_id, Account.key.in_(keys))
+        .order_by(Account.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    found = {a.key: a for a in session.scalars(stmt)}
+    if len(found) < len(set(keys)):
+        ensure_accounts(session, group_id, [k for k in keys if k not in found])
+        found = {a.key: a for a in session.scalars(stmt)}
+    return found
+
+
+def _lock_ids(session: Session, ids: list[int]) -> dict[int, Account]:
+    stmt = (
+        select(Account)
+        .where(Account.id.in_(ids))
+        .order_by(Account.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return {a.id: a for a in session.scalars(stmt)}
+
+
+def _body_of(session: Session, t: Transfer) -> dict[str, Any]:
+    """The request body a stored transfer answers, to compare with a retry."""
+    base = {"business_date": t.business_date.isoformat(), "note": t.note}
+    if t.phase in (Phase.POST, Phase.VOID):
+        return {"op": t.phase, "pending_id": t.pending_id, **base}
+    if t.reversal_of is not None:
+        return {"op": "reverse", "reversal_of": t.reversal_of, **base}
+    debit = session.get(Account, t.debit_account_id)
+    credit = session.get(Account, t.credit_account_id)
+    return {
+        "op": "create",
+        "group_id": t.group_id,
+        "debit": debit.key,
+        "credit": credit.key,
+        "amount": t.amount,
+        "code": t.code,
+        "pending": t.phase == Phase.PENDING,
+        "member_id": t.member_id,
+        "collector_id": t.collector_id,
+        **base,
+    }
+
+
+def _compare(key: str, before: dict[str, Any], now: dict[str, Any]) -> None:
+    for field in now:
+        if before.get(field) != now[field]:
+            raise IdempotencyConflict(key, field, before.get(field), now[field])
+
+
+def _replay(session: Session, key: str, body: dict[str, Any]) -> Outcome | None:
+    """The earlier outcome of this key, or None if it is new."""
+    earlier = session.scalars(select(Transfer).where(Transfer.key == key)).first()
+    if earlier is not None:
+        _compare(key, _body_of(session, earlier), body)
+        return Outcome(transfer=earlier, replayed=True)
+    refused = session.scalars(select(RefusedTransfer).where(RefusedTransfer.key == key)).first()
+    if refused is not None:
+        _compare(key, json.loads(refused.body), body)
+        return Outcome(refused=Refusal(refused.reason), detail=refused.detail, replayed=True)
+    return None
+
+
+def _refuse(
+    session: Session,
+    key: str,
+    group_id: int | None,
+    body: dict[str, Any],
+    reason: Refusal,
+    detail: str | None = None,
+) -> Outcome:
+    """Record a refusal so that the same key is refused again, and say so."""
+    stmt = (
+        _insert(session, RefusedTransfer)
+        .values(
+            key=key,
+            group_id=group_id,
+            reason=reason.value,
+            detail=detail,
+            body=json.dumps(body, sort_keys=True),
+        )
+        .on_conflict_do_nothing()
+    )
+    session.execute(stmt)
+    return Outcome(refused=reason, detail=detail)
+
+
+def _deltas(amount: int, phase: Phase) -> tuple[int, int]:
+    """How much a movement adds to the posted and to the pending totals."""
+    posted = amount if phase in (Phase.SINGLE, Phase.POST) else 0
+    pending = {Phase.SINGLE: 0, Phase.PENDING: amount}.get(phase, -amount)
+    return posted, pending
+
+
+def _within_limits(account: Account, *, debit: bool, amount: int, phase: Phase) -> bool:
+    """Whether the account keeps its limit after this movement."""
+    posted, pending = _deltas(amount, phase)
+    dp, dpe = account.debits_posted, account.debits_pending
+    cp, cpe = account.credits_posted, account.credits_pending
+    if debit:
+        dp, dpe = dp + posted, dpe + pending
+    else:
+        cp, cpe = cp + posted, cpe + pending
+    if account.debits_must_not_exceed_credits and dp + dpe > cp:
+        return False
+    return not (account.credits_must_not_exceed_debits and cp + cpe > dp)
+
+
+def _overdraft(debit: Account, credit: Account, amount: int, phase: Phase) -> str | None:
+    """The key of an account this movement would take below zero, if any."""
+    if not _within_limits(debit, debit=True, amount=amount, phase=phase):
+        return debit.key
+    if not _within_limits(credit, debit=False, amount=amount, phase=phase):
+        return credit.key
+    return None
+
+
+def _apply(session: Session, debit: Account, credit: Account, amount: int, phase: Phase) -> None:
+    """Move the running totals of both accounts in one statement."""
+    posted, pending = _deltas(amount, phase)
+    stmt = (
+        update(Account)
+        .where(Account.id.in_((debit.id, credit.id)))
+        .values(
+            debits_posted=Account.debits_posted + case((Account.id == debit.id, posted), else_=0),
+            credits_posted=Account.credits_posted
+            + case((Account.id == credit.id, posted), else_=0),
+            debits_pending=Account.debits_pending
+            + case((Account.id == debit.id, pending), else_=0),
+            credits_pending=Account.credits_pending
+            + case((Account.id == credit.id, pending), else_=0),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(stmt)
+    session.expire(debit)
+    session.expire(credit)
+
+
+def _write(session: Session, key: str, body: dict[str, Any], values: dict[str, Any]) -> Outcome:
+    """Insert the journal row; if another request took the key meanwhile, replay it."""
+    stmt = (
+        _insert(session, Transfer)
+        .values(key=key, **values)
+        .on_conflict_do_nothing()
+        .returning(Transfer)
+    )
+    transfer = session.scalars(stmt).first()
+    if transfer is not None:
+        return Outcome(transfer=transfer)
+    replay = _replay(session, key, body)
+    if replay is not None:
+        return replay
+    # The key is free, so a unique resolution or reversal column refused the row.
+    reason = Refusal.ALREADY_RESOLVED if values.get("pending_id") else Refusal.ALREADY_REVERSED
+    return _refuse(session, key, values["group_id"], body, reason)
+
+
+def _check_key(key: str) -> None:
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise InvalidTransfer(f"an idempotency key has 1 to {MAX_KEY_LENGTH} characters")
+
+
+def create_transfer(session: Session, spec: TransferSpec, *, pending: bool = False) -> Outcome:
+    """Post a transfer at once, or reserve it as pending when pending=True."""
+    _check_key(spec.key)
+    if type(spec.amount) is not int or spec.amount <= 0:
+        raise InvalidTransfer("amount must be a positive whole number of satang")
+    if spec.debit == spec.credit:
+        raise InvalidTransfer("debit and credit must be two different accounts")
+    if spec.code not in Code.__members__.values():
+        raise InvalidTransfer(f"unknown transfer code {spec.code!r}")
+    for key in (spec.debit, spec.credit):
+        if not ACCOUNT_KEY.fullmatch(key):
+            raise InvalidTransfer(f"unknown account {key!r}")
+    body = {
+        "op": "create",
+        "group_id": spec.group_id,
+        "debit": spec.debit,
+        "credit": spec.credit,
+        "amount": spec.amount,
+        "code": spec.code,
+        "pending": pending,
+        "member_id": spec.member_id,
+        "collector_id": spec.collector_id,
+        "business_date": spec.business_date.isoformat(),
+        "note": spec.note,
+    }
+    accounts = _lock(session, spec.group_id, [spec.debit, spec.credit])
+    replay = _replay(session, spec.key, body)
+    if replay is not None:
+        return replay
+    debit, credit = accounts[spec.debit], accounts[spec.credit]
+    phase = Phase.PENDING if pending else Phase.SINGLE
+    if over := _overdraft(debit, credit, spec.amount, phase):
+        return _refuse(session, spec.key, spec.group_id, body, Refusal.OVERDRAFT, over)
+    outcome = _write(
+        session,
+        spec.key,
+        body,
+        {
+            "group_id": spec.group_id,
+            "debit_account_id": debit.id,
+            "credit_account_id": credit.id,
+            "amount": spec.amount,
+            "code": spec.code,
+            "phase": phase.value,
+            "member_id": spec.member_id,
+            "collector_id": spec.collector_id,
+            "business_date": spec.business_date,
+            "note": spec.note,
+        },
+    )
+    if outcome.ok and not outcome.replayed:
+        _apply(session, debit, credit, spec.amount, phase)
+    return outcome
+
+
+def resolution_of(session: Session, pending_id: int) -> Transfer | None:
+    """The post or void of a pending transfer, if it has one."""
+    return session.scalars(select(Transfer).where(Transfer.pending_id == pending_id)).first()
+
+
+def reversal_of(session: Session, transfer_id: int) -> Transfer | None:
+    """The reversal of a transfer, if it has one."""
+    return session.scalars(select(Transfer).where(Transfer.reversal_of == transfer_id)).first()
+
+
+def _resolve(
+    session: Session,
+    key: str,
+    pending_id: int,
+    phase: Phase,
+    business_date: dt.date,
+    note: str | None,
+) -> Outcome:
+    _check_key(key)
+    body = {
+        "op": phase.value,
+        "pending_id": pending_id,
+        "business_date": business_date.isoformat(),
+        "note": note,
+    }
+    original = session.get(Transfer, pending_id)
+    if original is None:
+        replay = _replay(session, key, body)
+        return replay or _refuse(session, key, None, body, Refusal.PENDING_NOT_FOUND)
+    accounts = _lock_ids(session, [original.debit_account_id, original.credit_account_id])
+    replay = _replay(session, key, body)
+    if replay is not None:
+        return replay
+    group_id = original.group_id
+    if original.phase != Phase.PENDING:
+        return _refuse(session, key, group_id, body, Refusal.NOT_PENDING)
+    if resolution_of(session, pending_id) is not None:
+        return _refuse(session, key, group_id, body, Refusal.ALREADY_RESOLVED)
+    debit = accounts[original.debit_account_id]
+    credit = accounts[original.credit_account_id]
+    if over := _overdraft(debit, credit, original.amount, phase):
+        return _refuse(session, key, group_id, body, Refusal.OVERDRAFT, over)
+    outcome = _write(
+        session,
+        key,
+        body,
+        {
+            "group_id": group_id,
+            "debit_account_id": debit.id,
+            "credit_account_id": credit.id,
+            "amount": original.amount,
+            "code": original.code,
+            "phase": phase.value,
+            "pending_id": pending_id,
+            "member_id": original.member_id,
+            "collector_id": original.collector_id,
+            "business_date": business_date,
+            "note": note,
+        },
+    )
+    if outcome.ok and not outcome.replayed:
+        _apply(session, debit, credit, original.amount, phase)
+    return outcome
+
+
+def post_pending(
+    session: Session, key: str, pending_id: int, business_date: dt.date, note: str | None = None
+) -> Outcome:
+    """Post a pending transfer (a collector's OK)."""
+    return _resolve(session, key, pending_id, Phase.POST, business_date, note)
+
+
+def void_pending(
+    session: Session, key: str, pending_id: int, business_date: dt.date, note: str | None = None
+) -> Outcome:
+    """Void a pending transfer (a collector's NO)."""
+    return _resolve(session, key, pending_id, Phase.VOID, business_date, note)
+
+
+def reverse_transfer(
+    session: Session, key: str, transfer_id: int, business_date: dt.date, note: str | None = None
+) -> Outcome:
+    """Post the mirror image of a posted transfer, at most once per transfer."""
+    _check_key(key)
+    body = {
+        "op": "reverse",
+        "reversal_of": transfer_id,
+        "business_date": business_date.isoformat(),
+        "note": note,
+    }
+    original = session.get(Transfer, transfer_id)
+    if original is None:
+        replay = _replay(session, key, body)
+        return replay or _refuse(session, key, None, body, Refusal.NOT_REVERSIBLE)
+    accounts = _lock_ids(session, [original.debit_account_id, original.credit_account_id])
+    replay = _replay(session, key, body)
+    if replay is not None:
+        return replay
+    group_id = original.group_id
+    moved_money = original.phase in (Phase.SINGLE, Phase.POST)
+    if not moved_money or original.reversal_of is not None:
+        return _refuse(session, key, group_id, body, Refusal.NOT_REVERSIBLE)
+    if reversal_of(session, transfer_id) is not None:
+        return _refuse(session, key, group_id, body, Refusal.ALREADY_REVERSED)
+    debit = accounts[original.credit_account_id]
+    credit = accounts[original.debit_account_id]
+    if over := _overdraft(debit, credit, original.amount, Phase.SINGLE):
+        return _refuse(session, key, group_id, body, Refusal.OVERDRAFT, over)
+    outcome = _write(
+        session,
+        key,
+        body,
+        {
+            "group_id": group_id,
+            "debit_account_id": debit.id,
+            "credit_account_id": credit.id,
+            "amount": original.amount,
+            "code": Code.REVERSAL.value,
+            "phase": Phase.SINGLE.value,
+            "reversal_of": transfer_id,
+            "member_id": original.member_id,
+            "collector_id": original.collector_id,
+            "business_date": business_date,
+            "note": note,
+        },
+    )
+    if outcome.ok and not outcome.replayed:
+        _apply(session, debit, credit, original.amount, Phase.SINGLE)
+    return outcome

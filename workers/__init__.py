@@ -1,0 +1,1 @@
+"""RQ queues, jobs and their schedule."""
