@@ -203,8 +203,9 @@ REF_PATTERN = re.compile(r"#?([0-9A-Z]{4,8})")
 
 
 def _ref_check(digits: str) -> str:
-    total = sum((i + 1) * REF_ALPHABET.index(c) for i, c in enumerate(digits))
-    return REF_ALPHABET[total % 31]
+    # Odd weights modulo 32: any single mistyped character changes the check.
+    total = sum((2 * i + 1) * REF_ALPHABET.index(c) for i, c in enumerate(digits))
+    return REF_ALPHABET[total % 32]
 
 
 def ref_for(transfer_id: int) -> str:
@@ -299,8 +300,12 @@ def _lock(session: Session, group_id: int, keys: list[str]) -> dict[str, Account
         .execution_options(populate_existing=True)
     )
     found = {a.key: a for a in session.scalars(stmt)}
-    if len(found) < len(set(keys)):
-        ensure_accounts(session, group_id, [k for k in keys if k not in found])
+    missing = [k for k in keys if k not in found]
+    if missing:
+        # People's accounts come from the registry; only the group's own open on demand.
+        if any(account_flags(k)["member_id"] is not None for k in missing):
+            raise InvalidTransfer(f"no account {', '.join(missing)} in group {group_id}")
+        ensure_accounts(session, group_id, missing)
         found = {a.key: a for a in session.scalars(stmt)}
     return found
 
