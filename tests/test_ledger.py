@@ -9,14 +9,14 @@ import pytest
 from sqlalchemy import func, select
 
 from models.ledger import (
+    REF_ALPHABET,
     Account,
     Code,
     IdempotencyConflict,
-    REF_ALPHABET,
     InvalidTransfer,
     Phase,
-    RefusedTransfer,
     Refusal,
+    RefusedTransfer,
     Transfer,
     TransferSpec,
     create_transfer,
