@@ -14,6 +14,7 @@ import enum
 import json
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -22,14 +23,15 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Executable,
     ForeignKey,
     Index,
     String,
     Text,
     UniqueConstraint,
+    bindparam,
     case,
     select,
-    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -280,6 +282,53 @@ def _insert(session: Session, model: type[Base]):  # noqa: ANN202
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
 
 
+# The posting path runs thousands of times a second: its statements are built once,
+# on first use, with bound parameters, so SQLAlchemy's compiled cache does the rest.
+@cache
+def _statement(name: str, dialect: str = "") -> Executable:
+    if name == "lock_keys":
+        return (
+            select(Account)
+            .where(
+                Account.group_id == bindparam("group_id"),
+                Account.key.in_(bindparam("keys", expanding=True)),
+            )
+            .order_by(Account.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    if name == "lock_ids":
+        return (
+            select(Account)
+            .where(Account.id.in_(bindparam("ids", expanding=True)))
+            .order_by(Account.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    if name == "transfer_by_key":
+        return select(Transfer).where(Transfer.key == bindparam("key"))
+    if name == "refusal_by_key":
+        return select(RefusedTransfer).where(RefusedTransfer.key == bindparam("key"))
+    if name == "insert_transfer":
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        return insert(Transfer).on_conflict_do_nothing().returning(Transfer)
+    if name == "apply":
+        t = Account.__table__
+        debit, credit = bindparam("debit"), bindparam("credit")
+        posted, pending = bindparam("posted"), bindparam("pending")
+        return (
+            t.update()
+            .where(t.c.id.in_([debit, credit]))
+            .values(
+                debits_posted=t.c.debits_posted + case((t.c.id == debit, posted), else_=0),
+                credits_posted=t.c.credits_posted + case((t.c.id == credit, posted), else_=0),
+                debits_pending=t.c.debits_pending + case((t.c.id == debit, pending), else_=0),
+                credits_pending=t.c.credits_pending + case((t.c.id == credit, pending), else_=0),
+            )
+        )
+    raise KeyError(name)
+
+
 def ensure_accounts(session: Session, group_id: int, keys: list[str]) -> None:
     """Create the named accounts of a group unless they exist."""
     for key in keys:
@@ -292,33 +341,20 @@ def ensure_accounts(session: Session, group_id: int, keys: list[str]) -> None:
 
 def _lock(session: Session, group_id: int, keys: list[str]) -> dict[str, Account]:
     """Lock the accounts in id order (no deadlocks) and return them fresh."""
-    stmt = (
-        select(Account)
-        .where(Account.group_id == group_id, Account.key.in_(keys))
-        .order_by(Account.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    found = {a.key: a for a in session.scalars(stmt)}
+    params = {"group_id": group_id, "keys": keys}
+    found = {a.key: a for a in session.scalars(_statement("lock_keys"), params)}
     missing = [k for k in keys if k not in found]
     if missing:
         # People's accounts come from the registry; only the group's own open on demand.
         if any(account_flags(k)["member_id"] is not None for k in missing):
             raise InvalidTransfer(f"no account {', '.join(missing)} in group {group_id}")
         ensure_accounts(session, group_id, missing)
-        found = {a.key: a for a in session.scalars(stmt)}
+        found = {a.key: a for a in session.scalars(_statement("lock_keys"), params)}
     return found
 
 
 def _lock_ids(session: Session, ids: list[int]) -> dict[int, Account]:
-    stmt = (
-        select(Account)
-        .where(Account.id.in_(ids))
-        .order_by(Account.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return {a.id: a for a in session.scalars(stmt)}
+    return {a.id: a for a in session.scalars(_statement("lock_ids"), {"ids": ids})}
 
 
 def _body_of(session: Session, t: Transfer) -> dict[str, Any]:
@@ -352,7 +388,7 @@ def _compare(key: str, before: dict[str, Any], now: dict[str, Any]) -> None:
 
 def _replay(session: Session, key: str, body: dict[str, Any]) -> Outcome | None:
     """The earlier outcome of this key, or None if it is new."""
-    earlier = session.scalars(select(Transfer).where(Transfer.key == key)).first()
+    earlier = session.scalars(_statement("transfer_by_key"), {"key": key}).first()
     if earlier is not None:
         _compare(key, _body_of(session, earlier), body)
         return Outcome(transfer=earlier, replayed=True)
@@ -420,34 +456,18 @@ def _overdraft(debit: Account, credit: Account, amount: int, phase: Phase) -> st
 def _apply(session: Session, debit: Account, credit: Account, amount: int, phase: Phase) -> None:
     """Move the running totals of both accounts in one statement."""
     posted, pending = _deltas(amount, phase)
-    stmt = (
-        update(Account)
-        .where(Account.id.in_((debit.id, credit.id)))
-        .values(
-            debits_posted=Account.debits_posted + case((Account.id == debit.id, posted), else_=0),
-            credits_posted=Account.credits_posted
-            + case((Account.id == credit.id, posted), else_=0),
-            debits_pending=Account.debits_pending
-            + case((Account.id == debit.id, pending), else_=0),
-            credits_pending=Account.credits_pending
-            + case((Account.id == credit.id, pending), else_=0),
-        )
-        .execution_options(synchronize_session=False)
-    )
-    session.execute(stmt)
+    params = {"debit": debit.id, "credit": credit.id, "posted": posted, "pending": pending}
+    session.execute(_statement("apply"), params)
     session.expire(debit)
     session.expire(credit)
 
 
 def _write(session: Session, key: str, body: dict[str, Any], values: dict[str, Any]) -> Outcome:
     """Insert the journal row; if another request took the key meanwhile, replay it."""
-    stmt = (
-        _insert(session, Transfer)
-        .values(key=key, **values)
-        .on_conflict_do_nothing()
-        .returning(Transfer)
-    )
-    transfer = session.scalars(stmt).first()
+    dialect = session.get_bind().dialect.name
+    transfer = session.scalars(
+        _statement("insert_transfer", dialect), [{"key": key, **values}]
+    ).first()
     if transfer is not None:
         return Outcome(transfer=transfer)
     replay = _replay(session, key, body)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
@@ -22,7 +24,7 @@ def seed(network: bool) -> None:
     """Create NAMKHAO (1,368 members, 554,871 baht); safe to run again."""
     db = current_db()
     today = local_today(current_app.config["SATJA"].timezone)
-    stderr = click.get_text_stream("stderr")
+    stderr = sys.stderr
     with db.transaction() as session:
         exists = session.scalars(select(Group.id).where(Group.code == demo.NAMKHAO)).first()
     if exists is None:

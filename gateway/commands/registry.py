@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
 
 import click
@@ -104,9 +105,7 @@ def import_command(file: Path, group_code: str) -> None:
         with current_db().transaction() as session:
             group = find_group(session, group_code)
             rows = validate_csv(session, text, _today())
-            with click.progressbar(
-                length=len(rows), label="importing", file=click.get_text_stream("stderr")
-            ) as bar:
+            with click.progressbar(length=len(rows), label="importing", file=sys.stderr) as bar:
                 added = import_members(session, group, rows, bar.update)
     except RegistryError as exc:
         raise click.ClickException(str(exc)) from None
