@@ -31,10 +31,13 @@ from sqlalchemy import (
     UniqueConstraint,
     bindparam,
     case,
+    exists,
     select,
+    text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm.util import identity_key
 
 from models.base import Base, BigId, utcnow
 
@@ -282,6 +285,79 @@ def _insert(session: Session, model: type[Base]):  # noqa: ANN202
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
 
 
+# PostgreSQL's fast path for a new transfer: one call to a function (migration 0002)
+# that locks, checks, inserts and moves the totals in one round trip, or returns
+# nothing when the general path must decide.
+POST_IN_ONE_STATEMENT = """
+SELECT * FROM satja_post_transfer(
+    CAST(:group_id AS BIGINT), CAST(:debit_key AS VARCHAR), CAST(:credit_key AS VARCHAR),
+    CAST(:amount AS BIGINT), CAST(:phase AS VARCHAR), CAST(:key AS VARCHAR),
+    CAST(:code AS VARCHAR), CAST(:member_id AS BIGINT), CAST(:collector_id AS BIGINT),
+    CAST(:business_date AS DATE), CAST(:note AS VARCHAR), CAST(:created_at AS TIMESTAMP)
+)
+"""
+
+
+def _post_in_one(session: Session, spec: TransferSpec, phase: Phase) -> Transfer | None:
+    """The PostgreSQL fast path; None when the general path must decide."""
+    params = {
+        "group_id": spec.group_id,
+        "debit_key": spec.debit,
+        "credit_key": spec.credit,
+        "key": spec.key,
+        "amount": spec.amount,
+        "code": str(spec.code),
+        "phase": phase.value,
+        "member_id": spec.member_id,
+        "collector_id": spec.collector_id,
+        "business_date": spec.business_date,
+        "note": spec.note,
+        "created_at": utcnow(),
+    }
+    transfer = session.scalars(_statement("post_in_one"), params).first()
+    if transfer is not None:
+        # Accounts this session already holds are stale now.
+        for account_id in (transfer.debit_account_id, transfer.credit_account_id):
+            held = session.identity_map.get(identity_key(Account, account_id))
+            if held is not None:
+                session.expire(held)
+    return transfer
+
+
+def _insert_transfer(dialect: str) -> Executable:
+    """INSERT a journal row unless its key is taken or was refused; RETURNING it."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = Transfer.__table__
+    columns = [c for c in table.c if c.name != "id"]
+    # Parameters are named t_<column> so that they never leak into the UPDATE beside it.
+    row = select(*(bindparam(f"t_{c.name}", type_=c.type) for c in columns)).where(
+        ~exists().where(RefusedTransfer.key == bindparam("t_key"))
+    )
+    return (
+        insert(table)
+        .from_select([c.name for c in columns], row)
+        .on_conflict_do_nothing()
+        .returning(*table.c)
+    )
+
+
+def _apply_totals() -> Executable:
+    """UPDATE both accounts' running totals by the posted and pending deltas."""
+    t = Account.__table__
+    debit, credit = bindparam("debit"), bindparam("credit")
+    posted, pending = bindparam("posted"), bindparam("pending")
+    return (
+        t.update()
+        .where(t.c.id.in_([debit, credit]))
+        .values(
+            debits_posted=t.c.debits_posted + case((t.c.id == debit, posted), else_=0),
+            credits_posted=t.c.credits_posted + case((t.c.id == credit, posted), else_=0),
+            debits_pending=t.c.debits_pending + case((t.c.id == debit, pending), else_=0),
+            credits_pending=t.c.credits_pending + case((t.c.id == credit, pending), else_=0),
+        )
+    )
+
+
 # The posting path runs thousands of times a second: its statements are built once,
 # on first use, with bound parameters, so SQLAlchemy's compiled cache does the rest.
 @cache
@@ -310,22 +386,23 @@ def _statement(name: str, dialect: str = "") -> Executable:
     if name == "refusal_by_key":
         return select(RefusedTransfer).where(RefusedTransfer.key == bindparam("key"))
     if name == "insert_transfer":
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        return insert(Transfer).on_conflict_do_nothing().returning(Transfer)
+        return select(Transfer).from_statement(_insert_transfer(dialect))
     if name == "apply":
-        t = Account.__table__
-        debit, credit = bindparam("debit"), bindparam("credit")
-        posted, pending = bindparam("posted"), bindparam("pending")
-        return (
-            t.update()
-            .where(t.c.id.in_([debit, credit]))
-            .values(
-                debits_posted=t.c.debits_posted + case((t.c.id == debit, posted), else_=0),
-                credits_posted=t.c.credits_posted + case((t.c.id == credit, posted), else_=0),
-                debits_pending=t.c.debits_pending + case((t.c.id == debit, pending), else_=0),
-                credits_pending=t.c.credits_pending + case((t.c.id == credit, pending), else_=0),
-            )
+        return _apply_totals()
+    if name == "post_in_one":
+        return select(Transfer).from_statement(
+            text(POST_IN_ONE_STATEMENT).columns(*Transfer.__table__.c)
         )
+    if name == "insert_and_apply":
+        # PostgreSQL runs both in one round trip; the totals move only if the row went in.
+        inserted = _insert_transfer(dialect).cte("inserted")
+        moved = (
+            _apply_totals()
+            .where(exists(select(inserted.c.id)))
+            .returning(Account.__table__.c.id)
+            .cte("moved")
+        )
+        return select(Transfer).from_statement(select(inserted).add_cte(moved))
     raise KeyError(name)
 
 
@@ -453,22 +530,31 @@ def _overdraft(debit: Account, credit: Account, amount: int, phase: Phase) -> st
     return None
 
 
-def _apply(session: Session, debit: Account, credit: Account, amount: int, phase: Phase) -> None:
-    """Move the running totals of both accounts in one statement."""
-    posted, pending = _deltas(amount, phase)
-    params = {"debit": debit.id, "credit": credit.id, "posted": posted, "pending": pending}
-    session.execute(_statement("apply"), params)
-    session.expire(debit)
-    session.expire(credit)
-
-
-def _write(session: Session, key: str, body: dict[str, Any], values: dict[str, Any]) -> Outcome:
-    """Insert the journal row; if another request took the key meanwhile, replay it."""
+def _write(
+    session: Session,
+    key: str,
+    body: dict[str, Any],
+    values: dict[str, Any],
+    debit: Account,
+    credit: Account,
+) -> Outcome:
+    """Insert the journal row and move the totals; replay a key another request took."""
+    posted, pending = _deltas(values["amount"], Phase(values["phase"]))
+    fields = {"pending_id": None, "reversal_of": None, "note": None, **values}
+    fields.update(key=key, created_at=utcnow())
+    row = {f"t_{name}": value for name, value in fields.items()}
+    totals = {"debit": debit.id, "credit": credit.id, "posted": posted, "pending": pending}
     dialect = session.get_bind().dialect.name
-    transfer = session.scalars(
-        _statement("insert_transfer", dialect), [{"key": key, **values}]
-    ).first()
+    if dialect == "postgresql":
+        stmt = _statement("insert_and_apply", dialect)
+        transfer = session.scalars(stmt, {**row, **totals}).first()
+    else:
+        transfer = session.scalars(_statement("insert_transfer", dialect), row).first()
+        if transfer is not None:
+            session.execute(_statement("apply"), totals)
     if transfer is not None:
+        session.expire(debit)
+        session.expire(credit)
         return Outcome(transfer=transfer)
     replay = _replay(session, key, body)
     if replay is not None:
@@ -508,15 +594,19 @@ def create_transfer(session: Session, spec: TransferSpec, *, pending: bool = Fal
         "business_date": spec.business_date.isoformat(),
         "note": spec.note,
     }
-    accounts = _lock(session, spec.group_id, [spec.debit, spec.credit])
-    replay = _replay(session, spec.key, body)
-    if replay is not None:
-        return replay
-    debit, credit = accounts[spec.debit], accounts[spec.credit]
     phase = Phase.PENDING if pending else Phase.SINGLE
+    if session.get_bind().dialect.name == "postgresql":
+        transfer = _post_in_one(session, spec, phase)
+        if transfer is not None:
+            return Outcome(transfer=transfer)
+    accounts = _lock(session, spec.group_id, [spec.debit, spec.credit])
+    debit, credit = accounts[spec.debit], accounts[spec.credit]
     if over := _overdraft(debit, credit, spec.amount, phase):
-        return _refuse(session, spec.key, spec.group_id, body, Refusal.OVERDRAFT, over)
-    outcome = _write(
+        # A key seen before keeps its first answer, whatever the balance is now.
+        replay = _replay(session, spec.key, body)
+        return replay or _refuse(session, spec.key, spec.group_id, body, Refusal.OVERDRAFT, over)
+    # New keys are the common case: _write replays a known key when the insert is refused.
+    return _write(
         session,
         spec.key,
         body,
@@ -532,10 +622,9 @@ def create_transfer(session: Session, spec: TransferSpec, *, pending: bool = Fal
             "business_date": spec.business_date,
             "note": spec.note,
         },
+        debit,
+        credit,
     )
-    if outcome.ok and not outcome.replayed:
-        _apply(session, debit, credit, spec.amount, phase)
-    return outcome
 
 
 def resolution_of(session: Session, pending_id: int) -> Transfer | None:
@@ -580,7 +669,7 @@ def _resolve(
     credit = accounts[original.credit_account_id]
     if over := _overdraft(debit, credit, original.amount, phase):
         return _refuse(session, key, group_id, body, Refusal.OVERDRAFT, over)
-    outcome = _write(
+    return _write(
         session,
         key,
         body,
@@ -597,10 +686,9 @@ def _resolve(
             "business_date": business_date,
             "note": note,
         },
+        debit,
+        credit,
     )
-    if outcome.ok and not outcome.replayed:
-        _apply(session, debit, credit, original.amount, phase)
-    return outcome
 
 
 def post_pending(
@@ -646,7 +734,7 @@ def reverse_transfer(
     credit = accounts[original.debit_account_id]
     if over := _overdraft(debit, credit, original.amount, Phase.SINGLE):
         return _refuse(session, key, group_id, body, Refusal.OVERDRAFT, over)
-    outcome = _write(
+    return _write(
         session,
         key,
         body,
@@ -663,7 +751,6 @@ def reverse_transfer(
             "business_date": business_date,
             "note": note,
         },
+        debit,
+        credit,
     )
-    if outcome.ok and not outcome.replayed:
-        _apply(session, debit, credit, original.amount, Phase.SINGLE)
-    return outcome

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 
 import click
@@ -14,6 +15,7 @@ from models import demo
 from models.clock import local_today
 from models.phones import display_phone
 from models.registry import Group
+from workers.broker import current_redis
 
 group = AppGroup("demo", help="Demo data for trying Satja.")
 
@@ -46,6 +48,26 @@ def seed(network: bool) -> None:
         click.echo(
             f"  {person.role:<10} #{person.number:<4} {display_phone(person.phone)}  {person.name}"
         )
+
+
+@group.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def run(host: str, port: int) -> None:
+    """Serve the gateway with one RQ worker beside it; Ctrl-C stops both."""
+    # Open Redis first: with the embedded default this starts the redis-server that
+    # the worker then joins (it shares the file under instance/).
+    current_redis().ping()
+    worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "gateway", "worker"])
+    click.echo(f"Satja is running at http://{host}:{port}/healthz  (Ctrl-C stops it)")
+    try:
+        current_app.run(host=host, port=port, use_reloader=False, threaded=True)
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
 
 
 def init_app(app: Flask) -> None:

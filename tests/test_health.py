@@ -1,0 +1,40 @@
+"""GET /healthz reports the database, Redis and the queues."""
+
+from __future__ import annotations
+
+from rq import Queue
+
+from models.db import Database
+
+
+def test_healthz_reports_everything_up(client, redis_conn):
+    Queue("sms", connection=redis_conn).enqueue("builtins.len", "abc")
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["ok"] and body["database"] and body["redis"]
+    assert body["queues"] == {"sms": 1, "ledger": 0, "reports": 0}
+
+
+def test_healthz_is_503_when_the_database_is_gone(app, client):
+    # Port 1 on loopback refuses at once: a database server that is down.
+    gone = app.config["SATJA"].with_(
+        database_url="postgresql+psycopg://nobody@127.0.0.1:1/satja?connect_timeout=2"
+    )
+    app.extensions["satja.db"].dispose()
+    app.extensions["satja.db"] = Database(gone)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["database"] is False
+
+
+def test_healthz_is_503_when_redis_is_gone(client):
+    from workers.broker import Broker
+
+    app = client.application
+    gone = app.config["SATJA"].with_(redis_url="redis://127.0.0.1:1/0")
+    app.extensions["satja.redis"] = Broker(gone)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    body = response.get_json()
+    assert body["redis"] is False and body["database"] is True

@@ -1,0 +1,70 @@
+"""Paid-through dates and arrears, from the balance and the group's daily rate."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from models.ledger import Code, TransferSpec, create_transfer
+from models.registry import Role
+from models.standing import days_behind, member_standing, paid_through
+
+JOINED = dt.date(2026, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("balance", "rate", "expected"),
+    [
+        (0, 100, dt.date(2025, 12, 31)),  # nothing given: covered up to the day before joining
+        (100, 100, dt.date(2026, 1, 1)),  # one day's baht covers the join day
+        (3000, 100, dt.date(2026, 1, 30)),
+        (3099, 100, dt.date(2026, 1, 30)),  # part of a day does not count
+        (36500, 100, dt.date(2026, 12, 31)),
+        (3000, 200, dt.date(2026, 1, 15)),  # a fund that asks 2 baht a day
+        (5900, 200, dt.date(2026, 1, 29)),
+    ],
+)
+def test_paid_through(balance, rate, expected):
+    assert paid_through(JOINED, balance, rate) == expected
+
+
+@pytest.mark.parametrize(
+    ("through", "today", "behind"),
+    [
+        (dt.date(2026, 11, 16), dt.date(2026, 11, 16), 0),
+        (dt.date(2026, 11, 15), dt.date(2026, 11, 16), 1),
+        (dt.date(2026, 8, 18), dt.date(2026, 11, 16), 90),
+        (dt.date(2026, 12, 16), dt.date(2026, 11, 16), -30),
+    ],
+)
+def test_days_behind(through, today, behind):
+    assert days_behind(through, today) == behind
+
+
+def test_member_standing_follows_the_ledger(session, make_group, make_member):
+    group = make_group(daily_rate_satang=100, waiting_days=180)
+    collector = make_member(group, Role.COLLECTOR)
+    member = make_member(group, joined_on=JOINED)
+    today = dt.date(2026, 3, 1)
+    standing = member_standing(session, member, today)
+    assert (standing.balance_satang, standing.days_behind) == (0, 60)
+    assert standing.eligible_on == dt.date(2026, 6, 30)
+    assert standing.waiting_days_left(today) == 121
+    for month in range(2):
+        create_transfer(
+            session,
+            TransferSpec(
+                key=f"pay-{month}",
+                group_id=group.id,
+                debit=f"collector_cash:{collector.id}",
+                credit=f"member:{member.id}",
+                amount=3000,
+                code=Code.CONTRIBUTION,
+                business_date=today,
+            ),
+        )
+    standing = member_standing(session, member, today)
+    assert standing.paid_through == dt.date(2026, 3, 1)
+    assert standing.days_behind == 0
+    assert standing.waiting_days_left(dt.date(2026, 7, 1)) == 0
