@@ -276,3 +276,22 @@ def test_report_group_prints_figures_and_refuses_unknown_groups(runner, db):
     assert "554,871.00" in result.output and "1,368" in result.output
     missing = runner.invoke(args=["report", "group", "NOPE"])
     assert missing.exit_code != 0 and "no group" in missing.output
+
+
+@pytest.mark.slow
+def test_demo_seed_network_reproduces_the_province(runner, db):
+    from models.reports import group_report
+
+    result = invoke(runner, "demo", "seed", "--network")
+    assert result.exit_code == 0, result.output
+    with db.transaction() as session:
+        groups = session.scalars(select(Group)).all()
+        reports = [group_report(session, group) for group in groups]
+    assert len(groups) == 50
+    assert sum(r["members"] for r in reports) == 25_505
+    assert sum(r["fund_balance_satang"] for r in reports) == 8_000_000_00
+    namkhao = next(r for r in reports if r["group"] == "NAMKHAO")
+    assert namkhao["members"] == 1_368 and namkhao["contributions_satang"] == 554_871_00
+    # Safe to run again: nothing is added twice.
+    assert invoke(runner, "demo", "seed", "--network").exit_code == 0
+    assert counts(db)[:2] == (50, 25_505)
