@@ -173,6 +173,22 @@ def _post(session: Session, **fields: object) -> None:
         raise RuntimeError(f"demo transfer {fields['key']} refused: {outcome.refused}")
 
 
+def _post_opening(session: Session, group: Group, member: Member, baht: int) -> None:
+    """The balance brought over from the paper notebook, as money already banked."""
+    _post(
+        session,
+        key=f"demo:{group.code}:opening:{member.number}",
+        group_id=group.id,
+        debit="fund_bank",
+        credit=f"member:{member.id}",
+        amount=baht * 100,
+        code=Code.OPENING,
+        business_date=member.joined_on,
+        member_id=member.id,
+        note="ยอดยกมาจากสมุด",
+    )
+
+
 def _add_matching(session: Session, group: Group, sources: dict[str, int], day: dt.date) -> None:
     for source, baht in sources.items():
         _post(
@@ -233,18 +249,7 @@ def _seed_history(
     """The notebook balance as an opening transfer, then recent cash via a collector."""
     recent = [30, 30] if balance_baht >= 120 else []
     opening = balance_baht - sum(recent)
-    _post(
-        session,
-        key=f"demo:{group.code}:opening:{member.number}",
-        group_id=group.id,
-        debit="fund_bank",
-        credit=f"member:{member.id}",
-        amount=opening * 100,
-        code=Code.OPENING,
-        business_date=member.joined_on,
-        member_id=member.id,
-        note="ยอดยกมาจากสมุด",
-    )
+    _post_opening(session, group, member, opening)
     for months_ago, baht in enumerate(recent, start=1):
         day = today - dt.timedelta(days=30 * months_ago - rng.randrange(0, 10))
         _post(
@@ -319,18 +324,7 @@ def seed_network(
                     role=role,
                     joined_on=today - dt.timedelta(days=balance - 1 + rng.choice((0, 0, 3, 10))),
                 )
-                _post(
-                    session,
-                    key=f"demo:{group.code}:opening:{member.number}",
-                    group_id=group.id,
-                    debit="fund_bank",
-                    credit=f"member:{member.id}",
-                    amount=balance * 100,
-                    code=Code.OPENING,
-                    business_date=member.joined_on,
-                    member_id=member.id,
-                    note="ยอดยกมาจากสมุด",
-                )
+                _post_opening(session, group, member, balance)
                 progress(1)
             _add_matching(session, group, NETWORK_MATCHING_BAHT, today - dt.timedelta(days=60))
 

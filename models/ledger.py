@@ -637,6 +637,49 @@ def reversal_of(session: Session, transfer_id: int) -> Transfer | None:
     return session.scalars(select(Transfer).where(Transfer.reversal_of == transfer_id)).first()
 
 
+def _load_original(
+    session: Session, key: str, body: dict[str, Any], original_id: int, missing: Refusal
+) -> Outcome | tuple[Transfer, Account, Account]:
+    """Find and lock the transfer a post, void or reversal names, unless already decided."""
+    original = session.get(Transfer, original_id)
+    if original is None:
+        return _replay(session, key, body) or _refuse(session, key, None, body, missing)
+    accounts = _lock_ids(session, [original.debit_account_id, original.credit_account_id])
+    replay = _replay(session, key, body)
+    if replay is not None:
+        return replay
+    return original, accounts[original.debit_account_id], accounts[original.credit_account_id]
+
+
+def _write_follow_up(
+    session: Session,
+    key: str,
+    body: dict[str, Any],
+    original: Transfer,
+    debit: Account,
+    credit: Account,
+    phase: Phase,
+    **fields: Any,
+) -> Outcome:
+    """Check the limits and write a transfer that follows up on an earlier one."""
+    if over := _overdraft(debit, credit, original.amount, phase):
+        return _refuse(session, key, original.group_id, body, Refusal.OVERDRAFT, over)
+    values = {
+        "group_id": original.group_id,
+        "debit_account_id": debit.id,
+        "credit_account_id": credit.id,
+        "amount": original.amount,
+        "code": original.code,
+        "phase": phase.value,
+        "member_id": original.member_id,
+        "collector_id": original.collector_id,
+        "business_date": dt.date.fromisoformat(body["business_date"]),
+        "note": body["note"],
+        **fields,
+    }
+    return _write(session, key, body, values, debit, credit)
+
+
 def _resolve(
     session: Session,
     key: str,
@@ -652,42 +695,16 @@ def _resolve(
         "business_date": business_date.isoformat(),
         "note": note,
     }
-    original = session.get(Transfer, pending_id)
-    if original is None:
-        replay = _replay(session, key, body)
-        return replay or _refuse(session, key, None, body, Refusal.PENDING_NOT_FOUND)
-    accounts = _lock_ids(session, [original.debit_account_id, original.credit_account_id])
-    replay = _replay(session, key, body)
-    if replay is not None:
-        return replay
-    group_id = original.group_id
+    loaded = _load_original(session, key, body, pending_id, Refusal.PENDING_NOT_FOUND)
+    if isinstance(loaded, Outcome):
+        return loaded
+    original, debit, credit = loaded
     if original.phase != Phase.PENDING:
-        return _refuse(session, key, group_id, body, Refusal.NOT_PENDING)
+        return _refuse(session, key, original.group_id, body, Refusal.NOT_PENDING)
     if resolution_of(session, pending_id) is not None:
-        return _refuse(session, key, group_id, body, Refusal.ALREADY_RESOLVED)
-    debit = accounts[original.debit_account_id]
-    credit = accounts[original.credit_account_id]
-    if over := _overdraft(debit, credit, original.amount, phase):
-        return _refuse(session, key, group_id, body, Refusal.OVERDRAFT, over)
-    return _write(
-        session,
-        key,
-        body,
-        {
-            "group_id": group_id,
-            "debit_account_id": debit.id,
-            "credit_account_id": credit.id,
-            "amount": original.amount,
-            "code": original.code,
-            "phase": phase.value,
-            "pending_id": pending_id,
-            "member_id": original.member_id,
-            "collector_id": original.collector_id,
-            "business_date": business_date,
-            "note": note,
-        },
-        debit,
-        credit,
+        return _refuse(session, key, original.group_id, body, Refusal.ALREADY_RESOLVED)
+    return _write_follow_up(
+        session, key, body, original, debit, credit, phase, pending_id=pending_id
     )
 
 
@@ -716,41 +733,24 @@ def reverse_transfer(
         "business_date": business_date.isoformat(),
         "note": note,
     }
-    original = session.get(Transfer, transfer_id)
-    if original is None:
-        replay = _replay(session, key, body)
-        return replay or _refuse(session, key, None, body, Refusal.NOT_REVERSIBLE)
-    accounts = _lock_ids(session, [original.debit_account_id, original.credit_account_id])
-    replay = _replay(session, key, body)
-    if replay is not None:
-        return replay
-    group_id = original.group_id
+    loaded = _load_original(session, key, body, transfer_id, Refusal.NOT_REVERSIBLE)
+    if isinstance(loaded, Outcome):
+        return loaded
+    original, debit, credit = loaded
     moved_money = original.phase in (Phase.SINGLE, Phase.POST)
     if not moved_money or original.reversal_of is not None:
-        return _refuse(session, key, group_id, body, Refusal.NOT_REVERSIBLE)
+        return _refuse(session, key, original.group_id, body, Refusal.NOT_REVERSIBLE)
     if reversal_of(session, transfer_id) is not None:
-        return _refuse(session, key, group_id, body, Refusal.ALREADY_REVERSED)
-    debit = accounts[original.credit_account_id]
-    credit = accounts[original.debit_account_id]
-    if over := _overdraft(debit, credit, original.amount, Phase.SINGLE):
-        return _refuse(session, key, group_id, body, Refusal.OVERDRAFT, over)
-    return _write(
+        return _refuse(session, key, original.group_id, body, Refusal.ALREADY_REVERSED)
+    # The mirror image: what was debited is credited back.
+    return _write_follow_up(
         session,
         key,
         body,
-        {
-            "group_id": group_id,
-            "debit_account_id": debit.id,
-            "credit_account_id": credit.id,
-            "amount": original.amount,
-            "code": Code.REVERSAL.value,
-            "phase": Phase.SINGLE.value,
-            "reversal_of": transfer_id,
-            "member_id": original.member_id,
-            "collector_id": original.collector_id,
-            "business_date": business_date,
-            "note": note,
-        },
-        debit,
+        original,
         credit,
+        debit,
+        Phase.SINGLE,
+        code=Code.REVERSAL.value,
+        reversal_of=transfer_id,
     )
