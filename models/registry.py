@@ -7,6 +7,7 @@ import enum
 import re
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -103,6 +104,8 @@ class Member(Base):
     pin_hash: Mapped[str | None] = mapped_column(String(200), default=None)
     pin_tries: Mapped[int] = mapped_column(Integer, default=0)
     pin_locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime, default=None)
+    # STOP turns off reminders and summaries, never receipts.
+    reminders_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     group: Mapped[Group] = relationship(back_populates="members")

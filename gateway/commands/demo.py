@@ -58,24 +58,27 @@ def seed(network: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 def run(host: str, port: int) -> None:
-    """Serve the gateway with one RQ worker beside it; Ctrl-C stops both."""
+    """Serve the gateway with one RQ worker and the cron beside it; Ctrl-C stops all."""
     # Open Redis first: with the embedded default this starts the redis-server that
     # the worker then joins (it shares the file under instance/).
     current_redis().ping()
     # Ctrl-C or a plain kill stop the server loop, so the finally below always runs.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "gateway", "worker"])
+    flask = [sys.executable, "-m", "flask", "--app", "gateway"]
+    helpers = [subprocess.Popen([*flask, "worker"]), subprocess.Popen([*flask, "cron"])]
     click.echo(f"Satja is running at http://{host}:{port}/healthz  (Ctrl-C stops it)")
     try:
         # werkzeug directly: Flask refuses app.run() inside its own CLI.
         run_simple(host, port, current_app._get_current_object(), threaded=True)
     finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        for helper in helpers:
+            helper.terminate()
+        for helper in helpers:
+            try:
+                helper.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                helper.kill()
 
 
 def init_app(app: Flask) -> None:

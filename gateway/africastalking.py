@@ -1,0 +1,89 @@
+"""The edge with Africa's Talking: callbacks parsed into dataclasses, tokens checked.
+
+Nothing past this module reads request.form. A payload that is missing a field we
+need, or carries a value we do not know, is refused here with a 400.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from gateway.sms_commands import InboundSms
+from models.outbox import PROVIDER_STATUS, Status
+
+MAX_TEXT = 1_000
+
+
+class BadCallback(ValueError):
+    """The callback is malformed; answer 400 and change nothing."""
+
+
+def token_ok(query: Mapping[str, str], expected: str | None) -> bool:
+    """True when no token is configured, or the query's token matches it."""
+    if not expected:
+        return True
+    return hmac.compare_digest(query.get("token", ""), expected)
+
+
+def parse_provider_date(text: str | None) -> dt.datetime | None:
+    """Africa's Talking dates: '2026-11-16 10:30:00' or ISO 8601 with a zone; UTC, naive."""
+    if not text:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise BadCallback(f"date {text!r} is not a date") from None
+    if when.tzinfo is not None:
+        when = when.astimezone(dt.UTC).replace(tzinfo=None)
+    return when
+
+
+def _required(form: Mapping[str, str], *names: str) -> list[str]:
+    values = [(form.get(name) or "").strip() for name in names]
+    missing = [name for name, value in zip(names, values, strict=True) if not value]
+    if missing:
+        raise BadCallback(f"missing {', '.join(missing)}")
+    return values
+
+
+def parse_inbound_sms(form: Mapping[str, str]) -> InboundSms:
+    """An inbound SMS callback: from, to, text, date, id, linkId, networkCode."""
+    from_phone, provider_id = _required(form, "from", "id")
+    text = form.get("text")
+    if text is None or not text.strip():
+        raise BadCallback("missing text")
+    if len(text) > MAX_TEXT or len(provider_id) > 100 or len(from_phone) > 20:
+        raise BadCallback("field too long")
+    return InboundSms(
+        provider_id=provider_id,
+        from_phone=from_phone,
+        text=text,
+        to_code=(form.get("to") or None),
+        received_at=parse_provider_date(form.get("date")),
+        link_id=(form.get("linkId") or None),
+        network_code=(form.get("networkCode") or None),
+    )
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    """A delivery report for one outbound message."""
+
+    provider_id: str
+    status: Status
+    failure_reason: str | None
+
+
+def parse_delivery_report(form: Mapping[str, str]) -> DeliveryReport:
+    """A delivery report callback; an unknown status is refused."""
+    provider_id, status = _required(form, "id", "status")
+    if status not in PROVIDER_STATUS:
+        raise BadCallback(f"unknown status {status!r}")
+    return DeliveryReport(
+        provider_id=provider_id,
+        status=PROVIDER_STATUS[status],
+        failure_reason=(form.get("failureReason") or None),
+    )

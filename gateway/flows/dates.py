@@ -1,0 +1,18 @@
+"""Dates as people read them: Buddhist Era in Thai, plain English otherwise."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+THAI_MONTHS = (
+    "ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.",
+    "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.",
+)  # fmt: skip
+BE_OFFSET = 543
+
+
+def format_date(day: dt.date, lang: str) -> str:
+    """16 พ.ย. 2569 in Thai, 16 Nov 2026 in English."""
+    if lang == "th":
+        return f"{day.day} {THAI_MONTHS[day.month - 1]} {day.year + BE_OFFSET}"
+    return f"{day.day} {day.strftime('%b')} {day.year}"

@@ -1,0 +1,127 @@
+"""The SMS command grammar (DESIGN.md §6): text in, a Command or a ParseError out.
+
+Case-insensitive, Thai keyword aliases, Thai digits, extra spaces ignored. People are
+named by member number (short digits) or by phone number in any spelling; amounts
+are whole baht. Nothing here looks anything up: that is the caller's job.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+ALIASES = {
+    "จ่าย": "PAY",
+    "สรุป": "SUM",
+    "ยอด": "BAL",
+    "ช่วย": "HELP",
+    "หยุด": "STOP",
+    "เริ่ม": "START",
+    "รับ": "RCV",
+    "ตกลง": "OK",
+    "ไม่": "NO",
+    "ยกเลิก": "UNDO",
+}
+VERBS = {"PAY", "OK", "NO", "UNDO", "SUM", "RCV", "BAL", "PINRESET", "HELP", "STOP", "START"}
+MEMBER_NUMBER = re.compile(r"[0-9]{1,6}")
+PHONE = re.compile(r"\+?[0-9][0-9 ()-]{7,18}")
+REF = re.compile(r"#?([0-9A-Z]{4,8})")
+AMOUNT = re.compile(r"([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:บาท|บ\.?|฿)?")
+MAX_DIGITS = 9  # more than 999 million baht is a typo, not a payment
+
+
+@dataclass(frozen=True)
+class Who:
+    """A person named in a command: a member number, or a phone number as typed."""
+
+    number: int | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class Command:
+    """A well-formed command; whether it may be carried out is decided elsewhere."""
+
+    verb: str
+    who: Who | None = None
+    baht: int | None = None
+    ref: str | None = None  # the reference as typed, upper case, without '#'
+
+
+@dataclass(frozen=True)
+class ParseError:
+    """What was wrong, as a message key, and the verb if one was recognised."""
+
+    error: str  # unknown | usage | amount | member | ref
+    verb: str | None = None
+
+
+def normalize(text: str) -> str:
+    """Thai digits to ASCII, invisible characters dropped, spaces folded."""
+    text = text.translate(THAI_DIGITS).replace("\u200b", "").replace("\ufeff", "")
+    return " ".join(text.split())
+
+
+def _who(text: str) -> Who | None:
+    compact = text.replace(" ", "")
+    if MEMBER_NUMBER.fullmatch(compact):
+        number = int(compact)
+        return Who(number=number) if number > 0 else None
+    if PHONE.fullmatch(text):
+        return Who(phone=text)
+    return None
+
+
+def _amount(token: str) -> int | None:
+    match = AMOUNT.fullmatch(token)
+    if not match:
+        return None
+    digits = match.group(1).replace(",", "")
+    if len(digits) > MAX_DIGITS:
+        return None
+    baht = int(digits)
+    return baht if baht > 0 else None
+
+
+def _person_and_amount(verb: str, args: list[str]) -> Command | ParseError:
+    if len(args) < 2:
+        return ParseError("usage", verb)
+    baht = _amount(args[-1])
+    if baht is None:
+        return ParseError("amount", verb)
+    who = _who(" ".join(args[:-1]))
+    if who is None:
+        return ParseError("member", verb)
+    return Command(verb, who=who, baht=baht)
+
+
+def _reference(verb: str, args: list[str]) -> Command | ParseError:
+    if len(args) != 1:
+        return ParseError("usage", verb)
+    match = REF.fullmatch(args[0].upper())
+    if not match:
+        return ParseError("ref", verb)
+    return Command(verb, ref=match.group(1))
+
+
+def parse(text: str) -> Command | ParseError:
+    """Read one SMS as a command."""
+    tokens = normalize(text).split(" ")
+    if not tokens or not tokens[0]:
+        return ParseError("unknown")
+    head = tokens[0]
+    verb = ALIASES.get(head, head.upper())
+    args = tokens[1:]
+    if verb not in VERBS:
+        return ParseError("unknown")
+    if verb in ("PAY", "RCV"):
+        return _person_and_amount(verb, args)
+    if verb in ("OK", "NO", "UNDO"):
+        return _reference(verb, args)
+    if verb in ("BAL", "PINRESET"):
+        if not args:
+            return Command(verb) if verb == "BAL" else ParseError("usage", verb)
+        who = _who(" ".join(args))
+        return Command(verb, who=who) if who else ParseError("member", verb)
+    return Command(verb)  # SUM, HELP, STOP, START: anything after the word is ignored

@@ -1,0 +1,137 @@
+"""Every SMS Satja sends, in Thai and English, in one catalogue per language.
+
+Thai SMS travel as UCS-2: 70 characters fit one part. Each template is checked by a
+test that fills it with the longest values it can meet (tests/test_sms_texts.py).
+"""
+
+from __future__ import annotations
+
+import re
+
+TH = {
+    # collectors
+    "pay_ok": "รับ {amount} บ. จาก {name} ({number}) แล้ว #{ref}",
+    "ok_ok": "ยืนยัน {amount} บ. ของ {name} ({number}) แล้ว #{ref}",
+    "no_ok": "ไม่รับรายการ #{ref} {amount} บ. ของ {name} แล้ว",
+    "undo_ok": "ยกเลิก #{ref} {amount} บ. ของ {name} แล้ว",
+    "sum": "วันนี้ {count} ราย {amount} บ. เงินในมือ {cash} บ. รอยืนยัน {pending} ราย",
+    "handed_over": "ส่งเงินเหรัญญิก {amount} บ. #{ref} เหลือในมือ {cash} บ.",
+    "declared": "{name} ({number}) จ่าย {amount} บ. ตอบ OK {ref} / NO {ref}",
+    # members
+    "receipt": "กองทุนได้รับ {amount} บ. จ่ายถึง {date} #{ref} ขอบคุณค่ะ",
+    "rejected": "ผู้เก็บเงินไม่ยืนยัน #{ref} {amount} บ. โปรดสอบถามผู้เก็บเงิน",
+    "undone": "ยกเลิกรายการ #{ref} {amount} บ. แล้ว จ่ายถึง {date}",
+    "bal_self": "ให้กองทุนแล้ว {total} บ. จ่ายถึง {date} {state}",
+    "disputed": "รับเรื่องทักท้วง #{ref} แล้ว กรรมการจะติดต่อกลับค่ะ",
+    "pin_was_reset": "ล้างรหัส PIN แล้ว กด {ussd} เพื่อตั้งรหัสใหม่",
+    "stopped": "งดข้อความเตือนแล้ว ใบรับเงินยังส่งตามปกติ ส่ง เริ่ม เพื่อรับอีก",
+    "started": "รับข้อความเตือนตามเดิมแล้วค่ะ",
+    # treasurers and committees
+    "rcv_ok": "รับจาก {name} ({number}) {amount} บ. #{ref} เหลือ {cash} บ.",
+    "bal_other": "{name} ({number}) {total} บ. ถึง {date} {state}",
+    "pinreset_ok": "ล้าง PIN ของ {name} ({number}) แล้ว",
+    # states
+    "behind": "ค้าง {days} วัน",
+    "ahead": "ล่วงหน้า {days} วัน",
+    "even": "ครบพอดี",
+    # help
+    "help_member": "ส่ง ยอด ดูยอดเงิน, NO รหัส แจ้งใบรับผิด, หยุด งดเตือน หรือกด {ussd}",
+    "help_collector": "จ่าย เลขที่ บาท / OK รหัส / NO รหัส / UNDO รหัส / สรุป / ยอด เลขที่",
+    "help_treasurer": "RCV เลขผู้เก็บ บาท / PINRESET เลขที่ / ยอด เลขที่",
+    # errors: what was wrong and what to send instead
+    "err_unknown": "ไม่เข้าใจข้อความ ส่ง ช่วย เพื่อดูวิธีใช้",
+    "err_usage_pay": "ส่งแบบนี้: จ่าย เลขที่สมาชิก จำนวนบาท เช่น จ่าย 12 30",
+    "err_usage_rcv": "ส่งแบบนี้: RCV เลขที่ผู้เก็บ จำนวนบาท เช่น RCV 3 500",
+    "err_usage_ref": "ส่งแบบนี้: {verb} รหัสรายการ เช่น {verb} 01K7",
+    "err_usage_pinreset": "ส่งแบบนี้: PINRESET เลขที่สมาชิก",
+    "err_usage_bal": "ส่งแบบนี้: ยอด หรือ ยอด เลขที่สมาชิก",
+    "err_amount": "จำนวนเงินต้องเป็นบาทเต็ม เช่น 30 ลองส่งใหม่",
+    "err_amount_max": "จ่ายครั้งละไม่เกิน {max} บ. (1 ปี) ลองส่งใหม่",
+    "err_member": "ไม่พบสมาชิก {who} ในกองทุน ส่งเลขที่สมาชิกหรือเบอร์โทร",
+    "err_not_collector": "{who} ไม่ใช่ผู้เก็บเงินของกองทุนนี้",
+    "err_left": "{name} ({number}) ออกจากกองทุนแล้ว รับเงินไม่ได้",
+    "err_ref": "ไม่พบรายการ #{ref} ของคุณ ตรวจรหัสแล้วส่งใหม่",
+    "err_done": "รายการ #{ref} ทำไปแล้ว ไม่มีอะไรเปลี่ยน",
+    "err_undo_day": "ยกเลิกได้เฉพาะรายการของคุณที่ทำวันนี้",
+    "err_undo_cash": "ยกเลิก #{ref} ไม่ได้ เงินส่งเหรัญญิกไปแล้ว",
+    "err_cash": "{name} มีเงินในมือ {cash} บ. ไม่พอ {amount} บ.",
+    "err_collector_only": "คำสั่งนี้ใช้ได้เฉพาะผู้เก็บเงิน",
+    "err_treasurer_only": "คำสั่งนี้ใช้ได้เฉพาะเหรัญญิก",
+    "err_internal": "ขออภัย ระบบขัดข้อง โปรดส่งใหม่อีกครั้ง",
+}
+
+EN = {
+    "pay_ok": "Received {amount} baht from {name} (no. {number}). Ref #{ref}",
+    "ok_ok": "Confirmed {amount} baht from {name} (no. {number}). Ref #{ref}",
+    "no_ok": "Rejected #{ref}: {amount} baht from {name}",
+    "undo_ok": "Undone #{ref}: {amount} baht from {name}",
+    "sum": "Today: {count} payments, {amount} baht. Cash in hand {cash} baht. "
+    "Waiting for OK: {pending}",
+    "handed_over": "You handed {amount} baht to the treasurer. Ref #{ref}. "
+    "Still in hand {cash} baht",
+    "declared": "{name} (no. {number}) says they paid you {amount} baht. "
+    "Reply OK {ref} or NO {ref}",
+    "receipt": "Your fund received {amount} baht. Paid through {date}. Ref #{ref}. Thank you",
+    "rejected": "Your collector did not confirm #{ref} ({amount} baht). Please ask your collector",
+    "undone": "Payment #{ref} of {amount} baht was cancelled. Paid through {date}",
+    "bal_self": "You have given {total} baht, paid through {date}. {state}",
+    "disputed": "We noted your dispute of #{ref}. The committee will contact you",
+    "pin_was_reset": "Your PIN was reset. Dial {ussd} to set a new one",
+    "stopped": "Reminders stopped. Receipts still come. Send START to get reminders again",
+    "started": "Reminders are back on",
+    "rcv_ok": "Received {amount} baht from collector {name} (no. {number}). Ref #{ref}. "
+    "Still in hand {cash} baht",
+    "bal_other": "{name} (no. {number}) has given {total} baht, paid through {date}. {state}",
+    "pinreset_ok": "PIN reset for {name} (no. {number})",
+    "behind": "{days} days behind",
+    "ahead": "{days} days ahead",
+    "even": "Up to date",
+    "help_member": "BAL = your balance, NO <ref> = report a wrong receipt, "
+    "STOP = no reminders. Or dial {ussd}",
+    "help_collector": "PAY <member no.> <baht>, OK <ref>, NO <ref>, UNDO <ref>, SUM, "
+    "BAL <member no.>",
+    "help_treasurer": "RCV <collector no.> <baht>, PINRESET <member no.>, BAL <member no.>",
+    "err_unknown": "Sorry, we did not understand. Send HELP for the commands",
+    "err_usage_pay": "Send: PAY <member no.> <baht>, e.g. PAY 12 30",
+    "err_usage_rcv": "Send: RCV <collector no.> <baht>, e.g. RCV 3 500",
+    "err_usage_ref": "Send: {verb} <ref>, e.g. {verb} 01K7",
+    "err_usage_pinreset": "Send: PINRESET <member no.>",
+    "err_usage_bal": "Send: BAL, or BAL <member no.>",
+    "err_amount": "The amount must be whole baht, e.g. 30. Please send again",
+    "err_amount_max": "At most {max} baht at a time (one year). Please send again",
+    "err_member": "No member {who} in your fund. Send a member no. or phone number",
+    "err_not_collector": "{who} is not a collector of your fund",
+    "err_left": "{name} (no. {number}) has left the fund; no payments can be taken",
+    "err_ref": "No entry #{ref} of yours. Check the ref and send again",
+    "err_done": "#{ref} was already done; nothing changed",
+    "err_undo_day": "You can only undo your own entries of today",
+    "err_undo_cash": "Cannot undo #{ref}: the cash was already handed over",
+    "err_cash": "{name} holds {cash} baht, not enough for {amount}",
+    "err_collector_only": "Only collectors can send this command",
+    "err_treasurer_only": "Only the treasurer can send this command",
+    "err_internal": "Sorry, something went wrong. Please send again",
+}
+
+CATALOGUES = {"th": TH, "en": EN}
+
+# For people we do not know we cannot pick a language, so both, in two parts at most.
+UNKNOWN_SENDER = (
+    "เบอร์นี้ยังไม่ได้เป็นสมาชิก โปรดติดต่อกรรมการกองทุน / "
+    "This number is not registered. Please ask your fund committee"
+)
+
+TITLES = re.compile(r"^(นางสาว|นาง|นาย|น\.ส\.|mrs\.?|mr\.?|ms\.?|miss)\s*", re.IGNORECASE)
+NAME_LIMIT = 12
+
+
+def short_name(name: str) -> str:
+    """The first name without a title, cut to fit an SMS (นางมาลี ใจดี -> มาลี)."""
+    bare = TITLES.sub("", name.strip()) or name.strip()
+    first = bare.split()[0] if bare.split() else bare
+    return first[:NAME_LIMIT]
+
+
+def render(lang: str, key: str, **values: object) -> str:
+    """Fill a template in the given language (Thai when the language is unknown)."""
+    catalogue = CATALOGUES.get(lang, TH)
+    return catalogue[key].format(**values)

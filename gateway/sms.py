@@ -1,0 +1,71 @@
+"""POST /sms/inbound and POST /sms/delivery: thin routes over the SMS desk and outbox."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Flask, current_app, request
+from sqlalchemy.exc import OperationalError
+
+from gateway.africastalking import (
+    BadCallback,
+    parse_delivery_report,
+    parse_inbound_sms,
+    token_ok,
+)
+from gateway.database import current_db
+from gateway.sms_commands import handle_inbound
+from models.clock import local_today
+from models.outbox import record_delivery
+from workers.broker import current_redis
+from workers.outbox import enqueue_sends
+
+log = logging.getLogger(__name__)
+bp = Blueprint("sms", __name__)
+TEXT = {"Content-Type": "text/plain; charset=utf-8"}
+
+
+@bp.before_request
+def check_token():  # noqa: ANN201
+    """Refuse callbacks without the configured token, before anything is read."""
+    if not token_ok(request.args, current_app.config["SATJA"].callback_token):
+        return "forbidden\n", 403, TEXT
+    return None
+
+
+@bp.errorhandler(BadCallback)
+def bad_callback(exc: BadCallback):  # noqa: ANN201
+    """A malformed callback: 400, nothing changed."""
+    return f"bad request: {exc}\n", 400, TEXT
+
+
+@bp.errorhandler(OperationalError)
+def database_down(exc: OperationalError):  # noqa: ANN201
+    """The database is unreachable: 503, so that the provider tries again."""
+    log.error("sms callback: database unavailable: %s", type(exc.orig).__name__)
+    return "try again later\n", 503, TEXT
+
+
+@bp.post("/sms/inbound")
+def inbound():  # noqa: ANN201
+    """Carry out one SMS; commit; then enqueue its replies and receipts."""
+    sms = parse_inbound_sms(request.form)
+    settings = current_app.config["SATJA"]
+    with current_db().transaction() as session:
+        handled = handle_inbound(session, settings, sms, local_today(settings.timezone))
+    enqueue_sends(current_redis(), handled.message_ids)
+    return handled.reply, 200, TEXT
+
+
+@bp.post("/sms/delivery")
+def delivery():  # noqa: ANN201
+    """Record a delivery report against the message it names."""
+    report = parse_delivery_report(request.form)
+    with current_db().transaction() as session:
+        found = record_delivery(session, report.provider_id, report.status, report.failure_reason)
+    return ("ok\n" if found else "unknown message\n"), 200, TEXT
+
+
+def init_app(app: Flask) -> None:
+    """Register the SMS routes."""
+    app.register_blueprint(bp)

@@ -1,0 +1,558 @@
+"""Carry out one inbound SMS: who sent it, may they, what changes, what everyone is told.
+
+The grammar (gateway/flows/sms_grammar.py) says what a message means; this module
+checks authority against the registry, posts to the ledger, and writes every reply,
+receipt and notice to the outbox in the caller's transaction. Nothing is sent here:
+the caller commits, then enqueues the message ids.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
+
+from config.settings import Settings
+from gateway.flows.dates import format_date
+from gateway.flows.money import baht_to_satang, format_baht
+from gateway.flows.sms_grammar import Command, ParseError, Who, parse
+from gateway.flows.texts import UNKNOWN_SENDER, render, short_name
+from models.base import utcnow
+from models.disputes import Dispute
+from models.ledger import (
+    Account,
+    Code,
+    Phase,
+    Refusal,
+    Transfer,
+    TransferSpec,
+    create_transfer,
+    id_for_ref,
+    post_pending,
+    resolution_of,
+    reversal_of,
+    reverse_transfer,
+    void_pending,
+)
+from models.outbox import InboundMessage, Kind, OutboundMessage, queue_sms
+from models.phones import InvalidPhone, mask_phone, normalize_phone
+from models.registry import Group, Member, Role, Status
+from models.standing import member_standing
+
+log = logging.getLogger(__name__)
+UNKNOWN_REPLY_EVERY = dt.timedelta(hours=24)  # strangers are answered once a day at most
+YEAR_DAYS = 365
+
+
+@dataclass(frozen=True)
+class InboundSms:
+    """An inbound SMS as the provider sent it, parsed at the edge."""
+
+    provider_id: str
+    from_phone: str
+    text: str
+    to_code: str | None = None
+    received_at: dt.datetime | None = None
+    link_id: str | None = None
+    network_code: str | None = None
+
+
+@dataclass
+class Handled:
+    """The reply to show the sender, and the outbox rows to send after commit."""
+
+    reply: str
+    message_ids: list[int] = field(default_factory=list)
+    repeated: bool = False
+
+
+class Refused(Exception):
+    """A command that cannot be carried out; the message key and values say why."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(key)
+        self.key, self.values = key, values
+
+
+class Desk:
+    """One sender's commands, within their own group, on one business day."""
+
+    def __init__(
+        self,
+        session: Session,
+        settings: Settings,
+        sender: Member,
+        inbound: InboundMessage,
+        today: dt.date,
+    ) -> None:
+        self.session, self.settings = session, settings
+        self.sender, self.inbound, self.today = sender, inbound, today
+        self.group: Group = sender.group
+        self.lang = sender.lang
+        self.messages: list[OutboundMessage] = []
+
+    # -- helpers ---------------------------------------------------------------------
+
+    def tell(self, member: Member, key: str, kind: Kind = Kind.NOTICE, **values: object) -> None:
+        """Write a message to a member in their own language."""
+        values.setdefault("ussd", self.settings.ussd_code)
+        text = render(member.lang, key, **values)
+        message = queue_sms(
+            self.session, member.phone, text, kind, member=member, inbound_id=self.inbound.id
+        )
+        if message is not None:
+            self.messages.append(message)
+
+    def reply(self, key: str, **values: object) -> str:
+        """The reply text to the sender, in their language."""
+        values.setdefault("ussd", self.settings.ussd_code)
+        return render(self.lang, key, **values)
+
+    def person(self, who: Who) -> Member:
+        """The member of the sender's group a command names, or Refused."""
+        member = None
+        if who.number is not None:
+            member = self.session.scalars(
+                select(Member).where(Member.group_id == self.group.id, Member.number == who.number)
+            ).first()
+            shown = str(who.number)
+        else:
+            shown = who.phone or ""
+            try:
+                phone = normalize_phone(who.phone or "")
+            except InvalidPhone:
+                phone = None
+            if phone:
+                member = self.session.scalars(
+                    select(Member).where(Member.group_id == self.group.id, Member.phone == phone)
+                ).first()
+        if member is None:
+            raise Refused("err_member", who=shown)
+        return member
+
+    def require(self, *roles: Role) -> None:
+        """Refuse unless the sender has one of these roles."""
+        if self.sender.role not in roles:
+            key = "err_treasurer_only" if Role.TREASURER in roles else "err_collector_only"
+            raise Refused(key)
+
+    def account(self, key: str) -> Account:
+        """An account of the sender's group, fresh from the database."""
+        return self.session.scalars(
+            select(Account)
+            .where(Account.group_id == self.group.id, Account.key == key)
+            .execution_options(populate_existing=True)
+        ).one()
+
+    def cash_of(self, collector: Member) -> int:
+        """Cash in a collector's hand, in satang."""
+        return self.account(f"collector_cash:{collector.id}").debit_balance
+
+    def own_transfer(self, ref: str) -> Transfer:
+        """The transfer a reference names, in the sender's group, or Refused."""
+        transfer_id = id_for_ref(ref)
+        transfer = self.session.get(Transfer, transfer_id) if transfer_id else None
+        if transfer is None or transfer.group_id != self.group.id:
+            raise Refused("err_ref", ref=ref)
+        return transfer
+
+    def receipt(self, member: Member, amount: int, ref: str, key: str = "receipt") -> None:
+        """Tell a member what the fund received and where they stand now."""
+        standing = member_standing(self.session, member, self.today)
+        self.tell(
+            member,
+            key,
+            Kind.RECEIPT,
+            amount=format_baht(amount),
+            date=format_date(standing.paid_through, member.lang),
+            ref=ref,
+        )
+
+    def state_text(self, days_behind: int) -> str:
+        """'3 days behind', 'up to date' or '30 days ahead', in the sender's language."""
+        if days_behind > 0:
+            return self.reply("behind", days=days_behind)
+        if days_behind < 0:
+            return self.reply("ahead", days=-days_behind)
+        return self.reply("even")
+
+    # -- commands --------------------------------------------------------------------
+
+    def pay(self, command: Command) -> str:
+        """A collector took cash from a member: post it, receipt the member."""
+        self.require(Role.COLLECTOR)
+        member = self.person(command.who)
+        if member.status in (Status.WITHDRAWN, Status.DECEASED):
+            raise Refused("err_left", name=short_name(member.name), number=member.number)
+        amount = baht_to_satang(command.baht)
+        most = YEAR_DAYS * self.group.daily_rate_satang
+        if amount > most:
+            raise Refused("err_amount_max", max=format_baht(most))
+        outcome = create_transfer(
+            self.session,
+            TransferSpec(
+                key=f"sms:{self.inbound.id}",
+                group_id=self.group.id,
+                debit=f"collector_cash:{self.sender.id}",
+                credit=f"member:{member.id}",
+                amount=amount,
+                code=Code.CONTRIBUTION,
+                business_date=self.today,
+                member_id=member.id,
+                collector_id=self.sender.id,
+            ),
+        )
+        ref = outcome.transfer.ref
+        self.receipt(member, amount, ref)
+        return self.reply(
+            "pay_ok",
+            amount=format_baht(amount),
+            name=short_name(member.name),
+            number=member.number,
+            ref=ref,
+        )
+
+    def open_declaration(self, ref: str) -> Transfer:
+        """A member's pending declaration to this collector that is still open."""
+        pending = self.own_transfer(ref)
+        if pending.phase != Phase.PENDING or pending.collector_id != self.sender.id:
+            raise Refused("err_ref", ref=ref)
+        if resolution_of(self.session, pending.id) is not None:
+            raise Refused("err_done", ref=ref)
+        return pending
+
+    def ok(self, command: Command) -> str:
+        """A collector confirms a member's declaration: post it, receipt the member."""
+        self.require(Role.COLLECTOR)
+        pending = self.open_declaration(command.ref)
+        outcome = post_pending(self.session, f"ok:{pending.id}", pending.id, self.today)
+        if not outcome.ok:
+            raise Refused("err_done", ref=pending.ref)
+        member = self.session.get(Member, pending.member_id)
+        self.receipt(member, pending.amount, pending.ref)
+        return self.reply(
+            "ok_ok",
+            amount=format_baht(pending.amount),
+            name=short_name(member.name),
+            number=member.number,
+            ref=pending.ref,
+        )
+
+    def no(self, command: Command) -> str:
+        """A collector rejects a declaration, or a member disputes a receipt."""
+        transfer = self.own_transfer(command.ref)
+        if transfer.phase == Phase.PENDING and transfer.collector_id == self.sender.id:
+            return self.reject(transfer)
+        return self.dispute(transfer, command.ref)
+
+    def reject(self, pending: Transfer) -> str:
+        """Void a declaration the collector did not receive; tell the member."""
+        if resolution_of(self.session, pending.id) is not None:
+            raise Refused("err_done", ref=pending.ref)
+        outcome = void_pending(self.session, f"no:{pending.id}", pending.id, self.today)
+        if not outcome.ok:
+            raise Refused("err_done", ref=pending.ref)
+        member = self.session.get(Member, pending.member_id)
+        self.tell(member, "rejected", ref=pending.ref, amount=format_baht(pending.amount))
+        return self.reply(
+            "no_ok",
+            ref=pending.ref,
+            amount=format_baht(pending.amount),
+            name=short_name(member.name),
+        )
+
+    def dispute(self, transfer: Transfer, ref: str) -> str:
+        """A member says a receipt of theirs is wrong: file it for reconciliation."""
+        target = transfer
+        if transfer.phase == Phase.PENDING:
+            target = resolution_of(self.session, transfer.id) or transfer
+        money_moved = target.phase in (Phase.SINGLE, Phase.POST)
+        if transfer.member_id != self.sender.id or not money_moved:
+            raise Refused("err_ref", ref=ref)
+        exists = self.session.scalars(
+            select(Dispute.id).where(
+                Dispute.transfer_id == target.id, Dispute.member_id == self.sender.id
+            )
+        ).first()
+        if exists is None:
+            self.session.add(
+                Dispute(
+                    group_id=self.group.id,
+                    transfer_id=target.id,
+                    member_id=self.sender.id,
+                    inbound_id=self.inbound.id,
+                    status="open",
+                )
+            )
+            self.session.flush()
+        return self.reply("disputed", ref=transfer.ref)
+
+    def undo(self, command: Command) -> str:
+        """A collector takes back their own entry of today with a reversal."""
+        self.require(Role.COLLECTOR)
+        transfer = self.own_transfer(command.ref)
+        target = transfer
+        if transfer.phase == Phase.PENDING:
+            target = resolution_of(self.session, transfer.id)
+        mine = target is not None and target.collector_id == self.sender.id
+        if (
+            not mine
+            or target.code != Code.CONTRIBUTION
+            or target.phase
+            not in (
+                Phase.SINGLE,
+                Phase.POST,
+            )
+        ):
+            raise Refused("err_ref", ref=command.ref)
+        if target.business_date != self.today:
+            raise Refused("err_undo_day")
+        if reversal_of(self.session, target.id) is not None:
+            raise Refused("err_done", ref=transfer.ref)
+        outcome = reverse_transfer(self.session, f"undo:{target.id}", target.id, self.today)
+        if outcome.refused == Refusal.OVERDRAFT:
+            raise Refused("err_undo_cash", ref=transfer.ref)
+        if not outcome.ok:
+            raise Refused("err_done", ref=transfer.ref)
+        member = self.session.get(Member, target.member_id)
+        standing = member_standing(self.session, member, self.today)
+        self.tell(
+            member,
+            "undone",
+            ref=transfer.ref,
+            amount=format_baht(target.amount),
+            date=format_date(standing.paid_through, member.lang),
+        )
+        return self.reply(
+            "undo_ok",
+            ref=transfer.ref,
+            amount=format_baht(target.amount),
+            name=short_name(member.name),
+        )
+
+    def sum(self, _command: Command) -> str:
+        """A collector's day: payments taken, cash in hand, declarations waiting."""
+        self.require(Role.COLLECTOR)
+        reversal = aliased(Transfer)
+        taken = self.session.execute(
+            select(func.count(), func.coalesce(func.sum(Transfer.amount), 0)).where(
+                Transfer.collector_id == self.sender.id,
+                Transfer.code == Code.CONTRIBUTION.value,
+                Transfer.phase.in_((Phase.SINGLE.value, Phase.POST.value)),
+                Transfer.business_date == self.today,
+                ~select(reversal.id).where(reversal.reversal_of == Transfer.id).exists(),
+            )
+        ).one()
+        resolution = aliased(Transfer)
+        waiting = self.session.scalar(
+            select(func.count()).where(
+                Transfer.collector_id == self.sender.id,
+                Transfer.phase == Phase.PENDING.value,
+                ~select(resolution.id).where(resolution.pending_id == Transfer.id).exists(),
+            )
+        )
+        return self.reply(
+            "sum",
+            count=taken[0],
+            amount=format_baht(int(taken[1])),
+            cash=format_baht(self.cash_of(self.sender)),
+            pending=waiting,
+        )
+
+    def rcv(self, command: Command) -> str:
+        """The treasurer took cash from a collector: post the hand-over."""
+        self.require(Role.TREASURER)
+        collector = self.person(command.who)
+        if collector.role != Role.COLLECTOR:
+            raise Refused("err_not_collector", who=short_name(collector.name))
+        amount = baht_to_satang(command.baht)
+        cash = self.cash_of(collector)
+        refusal = Refused(
+            "err_cash",
+            name=short_name(collector.name),
+            cash=format_baht(cash),
+            amount=format_baht(amount),
+        )
+        if amount > cash:
+            raise refusal
+        outcome = create_transfer(
+            self.session,
+            TransferSpec(
+                key=f"sms:{self.inbound.id}",
+                group_id=self.group.id,
+                debit="fund_bank",
+                credit=f"collector_cash:{collector.id}",
+                amount=amount,
+                code=Code.HANDOVER,
+                business_date=self.today,
+                collector_id=collector.id,
+            ),
+        )
+        if not outcome.ok:
+            raise refusal
+        left = format_baht(self.cash_of(collector))
+        ref = outcome.transfer.ref
+        self.tell(collector, "handed_over", amount=format_baht(amount), ref=ref, cash=left)
+        return self.reply(
+            "rcv_ok",
+            name=short_name(collector.name),
+            number=collector.number,
+            amount=format_baht(amount),
+            ref=ref,
+            cash=left,
+        )
+
+    def bal(self, command: Command) -> str:
+        """A member's own balance, or a collector or treasurer asking about a member."""
+        if command.who is None:
+            standing = member_standing(self.session, self.sender, self.today)
+            return self.reply(
+                "bal_self",
+                total=format_baht(standing.balance_satang),
+                date=format_date(standing.paid_through, self.lang),
+                state=self.state_text(standing.days_behind),
+            )
+        self.require(Role.COLLECTOR, Role.TREASURER, Role.CHAIR)
+        member = self.person(command.who)
+        standing = member_standing(self.session, member, self.today)
+        return self.reply(
+            "bal_other",
+            name=short_name(member.name),
+            number=member.number,
+            total=format_baht(standing.balance_satang),
+            date=format_date(standing.paid_through, self.lang),
+            state=self.state_text(standing.days_behind),
+        )
+
+    def pinreset(self, command: Command) -> str:
+        """The treasurer clears a member's PIN so that they can set a new one."""
+        self.require(Role.TREASURER)
+        member = self.person(command.who)
+        member.pin_hash = None
+        member.pin_tries = 0
+        member.pin_locked_until = None
+        self.session.flush()
+        self.tell(member, "pin_was_reset")
+        return self.reply("pinreset_ok", name=short_name(member.name), number=member.number)
+
+    def help(self, _command: Command) -> str:
+        """What this sender can send."""
+        key = {
+            Role.COLLECTOR: "help_collector",
+            Role.TREASURER: "help_treasurer",
+            Role.CHAIR: "help_treasurer",
+        }.get(Role(self.sender.role), "help_member")
+        return self.reply(key)
+
+    def stop(self, _command: Command) -> str:
+        """Opt out of reminders and summaries (never receipts)."""
+        self.sender.reminders_opt_out = True
+        self.session.flush()
+        return self.reply("stopped")
+
+    def start(self, _command: Command) -> str:
+        """Opt back in to reminders."""
+        self.sender.reminders_opt_out = False
+        self.session.flush()
+        return self.reply("started")
+
+    def carry_out(self, parsed: Command | ParseError) -> str:
+        """Run a parsed command and return the reply; a Refused becomes its message."""
+        if isinstance(parsed, ParseError):
+            key, values = parse_error_message(parsed)
+            return self.reply(key, **values)
+        try:
+            return getattr(self, parsed.verb.lower())(parsed)
+        except Refused as refused:
+            return self.reply(refused.key, **refused.values)
+
+
+def parse_error_message(error: ParseError) -> tuple[str, dict[str, object]]:
+    """The catalogue key, and its values, that explain a parse error."""
+    if error.error == "unknown":
+        return "err_unknown", {}
+    if error.error == "amount":
+        return "err_amount", {}
+    if error.verb in ("OK", "NO", "UNDO"):
+        return "err_usage_ref", {"verb": error.verb}
+    usage = {
+        "PAY": "err_usage_pay",
+        "RCV": "err_usage_rcv",
+        "PINRESET": "err_usage_pinreset",
+        "BAL": "err_usage_bal",
+    }
+    return usage.get(error.verb or "", "err_unknown"), {}
+
+
+def _record(session: Session, sms: InboundSms) -> tuple[InboundMessage, bool]:
+    """Store the inbound message; (row, False) if this provider id came before."""
+    earlier = session.scalars(
+        select(InboundMessage).where(InboundMessage.provider_id == sms.provider_id)
+    ).first()
+    if earlier is not None:
+        return earlier, False
+    row = InboundMessage(
+        provider_id=sms.provider_id,
+        from_phone=sms.from_phone,
+        to_code=sms.to_code,
+        text=sms.text,
+        received_at=sms.received_at,
+        link_id=sms.link_id,
+        network_code=sms.network_code,
+    )
+    session.add(row)
+    session.flush()
+    return row, True
+
+
+def _answer_stranger(session: Session, inbound: InboundMessage, phone: str) -> list[int]:
+    """One polite bilingual reply a day to a number we do not know."""
+    since = utcnow() - UNKNOWN_REPLY_EVERY
+    recent = session.scalars(
+        select(OutboundMessage.id).where(
+            OutboundMessage.to_phone == phone,
+            OutboundMessage.member_id.is_(None),
+            OutboundMessage.created_at >= since,
+        )
+    ).first()
+    if recent is not None:
+        return []
+    message = queue_sms(session, phone, UNKNOWN_SENDER, Kind.REPLY, inbound_id=inbound.id)
+    return [message.id]
+
+
+def handle_inbound(
+    session: Session, settings: Settings, sms: InboundSms, today: dt.date
+) -> Handled:
+    """Record, deduplicate and carry out one inbound SMS; flushes, never commits."""
+    inbound, new = _record(session, sms)
+    if not new:
+        return Handled(reply=inbound.reply or "", repeated=True)
+    try:
+        phone = normalize_phone(sms.from_phone)
+    except InvalidPhone:
+        phone = sms.from_phone
+    sender = session.scalars(select(Member).where(Member.phone == phone)).first()
+    if sender is None:
+        log.info("sms %s from unknown number %s", inbound.id, mask_phone(phone))
+        inbound.reply = UNKNOWN_SENDER
+        return Handled(reply=UNKNOWN_SENDER, message_ids=_answer_stranger(session, inbound, phone))
+    inbound.member_id = sender.id
+    desk = Desk(session, settings, sender, inbound, today)
+    parsed = parse(sms.text)
+    reply = desk.carry_out(parsed)
+    log.info(
+        "sms %s from %s: %s",
+        inbound.id,
+        mask_phone(phone),
+        parsed.verb if isinstance(parsed, Command) else f"error {parsed.error}",
+    )
+    inbound.reply = reply
+    answer = queue_sms(
+        session, sender.phone, reply, Kind.REPLY, member=sender, inbound_id=inbound.id
+    )
+    desk.messages.insert(0, answer)
+    return Handled(reply=reply, message_ids=[m.id for m in desk.messages])

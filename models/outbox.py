@@ -1,0 +1,184 @@
+"""SMS in and out: inbound messages kept for deduplication, outbound through an outbox.
+
+An outbound row is written in the same transaction as the work it reports; only after
+that commits is a job enqueued to send it, so no receipt ever goes out for work that
+rolled back. The sweeper finds rows whose job was lost and sends them again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    select,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from models.base import Base, BigId, utcnow
+from models.registry import Member
+
+
+class Kind(enum.StrEnum):
+    """Why a message is sent; reminders and summaries keep quiet hours."""
+
+    REPLY = "reply"
+    RECEIPT = "receipt"
+    NOTICE = "notice"
+    REMINDER = "reminder"
+    SUMMARY = "summary"
+
+
+QUIET_KINDS = (Kind.REMINDER, Kind.SUMMARY)
+
+
+class Status(enum.StrEnum):
+    """Where an outbound message is."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    SUBMITTED = "submitted"
+    BUFFERED = "buffered"
+    DELIVERED = "delivered"
+    REJECTED = "rejected"
+    FAILED = "failed"
+
+
+# Africa's Talking delivery-report statuses, and what they mean here. Anything else is
+# refused at the edge.
+PROVIDER_STATUS = {
+    "Sent": Status.SENT,
+    "Submitted": Status.SUBMITTED,
+    "Buffered": Status.BUFFERED,
+    "Success": Status.DELIVERED,
+    "Rejected": Status.REJECTED,
+    "Failed": Status.FAILED,
+}
+
+
+def _in(column: str, values: type[enum.StrEnum]) -> str:
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
+
+
+class InboundMessage(Base):
+    """An SMS a person sent us, with the reply it got (a repeat gets the same)."""
+
+    __tablename__ = "inbound_messages"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    provider_id: Mapped[str] = mapped_column(String(100), unique=True)
+    from_phone: Mapped[str] = mapped_column(String(20))
+    to_code: Mapped[str | None] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    link_id: Mapped[str | None] = mapped_column(String(100))
+    network_code: Mapped[str | None] = mapped_column(String(10))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    reply: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class OutboundMessage(Base):
+    """An SMS to send; its status follows the provider's delivery reports."""
+
+    __tablename__ = "outbound_messages"
+    __table_args__ = (
+        CheckConstraint(_in("kind", Kind), name="kind_known"),
+        CheckConstraint(_in("status", Status), name="status_known"),
+        Index("ix_outbound_messages_status_created", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    inbound_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"))
+    to_phone: Mapped[str] = mapped_column(String(20), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(10), default=Status.QUEUED.value)
+    provider_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    failure_reason: Mapped[str | None] = mapped_column(String(200))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+def quiet_hours_start(now: dt.datetime, timezone: str = "Asia/Bangkok") -> dt.datetime | None:
+    """When a reminder written now may go (UTC, naive), or None if it may go at once."""
+    zone = ZoneInfo(timezone)
+    local = now.replace(tzinfo=dt.UTC).astimezone(zone)
+    if 8 <= local.hour < 20:
+        return None
+    day = local.date() if local.hour < 8 else local.date() + dt.timedelta(days=1)
+    opening = dt.datetime.combine(day, dt.time(8), tzinfo=zone)
+    return opening.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def queue_sms(
+    session: Session,
+    to_phone: str,
+    text: str,
+    kind: Kind,
+    *,
+    member: Member | None = None,
+    group_id: int | None = None,
+    inbound_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> OutboundMessage | None:
+    """Write an outbound message (flushed, not sent); None if the member opted out."""
+    if kind == Kind.REMINDER and member is not None and member.reminders_opt_out:
+        return None
+    now = now or utcnow()
+    message = OutboundMessage(
+        group_id=group_id if group_id is not None else (member.group_id if member else None),
+        member_id=member.id if member else None,
+        inbound_id=inbound_id,
+        to_phone=to_phone,
+        text=text,
+        kind=kind.value,
+        status=Status.QUEUED.value,
+        attempts=0,
+        not_before=quiet_hours_start(now) if kind in QUIET_KINDS else None,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(message)
+    session.flush()
+    return message
+
+
+def find_inbound(session: Session, provider_id: str) -> InboundMessage | None:
+    """The inbound message with this provider id, if it came before."""
+    return session.scalars(
+        select(InboundMessage).where(InboundMessage.provider_id == provider_id)
+    ).first()
+
+
+FINAL = {Status.DELIVERED, Status.REJECTED, Status.FAILED}
+
+
+def record_delivery(
+    session: Session, provider_id: str, status: Status, failure_reason: str | None
+) -> bool:
+    """Apply a delivery report; a late non-final report never undoes a final one."""
+    message = session.scalars(
+        select(OutboundMessage).where(OutboundMessage.provider_id == provider_id)
+    ).first()
+    if message is None:
+        return False
+    if Status(message.status) in FINAL and status not in FINAL:
+        return True
+    message.status = status.value
+    if failure_reason:
+        message.failure_reason = failure_reason[:200]
+    return True

@@ -1,0 +1,77 @@
+"""Every SMS template fits its budget when filled with the longest values it can meet."""
+
+from __future__ import annotations
+
+import string
+
+import pytest
+
+from gateway.flows.gsm import is_gsm7, sms_parts
+from gateway.flows.texts import CATALOGUES, NAME_LIMIT, UNKNOWN_SENDER, render, short_name
+
+LONGEST = {
+    "amount": "99,999",  # a year at 273 baht a day
+    "cash": "9,999,999",
+    "total": "9,999,999",
+    "max": "99,999",
+    "name": "ก" * NAME_LIMIT,
+    "number": "99999",
+    "ref": "ZZZZZZZZ",
+    "date": "30 มี.ค. 2569",
+    "days": "9999",
+    "count": "999",
+    "pending": "999",
+    "who": "+66 81 234 5678",
+    "ussd": "*1234*5678#",
+    "verb": "UNDO",
+}
+TWO_PARTS_ALLOWED = {"help_member", "help_collector", "help_treasurer"}
+
+
+def longest_values(lang, template):
+    names = {f for _, f, _, _ in string.Formatter().parse(template) if f}
+    values = {k: LONGEST[k] for k in names if k != "state"}
+    if lang == "en":
+        values = {k: ("Bartholomewss" if k == "name" else v) for k, v in values.items()}
+        values["date"] = "30 Sep 2026"
+    if "state" in names:
+        values["state"] = max(
+            (render(lang, k, days=LONGEST["days"]) for k in ("behind", "ahead", "even")), key=len
+        )
+    return values
+
+
+CASES = [(lang, key) for lang, catalogue in CATALOGUES.items() for key in catalogue]
+
+
+@pytest.mark.parametrize(("lang", "key"), CASES)
+def test_every_template_fits(lang, key):
+    template = CATALOGUES[lang][key]
+    text = render(lang, key, **longest_values(lang, template))
+    allowed = 2 if key in TWO_PARTS_ALLOWED else 1
+    assert sms_parts(text) <= allowed, (len(text), text)
+    if lang == "en":
+        assert is_gsm7(text), text
+
+
+def test_both_catalogues_have_the_same_keys():
+    assert CATALOGUES["th"].keys() == CATALOGUES["en"].keys()
+
+
+def test_unknown_sender_gets_both_languages_in_two_parts_at_most():
+    assert sms_parts(UNKNOWN_SENDER) <= 2
+    assert "สมาชิก" in UNKNOWN_SENDER and "registered" in UNKNOWN_SENDER
+
+
+@pytest.mark.parametrize(
+    ("name", "short"),
+    [
+        ("นางมาลี ใจดี", "มาลี"),
+        ("นายสมชาย ศรีสุข", "สมชาย"),
+        ("นางสาว วิไล ทองคำ", "วิไล"),
+        ("Mrs. Somsri Jaidee", "Somsri"),
+        ("สมศักดิ์ศรีประเสริฐวงศ์", "สมศักดิ์ศรีป"),
+    ],
+)
+def test_short_names(name, short):
+    assert short_name(name) == short

@@ -1,0 +1,127 @@
+"""Sending the outbox: one job per message with a fixed id, and a sweeper for strays."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable
+
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue, Retry
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+from sqlalchemy import or_, select
+
+from models.base import utcnow
+from models.outbox import OutboundMessage, Status
+from models.phones import mask_phone
+from workers import runtime
+from workers.sms_backends import PermanentSmsError, TransientSmsError
+
+log = logging.getLogger(__name__)
+SMS_QUEUE = "sms"
+RETRY = Retry(max=5, interval=[5, 30, 120, 600, 1800])
+MAX_ATTEMPTS = 8
+STRAY_AFTER = dt.timedelta(minutes=1)  # queued this long without a send: the job was lost
+STUCK_AFTER = dt.timedelta(minutes=5)  # 'sending' this long: the worker died mid-send
+LIVE = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+
+
+def job_id(message_id: int) -> str:
+    """The fixed job id of a message: enqueuing it twice does no harm."""
+    return f"sms-{message_id}"
+
+
+def enqueue_sends(redis: Redis, message_ids: Iterable[int]) -> int:
+    """Enqueue committed messages; if Redis is down the sweeper sends them later."""
+    queue = Queue(SMS_QUEUE, connection=redis)
+    count = 0
+    for message_id in message_ids:
+        try:
+            queue.enqueue(send_sms, message_id, job_id=job_id(message_id), retry=RETRY)
+        except RedisError:
+            log.warning("sms %s: redis unavailable, left for the sweeper", message_id)
+            continue
+        count += 1
+    return count
+
+
+def _claim(message_id: int) -> tuple[str, str] | None:
+    """Mark the message as being sent; None if it is not ours to send now."""
+    with runtime.current().db.transaction() as session:
+        message = session.get(OutboundMessage, message_id, with_for_update=True)
+        if message is None or message.status != Status.QUEUED:
+            return None
+        if message.not_before is not None and message.not_before > utcnow():
+            return None  # quiet hours: the sweeper sends it when they end
+        message.status = Status.SENDING.value
+        message.attempts += 1
+        return message.to_phone, message.text
+
+
+def _finish(message_id: int, **changes: object) -> None:
+    with runtime.current().db.transaction() as session:
+        message = session.get(OutboundMessage, message_id, with_for_update=True)
+        for name, value in changes.items():
+            setattr(message, name, value)
+
+
+def send_sms(message_id: int) -> str:
+    """Send one outbox message; safe to run twice; raises so that RQ retries."""
+    claimed = _claim(message_id)
+    if claimed is None:
+        return "skipped"
+    to, text = claimed
+    try:
+        sent = runtime.current().backend.send(to, text)
+    except TransientSmsError as exc:
+        log.warning("sms %s to %s: will retry: %s", message_id, mask_phone(to), exc)
+        with runtime.current().db.transaction() as session:
+            message = session.get(OutboundMessage, message_id, with_for_update=True)
+            gave_up = message.attempts >= MAX_ATTEMPTS
+            message.status = (Status.FAILED if gave_up else Status.QUEUED).value
+            message.failure_reason = str(exc)[:200]
+        if gave_up:
+            return "failed"
+        raise
+    except PermanentSmsError as exc:
+        log.error("sms %s to %s: failed: %s", message_id, mask_phone(to), exc)
+        _finish(message_id, status=Status.FAILED.value, failure_reason=str(exc)[:200])
+        return "failed"
+    _finish(message_id, status=sent.status.value, provider_id=sent.provider_id, failure_reason=None)
+    log.info("sms %s to %s: %s", message_id, mask_phone(to), sent.status)
+    return sent.status.value
+
+
+def _job_alive(redis: Redis, message_id: int) -> bool:
+    try:
+        return Job.fetch(job_id(message_id), connection=redis).get_status() in LIVE
+    except NoSuchJobError:
+        return False
+
+
+def sweep_outbox(now: dt.datetime | None = None) -> int:
+    """Re-enqueue messages whose job was lost or whose worker died; return how many."""
+    now = now or utcnow()
+    rt = runtime.current()
+    with rt.db.transaction() as session:
+        stuck = session.scalars(
+            select(OutboundMessage).where(
+                OutboundMessage.status == Status.SENDING.value,
+                OutboundMessage.updated_at < now - STUCK_AFTER,
+            )
+        ).all()
+        for message in stuck:
+            message.status = Status.QUEUED.value
+        due = session.scalars(
+            select(OutboundMessage.id)
+            .where(
+                OutboundMessage.status == Status.QUEUED.value,
+                OutboundMessage.created_at < now - STRAY_AFTER,
+                or_(OutboundMessage.not_before.is_(None), OutboundMessage.not_before <= now),
+            )
+            .order_by(OutboundMessage.id)
+        ).all()
+    lost = [message_id for message_id in due if not _job_alive(rt.redis, message_id)]
+    return enqueue_sends(rt.redis, lost)
