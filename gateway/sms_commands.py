@@ -136,7 +136,7 @@ class Desk:
     def require(self, *roles: Role) -> None:
         """Refuse unless the sender has one of these roles."""
         if self.sender.role not in roles:
-            key = "err_treasurer_only" if Role.TREASURER in roles else "err_collector_only"
+            key = "err_collector_only" if Role.COLLECTOR in roles else "err_treasurer_only"
             raise Refused(key)
 
     def account(self, key: str) -> Account:
