@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import requests
+from africastalking.Service import AfricasTalkingException
 from africastalking.SMS import SMSService
 
 from config.settings import Settings
@@ -62,31 +63,26 @@ class AfricasTalkingBackend:
 
     def send(self, to: str, text: str) -> Sent:
         """Send one message and read the provider's verdict on it."""
-        answer: list[requests.Response] = []
         try:
-            # The callback hands us the raw response, so that we see its status code.
-            self.service.send(
-                text, [to], sender_id=self.sender_id, callback=answer.append, timeout=TIMEOUT
-            )
+            answer = self.service.send(text, [to], sender_id=self.sender_id, timeout=TIMEOUT)
         except requests.RequestException as exc:
             raise TransientSmsError(f"provider unreachable: {type(exc).__name__}") from exc
-        response = answer[0]
-        if response.status_code >= 500 or response.status_code == 429:
-            raise TransientSmsError(f"provider answered HTTP {response.status_code}")
-        if not 200 <= response.status_code < 300:
-            raise PermanentSmsError(
-                f"provider refused: HTTP {response.status_code} {response.text[:100]}"
-            )
-        return self._verdict(response.text)
+        except AfricasTalkingException as exc:
+            # The SDK hides the HTTP status of a refusal. A 5xx passes with time; a 401
+            # passes once the operator fixes the key: retry with backoff, then give up.
+            raise TransientSmsError(f"provider refused the request: {str(exc)[:120]}") from exc
+        return self._verdict(answer)
 
     @staticmethod
-    def _verdict(body: str) -> Sent:
+    def _verdict(answer: dict | str) -> Sent:
         try:
-            recipients = json.loads(body)["SMSMessageData"]["Recipients"]
+            # The SDK decodes JSON only for an exact application/json content type.
+            body = json.loads(answer) if isinstance(answer, str) else answer
+            recipients = body["SMSMessageData"]["Recipients"]
             first = recipients[0]
             code = int(first["statusCode"])
         except (ValueError, KeyError, IndexError, TypeError):
-            raise TransientSmsError(f"unreadable provider answer: {body[:100]!r}") from None
+            raise TransientSmsError(f"unreadable provider answer: {str(answer)[:100]!r}") from None
         if code in ACCEPTED:
             return Sent(provider_id=str(first.get("messageId") or ""), status=Status.SENT)
         reason = f"{code} {first.get('status', '')}".strip()
