@@ -112,8 +112,10 @@ def sweep_outbox(now: dt.datetime | None = None) -> int:
                 OutboundMessage.updated_at < now - STUCK_AFTER,
             )
         ).all()
+        revived = []
         for message in stuck:
             message.status = Status.QUEUED.value
+            revived.append(message.id)
         due = session.scalars(
             select(OutboundMessage.id)
             .where(
@@ -123,5 +125,6 @@ def sweep_outbox(now: dt.datetime | None = None) -> int:
             )
             .order_by(OutboundMessage.id)
         ).all()
-    lost = [message_id for message_id in due if not _job_alive(rt.redis, message_id)]
+    # A job whose worker died still says 'started' in Redis: do not believe it.
+    lost = [i for i in due if i in revived or not _job_alive(rt.redis, i)]
     return enqueue_sends(rt.redis, lost)
