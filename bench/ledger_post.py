@@ -20,8 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import text
 
+from bench.harness import scratch_database
 from config.settings import load_settings
 from models import migrate
 from models.db import Database
@@ -33,17 +34,6 @@ DAY = dt.date(2026, 11, 16)
 TARGET = 0.5
 
 
-def scratch_database(url: str) -> str:
-    """Create an empty satja_bench database next to the given one; return its URL."""
-    admin = make_url(load_settings({"DATABASE_URL": url}).database_url)
-    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text("DROP DATABASE IF EXISTS satja_bench WITH (FORCE)"))
-        conn.execute(text("CREATE DATABASE satja_bench"))
-    engine.dispose()
-    return admin.set(database="satja_bench").render_as_string(hide_password=False)
-
-
 def main() -> None:
     """Measure both sides and print the ratio."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -51,7 +41,7 @@ def main() -> None:
     parser.add_argument("--per-round", type=int, default=500)
     args = parser.parse_args()
 
-    url = scratch_database(os.environ.get("DATABASE_URL") or DEFAULT_URL)
+    url = scratch_database(os.environ.get("DATABASE_URL") or DEFAULT_URL, "satja_bench")
     db = Database(load_settings({"DATABASE_URL": url}))
     migrate.upgrade(db.engine)
     with db.transaction() as session:

@@ -46,6 +46,13 @@ def database_down(exc: OperationalError):  # noqa: ANN201
     return "try again later\n", 503, TEXT
 
 
+@bp.errorhandler(Exception)
+def unexpected(exc: Exception):  # noqa: ANN201
+    """Anything else: logged, rolled back, and 503 so that the provider tries again."""
+    log.exception("sms callback failed: %s", type(exc).__name__)
+    return "try again later\n", 503, TEXT
+
+
 @bp.post("/sms/inbound")
 def inbound():  # noqa: ANN201
     """Carry out one SMS; commit; then enqueue its replies and receipts."""

@@ -13,7 +13,8 @@ import logging
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from config.settings import Settings
 from gateway.flows.dates import format_date
@@ -101,7 +102,13 @@ class Desk:
         values.setdefault("ussd", self.settings.ussd_code)
         text = render(member.lang, key, **values)
         message = queue_sms(
-            self.session, member.phone, text, kind, member=member, inbound_id=self.inbound.id
+            self.session,
+            member.phone,
+            text,
+            kind,
+            member=member,
+            inbound_id=self.inbound.id,
+            flush=False,
         )
         if message is not None:
             self.messages.append(message)
@@ -488,24 +495,34 @@ def parse_error_message(error: ParseError) -> tuple[str, dict[str, object]]:
 
 
 def _record(session: Session, sms: InboundSms) -> tuple[InboundMessage, bool]:
-    """Store the inbound message; (row, False) if this provider id came before."""
+    """Store the inbound message; (row, False) if this provider id came before.
+
+    The insert skips a known id in the same statement, so that two gateway processes
+    receiving one message twice cannot both act on it.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(InboundMessage)
+    stmt = (
+        insert.values(
+            provider_id=sms.provider_id,
+            from_phone=sms.from_phone,
+            to_code=sms.to_code,
+            text=sms.text,
+            received_at=sms.received_at,
+            link_id=sms.link_id,
+            network_code=sms.network_code,
+            created_at=utcnow(),
+        )
+        .on_conflict_do_nothing()
+        .returning(InboundMessage)
+    )
+    row = session.scalars(stmt).first()
+    if row is not None:
+        return row, True
     earlier = session.scalars(
         select(InboundMessage).where(InboundMessage.provider_id == sms.provider_id)
-    ).first()
-    if earlier is not None:
-        return earlier, False
-    row = InboundMessage(
-        provider_id=sms.provider_id,
-        from_phone=sms.from_phone,
-        to_code=sms.to_code,
-        text=sms.text,
-        received_at=sms.received_at,
-        link_id=sms.link_id,
-        network_code=sms.network_code,
-    )
-    session.add(row)
-    session.flush()
-    return row, True
+    ).one()
+    return earlier, False
 
 
 def _answer_stranger(session: Session, inbound: InboundMessage, phone: str) -> list[int]:
@@ -535,7 +552,9 @@ def handle_inbound(
         phone = normalize_phone(sms.from_phone)
     except InvalidPhone:
         phone = sms.from_phone
-    sender = session.scalars(select(Member).where(Member.phone == phone)).first()
+    sender = session.scalars(
+        select(Member).options(joinedload(Member.group)).where(Member.phone == phone)
+    ).first()
     if sender is None:
         log.info("sms %s from unknown number %s", inbound.id, mask_phone(phone))
         inbound.reply = UNKNOWN_SENDER

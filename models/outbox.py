@@ -134,8 +134,12 @@ def queue_sms(
     group_id: int | None = None,
     inbound_id: int | None = None,
     now: dt.datetime | None = None,
+    flush: bool = True,
 ) -> OutboundMessage | None:
-    """Write an outbound message (flushed, not sent); None if the member opted out."""
+    """Write an outbound message (not sent); None if the member opted out.
+
+    With flush=False the caller flushes several at once (one INSERT) before reading ids.
+    """
     if kind == Kind.REMINDER and member is not None and member.reminders_opt_out:
         return None
     now = now or utcnow()
@@ -153,7 +157,8 @@ def queue_sms(
         updated_at=now,
     )
     session.add(message)
-    session.flush()
+    if flush:
+        session.flush()
     return message
 
 

@@ -404,3 +404,17 @@ def test_references_in_replies_decode_to_the_transfer(client, db, fund):
     with db.transaction() as session:
         transfer = session.scalars(select(Transfer)).one()
     assert reply.endswith(f"#{ref_for(transfer.id)}")
+
+
+def test_database_down_is_503_so_the_provider_retries(app, client):
+    from models.db import Database
+
+    gone = app.config["SATJA"].with_(
+        database_url="postgresql+psycopg://nobody@127.0.0.1:1/satja?connect_timeout=2"
+    )
+    app.extensions["satja.db"].dispose()
+    app.extensions["satja.db"] = Database(gone)
+    response = client.post("/sms/inbound", data={"from": "+66811000004", "text": "BAL", "id": "d"})
+    assert response.status_code == 503
+    report = client.post("/sms/delivery", data={"id": "x", "status": "Success"})
+    assert report.status_code == 503

@@ -34,17 +34,18 @@ def job_id(message_id: int) -> str:
 
 
 def enqueue_sends(redis: Redis, message_ids: Iterable[int]) -> int:
-    """Enqueue committed messages; if Redis is down the sweeper sends them later."""
+    """Enqueue committed messages in one round trip; if Redis is down, the sweeper will."""
+    ids = list(message_ids)
+    if not ids:
+        return 0
     queue = Queue(SMS_QUEUE, connection=redis)
-    count = 0
-    for message_id in message_ids:
-        try:
-            queue.enqueue(send_sms, message_id, job_id=job_id(message_id), retry=RETRY)
-        except RedisError:
-            log.warning("sms %s: redis unavailable, left for the sweeper", message_id)
-            continue
-        count += 1
-    return count
+    jobs = [Queue.prepare_data(send_sms, (i,), job_id=job_id(i), retry=RETRY) for i in ids]
+    try:
+        queue.enqueue_many(jobs)
+    except RedisError:
+        log.warning("sms %s: redis unavailable, left for the sweeper", ids)
+        return 0
+    return len(ids)
 
 
 def _claim(message_id: int) -> tuple[str, str] | None:
