@@ -33,9 +33,10 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-## bench: the performance scripts (need DATABASE_URL for PostgreSQL)
+## bench: the performance scripts (PostgreSQL and Redis: DATABASE_URL, REDIS_URL)
 bench: $(VENV)/.dev
 	$(BIN)/python bench/ledger_post.py
+	$(BIN)/python bench/sms.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache .hypothesis
