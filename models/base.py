@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from sqlalchemy import BigInteger, Integer, MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -24,6 +25,11 @@ class Base(DeclarativeBase):
     """Base class of all Satja models."""
 
     metadata = MetaData(naming_convention=NAMING)
+
+
+def one_of(column: str, values: Iterable[str]) -> str:
+    """A CHECK expression: the column holds one of these values."""
+    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
 
 
 def utcnow() -> dt.datetime:

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from models.base import Base, BigId, utcnow
+from models.base import Base, BigId, one_of, utcnow
 from models.registry import Member
 
 
@@ -65,10 +65,6 @@ PROVIDER_STATUS = {
 }
 
 
-def _in(column: str, values: type[enum.StrEnum]) -> str:
-    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
-
-
 class InboundMessage(Base):
     """An SMS a person sent us, with the reply it got (a repeat gets the same)."""
 
@@ -92,8 +88,8 @@ class OutboundMessage(Base):
 
     __tablename__ = "outbound_messages"
     __table_args__ = (
-        CheckConstraint(_in("kind", Kind), name="kind_known"),
-        CheckConstraint(_in("status", Status), name="status_known"),
+        CheckConstraint(one_of("kind", Kind), name="kind_known"),
+        CheckConstraint(one_of("status", Status), name="status_known"),
         Index("ix_outbound_messages_status_created", "status", "created_at"),
     )
 

@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from models.base import Base, BigId, utcnow
+from models.base import Base, BigId, one_of, utcnow
 from models.ledger import ensure_accounts
 from models.phones import InvalidPhone, display_phone, normalize_phone
 
@@ -46,10 +46,6 @@ class Status(enum.StrEnum):
 
 
 LANGUAGES = ("th", "en")
-
-
-def _in(column: str, values: tuple[str, ...] | type[enum.StrEnum]) -> str:
-    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
 
 
 class Group(Base):
@@ -85,9 +81,9 @@ class Member(Base):
     __tablename__ = "members"
     __table_args__ = (
         UniqueConstraint("group_id", "number", name="uq_members_group_number"),
-        CheckConstraint(_in("role", Role), name="role_known"),
-        CheckConstraint(_in("status", Status), name="status_known"),
-        CheckConstraint(_in("lang", LANGUAGES), name="lang_known"),
+        CheckConstraint(one_of("role", Role), name="role_known"),
+        CheckConstraint(one_of("status", Status), name="status_known"),
+        CheckConstraint(one_of("lang", LANGUAGES), name="lang_known"),
         CheckConstraint("number > 0", name="number_positive"),
         CheckConstraint("pin_tries >= 0", name="pin_tries_not_negative"),
     )
