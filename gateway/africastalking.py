@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from gateway.sms_commands import InboundSms
+from gateway.ussd_service import UssdRequest
 from models.outbox import PROVIDER_STATUS, Status
 
 MAX_TEXT = 1_000
@@ -86,4 +87,64 @@ def parse_delivery_report(form: Mapping[str, str]) -> DeliveryReport:
         provider_id=provider_id,
         status=PROVIDER_STATUS[status],
         failure_reason=(form.get("failureReason") or None),
+    )
+
+
+def parse_ussd(form: Mapping[str, str]) -> UssdRequest:
+    """A USSD hop: sessionId, serviceCode, phoneNumber, networkCode, text."""
+    for name in ("sessionId", "phoneNumber"):
+        if not (form.get(name) or "").strip():
+            raise BadCallback(f"missing {name}")
+    if "text" not in form:
+        raise BadCallback("missing text")
+    text = form["text"]
+    if len(text) > 500 or len(form["sessionId"]) > 100:
+        raise BadCallback("field too long")
+    return UssdRequest(
+        session_id=form["sessionId"].strip(),
+        service_code=form.get("serviceCode") or "",
+        phone=form["phoneNumber"].strip(),
+        network_code=form.get("networkCode") or None,
+        text=text,
+    )
+
+
+@dataclass(frozen=True)
+class UssdEnd:
+    """Africa's Talking's end-of-session notice."""
+
+    session_id: str
+    phone: str | None
+    status: str
+    input: str | None
+    duration_ms: int | None
+    error_message: str | None
+    hops: int | None
+
+
+USSD_END_STATUSES = ("Success", "Incomplete", "Failed")
+
+
+def _int(value: str | None) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise BadCallback(f"{value!r} is not a number") from None
+
+
+def parse_ussd_end(form: Mapping[str, str]) -> UssdEnd:
+    """An end-of-session notice; an unknown status is refused."""
+    session_id, status = _required(form, "sessionId", "status")
+    if status not in USSD_END_STATUSES:
+        raise BadCallback(f"unknown status {status!r}")
+    return UssdEnd(
+        session_id=session_id,
+        phone=form.get("phoneNumber") or None,
+        status=status,
+        input=form.get("input") or None,
+        duration_ms=_int(form.get("durationInMillis")),
+        error_message=(form.get("errorMessage") or None),
+        hops=_int(form.get("hopsCount")),
     )

@@ -1,0 +1,454 @@
+"""The member's USSD menu as a pure function: (caller, inputs so far) -> screen, effects.
+
+Africa's Talking sends every input of a session joined by '*'. The menu is rebuilt by
+folding those inputs from the top each hop, so no session store is needed and any
+gateway process can answer any hop. Only the last input's effects are returned; the
+host applies them once per (session, hop). A PIN typed at an earlier hop is not
+checked again: its verdict, recorded when it was the last hop, comes in `verdicts`.
+
+Conventions on every screen that needs them: 0 back, 00 main menu, 98 more.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field, replace
+
+from gateway.flows.dates import format_date
+from gateway.flows.money import SATANG_PER_BAHT, format_baht
+from gateway.flows.sms_grammar import THAI_DIGITS
+
+BACK, MAIN, MORE = "0", "00", "98"
+MAX_TRIES = 3
+PIN = re.compile(r"[0-9]{4}")
+WHOLE = re.compile(r"[0-9]{1,6}")
+HISTORY_PAGE = 2
+LIST_LIMIT = 4  # collectors listed by position; more are chosen by member number
+
+
+@dataclass(frozen=True)
+class Payment:
+    """One of the member's payments, as the history screen shows it."""
+
+    day: dt.date
+    amount: int  # satang
+    state: str  # pending | confirmed | rejected | reversed
+    ref: str
+
+
+@dataclass(frozen=True)
+class Collector:
+    """A collector the member may have handed cash to."""
+
+    number: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Caller:
+    """What the menu may show about the caller: read once per hop by the host."""
+
+    lang: str
+    balance: int  # satang
+    paid_through: dt.date
+    days_behind: int
+    waiting_days_left: int
+    fund_total: int  # satang
+    daily_rate: int  # satang
+    collectors: tuple[Collector, ...]
+    payments: tuple[Payment, ...]
+    has_pin: bool
+    pin_locked: bool
+
+
+# -- effects: data the host applies ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckPin:
+    """Verify this PIN (counting a wrong one) before the screen can be chosen."""
+
+    pin: str
+
+
+@dataclass(frozen=True)
+class SetPin:
+    """Store a new PIN (the host hashes it)."""
+
+    pin: str
+
+
+@dataclass(frozen=True)
+class SetLanguage:
+    """Remember the caller's language."""
+
+    lang: str
+
+
+@dataclass(frozen=True)
+class Declare:
+    """Record a payment handed to a collector, pending the collector's OK."""
+
+    amount: int  # satang
+    collector_number: int
+
+
+@dataclass(frozen=True)
+class SendBalance:
+    """Send the balance screen's figures by SMS."""
+
+
+Effect = CheckPin | SetPin | SetLanguage | Declare | SendBalance
+
+
+@dataclass(frozen=True)
+class Screen:
+    """What the phone shows; `end` closes the session."""
+
+    text: str
+    end: bool = False
+
+
+@dataclass(frozen=True)
+class State:
+    """Where the fold stands: a node, its data, and how many bad inputs in a row."""
+
+    node: str = "main"
+    data: dict[str, object] = field(default_factory=dict)
+    tries: int = 0
+    hint: bool = False
+    lang: str | None = None  # a language picked in this session
+
+    def at(self, node: str, **data: object) -> State:
+        """Move to a node with fresh tries."""
+        return replace(self, node=node, data={**self.data, **data}, tries=0, hint=False)
+
+
+@dataclass(frozen=True)
+class Result:
+    """The answer to one hop."""
+
+    screen: Screen
+    effects: tuple[Effect, ...] = ()
+    node: str = "main"
+    needs_pin_check: str | None = None  # the PIN typed at this hop, if it must be checked
+
+
+PARENT = {
+    "balance": "main",
+    "balance_more": "balance",
+    "pay_amount": "main",
+    "pay_collector": "pay_amount",
+    "pay_pin": "pay_collector",
+    "pay_pin_new": "pay_collector",
+    "pay_pin_again": "pay_pin_new",
+    "pay_confirm": "pay_collector",
+    "history": "main",
+    "welfare": "main",
+    "language": "main",
+    "pin_old": "main",
+    "pin_new": "pin_old",
+    "pin_again": "pin_new",
+}
+PIN_NODES = {"pay_pin", "pin_old"}
+
+
+def split_inputs(text: str) -> list[str]:
+    """The inputs of a session from Africa's Talking's text ('' is the first hop)."""
+    if text == "":
+        return []
+    return [part.translate(THAI_DIGITS).strip() for part in text.split("*")]
+
+
+def _menu_choice(choice: str) -> str | None:
+    return {
+        "1": "balance",
+        "2": "pay_amount",
+        "3": "history",
+        "4": "welfare",
+        "5": "language",
+        "6": "pin_old",
+    }.get(choice)
+
+
+def step(
+    caller: Caller, state: State, value: str, verdict: bool | None
+) -> tuple[State, tuple[Effect, ...]]:
+    """Apply one input to the state; return the new state and this input's effects."""
+    if value == MAIN:
+        return State(lang=state.lang), ()
+    node = state.node
+    if value == BACK and node in PARENT:
+        return state.at(PARENT[node]), ()
+    bad = replace(state, tries=state.tries + 1, hint=True)
+    if node == "main":
+        target = _menu_choice(value)
+        if target is None:
+            return bad, ()
+        if target in ("pay_amount", "pin_old") and caller.pin_locked:
+            return state.at("locked"), ()
+        if target == "pin_old" and not caller.has_pin:
+            return state.at("pin_new"), ()
+        return state.at(target, page=0), ()
+    if node == "balance":
+        if value == "1":
+            return state.at("sent"), (SendBalance(),)
+        if value == MORE:
+            return state.at("balance_more"), ()
+        return bad, ()
+    if node == "balance_more":
+        if value == "1":
+            return state.at("sent"), (SendBalance(),)
+        return bad, ()
+    if node == "history":
+        pages = max(1, -(-len(caller.payments) // HISTORY_PAGE))
+        if value == MORE and state.data["page"] + 1 < pages:
+            return state.at("history", page=state.data["page"] + 1), ()
+        return bad, ()
+    if node == "language":
+        if value in ("1", "2"):
+            lang = "th" if value == "1" else "en"
+            return replace(state.at("language_set"), lang=lang), (SetLanguage(lang),)
+        return bad, ()
+    if node == "pay_amount":
+        most = 365 * caller.daily_rate
+        if not WHOLE.fullmatch(value) or not 0 < int(value) * SATANG_PER_BAHT <= most:
+            return bad, ()
+        if not caller.collectors:
+            return state.at("no_collectors"), ()
+        return state.at("pay_collector", amount=int(value) * SATANG_PER_BAHT), ()
+    if node == "pay_collector":
+        numbers = {c.number for c in caller.collectors}
+        chosen = _collector_choice(caller, value)
+        if chosen is None or chosen not in numbers:
+            return bad, ()
+        next_node = "pay_pin" if caller.has_pin else "pay_pin_new"
+        return state.at(next_node, collector=chosen), ()
+    if node in ("pay_pin", "pin_old"):
+        if not PIN.fullmatch(value):
+            return bad, ()
+        if verdict is None:
+            return state, (CheckPin(value),)
+        if not verdict:
+            return replace(
+                state, tries=state.tries + 1, hint=True, data={**state.data, "wrong": True}
+            ), ()
+        return state.at("pay_confirm" if node == "pay_pin" else "pin_new"), ()
+    if node in ("pay_pin_new", "pin_new"):
+        if not PIN.fullmatch(value):
+            return bad, ()
+        again = "pay_pin_again" if node == "pay_pin_new" else "pin_again"
+        return state.at(again, new_pin=value), ()
+    if node in ("pay_pin_again", "pin_again"):
+        if value != state.data.get("new_pin"):
+            back = "pay_pin_new" if node == "pay_pin_again" else "pin_new"
+            return replace(state.at(back), hint=True, tries=state.tries + 1), ()
+        if node == "pay_pin_again":
+            return state.at("pay_confirm", pin_set=True), (SetPin(value),)
+        return state.at("pin_changed"), (SetPin(value),)
+    if node == "pay_confirm":
+        if value == "1":
+            effect = Declare(state.data["amount"], state.data["collector"])
+            return state.at("declared"), (effect,)
+        if value == "2":
+            return state.at("cancelled"), ()
+        return bad, ()
+    return bad, ()
+
+
+def _collector_choice(caller: Caller, value: str) -> int | None:
+    """A choice by list position (1-9) when few, or by member number."""
+    if not WHOLE.fullmatch(value):
+        return None
+    if len(caller.collectors) <= LIST_LIMIT and 1 <= int(value) <= len(caller.collectors):
+        return caller.collectors[int(value) - 1].number
+    return int(value)
+
+
+def answer(caller: Caller, inputs: list[str], verdicts: dict[int, bool]) -> Result:
+    """The screen and effects for the last of `inputs` (the first hop has none)."""
+    state = State()
+    effects: tuple[Effect, ...] = ()
+    for hop, value in enumerate(inputs):
+        state, effects = step(caller, state, value, verdicts.get(hop))
+        if state.tries >= MAX_TRIES:
+            return Result(_screen(caller, state.at("too_many")), node="too_many")
+        if effects and isinstance(effects[0], CheckPin):
+            if hop == len(inputs) - 1:
+                return Result(Screen(""), node=state.node, needs_pin_check=effects[0].pin)
+            # An earlier PIN hop without a recorded verdict: the session is not ours.
+            return Result(_screen(caller, state.at("too_many")), node="too_many")
+        if state.node in ENDS:
+            break
+    return Result(_screen(caller, state), effects, state.node)
+
+
+ENDS = {"sent", "declared", "cancelled", "language_set", "pin_changed", "locked",
+        "no_collectors", "too_many"}  # fmt: skip
+
+
+def _screen(caller: Caller, state: State) -> Screen:
+    lang = state.lang or caller.lang
+    t = USSD_TEXTS[lang if lang in USSD_TEXTS else "th"]
+    node = state.node
+    hint = t["hint"] if state.hint else ""
+    if node == "main":
+        return Screen(hint + t["main"])
+    if node == "balance":
+        text = t["balance"].format(
+            total=format_baht(caller.balance),
+            date=format_date(caller.paid_through, lang),
+            state=_state(t, caller.days_behind),
+        )
+        return Screen(hint + text)
+    if node == "balance_more":
+        welfare = (
+            t["eligible"]
+            if caller.waiting_days_left == 0
+            else t["waiting"].format(days=caller.waiting_days_left)
+        )
+        return Screen(
+            hint + t["balance_more"].format(welfare=welfare, fund=format_baht(caller.fund_total))
+        )
+    if node == "history":
+        return Screen(hint + _history(t, caller, state.data["page"], lang))
+    if node == "welfare":
+        if caller.waiting_days_left == 0:
+            return Screen(t["welfare_ok"], end=True)
+        return Screen(t["welfare_wait"].format(days=caller.waiting_days_left), end=True)
+    if node == "language":
+        return Screen(hint + t["language"])
+    if node == "pay_amount":
+        most = format_baht(365 * caller.daily_rate)
+        return Screen(hint + t["pay_amount"].format(max=most))
+    if node == "pay_collector":
+        return Screen(hint + _collectors(t, caller))
+    if node in ("pay_pin", "pin_old"):
+        wrong = t["pin_wrong"] if state.data.get("wrong") and state.hint else hint
+        return Screen(wrong + t["pin_enter"])
+    if node in ("pay_pin_new", "pin_new"):
+        return Screen(hint + t["pin_new"])
+    if node in ("pay_pin_again", "pin_again"):
+        return Screen(hint + t["pin_again"])
+    if node == "pay_confirm":
+        collector = next(c for c in caller.collectors if c.number == state.data["collector"])
+        return Screen(
+            t["pay_confirm"].format(amount=format_baht(state.data["amount"]), name=collector.name)
+        )
+    text = t[node] if node in t else t["too_many"]
+    return Screen(text, end=True)
+
+
+def _state(t: dict[str, str], days_behind: int) -> str:
+    if days_behind > 0:
+        return t["behind"].format(days=days_behind)
+    if days_behind < 0:
+        return t["ahead"].format(days=-days_behind)
+    return t["even"]
+
+
+def _history(t: dict[str, str], caller: Caller, page: int, lang: str) -> str:
+    if not caller.payments:
+        return t["history_empty"]
+    rows = caller.payments[page * HISTORY_PAGE : (page + 1) * HISTORY_PAGE]
+    lines = [
+        f"{format_date(p.day, lang)} {format_baht(p.amount)} {t['state_' + p.state]}" for p in rows
+    ]
+    more = (page + 1) * HISTORY_PAGE < len(caller.payments)
+    return "\n".join(lines) + "\n" + (t["more_back"] if more else t["back"])
+
+
+def _collectors(t: dict[str, str], caller: Caller) -> str:
+    if len(caller.collectors) <= LIST_LIMIT:
+        rows = [f"{i} {c.name}" for i, c in enumerate(caller.collectors, start=1)]
+        return t["pay_collector"] + "\n" + "\n".join(rows)
+    return t["pay_collector_number"]
+
+
+USSD_TEXTS = {
+    "th": {
+        "main": "1 ดูยอดเงิน\n2 แจ้งจ่ายเงิน\n3 รายการล่าสุด\n4 สวัสดิการ\n5 ภาษา/Language\n6 รหัส PIN",
+        "hint": "ลองใหม่\n",
+        "balance": "ให้แล้ว {total} บ.\nจ่ายถึง {date}\n{state}\n1 ส่งSMS 98 ต่อ 0 กลับ",
+        "balance_more": "{welfare}\nเงินกองทุน {fund} บ.\n1 ส่งSMS 0 กลับ",
+        "eligible": "ได้รับสวัสดิการแล้ว",
+        "waiting": "อีก {days} วันจึงได้สวัสดิการ",
+        "behind": "ค้าง {days} วัน",
+        "ahead": "ล่วงหน้า {days} วัน",
+        "even": "ครบพอดี",
+        "sent": "ส่ง SMS ให้แล้วค่ะ",
+        "history_empty": "ยังไม่มีรายการ\n0 กลับ",
+        "more_back": "98 ต่อ 0 กลับ",
+        "back": "0 กลับ 00 หน้าแรก",
+        "state_pending": "รอยืนยัน",
+        "state_confirmed": "ยืนยันแล้ว",
+        "state_rejected": "ไม่รับ",
+        "state_reversed": "ยกเลิก",
+        "welfare_ok": "คุณได้รับสวัสดิการแล้ว ติดต่อกรรมการเมื่อต้องการใช้สิทธิ์",
+        "welfare_wait": "อีก {days} วันจึงได้รับสวัสดิการ",
+        "language": "เลือกภาษา\n1 ไทย\n2 English\n0 กลับ",
+        "language_set": "ใช้ภาษาไทยแล้วค่ะ",
+        "pay_amount": "จ่ายกี่บาท (1-{max})\n0 กลับ",
+        "pay_collector": "ให้ใคร",
+        "pay_collector_number": "ใส่เลขที่ผู้เก็บเงิน\n0 กลับ",
+        "pin_enter": "ใส่รหัส PIN 4 หลัก",
+        "pin_wrong": "รหัสไม่ถูก\n",
+        "pin_new": "ตั้งรหัส PIN 4 หลัก",
+        "pin_again": "ใส่รหัส PIN อีกครั้ง",
+        "pay_confirm": "แจ้งจ่าย {amount} บ. ให้ {name}\n1 ยืนยัน\n2 ยกเลิก",
+        "declared": "แจ้งแล้ว #{ref} รอผู้เก็บเงินยืนยันค่ะ",
+        "cancelled": "ยกเลิกแล้วค่ะ",
+        "pin_changed": "เปลี่ยนรหัสแล้วค่ะ",
+        "locked": "ใส่รหัสผิด 3 ครั้ง รอ 30 นาทีแล้วลองใหม่",
+        "no_collectors": "กองทุนยังไม่มีผู้เก็บเงิน ติดต่อกรรมการ",
+        "too_many": "ขออภัย ลองใหม่ภายหลังค่ะ",
+    },
+    "en": {
+        "main": "1 Balance\n2 Record a payment\n3 Last payments\n4 Welfare\n5 Language/ภาษา\n6 PIN",
+        "hint": "Please try again\n",
+        "balance": "Given {total} baht\nPaid through {date}\n{state}\n1 SMS me 98 More 0 Back",
+        "balance_more": "{welfare}\nFund total {fund} baht\n1 SMS me 0 Back",
+        "eligible": "Welfare: eligible",
+        "waiting": "Welfare in {days} days",
+        "behind": "{days} days behind",
+        "ahead": "{days} days ahead",
+        "even": "Up to date",
+        "sent": "We have sent you an SMS.",
+        "history_empty": "No payments yet\n0 Back",
+        "more_back": "98 More 0 Back",
+        "back": "0 Back 00 Main",
+        "state_pending": "waiting",
+        "state_confirmed": "confirmed",
+        "state_rejected": "rejected",
+        "state_reversed": "reversed",
+        "welfare_ok": "You are eligible for welfare. Ask your committee to claim.",
+        "welfare_wait": "You will be eligible for welfare in {days} days.",
+        "language": "Language\n1 ไทย\n2 English\n0 Back",
+        "language_set": "English it is.",
+        "pay_amount": "Amount in baht (1-{max})\n0 Back",
+        "pay_collector": "Handed to",
+        "pay_collector_number": "Collector's member no.\n0 Back",
+        "pin_enter": "Enter your 4-digit PIN",
+        "pin_wrong": "Wrong PIN\n",
+        "pin_new": "Choose a 4-digit PIN",
+        "pin_again": "Enter the PIN again",
+        "pay_confirm": "Record {amount} baht handed to {name}?\n1 Yes\n2 No",
+        "declared": "Recorded #{ref}. Your collector will confirm.",
+        "cancelled": "Cancelled.",
+        "pin_changed": "Your PIN is changed.",
+        "locked": "Too many wrong PINs. Please try again in 30 minutes.",
+        "no_collectors": "Your fund has no collector yet. Ask your committee.",
+        "too_many": "Sorry, please try again later.",
+    },
+}
+
+
+def locked_screen(lang: str) -> Screen:
+    """The END screen after the third wrong PIN."""
+    return Screen(USSD_TEXTS.get(lang, USSD_TEXTS["th"])["locked"], end=True)
+
+
+def declared_screen(lang: str, ref: str) -> Screen:
+    """The last screen of a recorded payment, with its reference."""
+    return Screen(USSD_TEXTS.get(lang, USSD_TEXTS["th"])["declared"].format(ref=ref), end=True)

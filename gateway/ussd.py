@@ -1,0 +1,92 @@
+"""POST /ussd and POST /ussd/events: thin routes over the USSD menu."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Flask, current_app, request
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from gateway.africastalking import BadCallback, parse_ussd, parse_ussd_end, token_ok
+from gateway.database import current_db
+from gateway.flows.ussd import split_inputs
+from gateway.ussd_service import answer_hop
+from models.base import utcnow
+from models.clock import local_today
+from models.phones import mask_phone
+from models.ussd import UssdHop, UssdSessionEnd
+from workers.broker import current_redis
+from workers.outbox import enqueue_sends
+
+log = logging.getLogger(__name__)
+bp = Blueprint("ussd", __name__)
+TEXT = {"Content-Type": "text/plain; charset=utf-8"}
+SORRY = "END ขออภัย ระบบขัดข้อง ลองใหม่ภายหลัง\nSorry, please try again later."
+
+
+@bp.before_request
+def check_token():  # noqa: ANN201
+    """Refuse callbacks without the configured token, before anything is read."""
+    if not token_ok(request.args, current_app.config["SATJA"].callback_token):
+        return "forbidden\n", 403, TEXT
+    return None
+
+
+@bp.errorhandler(BadCallback)
+def bad_callback(exc: BadCallback):  # noqa: ANN201
+    """A malformed callback: 400, nothing changed."""
+    return f"bad request: {exc}\n", 400, TEXT
+
+
+@bp.post("/ussd")
+def hop():  # noqa: ANN201
+    """Answer one hop; commit; then enqueue any SMS it wrote."""
+    ussd = parse_ussd(request.form)
+    settings = current_app.config["SATJA"]
+    try:
+        with current_db().transaction() as session:
+            answered = answer_hop(session, settings, ussd, local_today(settings.timezone), utcnow())
+    except IntegrityError:
+        # Another process answered this very hop first: give the same screen.
+        with current_db().transaction() as session:
+            stored = session.scalars(
+                select(UssdHop.screen).where(
+                    UssdHop.session_id == ussd.session_id,
+                    UssdHop.hop == len(split_inputs(ussd.text)),
+                )
+            ).first()
+        return stored or SORRY, 200, TEXT
+    except Exception:  # a polite END beats a 500 on a feature phone; the log has it all
+        log.exception("ussd %s from %s failed", ussd.session_id, mask_phone(ussd.phone))
+        return SORRY, 200, TEXT
+    enqueue_sends(current_redis(), answered.message_ids)
+    return answered.text, 200, TEXT
+
+
+@bp.post("/ussd/events")
+def session_end():  # noqa: ANN201
+    """Store the provider's end-of-session notice (once per session)."""
+    end = parse_ussd_end(request.form)
+    with current_db().transaction() as session:
+        known = session.scalars(
+            select(UssdSessionEnd.id).where(UssdSessionEnd.session_id == end.session_id)
+        ).first()
+        if known is None:
+            session.add(
+                UssdSessionEnd(
+                    session_id=end.session_id,
+                    phone=end.phone,
+                    status=end.status,
+                    input=end.input,
+                    duration_ms=end.duration_ms,
+                    error_message=(end.error_message or None) and end.error_message[:200],
+                    hops=end.hops,
+                )
+            )
+    return "ok\n", 200, TEXT
+
+
+def init_app(app: Flask) -> None:
+    """Register the USSD routes."""
+    app.register_blueprint(bp)

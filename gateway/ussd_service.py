@@ -1,0 +1,265 @@
+"""Answer one USSD hop: read the caller, run the pure menu, apply its effects once.
+
+A hop is identified by (sessionId, number of inputs). Its answer is stored, so that a
+repeated hop, whichever gateway process gets it, receives the same screen and applies
+nothing twice. The collector's SMS goes through the outbox after the commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, replace
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased, joinedload
+
+from config.settings import Settings
+from gateway.flows import ussd as menu
+from gateway.flows.dates import format_date
+from gateway.flows.money import format_baht
+from gateway.flows.texts import render, short_name
+from models.ledger import (
+    Account,
+    Code,
+    Phase,
+    Transfer,
+    TransferSpec,
+    create_transfer,
+)
+from models.outbox import Kind, OutboundMessage, queue_sms
+from models.phones import InvalidPhone, mask_phone, normalize_phone
+from models.pins import check_pin, pin_locked, set_pin
+from models.registry import Member, Role, Status
+from models.standing import member_standing
+from models.ussd import UssdHop
+
+log = logging.getLogger(__name__)
+NOT_REGISTERED = (
+    "END เบอร์นี้ยังไม่เป็นสมาชิก ติดต่อกรรมการกองทุน\nNot registered: please ask your fund committee."
+)
+HISTORY = 5
+
+
+@dataclass(frozen=True)
+class UssdRequest:
+    """One hop as Africa's Talking sent it, parsed at the edge."""
+
+    session_id: str
+    service_code: str
+    phone: str
+    network_code: str | None
+    text: str
+
+
+@dataclass
+class Answered:
+    """The answer text (CON/END included) and the outbox rows to send after commit."""
+
+    text: str
+    message_ids: list[int]
+
+
+def _payments(session: Session, member: Member) -> tuple[menu.Payment, ...]:
+    """The member's latest payments and what became of each."""
+    resolution, reversal = aliased(Transfer), aliased(Transfer)
+    rows = session.execute(
+        select(Transfer, resolution.phase, reversal.id)
+        .outerjoin(resolution, resolution.pending_id == Transfer.id)
+        .outerjoin(reversal, reversal.reversal_of == func.coalesce(resolution.id, Transfer.id))
+        .where(
+            Transfer.member_id == member.id,
+            Transfer.code.in_((Code.CONTRIBUTION.value, Code.OPENING.value)),
+            Transfer.phase.in_((Phase.SINGLE.value, Phase.PENDING.value)),
+        )
+        .order_by(Transfer.id.desc())
+        .limit(HISTORY)
+    ).all()
+    payments = []
+    for transfer, resolved, reversed_id in rows:
+        if reversed_id is not None:
+            state = "reversed"
+        elif transfer.phase == Phase.PENDING and resolved is None:
+            state = "pending"
+        elif resolved == Phase.VOID:
+            state = "rejected"
+        else:
+            state = "confirmed"
+        payments.append(menu.Payment(transfer.business_date, transfer.amount, state, transfer.ref))
+    return tuple(payments)
+
+
+def read_caller(session: Session, member: Member, today: dt.date, now: dt.datetime) -> menu.Caller:
+    """Everything the menu may show the caller, read once for this hop."""
+    group = member.group
+    standing = member_standing(session, member, today)
+    fund = session.scalar(
+        select(func.coalesce(func.sum(Account.debits_posted - Account.credits_posted), 0)).where(
+            Account.group_id == group.id,
+            (Account.key == "fund_bank") | Account.key.like("collector_cash:%"),
+        )
+    )
+    collectors = session.scalars(
+        select(Member)
+        .where(
+            Member.group_id == group.id,
+            Member.role == Role.COLLECTOR.value,
+            Member.status == Status.ACTIVE.value,
+        )
+        .order_by(Member.number)
+    ).all()
+    return menu.Caller(
+        lang=member.lang,
+        balance=standing.balance_satang,
+        paid_through=standing.paid_through,
+        days_behind=standing.days_behind,
+        waiting_days_left=standing.waiting_days_left(today),
+        fund_total=int(fund),
+        daily_rate=group.daily_rate_satang,
+        collectors=tuple(menu.Collector(c.number, short_name(c.name)) for c in collectors),
+        payments=_payments(session, member),
+        has_pin=member.pin_hash is not None,
+        pin_locked=pin_locked(member, now),
+    )
+
+
+def _declare(
+    session: Session,
+    settings: Settings,
+    member: Member,
+    effect: menu.Declare,
+    key: str,
+    today: dt.date,
+) -> tuple[str, OutboundMessage | None]:
+    """A pending transfer to the collector, and an SMS asking them to confirm it."""
+    collector = session.scalars(
+        select(Member).where(
+            Member.group_id == member.group_id,
+            Member.number == effect.collector_number,
+            Member.role == Role.COLLECTOR.value,
+        )
+    ).one()
+    outcome = create_transfer(
+        session,
+        TransferSpec(
+            key=key,
+            group_id=member.group_id,
+            debit=f"collector_cash:{collector.id}",
+            credit=f"member:{member.id}",
+            amount=effect.amount,
+            code=Code.CONTRIBUTION,
+            business_date=today,
+            member_id=member.id,
+            collector_id=collector.id,
+        ),
+        pending=True,
+    )
+    ref = outcome.transfer.ref
+    text = render(
+        collector.lang,
+        "declared",
+        name=short_name(member.name),
+        number=member.number,
+        amount=format_baht(effect.amount),
+        ref=ref,
+    )
+    message = queue_sms(session, collector.phone, text, Kind.NOTICE, member=collector)
+    return ref, message
+
+
+def _apply(
+    session: Session,
+    settings: Settings,
+    member: Member,
+    result: menu.Result,
+    key: str,
+    today: dt.date,
+) -> tuple[str | None, list[OutboundMessage]]:
+    """Apply one hop's effects; return the declaration's reference, if any, and messages."""
+    ref, messages = None, []
+    for effect in result.effects:
+        if isinstance(effect, menu.SetLanguage):
+            member.lang = effect.lang
+        elif isinstance(effect, menu.SetPin):
+            set_pin(member, effect.pin)
+        elif isinstance(effect, menu.Declare):
+            ref, message = _declare(session, settings, member, effect, key, today)
+            messages.append(message)
+        elif isinstance(effect, menu.SendBalance):
+            standing = member_standing(session, member, today)
+            state = render(member.lang, "even")
+            if standing.days_behind:
+                which = "behind" if standing.days_behind > 0 else "ahead"
+                state = render(member.lang, which, days=abs(standing.days_behind))
+            text = render(
+                member.lang,
+                "bal_self",
+                total=format_baht(standing.balance_satang),
+                date=format_date(standing.paid_through, member.lang),
+                state=state,
+            )
+            messages.append(queue_sms(session, member.phone, text, Kind.NOTICE, member=member))
+    return ref, messages
+
+
+def answer_hop(
+    session: Session, settings: Settings, request: UssdRequest, today: dt.date, now: dt.datetime
+) -> Answered:
+    """The answer to one hop; flushes, never commits."""
+    inputs = menu.split_inputs(request.text)
+    hop = len(inputs)
+    stored = session.scalars(
+        select(UssdHop).where(UssdHop.session_id == request.session_id, UssdHop.hop == hop)
+    ).first()
+    if stored is not None:
+        return Answered(stored.screen, [])
+    try:
+        phone = normalize_phone(request.phone)
+    except InvalidPhone:
+        phone = request.phone
+    member = session.scalars(
+        select(Member).options(joinedload(Member.group)).where(Member.phone == phone)
+    ).first()
+    if member is None or member.status in (Status.WITHDRAWN, Status.DECEASED):
+        log.info("ussd %s from unregistered %s", request.session_id, mask_phone(phone))
+        return Answered(NOT_REGISTERED, [])
+    earlier = session.execute(
+        select(UssdHop.hop, UssdHop.pin_ok, UssdHop.pin_set).where(
+            UssdHop.session_id == request.session_id
+        )
+    ).all()
+    verdicts = {h - 1: ok for h, ok, _ in earlier if ok is not None}
+    caller = read_caller(session, member, today, now)
+    if any(pin_set for _, _, pin_set in earlier):
+        # The fold must see the session as it began: without a PIN.
+        caller = replace(caller, has_pin=False)
+    result = menu.answer(caller, inputs, verdicts)
+    pin_ok = None
+    if result.needs_pin_check is not None:
+        pin_ok = check_pin(member, result.needs_pin_check, now)
+        verdicts[hop - 1] = pin_ok
+        if pin_locked(member, now):
+            result = menu.Result(menu.locked_screen(caller.lang), node="locked")
+        else:
+            result = menu.answer(caller, inputs, verdicts)
+    ref, messages = _apply(
+        session, settings, member, result, f"ussd:{request.session_id}:{hop}", today
+    )
+    screen = result.screen
+    if ref is not None:
+        screen = menu.declared_screen(member.lang, ref)
+    text = ("END " if screen.end else "CON ") + screen.text
+    session.add(
+        UssdHop(
+            session_id=request.session_id,
+            hop=hop,
+            member_id=member.id,
+            text=request.text,
+            screen=text,
+            pin_ok=pin_ok,
+            pin_set=any(isinstance(e, menu.SetPin) for e in result.effects),
+        )
+    )
+    session.flush()
+    log.info("ussd %s hop %s from %s: %s", request.session_id, hop, mask_phone(phone), result.node)
+    return Answered(text, [m.id for m in messages if m is not None])
