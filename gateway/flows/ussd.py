@@ -133,6 +133,7 @@ class Result:
     effects: tuple[Effect, ...] = ()
     node: str = "main"
     needs_pin_check: str | None = None  # the PIN typed at this hop, if it must be checked
+    tries: int = 0  # bad inputs in a row on this screen
 
 
 PARENT = {
@@ -281,7 +282,7 @@ def answer(caller: Caller, inputs: list[str], verdicts: dict[int, bool]) -> Resu
             return Result(_screen(caller, state.at("too_many")), node="too_many")
         if state.node in ENDS:
             break
-    return Result(_screen(caller, state), effects, state.node)
+    return Result(_screen(caller, state), effects, state.node, tries=state.tries)
 
 
 ENDS = {"sent", "declared", "cancelled", "language_set", "pin_changed", "locked",
@@ -370,8 +371,8 @@ USSD_TEXTS = {
     "th": {
         "main": "1 ดูยอดเงิน\n2 แจ้งจ่ายเงิน\n3 รายการล่าสุด\n4 สวัสดิการ\n5 ภาษา/Language\n6 รหัส PIN",
         "hint": "ลองใหม่\n",
-        "balance": "ให้แล้ว {total} บ.\nจ่ายถึง {date}\n{state}\n1 ส่งSMS 98 ต่อ 0 กลับ",
-        "balance_more": "{welfare}\nเงินกองทุน {fund} บ.\n1 ส่งSMS 0 กลับ",
+        "balance": "ให้แล้ว {total} บ.\nจ่ายถึง {date}\n{state}\n1 SMS 98 ต่อ 0 กลับ",
+        "balance_more": "{welfare}\nเงินกองทุน {fund} บ.\n1 SMS 0 กลับ",
         "eligible": "ได้รับสวัสดิการแล้ว",
         "waiting": "อีก {days} วันจึงได้สวัสดิการ",
         "behind": "ค้าง {days} วัน",

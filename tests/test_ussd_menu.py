@@ -1,0 +1,183 @@
+"""The USSD menu as a pure function: tables of inputs, and a walk over every screen."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import deque
+
+import pytest
+
+from gateway.flows import ussd as menu
+from gateway.flows.gsm import ussd_budget
+
+TODAY = dt.date(2026, 11, 16)
+
+
+def caller(**changes):
+    base = {
+        "lang": "th",
+        "balance": 41_700,
+        "paid_through": dt.date(2026, 11, 7),
+        "days_behind": 9,
+        "waiting_days_left": 0,
+        "fund_total": 66_487_100,
+        "daily_rate": 100,
+        "collectors": (menu.Collector(3, "วิไล"), menu.Collector(4, "อาแว")),
+        "payments": (
+            menu.Payment(dt.date(2026, 11, 1), 3000, "pending", "01K7"),
+            menu.Payment(dt.date(2026, 10, 1), 3000, "confirmed", "01K8"),
+            menu.Payment(dt.date(2026, 9, 1), 9000, "reversed", "01K9"),
+        ),
+        "has_pin": True,
+        "pin_locked": False,
+    }
+    return menu.Caller(**{**base, **changes})
+
+
+def run(text, who=None, verdicts=None):
+    return menu.answer(who or caller(), menu.split_inputs(text), verdicts or {})
+
+
+@pytest.mark.parametrize(
+    ("text", "starts", "node"),
+    [
+        ("", "1 ดูยอดเงิน", "main"),
+        ("1", "ให้แล้ว 417 บ.\nจ่ายถึง 7 พ.ย. 2569\nค้าง 9 วัน", "balance"),
+        ("1*98", "ได้รับสวัสดิการแล้ว\nเงินกองทุน 664,871 บ.", "balance_more"),
+        ("1*0", "1 ดูยอดเงิน", "main"),
+        ("1*98*0", "ให้แล้ว", "balance"),
+        ("1*98*00", "1 ดูยอดเงิน", "main"),
+        ("3", "1 พ.ย. 2569 30 รอยืนยัน\n1 ต.ค. 2569 30 ยืนยันแล้ว\n98 ต่อ", "history"),
+        ("3*98", "1 ก.ย. 2569 90 ยกเลิก\n0 กลับ", "history"),
+        ("4", "คุณได้รับสวัสดิการแล้ว", "welfare"),
+        ("5", "เลือกภาษา", "language"),
+        ("2", "จ่ายกี่บาท (1-365)", "pay_amount"),
+        ("2*30", "ให้ใคร\n1 วิไล\n2 อาแว", "pay_collector"),
+        ("2*30*2", "ใส่รหัส PIN", "pay_pin"),
+        ("๒*๓๐*๒", "ใส่รหัส PIN", "pay_pin"),
+        ("2*366", "ลองใหม่\nจ่ายกี่บาท", "pay_amount"),
+        ("2*0", "1 ดูยอดเงิน", "main"),
+        ("2*30.5", "ลองใหม่", "pay_amount"),
+        ("2*-30", "ลองใหม่", "pay_amount"),
+        ("2*30*9", "ลองใหม่\nให้ใคร", "pay_collector"),
+        ("9", "ลองใหม่\n1 ดูยอดเงิน", "main"),
+        ("x*y*z", "ขออภัย", "too_many"),
+        ("*", "ลองใหม่", "main"),
+    ],
+)
+def test_screens(text, starts, node):
+    result = run(text)
+    assert result.screen.text.startswith(starts), result.screen.text
+    assert result.node == node
+
+
+def test_a_pin_hop_asks_the_host_to_check_it():
+    result = run("2*30*1*1234")
+    assert result.needs_pin_check == "1234"
+    assert run("2*30*1*1234", verdicts={3: True}).node == "pay_confirm"
+    wrong = run("2*30*1*1234", verdicts={3: False})
+    assert wrong.screen.text.startswith("รหัสไม่ถูก") and wrong.node == "pay_pin"
+
+
+def test_confirming_declares_once_on_the_last_hop_only():
+    confirm = run("2*30*1*1234*1", verdicts={3: True})
+    assert confirm.effects == (menu.Declare(3000, 3),)
+    assert confirm.screen.end
+    assert run("2*30*1*1234", verdicts={3: True}).effects == ()
+    assert run("2*30*1*1234*2", verdicts={3: True}).node == "cancelled"
+
+
+def test_first_pin_is_entered_twice():
+    first = caller(has_pin=False)
+    assert run("2*30*1", first).node == "pay_pin_new"
+    assert run("2*30*1*1234*9999", first).node == "pay_pin_new"
+    both = run("2*30*1*1234*1234", first)
+    assert both.node == "pay_confirm" and both.effects == (menu.SetPin("1234"),)
+    assert run("2*30*1*12", first).screen.text.startswith("ลองใหม่")
+
+
+def test_pin_change_and_language():
+    assert run("6").node == "pin_old"
+    change = run("6*1111*2222*2222", verdicts={1: True})
+    assert change.effects == (menu.SetPin("2222"),) and change.screen.end
+    english = run("5*2")
+    assert english.effects == (menu.SetLanguage("en"),) and english.screen.text == "English it is."
+
+
+def test_locked_pin_ends_at_once():
+    locked = caller(pin_locked=True)
+    assert run("2", locked).node == "locked"
+    assert run("6", locked).screen.end
+    assert run("1", locked).node == "balance"  # the balance needs no PIN
+
+
+def test_many_collectors_are_chosen_by_member_number():
+    many = caller(collectors=tuple(menu.Collector(n, f"c{n}") for n in (3, 4, 5, 6, 7, 8)))
+    assert run("2*30", many).screen.text.startswith("ใส่เลขที่ผู้เก็บเงิน")
+    assert run("2*30*7", many).node == "pay_pin"
+    assert run("2*30*2", many).node == "pay_collector"
+
+
+# -- every screen, both languages, the longest values: the budget and the graph -------
+
+LONGEST = {
+    "balance": 999_999_900,
+    "paid_through": dt.date(2569 - 543, 3, 30),
+    "days_behind": -9999,
+    "waiting_days_left": 180,
+    "fund_total": 99_999_999_900,
+    "daily_rate": 27_300,
+    "collectors": tuple(menu.Collector(n, "ก" * 12) for n in (99991, 99992, 99993, 99994)),
+    "payments": tuple(
+        menu.Payment(dt.date(2026, 3, 30), 9_999_900, state, "ZZZZZZZZ")
+        for state in ("confirmed", "pending", "rejected", "reversed", "confirmed")
+    ),
+}
+CHOICES = ["", "0", "00", "98", "1", "2", "3", "4", "5", "6", "9", "x", "30", "1234", "99991"]
+
+
+def walk(who):
+    """Every screen reachable within six hops, with the choices above."""
+    seen = {}
+    expanded = set()
+    queue = deque([""])
+    while queue:
+        text = queue.popleft()
+        inputs = menu.split_inputs(text)
+        verdicts = {i: True for i in range(len(inputs))}
+        result = menu.answer(who, inputs, verdicts)
+        seen.setdefault(result.node, (text, result.screen))
+        key = (result.node, result.screen.text, result.tries)
+        if result.screen.end or len(inputs) >= 8 or key in expanded:
+            continue
+        expanded.add(key)
+        for choice in CHOICES[1:]:
+            queue.append(f"{text}*{choice}" if text else choice)
+    return seen
+
+
+@pytest.mark.parametrize("lang", ["th", "en"])
+@pytest.mark.parametrize("has_pin", [True, False])
+def test_every_screen_fits_the_budget(lang, has_pin):
+    for node, (text, screen) in walk(caller(lang=lang, has_pin=has_pin, **LONGEST)).items():
+        assert screen.text, (node, text)
+        assert len(screen.text) <= ussd_budget(screen.text), (node, text, len(screen.text))
+
+
+def test_every_node_is_reachable_and_survives_anything():
+    nodes = set(walk(caller())) | set(walk(caller(has_pin=False)))
+    nodes |= set(walk(caller(pin_locked=True)))
+    expected = set(menu.PARENT) | {"main"} | menu.ENDS - {"declared"}
+    assert expected - {"pin_changed", "language_set", "sent", "cancelled", "no_collectors"} <= nodes
+    for node, (text, _screen) in walk(caller()).items():
+        for extra in ("", "0", "00", "zz", "*", "9" * 40):
+            path = f"{text}*{extra}" if text else extra
+            inputs = menu.split_inputs(path)
+            result = menu.answer(caller(), inputs, {i: True for i in range(len(inputs))})
+            assert result.screen.text or result.needs_pin_check, (node, path)
+
+
+def test_the_declared_and_locked_screens_fit():
+    for lang in ("th", "en"):
+        for screen in (menu.declared_screen(lang, "ZZZZZZZZ"), menu.locked_screen(lang)):
+            assert screen.end and len(screen.text) <= ussd_budget(screen.text)

@@ -1,0 +1,182 @@
+"""POST /ussd and /ussd/events with raw Africa's Talking payloads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import pytest
+from sqlalchemy import func, select
+
+from gateway import create_app
+from models.ledger import Transfer
+from models.outbox import OutboundMessage
+from models.registry import Member, Role, Status, add_group, add_member
+from models.ussd import UssdSessionEnd
+
+JOINED = dt.date(2026, 1, 1)
+_sessions = itertools.count(1)
+
+
+@pytest.fixture
+def people(db):
+    with db.transaction() as session:
+        group = add_group(session, "BANNA", "กองทุนบ้านนา")
+        collector = add_member(session, group, name="นางวิไล ทองสุข", phone="0811000002",
+                               role=Role.COLLECTOR, joined_on=JOINED)  # fmt: skip
+        member = add_member(session, group, name="นางมาลี มีสุข", phone="0811000004",
+                            joined_on=JOINED)  # fmt: skip
+        return {"collector": collector.phone, "member": member.phone, "member_id": member.id}
+
+
+def hop(client, phone, text, session_id, query=""):
+    form = {
+        "sessionId": session_id,
+        "serviceCode": "*1234#",
+        "phoneNumber": phone,
+        "networkCode": "52001",
+        "text": text,
+    }
+    response = client.post(f"/ussd{query}", data=form)
+    return response.status_code, response.get_data(as_text=True)
+
+
+def walk(client, phone, inputs, session_id=None):
+    session_id = session_id or f"ATUid_{next(_sessions)}"
+    answers = []
+    for i in range(len(inputs) + 1):
+        answers.append(hop(client, phone, "*".join(inputs[:i]), session_id)[1])
+    return answers
+
+
+def count(db, model):
+    with db.transaction() as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+def test_first_hop_is_the_main_menu_as_plain_text(client, people):
+    status, body = hop(client, people["member"], "", "s-1")
+    assert status == 200 and body.startswith("CON 1 ดูยอดเงิน")
+
+
+def test_recording_a_payment_end_to_end(client, db, people):
+    answers = walk(client, people["member"], ["2", "30", "1", "1234", "1234", "1"])
+    assert answers[-1].startswith("END แจ้งแล้ว #")
+    ref = answers[-1].split("#")[1].split()[0]
+    with db.transaction() as session:
+        pending = session.scalars(select(Transfer)).one()
+        assert (pending.phase, pending.amount, pending.ref) == ("pending", 3000, ref)
+        message = session.scalars(select(OutboundMessage)).one()
+        assert message.to_phone == people["collector"]
+        assert f"OK {ref}" in message.text and "มาลี" in message.text
+    # The collector confirms by SMS; the member's history shows it confirmed.
+    client.post("/sms/inbound", data={"from": people["collector"], "text": f"OK {ref}", "id": "x"})
+    history = walk(client, people["member"], ["3"])[-1]
+    assert "30 ยืนยันแล้ว" in history
+
+
+def test_a_repeated_hop_gets_the_same_screen_and_declares_once(client, db, people):
+    inputs = ["2", "30", "1", "1234", "1234", "1"]
+    answers = walk(client, people["member"], inputs, "ATUid_same")
+    again = hop(client, people["member"], "*".join(inputs), "ATUid_same")[1]
+    assert again == answers[-1]
+    assert count(db, Transfer) == 1 and count(db, OutboundMessage) == 1
+
+
+def test_two_gateway_processes_serve_one_session(settings, redis_conn, db, people):
+    first, second = create_app(settings).test_client(), create_app(settings).test_client()
+    inputs = ["2", "45", "1", "4321", "4321", "1"]
+    answers = []
+    for i in range(len(inputs) + 1):
+        client = (first, second)[i % 2]
+        answers.append(hop(client, people["member"], "*".join(inputs[:i]), "ATUid_two")[1])
+    assert answers[-1].startswith("END แจ้งแล้ว #")
+    assert count(db, Transfer) == 1
+
+
+def test_three_wrong_pins_lock_for_thirty_minutes(client, db, people):
+    walk(client, people["member"], ["6", "1111", "1111"])  # set the PIN
+    answers = walk(client, people["member"], ["2", "30", "1", "9999", "8888", "7777"])
+    assert "รหัสไม่ถูก" in answers[4] and "รหัสไม่ถูก" in answers[5]
+    assert answers[-1].startswith("END ใส่รหัสผิด 3 ครั้ง")
+    # Locked in a new session too, even with the right PIN; the balance still shows.
+    assert walk(client, people["member"], ["2"])[-1].startswith("END ใส่รหัสผิด")
+    assert walk(client, people["member"], ["1"])[-1].startswith("CON ให้แล้ว")
+    with db.transaction() as session:
+        member = session.get(Member, people["member_id"])
+        assert member.pin_locked_until is not None
+    assert count(db, Transfer) == 0
+
+
+def test_language_is_remembered(client, people):
+    assert walk(client, people["member"], ["5", "2"])[-1] == "END English it is."
+    assert walk(client, people["member"], [])[-1].startswith("CON 1 Balance")
+
+
+def test_a_lapsed_member_sees_the_balance_and_can_still_pay(client, db, people):
+    with db.transaction() as session:
+        session.get(Member, people["member_id"]).status = Status.LAPSED.value
+    assert walk(client, people["member"], ["1"])[-1].startswith("CON ให้แล้ว 0 บ.")
+    answers = walk(client, people["member"], ["2", "30", "1", "1234", "1234", "1"])
+    assert answers[-1].startswith("END แจ้งแล้ว")
+
+
+def test_an_unregistered_caller_gets_one_bilingual_end(client, db, people):
+    status, body = hop(client, "+66899999999", "", "s-x")
+    assert status == 200 and body.startswith("END ")
+    assert "สมาชิก" in body and "registered" in body
+
+
+def test_balance_by_sms(client, db, people):
+    answers = walk(client, people["member"], ["1", "1"])
+    assert answers[-1].startswith("END ส่ง SMS")
+    with db.transaction() as session:
+        message = session.scalars(select(OutboundMessage)).one()
+        assert message.to_phone == people["member"] and "จ่ายถึง" in message.text
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"serviceCode": "*1234#", "phoneNumber": "+66811000004", "text": ""},
+        {"sessionId": "s", "serviceCode": "*1234#", "text": ""},
+        {"sessionId": "s", "serviceCode": "*1234#", "phoneNumber": "+66811000004"},
+        {},
+    ],
+)
+def test_malformed_hops_are_400(client, form):
+    assert client.post("/ussd", data=form).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "text", ["*", "**", "abc", "1*" + "9" * 400, "๑", "2*๓๐", "1*98*98*98", "00", "0"]
+)
+def test_garbage_never_breaks_the_menu(client, db, people, text):
+    status, body = hop(client, people["member"], text, f"g-{text[:20]}")
+    assert status == 200 and body[:4] in ("CON ", "END ")
+    assert count(db, Transfer) == 0
+
+
+def test_callback_token(app, client, people):
+    app.config["SATJA"] = app.config["SATJA"].with_(callback_token="s3cret")
+    assert hop(client, people["member"], "", "t-1")[0] == 403
+    assert hop(client, people["member"], "", "t-1", "?token=nope")[0] == 403
+    events = client.post("/ussd/events", data={"sessionId": "t-1", "status": "Success"})
+    assert events.status_code == 403
+    assert hop(client, people["member"], "", "t-1", "?token=s3cret")[0] == 200
+
+
+@pytest.mark.parametrize(
+    ("form", "code"),
+    [
+        ({"sessionId": "e1", "status": "Success", "input": "1*1", "durationInMillis": "5300",
+          "hopsCount": "3", "phoneNumber": "+66811000004", "cost": "THB 0.10"}, 200),
+        ({"sessionId": "e2", "status": "Failed", "errorMessage": "timeout"}, 200),
+        ({"sessionId": "e3", "status": "Maybe"}, 400),
+        ({"status": "Success"}, 400),
+        ({"sessionId": "e4", "status": "Success", "durationInMillis": "soon"}, 400),
+    ],
+)  # fmt: skip
+def test_session_end_notices(client, db, form, code):
+    assert client.post("/ussd/events", data=form).status_code == code
+    assert count(db, UssdSessionEnd) == (1 if code == 200 else 0)
