@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from gateway.africastalking import BadCallback, parse_ussd, parse_ussd_end, token_ok
 from gateway.database import current_db
 from gateway.flows.ussd import split_inputs
+from gateway.ratelimit import USSD_HOPS_PER_MINUTE, allow
 from gateway.ussd_service import answer_hop
 from models.base import utcnow
 from models.clock import local_today
@@ -23,6 +24,16 @@ log = logging.getLogger(__name__)
 bp = Blueprint("ussd", __name__)
 TEXT = {"Content-Type": "text/plain; charset=utf-8"}
 SORRY = "END ขออภัย ระบบขัดข้อง ลองใหม่ภายหลัง\nSorry, please try again later."
+SLOW_DOWN = "END กดเร็วเกินไป รอสักครู่แล้วลองใหม่\nToo many tries: please wait a minute."
+
+
+def _redis_or_none():  # noqa: ANN202
+    """The app's Redis, or None if even connecting fails (the embedded server may be gone)."""
+    try:
+        return current_redis()
+    except Exception:
+        log.warning("redis unavailable")
+        return None
 
 
 @bp.before_request
@@ -44,6 +55,8 @@ def hop():  # noqa: ANN201
     """Answer one hop; commit; then enqueue any SMS it wrote."""
     ussd = parse_ussd(request.form)
     settings = current_app.config["SATJA"]
+    if not allow(_redis_or_none(), "ussd", ussd.phone, USSD_HOPS_PER_MINUTE):
+        return SLOW_DOWN, 200, TEXT
     try:
         with current_db().transaction() as session:
             answered = answer_hop(session, settings, ussd, local_today(settings.timezone), utcnow())
@@ -60,7 +73,9 @@ def hop():  # noqa: ANN201
     except Exception:  # a polite END beats a 500 on a feature phone; the log has it all
         log.exception("ussd %s from %s failed", ussd.session_id, mask_phone(ussd.phone))
         return SORRY, 200, TEXT
-    enqueue_sends(current_redis(), answered.message_ids)
+    redis = _redis_or_none()
+    if redis is not None:
+        enqueue_sends(redis, answered.message_ids)  # if Redis is down, the sweeper sends them
     return answered.text, 200, TEXT
 
 

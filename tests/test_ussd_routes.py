@@ -180,3 +180,32 @@ def test_callback_token(app, client, people):
 def test_session_end_notices(client, db, form, code):
     assert client.post("/ussd/events", data=form).status_code == code
     assert count(db, UssdSessionEnd) == (1 if code == 200 else 0)
+
+
+def test_too_many_hops_in_a_minute_get_a_polite_end(client, db, people):
+    answers = [hop(client, people["member"], "1", f"r-{i}")[1] for i in range(32)]
+    assert all(a.startswith("CON ") for a in answers[:30])
+    assert answers[-1].startswith("END ") and "wait a minute" in answers[-1]
+
+
+def test_redis_down_does_not_stop_the_menu(app, client, db, people, settings):
+    from workers.broker import Broker
+
+    app.extensions["satja.redis"] = Broker(settings.with_(redis_url="redis://127.0.0.1:1/0"))
+    answers = walk(client, people["member"], ["2", "30", "1", "1234", "1234", "1"])
+    assert answers[-1].startswith("END แจ้งแล้ว #")
+    with db.transaction() as session:
+        message = session.scalars(select(OutboundMessage)).one()
+        assert message.status == "queued"  # the sweeper sends it once Redis is back
+
+
+def test_logs_never_hold_pins_or_full_phone_numbers(client, db, people, caplog):
+    caplog.set_level("DEBUG")
+    walk(client, people["member"], ["2", "30", "1", "4826", "4826", "1"])
+    walk(client, people["member"], ["6", "4826", "7391", "7391"])
+    client.post("/sms/inbound", data={"from": people["collector"], "text": "SUM", "id": "l1"})
+    client.post("/sms/inbound", data={"from": "+66899999999", "text": "hi", "id": "l2"})
+    text = caplog.text
+    assert text, "the flows should log something"
+    for secret in ("4826", "7391", "0811000004", "811000004", "811000002", "899999999"):
+        assert secret not in text, secret
