@@ -37,6 +37,7 @@ lint: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(BIN)/python bench/ledger_post.py
 	$(BIN)/python bench/sms.py
+	$(BIN)/python bench/ussd.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache .hypothesis

@@ -31,6 +31,7 @@ class Settings:
     simulator_enabled: bool = True
     timezone: str = "Asia/Bangkok"
     ussd_code: str = "*1234#"
+    ussd_hops_per_minute: int = 30  # per phone; a person on a keypad manages far fewer
 
     @property
     def embedded_database(self) -> bool:
@@ -46,6 +47,15 @@ def _flag(value: str | None, default: bool) -> bool:
     if value is None or value == "":
         return default
     return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    value = env.get(name)
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise SettingsError(f"{name} must be a whole number above zero")
+    return int(value)
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -74,4 +84,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         secret_key=env.get("SATJA_SECRET_KEY") or "dev-only-not-secret",
         simulator_enabled=_flag(env.get("SATJA_SIMULATOR"), default=not production),
         ussd_code=env.get("SATJA_USSD_CODE") or "*1234#",
+        ussd_hops_per_minute=_positive(env, "SATJA_USSD_HOPS_PER_MINUTE", 30),
     )

@@ -9,7 +9,6 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
-USSD_HOPS_PER_MINUTE = 30  # a person on a keypad manages a hop every few seconds at most
 
 
 def allow(redis: Redis | None, what: str, phone: str, limit: int, window: int = 60) -> bool:

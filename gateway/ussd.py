@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from gateway.africastalking import BadCallback, parse_ussd, parse_ussd_end, token_ok
 from gateway.database import current_db
 from gateway.flows.ussd import split_inputs
-from gateway.ratelimit import USSD_HOPS_PER_MINUTE, allow
+from gateway.ratelimit import allow
 from gateway.ussd_service import answer_hop
 from models.base import utcnow
 from models.clock import local_today
@@ -55,7 +55,7 @@ def hop():  # noqa: ANN201
     """Answer one hop; commit; then enqueue any SMS it wrote."""
     ussd = parse_ussd(request.form)
     settings = current_app.config["SATJA"]
-    if not allow(_redis_or_none(), "ussd", ussd.phone, USSD_HOPS_PER_MINUTE):
+    if not allow(_redis_or_none(), "ussd", ussd.phone, settings.ussd_hops_per_minute):
         return SLOW_DOWN, 200, TEXT
     try:
         with current_db().transaction() as session:
