@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from functools import cached_property
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased, joinedload
@@ -31,7 +32,7 @@ from models.outbox import Kind, OutboundMessage, queue_sms
 from models.phones import InvalidPhone, mask_phone, normalize_phone
 from models.pins import check_pin, pin_locked, set_pin
 from models.registry import Member, Role, Status
-from models.standing import member_standing
+from models.standing import Standing, member_standing
 from models.ussd import UssdHop
 
 log = logging.getLogger(__name__)
@@ -89,38 +90,94 @@ def _payments(session: Session, member: Member) -> tuple[menu.Payment, ...]:
     return tuple(payments)
 
 
-def read_caller(session: Session, member: Member, today: dt.date, now: dt.datetime) -> menu.Caller:
-    """Everything the menu may show the caller, read once for this hop."""
-    group = member.group
-    standing = member_standing(session, member, today)
-    fund = session.scalar(
-        select(func.coalesce(func.sum(Account.debits_posted - Account.credits_posted), 0)).where(
-            Account.group_id == group.id,
-            (Account.key == "fund_bank") | Account.key.like("collector_cash:%"),
+class LiveCaller:
+    """The read-only context the menu sees, read lazily: a hop reads only what it shows.
+
+    It offers the same attributes as gateway.flows.ussd.Caller; the main menu, the most
+    common hop, needs none of the ledger's figures.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        member: Member,
+        today: dt.date,
+        now: dt.datetime,
+        *,
+        pin_set_in_session: bool = False,
+    ) -> None:
+        self._session, self._member, self._today, self._now = session, member, today, now
+        # The fold must see the session as it began: a PIN set in it did not exist then.
+        self._pin_set_in_session = pin_set_in_session
+        self.lang = member.lang
+        self.daily_rate = member.group.daily_rate_satang
+
+    @cached_property
+    def _standing(self) -> Standing:
+        return member_standing(self._session, self._member, self._today)
+
+    @property
+    def balance(self) -> int:
+        """Total given, in satang."""
+        return self._standing.balance_satang
+
+    @property
+    def paid_through(self) -> dt.date:
+        """The last day covered."""
+        return self._standing.paid_through
+
+    @property
+    def days_behind(self) -> int:
+        """Days behind (negative: ahead)."""
+        return self._standing.days_behind
+
+    @property
+    def waiting_days_left(self) -> int:
+        """Days until welfare may be paid."""
+        return self._standing.waiting_days_left(self._today)
+
+    @cached_property
+    def fund_total(self) -> int:
+        """The group's money: the bank and the collectors' hands."""
+        return int(
+            self._session.scalar(
+                select(
+                    func.coalesce(func.sum(Account.debits_posted - Account.credits_posted), 0)
+                ).where(
+                    Account.group_id == self._member.group_id,
+                    (Account.key == "fund_bank") | Account.key.like("collector_cash:%"),
+                )
+            )
         )
-    )
-    collectors = session.scalars(
-        select(Member)
-        .where(
-            Member.group_id == group.id,
-            Member.role == Role.COLLECTOR.value,
-            Member.status == Status.ACTIVE.value,
-        )
-        .order_by(Member.number)
-    ).all()
-    return menu.Caller(
-        lang=member.lang,
-        balance=standing.balance_satang,
-        paid_through=standing.paid_through,
-        days_behind=standing.days_behind,
-        waiting_days_left=standing.waiting_days_left(today),
-        fund_total=int(fund),
-        daily_rate=group.daily_rate_satang,
-        collectors=tuple(menu.Collector(c.number, short_name(c.name)) for c in collectors),
-        payments=_payments(session, member),
-        has_pin=member.pin_hash is not None,
-        pin_locked=pin_locked(member, now),
-    )
+
+    @cached_property
+    def collectors(self) -> tuple[menu.Collector, ...]:
+        """The group's active collectors, by member number."""
+        rows = self._session.scalars(
+            select(Member)
+            .where(
+                Member.group_id == self._member.group_id,
+                Member.role == Role.COLLECTOR.value,
+                Member.status == Status.ACTIVE.value,
+            )
+            .order_by(Member.number)
+        ).all()
+        return tuple(menu.Collector(c.number, short_name(c.name)) for c in rows)
+
+    @cached_property
+    def payments(self) -> tuple[menu.Payment, ...]:
+        """The latest payments and their states."""
+        return _payments(self._session, self._member)
+
+    @property
+    def has_pin(self) -> bool:
+        """Whether the member had a PIN when this session began."""
+        return self._member.pin_hash is not None and not self._pin_set_in_session
+
+    @property
+    def pin_locked(self) -> bool:
+        """Whether PIN actions are locked now."""
+        return pin_locked(self._member, self._now)
 
 
 def _declare(
@@ -208,11 +265,14 @@ def answer_hop(
     """The answer to one hop; flushes, never commits."""
     inputs = menu.split_inputs(request.text)
     hop = len(inputs)
-    stored = session.scalars(
-        select(UssdHop).where(UssdHop.session_id == request.session_id, UssdHop.hop == hop)
-    ).first()
-    if stored is not None:
-        return Answered(stored.screen, [])
+    earlier = session.execute(
+        select(UssdHop.hop, UssdHop.pin_ok, UssdHop.pin_set, UssdHop.screen).where(
+            UssdHop.session_id == request.session_id
+        )
+    ).all()
+    for number, _, _, screen in earlier:
+        if number == hop:
+            return Answered(screen, [])
     try:
         phone = normalize_phone(request.phone)
     except InvalidPhone:
@@ -223,16 +283,10 @@ def answer_hop(
     if member is None or member.status in (Status.WITHDRAWN, Status.DECEASED):
         log.info("ussd %s from unregistered %s", request.session_id, mask_phone(phone))
         return Answered(NOT_REGISTERED, [])
-    earlier = session.execute(
-        select(UssdHop.hop, UssdHop.pin_ok, UssdHop.pin_set).where(
-            UssdHop.session_id == request.session_id
-        )
-    ).all()
-    verdicts = {h - 1: ok for h, ok, _ in earlier if ok is not None}
-    caller = read_caller(session, member, today, now)
-    if any(pin_set for _, _, pin_set in earlier):
-        # The fold must see the session as it began: without a PIN.
-        caller = replace(caller, has_pin=False)
+    verdicts = {number - 1: ok for number, ok, _, _ in earlier if ok is not None}
+    caller = LiveCaller(
+        session, member, today, now, pin_set_in_session=any(row[2] for row in earlier)
+    )
     result = menu.answer(caller, inputs, verdicts)
     pin_ok = None
     if result.needs_pin_check is not None:

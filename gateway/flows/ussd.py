@@ -47,7 +47,7 @@ class Collector:
 
 @dataclass(frozen=True)
 class Caller:
-    """What the menu may show about the caller: read once per hop by the host."""
+    """What the menu may show about the caller (the host passes a lazy look-alike)."""
 
     lang: str
     balance: int  # satang
