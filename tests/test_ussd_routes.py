@@ -183,9 +183,13 @@ def test_session_end_notices(client, db, form, code):
 
 
 def test_too_many_hops_in_a_minute_get_a_polite_end(client, db, people):
-    answers = [hop(client, people["member"], "1", f"r-{i}")[1] for i in range(32)]
-    assert all(a.startswith("CON ") for a in answers[:30])
-    assert answers[-1].startswith("END ") and "wait a minute" in answers[-1]
+    answers = []
+    while len(answers) < 61 and not (answers and answers[-1].startswith("END")):
+        answers.append(hop(client, people["member"], "1", f"r-{len(answers)}")[1])
+    # 30 a minute; if the minute turns during the test, the count starts again once.
+    assert 30 <= len(answers) - 1 <= 60
+    assert all(a.startswith("CON ") for a in answers[:-1])
+    assert "wait a minute" in answers[-1]
 
 
 def test_redis_down_does_not_stop_the_menu(app, client, db, people, settings):
