@@ -14,7 +14,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     """Build the gateway for the given settings (the environment's when None)."""
     settings = settings or load_settings()
     app = Flask(__name__, instance_path=str(settings.instance_path))
-    app.config.update(SECRET_KEY=settings.secret_key, SATJA=settings, JSON_AS_ASCII=False)
+    # Callbacks are a few hundred bytes; anything near this size is not from the provider.
+    app.config.update(SECRET_KEY=settings.secret_key, SATJA=settings, MAX_CONTENT_LENGTH=64 * 1024)
     app.json.ensure_ascii = False
     database.init_app(app, settings)
     broker.init_app(app, settings)

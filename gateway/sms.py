@@ -6,6 +6,7 @@ import logging
 
 from flask import Blueprint, Flask, current_app, request
 from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
 
 from gateway.africastalking import (
     BadCallback,
@@ -49,6 +50,8 @@ def database_down(exc: OperationalError):  # noqa: ANN201
 @bp.errorhandler(Exception)
 def unexpected(exc: Exception):  # noqa: ANN201
     """Anything else: logged, rolled back, and 503 so that the provider tries again."""
+    if isinstance(exc, HTTPException):  # a 405 or 413 is the caller's mistake: say so
+        return exc
     log.exception("sms callback failed: %s", type(exc).__name__)
     return "try again later\n", 503, TEXT
 

@@ -418,3 +418,9 @@ def test_database_down_is_503_so_the_provider_retries(app, client):
     assert response.status_code == 503
     report = client.post("/sms/delivery", data={"id": "x", "status": "Success"})
     assert report.status_code == 503
+
+
+def test_an_oversized_callback_is_413_not_a_retry(client, fund):
+    response = client.post("/sms/inbound", data={"from": "+66811000004", "id": "big",
+                                                 "text": "x" * 100_000})  # fmt: skip
+    assert response.status_code == 413
