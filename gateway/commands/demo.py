@@ -67,7 +67,8 @@ def run(host: str, port: int) -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     flask = [sys.executable, "-m", "flask", "--app", "gateway"]
     helpers = [subprocess.Popen([*flask, "worker"]), subprocess.Popen([*flask, "cron"])]
-    click.echo(f"Satja is running at http://{host}:{port}/healthz  (Ctrl-C stops it)")
+    click.echo(f"Satja is running: the phone simulator at http://{host}:{port}/simulator")
+    click.echo(f"health at http://{host}:{port}/healthz  (Ctrl-C stops everything)")
     try:
         # werkzeug directly: Flask refuses app.run() inside its own CLI.
         run_simple(host, port, current_app._get_current_object(), threaded=True)
