@@ -11,6 +11,8 @@ import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from flask import Blueprint, current_app, request
+
 from gateway.sms_commands import InboundSms
 from gateway.ussd_service import UssdRequest
 from models.outbox import PROVIDER_STATUS, Status
@@ -20,6 +22,23 @@ MAX_TEXT = 1_000
 
 class BadCallback(ValueError):
     """The callback is malformed; answer 400 and change nothing."""
+
+
+TEXT = {"Content-Type": "text/plain; charset=utf-8"}
+
+
+def guard_callbacks(bp: Blueprint) -> None:
+    """Give a blueprint of provider callbacks the token check and the 400 for bad input."""
+
+    @bp.before_request
+    def check_token():  # noqa: ANN202
+        if not token_ok(request.args, current_app.config["SATJA"].callback_token):
+            return "forbidden\n", 403, TEXT
+        return None
+
+    @bp.errorhandler(BadCallback)
+    def bad_callback(exc: BadCallback):  # noqa: ANN202
+        return f"bad request: {exc}\n", 400, TEXT
 
 
 def token_ok(query: Mapping[str, str], expected: str | None) -> bool:

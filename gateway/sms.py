@@ -9,10 +9,10 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from gateway.africastalking import (
-    BadCallback,
+    TEXT,
+    guard_callbacks,
     parse_delivery_report,
     parse_inbound_sms,
-    token_ok,
 )
 from gateway.database import current_db
 from gateway.sms_commands import handle_inbound
@@ -23,21 +23,9 @@ from workers.outbox import enqueue_sends
 
 log = logging.getLogger(__name__)
 bp = Blueprint("sms", __name__)
-TEXT = {"Content-Type": "text/plain; charset=utf-8"}
 
 
-@bp.before_request
-def check_token():  # noqa: ANN201
-    """Refuse callbacks without the configured token, before anything is read."""
-    if not token_ok(request.args, current_app.config["SATJA"].callback_token):
-        return "forbidden\n", 403, TEXT
-    return None
-
-
-@bp.errorhandler(BadCallback)
-def bad_callback(exc: BadCallback):  # noqa: ANN201
-    """A malformed callback: 400, nothing changed."""
-    return f"bad request: {exc}\n", 400, TEXT
+guard_callbacks(bp)
 
 
 @bp.errorhandler(OperationalError)

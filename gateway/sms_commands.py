@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, aliased, joinedload
+from sqlalchemy.orm import Session, aliased
 
 from config.settings import Settings
 from gateway.flows.dates import format_date
@@ -40,7 +40,7 @@ from models.ledger import (
 )
 from models.outbox import InboundMessage, Kind, OutboundMessage, queue_sms
 from models.phones import InvalidPhone, mask_phone, normalize_phone
-from models.registry import Group, Member, Role, Status
+from models.registry import Group, Member, Role, Status, find_by_phone
 from models.standing import member_standing
 
 log = logging.getLogger(__name__)
@@ -548,13 +548,7 @@ def handle_inbound(
     inbound, new = _record(session, sms)
     if not new:
         return Handled(reply=inbound.reply or "", repeated=True)
-    try:
-        phone = normalize_phone(sms.from_phone)
-    except InvalidPhone:
-        phone = sms.from_phone
-    sender = session.scalars(
-        select(Member).options(joinedload(Member.group)).where(Member.phone == phone)
-    ).first()
+    phone, sender = find_by_phone(session, sms.from_phone)
     if sender is None:
         log.info("sms %s from unknown number %s", inbound.id, mask_phone(phone))
         inbound.reply = UNKNOWN_SENDER

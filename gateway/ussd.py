@@ -8,7 +8,12 @@ from flask import Blueprint, Flask, current_app, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from gateway.africastalking import BadCallback, parse_ussd, parse_ussd_end, token_ok
+from gateway.africastalking import (
+    TEXT,
+    guard_callbacks,
+    parse_ussd,
+    parse_ussd_end,
+)
 from gateway.database import current_db
 from gateway.flows.ussd import split_inputs
 from gateway.ratelimit import allow
@@ -22,7 +27,6 @@ from workers.outbox import enqueue_sends
 
 log = logging.getLogger(__name__)
 bp = Blueprint("ussd", __name__)
-TEXT = {"Content-Type": "text/plain; charset=utf-8"}
 SORRY = "END ขออภัย ระบบขัดข้อง ลองใหม่ภายหลัง\nSorry, please try again later."
 SLOW_DOWN = "END กดเร็วเกินไป รอสักครู่แล้วลองใหม่\nToo many tries: please wait a minute."
 
@@ -36,18 +40,7 @@ def _redis_or_none():  # noqa: ANN202
         return None
 
 
-@bp.before_request
-def check_token():  # noqa: ANN201
-    """Refuse callbacks without the configured token, before anything is read."""
-    if not token_ok(request.args, current_app.config["SATJA"].callback_token):
-        return "forbidden\n", 403, TEXT
-    return None
-
-
-@bp.errorhandler(BadCallback)
-def bad_callback(exc: BadCallback):  # noqa: ANN201
-    """A malformed callback: 400, nothing changed."""
-    return f"bad request: {exc}\n", 400, TEXT
+guard_callbacks(bp)
 
 
 @bp.post("/ussd")

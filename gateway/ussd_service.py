@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, aliased, joinedload
+from sqlalchemy.orm import Session, aliased
 
 from config.settings import Settings
 from gateway.flows import ussd as menu
@@ -29,9 +29,9 @@ from models.ledger import (
     create_transfer,
 )
 from models.outbox import Kind, OutboundMessage, queue_sms
-from models.phones import InvalidPhone, mask_phone, normalize_phone
+from models.phones import mask_phone
 from models.pins import check_pin, pin_locked, set_pin
-from models.registry import Member, Role, Status
+from models.registry import Member, Role, Status, find_by_phone
 from models.standing import Standing, member_standing
 from models.ussd import UssdHop
 
@@ -273,13 +273,7 @@ def answer_hop(
     for number, _, _, screen in earlier:
         if number == hop:
             return Answered(screen, [])
-    try:
-        phone = normalize_phone(request.phone)
-    except InvalidPhone:
-        phone = request.phone
-    member = session.scalars(
-        select(Member).options(joinedload(Member.group)).where(Member.phone == phone)
-    ).first()
+    phone, member = find_by_phone(session, request.phone)
     if member is None or member.status in (Status.WITHDRAWN, Status.DECEASED):
         log.info("ussd %s from unregistered %s", request.session_id, mask_phone(phone))
         return Answered(NOT_REGISTERED, [])

@@ -18,7 +18,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship
 
 from models.base import Base, BigId, one_of, utcnow
 from models.ledger import ensure_accounts
@@ -224,3 +224,15 @@ def add_member(
         keys.append(f"collector_cash:{member.id}")
     ensure_accounts(session, group.id, keys)
     return member
+
+
+def find_by_phone(session: Session, raw_phone: str) -> tuple[str, Member | None]:
+    """The caller a provider names: (the E.164 number, or the raw text; their Member)."""
+    try:
+        phone = normalize_phone(raw_phone)
+    except InvalidPhone:
+        return raw_phone, None
+    member = session.scalars(
+        select(Member).options(joinedload(Member.group)).where(Member.phone == phone)
+    ).first()
+    return phone, member
