@@ -21,6 +21,7 @@ from sqlalchemy import (
     Text,
     select,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, BigId, one_of, utcnow
@@ -91,12 +92,15 @@ class OutboundMessage(Base):
         CheckConstraint(one_of("kind", Kind), name="kind_known"),
         CheckConstraint(one_of("status", Status), name="status_known"),
         Index("ix_outbound_messages_status_created", "status", "created_at"),
+        Index("uq_outbound_messages_key", "key", unique=True),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"))
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     inbound_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"))
+    # Scheduled messages carry a key (reminder:<month>:<member>) so a rerun sends none twice.
+    key: Mapped[str | None] = mapped_column(String(80))
     to_phone: Mapped[str] = mapped_column(String(20), index=True)
     text: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(10))
@@ -156,6 +160,44 @@ def queue_sms(
     if flush:
         session.flush()
     return message
+
+
+def queue_once(
+    session: Session,
+    key: str,
+    to_phone: str,
+    text: str,
+    kind: Kind,
+    *,
+    member: Member | None = None,
+    group_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> int | None:
+    """Write a keyed outbound message unless one with that key exists; its id if written."""
+    if kind == Kind.REMINDER and member is not None and member.reminders_opt_out:
+        return None
+    now = now or utcnow()
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(OutboundMessage)
+        .values(
+            key=key,
+            group_id=group_id if group_id is not None else (member.group_id if member else None),
+            member_id=member.id if member else None,
+            to_phone=to_phone,
+            text=text,
+            kind=kind.value,
+            status=Status.QUEUED.value,
+            attempts=0,
+            not_before=quiet_hours_start(now) if kind in QUIET_KINDS else None,
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(OutboundMessage.id)
+    )
+    return session.scalars(statement).first()
 
 
 def find_inbound(session: Session, provider_id: str) -> InboundMessage | None:

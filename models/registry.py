@@ -7,6 +7,7 @@ import enum
 import re
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -68,6 +69,13 @@ class Group(Base):
     lapse_days: Mapped[int] = mapped_column(Integer, default=90)
     meeting_day: Mapped[int] = mapped_column(Integer, default=16)
     entrance_fee_satang: Mapped[int] = mapped_column(Integer, default=0)
+    # Reconciliation and reminders (DESIGN.md §7).
+    reminder_day: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    pending_alert_days: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    cash_age_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
+    cash_limit_satang: Mapped[int] = mapped_column(
+        BigInteger, default=500_000, server_default="500000"
+    )
     # The last member number handed out; bumped atomically so numbers never repeat.
     last_member_no: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
@@ -125,6 +133,18 @@ def find_group(session: Session, code: str) -> Group:
     if group is None:
         raise RegistryError(f"no group with code {code!r}")
     return group
+
+
+def find_member(session: Session, group: Group, number: str) -> Member:
+    """The group's member with this member number, or RegistryError."""
+    member = None
+    if number.strip().isdigit():
+        member = session.scalars(
+            select(Member).where(Member.group_id == group.id, Member.number == int(number))
+        ).first()
+    if member is None:
+        raise RegistryError(f"no member number {number!r} in {group.code}")
+    return member
 
 
 def add_group(

@@ -24,8 +24,25 @@ LONGEST = {
     "who": "+66 81 234 5678",
     "ussd": "*1234*5678#",
     "verb": "UNDO",
+    "handed": "9,999,999",
+    "fund": "99,999,999",
+    "members": "99,999",
+    "arrears": "99,999",
+    "open": "999",
+    "declared": "999",
+    "disputed": "999",
+    "held": "99",
+    "short": "99",
+    "month": "มี.ค. 2569",
 }
-TWO_PARTS_ALLOWED = {"help_member", "help_collector", "help_treasurer"}
+TWO_PARTS_ALLOWED = {
+    "help_member",
+    "help_collector",
+    "help_treasurer",
+    "recon_collector",
+    "recon_treasurer",
+    "meeting",
+}
 
 
 def longest_values(lang, template):
@@ -34,6 +51,7 @@ def longest_values(lang, template):
     if lang == "en":
         values = {k: ("Bartholomewss" if k == "name" else v) for k, v in values.items()}
         values["date"] = "30 Sep 2026"
+        values["month"] = "Sep 2026"
     if "state" in names:
         values["state"] = max(
             (render(lang, k, days=LONGEST["days"]) for k in ("behind", "ahead", "even")), key=len

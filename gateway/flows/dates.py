@@ -16,3 +16,10 @@ def format_date(day: dt.date, lang: str) -> str:
     if lang == "th":
         return f"{day.day} {THAI_MONTHS[day.month - 1]} {day.year + BE_OFFSET}"
     return f"{day.day} {day.strftime('%b')} {day.year}"
+
+
+def format_month(day: dt.date, lang: str) -> str:
+    """พ.ย. 2569 in Thai, Nov 2026 in English."""
+    if lang == "th":
+        return f"{THAI_MONTHS[day.month - 1]} {day.year + BE_OFFSET}"
+    return f"{day.strftime('%b')} {day.year}"

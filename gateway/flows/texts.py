@@ -58,6 +58,16 @@ TH = {
     "err_collector_only": "คำสั่งนี้ใช้ได้เฉพาะผู้เก็บเงิน",
     "err_treasurer_only": "คำสั่งนี้ใช้ได้เฉพาะเหรัญญิก",
     "err_internal": "ขออภัย ระบบขัดข้อง โปรดส่งใหม่อีกครั้ง",
+    # nightly and scheduled (summaries may take two parts)
+    "recon_collector": "สรุป {date}: รับ {count} ราย {amount} บ. "
+    "เงินในมือ {cash} บ. รอยืนยัน {pending} ราย",
+    "recon_treasurer": "สรุป {date}: รับ {count} ราย {amount} บ. ส่งมอบ {handed} บ. "
+    "เรื่องต้องดู: รอยืนยัน {declared} ทักท้วง {disputed} เงินค้างมือ {held} ส่งขาด {short}",
+    "ledger_alarm": "ด่วน: ยอดบัญชีกองทุน {date} ไม่ตรงกัน โปรดแจ้งผู้ดูแลระบบทันที",
+    "reminder": "ค้างจ่ายกองทุน {days} วัน จ่ายถึง {date} ฝากจ่ายผู้เก็บเงินได้ค่ะ",
+    "meeting": "สรุปเดือน {month}: สมาชิก {members} คน เก็บได้ {amount} บ. "
+    "ค้างจ่าย {arrears} คน เงินกองทุน {fund} บ. เรื่องค้าง {open} เรื่อง",
+    "aging": "มี {count} รายการรอยืนยัน เก่าสุด {days} วัน เช่น #{ref} ตอบ OK/NO",
 }
 
 EN = {
@@ -110,6 +120,18 @@ EN = {
     "err_collector_only": "Only collectors can send this command",
     "err_treasurer_only": "Only the treasurer can send this command",
     "err_internal": "Sorry, something went wrong. Please send again",
+    "recon_collector": "Day {date}: {count} payments, {amount} baht. Cash in hand {cash} baht. "
+    "Waiting for OK: {pending}",
+    "recon_treasurer": "Day {date}: {count} payments, {amount} baht; handed over {handed} baht. "
+    "To check: {declared} unconfirmed, {disputed} disputed, {held} cash held, {short} short",
+    "ledger_alarm": "URGENT: the fund's books for {date} do not agree. Please call your "
+    "Satja operator now",
+    "reminder": "Your welfare fund: {days} days behind (paid through {date}). "
+    "Please pay your collector",
+    "meeting": "Month {month}: {members} members, {amount} baht collected, {arrears} behind, "
+    "fund {fund} baht, {open} open issues",
+    "aging": "{count} payments wait for your OK, oldest {days} days, e.g. #{ref}. "
+    "Reply OK or NO with the ref",
 }
 
 CATALOGUES = {"th": TH, "en": EN}

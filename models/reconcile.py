@@ -1,0 +1,604 @@
+"""Nightly reconciliation: declarations, confirmations, hand-overs and the ledger.
+
+A run covers one group's business day: the journal rows inserted since the group's
+previous run (ids lo < id <= hi). The watermarks are frozen when the run is first
+made, so a rerun sees exactly the same rows and late entries fall into the next run.
+Open matters (declarations not yet confirmed, disputes, short hand-overs) are carried
+from the previous run's items, so no night scans the whole journal. Items are written
+by set-based INSERT ... SELECT and replaced as a whole in one transaction: a run killed
+half-way leaves nothing behind and its rerun gives the same result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Select,
+    String,
+    UniqueConstraint,
+    and_,
+    case,
+    cast,
+    delete,
+    exists,
+    false,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
+
+from models.base import Base, BigId, one_of, utcnow
+from models.disputes import Dispute
+from models.ledger import Account, Code, Phase, Transfer
+from models.registry import Group
+
+POSTED = (Phase.SINGLE.value, Phase.POST.value)
+
+
+class Kind(enum.StrEnum):
+    """What reconciliation made of an item."""
+
+    MATCHED = "matched"  # confirmed money that needs nothing more
+    REJECTED = "rejected"  # a declaration the collector said NO to
+    REVERSED = "reversed"  # an entry undone by its reversal
+    DECLARED = "declared"  # declared by a member, not confirmed yet (ages)
+    DISPUTED = "disputed"  # confirmed, but the member disputes the receipt
+    CASH_HELD = "cash_held"  # a collector holds cash too long or over the limit
+    HANDOVER_SHORT = "handover_short"  # handed over less than the cash in hand
+    LEDGER = "ledger"  # running totals or debits and credits disagree: alarm
+
+
+EXCEPTIONS = (Kind.DECLARED, Kind.DISPUTED, Kind.CASH_HELD, Kind.HANDOVER_SHORT, Kind.LEDGER)
+CARRIED = (Kind.DECLARED, Kind.HANDOVER_SHORT)  # open until resolved, night after night
+
+
+class RunStatus(enum.StrEnum):
+    """Where a run is; 'running' after a crash means: run it again."""
+
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"  # finished, but the ledger disagrees with itself
+
+
+class ReconcileRun(Base):
+    """One group's business day, frozen by the journal ids it covers."""
+
+    __tablename__ = "reconcile_runs"
+    __table_args__ = (
+        UniqueConstraint("group_id", "business_date", name="uq_reconcile_runs_group_date"),
+        CheckConstraint(one_of("status", RunStatus), name="status_known"),
+        CheckConstraint("lo_transfer_id <= hi_transfer_id", name="range_ordered"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"))
+    business_date: Mapped[dt.date] = mapped_column(Date)
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("reconcile_runs.id"))
+    lo_transfer_id: Mapped[int] = mapped_column(BigInteger)  # exclusive
+    hi_transfer_id: Mapped[int] = mapped_column(BigInteger)  # inclusive
+    hi_dispute_id: Mapped[int] = mapped_column(BigInteger)
+    hi_resolution_id: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(10), default=RunStatus.RUNNING.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class ReconcileItem(Base):
+    """One finding of a run: a matched entry or an exception, with its age."""
+
+    __tablename__ = "reconcile_items"
+    __table_args__ = (
+        CheckConstraint(one_of("kind", Kind), name="kind_known"),
+        # The next night carries open items by (run, kind).
+        Index("ix_reconcile_items_run_kind", "run_id", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("reconcile_runs.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    alert: Mapped[bool] = mapped_column(Boolean)
+    # What the item is about, stable from night to night: transfer:<id>, dispute:<id>,
+    # cash:<collector>:<since>, ledger:<account>. A resolution names it.
+    subject: Mapped[str] = mapped_column(String(80))
+    code: Mapped[str | None] = mapped_column(String(16))
+    transfer_id: Mapped[int | None] = mapped_column(BigInteger)
+    member_id: Mapped[int | None] = mapped_column(BigInteger)
+    collector_id: Mapped[int | None] = mapped_column(BigInteger)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    age_days: Mapped[int | None] = mapped_column(Integer)
+    business_date: Mapped[dt.date | None] = mapped_column(Date)
+    detail: Mapped[str | None] = mapped_column(String(200))
+
+
+class Action(enum.StrEnum):
+    """How an exception was settled."""
+
+    CONFIRM = "confirm"
+    REVERSE = "reverse"
+    NOTE = "note"
+
+
+class Resolution(Base):
+    """How an exception was settled, by whom; kept for good."""
+
+    __tablename__ = "reconcile_resolutions"
+    __table_args__ = (CheckConstraint(one_of("action", Action), name="action_known"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"))
+    subject: Mapped[str] = mapped_column(String(80), unique=True)
+    action: Mapped[str] = mapped_column(String(10))
+    note: Mapped[str] = mapped_column(String(200))
+    by_name: Mapped[str] = mapped_column(String(120))
+    transfer_id: Mapped[int | None] = mapped_column(ForeignKey("transfers.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+ITEM_COLUMNS = (
+    "kind",
+    "alert",
+    "subject",
+    "code",
+    "transfer_id",
+    "member_id",
+    "collector_id",
+    "amount",
+    "age_days",
+    "business_date",
+    "detail",
+)
+
+
+@dataclass(frozen=True)
+class Window:
+    """What one evaluation sees: a group, a day and the frozen watermarks."""
+
+    group: Group
+    day: dt.date
+    lo: int
+    hi: int
+    hi_dispute: int
+    hi_resolution: int
+    previous_id: int | None
+    dialect: str
+
+    @classmethod
+    def of(cls, run: ReconcileRun, group: Group, dialect: str) -> Window:
+        """The window a stored run froze."""
+        return cls(
+            group,
+            run.business_date,
+            run.lo_transfer_id,
+            run.hi_transfer_id,
+            run.hi_dispute_id,
+            run.hi_resolution_id,
+            run.previous_id,
+            dialect,
+        )
+
+
+def _days_since(w: Window, column: ColumnElement) -> ColumnElement:
+    """Whole days from a date column to the window's day, in either dialect."""
+    if w.dialect == "postgresql":
+        return cast(literal(w.day, Date) - column, Integer)
+    return cast(func.julianday(literal(w.day.isoformat())) - func.julianday(column), Integer)
+
+
+def _subject(prefix: str, *parts: ColumnElement) -> ColumnElement:
+    expression: ColumnElement = literal(prefix)
+    for i, part in enumerate(parts):
+        expression = expression + (literal(":") if i else literal("")) + cast(part, String)
+    return expression
+
+
+def _row(**values: object) -> list[ColumnElement]:
+    """The select list of one item query, in ITEM_COLUMNS order, NULL where not given."""
+    out = []
+    for name in ITEM_COLUMNS:
+        value = values.get(name)
+        if value is None:
+            value = null()
+        elif not isinstance(value, ColumnElement) and not hasattr(value, "__clause_element__"):
+            value = literal(value)
+        out.append(value.label(name))
+    return out
+
+
+def _posted_sum(
+    account_id: ColumnElement, id_filter: Callable[[type[Transfer]], ColumnElement]
+) -> ColumnElement:
+    """Debits less credits posted to an account by the journal rows the filter keeps."""
+    t = aliased(Transfer)
+    signed = case((t.debit_account_id == account_id, t.amount), else_=-t.amount)
+    return (
+        # sum() of BIGINT is NUMERIC on PostgreSQL: back to whole satang.
+        select(cast(func.coalesce(func.sum(signed), 0), BigInteger))
+        .where(
+            or_(t.debit_account_id == account_id, t.credit_account_id == account_id),
+            t.phase.in_(POSTED),
+            id_filter(t),
+        )
+        .scalar_subquery()
+    )
+
+
+def _in_range(w: Window, t: type[Transfer]) -> ColumnElement:
+    return and_(t.group_id == w.group.id, t.id > w.lo, t.id <= w.hi)
+
+
+def _not_resolved(w: Window, subject: ColumnElement) -> ColumnElement:
+    return ~exists().where(Resolution.subject == subject, Resolution.id <= w.hi_resolution)
+
+
+def _carried(w: Window, kind: Kind) -> Select:
+    """Transfer ids of the previous run's open items of this kind."""
+    return select(ReconcileItem.transfer_id).where(
+        ReconcileItem.run_id == (w.previous_id or 0), ReconcileItem.kind == kind.value
+    )
+
+
+def day_entries(w: Window) -> Select:
+    """Posted entries of the day: matched, rejected or reversed."""
+    t = aliased(Transfer)
+    kind = case(
+        (t.phase == Phase.VOID.value, Kind.REJECTED.value),
+        (t.reversal_of.is_not(None), Kind.REVERSED.value),
+        else_=Kind.MATCHED.value,
+    )
+    return select(
+        *_row(
+            kind=kind,
+            alert=false(),
+            subject=_subject("transfer:", func.coalesce(t.pending_id, t.reversal_of, t.id)),
+            code=t.code,
+            transfer_id=t.id,
+            member_id=t.member_id,
+            collector_id=t.collector_id,
+            amount=t.amount,
+            age_days=literal(0),
+            business_date=t.business_date,
+        )
+    ).where(
+        _in_range(w, t),
+        t.phase.in_((*POSTED, Phase.VOID.value)),
+        # Hand-overs are judged against the cash in hand, below.
+        or_(t.code != Code.HANDOVER.value, t.reversal_of.is_not(None)),
+    )
+
+
+def handovers(w: Window) -> Select:
+    """Hand-overs: matched when they leave nothing in hand, short otherwise; shorts carry."""
+    t = aliased(Transfer)
+    cash_before = _posted_sum(t.credit_account_id, lambda other: other.id < t.id)
+    short = cash_before - t.amount
+    new = select(t.id).where(
+        _in_range(w, t),
+        t.code == Code.HANDOVER.value,
+        t.phase == Phase.SINGLE.value,
+        t.reversal_of.is_(None),
+    )
+    ids = union_all(new, _carried(w, Kind.HANDOVER_SHORT)).subquery()
+    subject = _subject("transfer:", t.id)
+    return (
+        select(
+            *_row(
+                kind=case((short > 0, Kind.HANDOVER_SHORT.value), else_=Kind.MATCHED.value),
+                alert=short > 0,
+                subject=subject,
+                code=t.code,
+                transfer_id=t.id,
+                collector_id=t.collector_id,
+                amount=case((short > 0, short), else_=t.amount),
+                age_days=_days_since(w, t.business_date),
+                business_date=t.business_date,
+            )
+        )
+        .join(ids, ids.c[0] == t.id)
+        # A carried short stays until someone resolves it; a new one is listed at once.
+        .where(or_(t.id > w.lo, and_(short > 0, _not_resolved(w, subject))))
+    )
+
+
+def declared(w: Window) -> Select:
+    """Declarations not posted or voided by the watermark, with their age."""
+    p, r = aliased(Transfer), aliased(Transfer)
+    new = select(p.id).where(_in_range(w, p), p.phase == Phase.PENDING.value)
+    ids = union_all(new, _carried(w, Kind.DECLARED)).subquery()
+    age = _days_since(w, p.business_date)
+    return (
+        select(
+            *_row(
+                kind=literal(Kind.DECLARED.value),
+                alert=age >= w.group.pending_alert_days,
+                subject=_subject("transfer:", p.id),
+                code=p.code,
+                transfer_id=p.id,
+                member_id=p.member_id,
+                collector_id=p.collector_id,
+                amount=p.amount,
+                age_days=age,
+                business_date=p.business_date,
+            )
+        )
+        .join(ids, ids.c[0] == p.id)
+        .where(~exists().where(r.pending_id == p.id, r.id <= w.hi))
+    )
+
+
+def disputed(w: Window) -> Select:
+    """Receipts a member disputes, until the committee resolves them."""
+    t = aliased(Transfer)
+    subject = _subject("dispute:", Dispute.id)
+    return (
+        select(
+            *_row(
+                kind=literal(Kind.DISPUTED.value),
+                alert=true(),
+                subject=subject,
+                code=t.code,
+                transfer_id=t.id,
+                member_id=Dispute.member_id,
+                collector_id=t.collector_id,
+                amount=t.amount,
+                age_days=_days_since(w, t.business_date),
+                business_date=t.business_date,
+            )
+        )
+        .join(t, t.id == Dispute.transfer_id)
+        .where(
+            Dispute.group_id == w.group.id,
+            Dispute.id <= w.hi_dispute,
+            _not_resolved(w, subject),
+        )
+    )
+
+
+def cash_held(w: Window) -> Select:
+    """Collectors holding cash over the limit, or longer than allowed since a hand-over."""
+    a, t = aliased(Account), aliased(Transfer)
+    # The totals now, less what came after the watermark: the cash at the watermark.
+    cash = (a.debits_posted - a.credits_posted) - _posted_sum(a.id, lambda o: o.id > w.hi)
+    last_handover = (
+        select(func.max(t.business_date))
+        .where(
+            t.credit_account_id == a.id,
+            t.code == Code.HANDOVER.value,
+            t.reversal_of.is_(None),
+            t.id <= w.hi,
+        )
+        .scalar_subquery()
+    )
+    first_taken = (
+        select(func.min(t.business_date))
+        .where(t.debit_account_id == a.id, t.phase.in_(POSTED), t.id <= w.hi)
+        .scalar_subquery()
+    )
+    held = (
+        select(
+            a.member_id.label("collector_id"),
+            cash.label("cash"),
+            func.coalesce(last_handover, first_taken).label("since"),
+        )
+        .where(a.group_id == w.group.id, a.key.like("collector_cash:%"))
+        .subquery()
+    )
+    age = _days_since(w, held.c.since)
+    subject = _subject("cash:", held.c.collector_id, held.c.since)
+    return select(
+        *_row(
+            kind=literal(Kind.CASH_HELD.value),
+            alert=true(),
+            subject=subject,
+            collector_id=held.c.collector_id,
+            amount=held.c.cash,
+            age_days=age,
+            business_date=held.c.since,
+        )
+    ).where(
+        held.c.cash > 0,
+        or_(held.c.cash > w.group.cash_limit_satang, age > w.group.cash_age_days),
+        _not_resolved(w, subject),
+    )
+
+
+def findings(w: Window) -> Select:
+    """Every item of the window, as one set-based query."""
+    return union_all(day_entries(w), handovers(w), declared(w), disputed(w), cash_held(w))
+
+
+def watermarks(session: Session) -> tuple[int, int, int]:
+    """The highest transfer, dispute and resolution ids committed now."""
+    return tuple(
+        session.scalar(select(func.coalesce(func.max(model.id), 0)))
+        for model in (Transfer, Dispute, Resolution)
+    )
+
+
+class OutOfOrder(ValueError):
+    """A later day of the group was reconciled already; days go in order."""
+
+
+def freeze_run(session: Session, group: Group, day: dt.date) -> ReconcileRun:
+    """The group's run for the day, made now with frozen watermarks unless it exists."""
+    run = session.scalars(
+        select(ReconcileRun).where(
+            ReconcileRun.group_id == group.id, ReconcileRun.business_date == day
+        )
+    ).first()
+    if run is not None:
+        return run
+    later = session.scalar(
+        select(func.max(ReconcileRun.business_date)).where(
+            ReconcileRun.group_id == group.id, ReconcileRun.business_date > day
+        )
+    )
+    if later is not None:
+        raise OutOfOrder(f"{group.code}: {later} was reconciled already; {day} is too late")
+    previous = session.scalars(
+        select(ReconcileRun)
+        .where(ReconcileRun.group_id == group.id, ReconcileRun.business_date < day)
+        .order_by(ReconcileRun.business_date.desc())
+        .limit(1)
+    ).first()
+    hi, hi_dispute, hi_resolution = watermarks(session)
+    lo = previous.hi_transfer_id if previous else 0
+    run = ReconcileRun(
+        group_id=group.id,
+        business_date=day,
+        previous_id=previous.id if previous else None,
+        lo_transfer_id=lo,
+        hi_transfer_id=max(hi, lo),
+        hi_dispute_id=hi_dispute,
+        hi_resolution_id=hi_resolution,
+        status=RunStatus.RUNNING.value,
+        attempts=0,
+    )
+    session.add(run)
+    session.flush()
+    return run
+
+
+def compute_run(
+    session: Session, run: ReconcileRun, group: Group, ledger_faults: list[str]
+) -> None:
+    """Replace the run's items with what its frozen window holds, and finish it."""
+    if run.previous_id is not None:
+        previous = session.get(ReconcileRun, run.previous_id)
+        if previous.status == RunStatus.RUNNING:
+            raise OutOfOrder(f"{group.code}: {previous.business_date} must be run first")
+    w = Window.of(run, group, session.get_bind().dialect.name)
+    session.execute(delete(ReconcileItem).where(ReconcileItem.run_id == run.id))
+    found = findings(w).subquery()
+    session.execute(
+        ReconcileItem.__table__.insert().from_select(
+            ["run_id", *ITEM_COLUMNS],
+            select(literal(run.id, BigInteger), *(found.c[c] for c in ITEM_COLUMNS)),
+        )
+    )
+    if ledger_faults:
+        session.add_all(
+            ReconcileItem(
+                run_id=run.id,
+                kind=Kind.LEDGER.value,
+                alert=True,
+                subject=f"ledger:{run.business_date}:{i}",
+                amount=0,
+                detail=fault[:200],
+            )
+            for i, fault in enumerate(ledger_faults)
+        )
+    run.status = (RunStatus.FAILED if ledger_faults else RunStatus.DONE).value
+    run.attempts += 1
+    run.finished_at = utcnow()
+    session.flush()
+
+
+def live_window(session: Session, group: Group, day: dt.date) -> Window:
+    """A window from the group's last finished run up to everything committed now."""
+    previous = session.scalars(
+        select(ReconcileRun)
+        .where(ReconcileRun.group_id == group.id, ReconcileRun.status != RunStatus.RUNNING.value)
+        .order_by(ReconcileRun.business_date.desc())
+        .limit(1)
+    ).first()
+    hi, hi_dispute, hi_resolution = watermarks(session)
+    lo = previous.hi_transfer_id if previous else 0
+    return Window(
+        group,
+        day,
+        lo,
+        max(hi, lo),
+        hi_dispute,
+        hi_resolution,
+        previous.id if previous else None,
+        session.get_bind().dialect.name,
+    )
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One item as read back, for lists and messages."""
+
+    kind: str
+    alert: bool
+    subject: str
+    code: str | None
+    transfer_id: int | None
+    member_id: int | None
+    collector_id: int | None
+    amount: int
+    age_days: int | None
+    business_date: dt.date | None
+    detail: str | None
+
+
+def _finding(row: object) -> Finding:
+    values = dict(zip(ITEM_COLUMNS, row, strict=True))
+    day = values["business_date"]
+    if isinstance(day, str):  # SQLite hands back dates in a UNION as text
+        values["business_date"] = dt.date.fromisoformat(day)
+    values["alert"] = bool(values["alert"])
+    return Finding(**values)
+
+
+def open_exceptions(session: Session, group: Group, day: dt.date) -> list[Finding]:
+    """Every open exception of the group now, declarations of today (age 0) included."""
+    w = live_window(session, group, day)
+    query = findings(w).subquery()
+    rows = session.execute(
+        select(*(query.c[c] for c in ITEM_COLUMNS))
+        .where(query.c.kind.in_([k.value for k in EXCEPTIONS]))
+        .order_by(query.c.kind, query.c.age_days.desc(), query.c.subject)
+    ).all()
+    return [_finding(row) for row in rows]
+
+
+def run_items(session: Session, run: ReconcileRun) -> list[Finding]:
+    """A stored run's items, in a stable order."""
+    rows = session.execute(
+        select(*(getattr(ReconcileItem, c) for c in ITEM_COLUMNS))
+        .where(ReconcileItem.run_id == run.id)
+        .order_by(ReconcileItem.kind, ReconcileItem.subject)
+    ).all()
+    return [_finding(row) for row in rows]
+
+
+def run_summary(session: Session, run: ReconcileRun) -> dict[str, tuple[int, int]]:
+    """Count and amount per kind of a stored run."""
+    rows = session.execute(
+        select(ReconcileItem.kind, func.count(), func.coalesce(func.sum(ReconcileItem.amount), 0))
+        .where(ReconcileItem.run_id == run.id)
+        .group_by(ReconcileItem.kind)
+    ).all()
+    return {kind: (int(n), int(amount)) for kind, n, amount in rows}
+
+
+def ledger_faults_by_group(violations: list[str], groups: list[Group]) -> dict[int, list[str]]:
+    """Split the ledger check's violations by group; those naming none go to every group."""
+    by_code = {g.code: g.id for g in groups}
+    out: dict[int, list[str]] = {g.id: [] for g in groups}
+    for violation in violations:
+        code = violation.split(" ", 1)[0]
+        targets = [by_code[code]] if code in by_code else list(out)
+        for group_id in targets:
+            out[group_id].append(violation)
+    return out
