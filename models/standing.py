@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.ledger import Account
-from models.registry import Group, Member
+from models.registry import Group, Member, Status
 
 
 def paid_through(joined_on: dt.date, balance_satang: int, daily_rate_satang: int) -> dt.date:
@@ -55,3 +55,16 @@ def member_standing(session: Session, member: Member, today: dt.date) -> Standin
         )
     ).one()
     return standing_of(member, member.group, account.credit_balance, today)
+
+
+def group_standings(
+    session: Session, group: Group, today: dt.date
+) -> list[tuple[Member, Standing]]:
+    """Every active member of the group with their standing, in one query."""
+    rows = session.execute(
+        select(Member, Account.credits_posted - Account.debits_posted)
+        .join(Account, (Account.member_id == Member.id) & Account.key.like("member:%"))
+        .where(Member.group_id == group.id, Member.status == Status.ACTIVE.value)
+        .order_by(Member.number)
+    ).all()
+    return [(member, standing_of(member, group, int(balance), today)) for member, balance in rows]

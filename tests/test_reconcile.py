@@ -57,7 +57,11 @@ def messages_to(db, phone):
 @pytest.fixture
 def busy_day(client, db, fund):
     """A day with one of everything, made through the real SMS commands."""
-    collector, collector2, treasurer = fund["collector"][2], fund["collector2"][2], fund["treasurer"]
+    collector, collector2, treasurer = (
+        fund["collector"][2],
+        fund["collector2"][2],
+        fund["treasurer"],
+    )
     member_no, member_phone = fund["member"][1], fund["member"][2]
     with db.transaction() as session:
         session.execute(update(Group).where(Group.code == "BANNA").values(cash_limit_satang=5000))
@@ -200,13 +204,21 @@ def test_the_nightly_job_fails_visibly_on_ledger_faults(db, fund, settings, redi
     try:
         assert "BANNA" in reconcile_night(TODAY.isoformat())
         with db.transaction() as session:
-            session.execute(text("UPDATE accounts SET debits_posted = debits_posted + 1 WHERE key = 'fund_bank'"))
+            session.execute(
+                text(
+                    "UPDATE accounts SET debits_posted = debits_posted + 1 WHERE key = 'fund_bank'"
+                )
+            )
         with pytest.raises(LedgerInconsistency):
             reconcile_night((TODAY + dt.timedelta(days=1)).isoformat())
     finally:
         runtime.uninstall()
         with db.transaction() as session:
-            session.execute(text("UPDATE accounts SET debits_posted = debits_posted - 1 WHERE key = 'fund_bank'"))
+            session.execute(
+                text(
+                    "UPDATE accounts SET debits_posted = debits_posted - 1 WHERE key = 'fund_bank'"
+                )
+            )
 
 
 def test_days_go_in_order(runner, db, fund):

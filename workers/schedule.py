@@ -1,14 +1,39 @@
-"""Periodic jobs, declared as data with stable names; run by exactly one cron process."""
+"""Periodic jobs, declared as data with stable ids; run by exactly one cron process.
+
+RQ's cron scheduler enqueues two things every minute: the outbox sweeper, and the
+calendar tick. The tick asks `due_jobs` (a pure function of the time in Asia/Bangkok
+and each group's days) what is due, and enqueues each due job once: its id is stable
+(reconcile-2026-11-26, meeting-NAMKHAO-2026-11-16, ...) and a Redis marker set with NX
+makes a second tick, or a second cron process, enqueue nothing. A missed time is caught
+up while it still makes sense (last night's reconciliation; reminders within 3 days).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from redis import Redis
+from rq import Queue
 from rq.cron import CronScheduler
+from sqlalchemy import select
 
+from models.base import utcnow
+from models.registry import Group
+from workers import runtime
+from workers.notices import send_aging_notices, send_meeting_summary, send_reminders
 from workers.outbox import SMS_QUEUE, sweep_outbox
+from workers.reconcile import LEDGER_QUEUE, reconcile_night
+
+REPORTS_QUEUE = "reports"
+NIGHTLY_AT = dt.time(23, 30)
+REMINDERS_AT = dt.time(9, 0)
+MEETING_AT = dt.time(8, 0)
+AGING_AT = dt.time(9, 0)
+REMINDER_CATCH_UP_DAYS = 3
+MARKER_TTL = dt.timedelta(days=40)  # longer than any catch-up window
 
 
 @dataclass(frozen=True)
@@ -21,7 +46,89 @@ class Periodic:
     interval_seconds: int
 
 
-SCHEDULE = (Periodic("outbox-sweeper", sweep_outbox, SMS_QUEUE, 60),)
+@dataclass(frozen=True)
+class GroupDays:
+    """The days of the month a group's scheduled messages go out."""
+
+    id: int
+    code: str
+    reminder_day: int
+    meeting_day: int
+
+
+@dataclass(frozen=True)
+class Due:
+    """A job due now, with the id that makes enqueuing it idempotent."""
+
+    job_id: str
+    func: Callable[..., object]
+    args: tuple[object, ...]
+    queue: str
+
+
+def due_jobs(now: dt.datetime, groups: list[GroupDays], timezone: str) -> list[Due]:
+    """What is due at this moment (UTC, naive), by the calendar in the fund's time zone."""
+    local = now.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
+    today, clock = local.date(), local.time()
+    night = today if clock >= NIGHTLY_AT else today - dt.timedelta(days=1)
+    due = [Due(f"reconcile-{night}", reconcile_night, (night.isoformat(),), LEDGER_QUEUE)]
+    if clock >= AGING_AT:
+        due.append(Due(f"aging-{today}", send_aging_notices, (today.isoformat(),), SMS_QUEUE))
+    for g in groups:
+        late = today.day - g.reminder_day
+        if 0 < late < REMINDER_CATCH_UP_DAYS or (late == 0 and clock >= REMINDERS_AT):
+            due.append(
+                Due(
+                    f"reminders-{g.code}-{today:%Y-%m}",
+                    send_reminders,
+                    (g.id, today.isoformat()),
+                    REPORTS_QUEUE,
+                )
+            )
+        if today.day == g.meeting_day and clock >= MEETING_AT:
+            due.append(
+                Due(
+                    f"meeting-{g.code}-{today}",
+                    send_meeting_summary,
+                    (g.id, today.isoformat()),
+                    REPORTS_QUEUE,
+                )
+            )
+    return due
+
+
+def enqueue_due(redis: Redis, due: list[Due]) -> list[str]:
+    """Enqueue each due job unless its marker says it was; the ids enqueued now."""
+    enqueued = []
+    for job in due:
+        marker = f"satja:due:{job.job_id}"
+        if not redis.set(marker, "1", nx=True, ex=MARKER_TTL):
+            continue
+        try:
+            Queue(job.queue, connection=redis).enqueue(job.func, *job.args, job_id=job.job_id)
+        except Exception:
+            redis.delete(marker)  # let the next tick try again
+            raise
+        enqueued.append(job.job_id)
+    return enqueued
+
+
+def tick(now: str | None = None) -> list[str]:
+    """Job, every minute: enqueue whatever the calendar says is due."""
+    rt = runtime.current()
+    with rt.db.transaction() as session:
+        groups = [
+            GroupDays(g.id, g.code, g.reminder_day, g.meeting_day)
+            for g in session.scalars(select(Group).order_by(Group.code))
+        ]
+    moment = dt.datetime.fromisoformat(now) if now else utcnow()
+    return enqueue_due(rt.redis, due_jobs(moment, groups, rt.settings.timezone))
+
+
+SCHEDULE = (
+    Periodic("outbox-sweeper", sweep_outbox, SMS_QUEUE, 60),
+    Periodic("calendar", tick, REPORTS_QUEUE, 60),
+)
 
 
 def build_cron(redis: Redis) -> CronScheduler:

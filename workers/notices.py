@@ -1,0 +1,167 @@
+"""Scheduled messages: monthly reminders, the meeting-day summary, aging notices.
+
+Each message carries a key (reminder:<month>:<member>, ...) so that a job run twice
+writes nothing twice; reminders and summaries wait for the end of quiet hours.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session, aliased
+
+from gateway.flows.dates import format_date, format_month
+from gateway.flows.money import format_baht
+from gateway.flows.texts import render
+from models.clock import local_today
+from models.ledger import Code, Phase, Transfer, ref_for
+from models.outbox import Kind, queue_once
+from models.reconcile import POSTED, open_exceptions
+from models.registry import Group, Member, Role
+from models.reports import group_report
+from models.standing import group_standings
+from workers import runtime
+from workers.outbox import enqueue_sends
+from workers.reconcile import people
+
+log = logging.getLogger(__name__)
+REMIND_AFTER_DAYS = 30  # a month unpaid
+
+
+def _send(session: Session, key: str, member: Member, kind: Kind, name: str, **values: object):  # noqa: ANN202
+    return queue_once(
+        session, key, member.phone, render(member.lang, name, **values), kind, member=member
+    )
+
+
+def write_reminders(session: Session, group: Group, today: dt.date) -> list[int]:
+    """Remind members a month or more behind (opted-out members are skipped)."""
+    written = []
+    for member, standing in group_standings(session, group, today):
+        if standing.days_behind < REMIND_AFTER_DAYS:
+            continue
+        message_id = _send(
+            session,
+            f"reminder:{today:%Y-%m}:{member.id}",
+            member,
+            Kind.REMINDER,
+            "reminder",
+            days=standing.days_behind,
+            date=format_date(standing.paid_through, member.lang),
+        )
+        if message_id is not None:
+            written.append(message_id)
+    return written
+
+
+def collected_since(session: Session, group: Group, start: dt.date, end: dt.date) -> int:
+    """Contributions posted with a business date in [start, end), less their reversals."""
+    t, original = aliased(Transfer), aliased(Transfer)
+    in_range = and_(t.group_id == group.id, t.business_date >= start, t.business_date < end)
+    taken = session.scalar(
+        select(func.coalesce(func.sum(t.amount), 0)).where(
+            in_range, t.code == Code.CONTRIBUTION.value, t.phase.in_(POSTED)
+        )
+    )
+    undone = session.scalar(
+        select(func.coalesce(func.sum(t.amount), 0))
+        .join(original, original.id == t.reversal_of)
+        .where(in_range, original.code == Code.CONTRIBUTION.value)
+    )
+    return int(taken) - int(undone)
+
+
+def previous_meeting(day: dt.date, meeting_day: int) -> dt.date:
+    """The same meeting day a month earlier."""
+    first = day.replace(day=1) - dt.timedelta(days=1)
+    return first.replace(day=meeting_day)
+
+
+def write_meeting_summary(session: Session, group: Group, day: dt.date) -> list[int]:
+    """The month since the last meeting, for the committee, on the meeting day."""
+    standings = group_standings(session, group, day)
+    figures = {
+        "month": None,
+        "members": len(standings),
+        "amount": format_baht(
+            collected_since(session, group, previous_meeting(day, group.meeting_day), day)
+        ),
+        "arrears": sum(1 for _, s in standings if s.days_behind >= REMIND_AFTER_DAYS),
+        "fund": format_baht(group_report(session, group)["fund_balance_satang"]),
+        "open": len(open_exceptions(session, group, day)),
+    }
+    written = []
+    for person in people(session, group, (Role.TREASURER, Role.CHAIR, Role.COLLECTOR)):
+        figures["month"] = format_month(day, person.lang)
+        message_id = _send(
+            session, f"meeting:{day}:{person.id}", person, Kind.SUMMARY, "meeting", **figures
+        )
+        if message_id is not None:
+            written.append(message_id)
+    return written
+
+
+def write_aging_notices(session: Session, day: dt.date) -> list[int]:
+    """Tell collectors about declarations they have left waiting since before today."""
+    p, r = aliased(Transfer), aliased(Transfer)
+    rows = session.execute(
+        select(p.collector_id, func.count(), func.min(p.business_date), func.min(p.id))
+        .where(
+            p.phase == Phase.PENDING.value,
+            p.business_date < day,
+            ~select(r.id).where(r.pending_id == p.id).exists(),
+        )
+        .group_by(p.collector_id)
+    ).all()
+    written = []
+    for collector_id, count, oldest, first_id in rows:
+        collector = session.get(Member, collector_id)
+        message_id = _send(
+            session,
+            f"aging:{day}:{collector_id}",
+            collector,
+            Kind.NOTICE,
+            "aging",
+            count=count,
+            days=(day - _as_date(oldest)).days,
+            ref=ref_for(first_id),
+        )
+        if message_id is not None:
+            written.append(message_id)
+    return written
+
+
+def _as_date(value: dt.date | str) -> dt.date:
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def send_reminders(group_id: int, day: str) -> int:
+    """Job: the group's monthly reminders."""
+    rt = runtime.current()
+    with rt.db.transaction() as session:
+        written = write_reminders(session, session.get(Group, group_id), dt.date.fromisoformat(day))
+    enqueue_sends(rt.redis, written)
+    log.info("reminders group %s %s: %d", group_id, day, len(written))
+    return len(written)
+
+
+def send_meeting_summary(group_id: int, day: str) -> int:
+    """Job: the committee's meeting-day summary."""
+    rt = runtime.current()
+    with rt.db.transaction() as session:
+        group = session.get(Group, group_id)
+        written = write_meeting_summary(session, group, dt.date.fromisoformat(day))
+    enqueue_sends(rt.redis, written)
+    return len(written)
+
+
+def send_aging_notices(day: str | None = None) -> int:
+    """Job: aging notices to every collector with declarations waiting."""
+    rt = runtime.current()
+    business_day = dt.date.fromisoformat(day) if day else local_today(rt.settings.timezone)
+    with rt.db.transaction() as session:
+        written = write_aging_notices(session, business_day)
+    enqueue_sends(rt.redis, written)
+    return len(written)
