@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings as hypothesis_settings
-from people import fund  # noqa: F401  (a fixture shared by the SMS and reconciliation tests)
+from people import busy_day, fund  # noqa: F401  (fixtures shared by SMS and reconciliation tests)
 from redis import Redis
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.orm import Session

@@ -6,10 +6,11 @@ import datetime as dt
 import itertools
 
 import pytest
+from sqlalchemy import update
 
 from models.clock import local_today
 from models.ledger import Code, TransferSpec, create_transfer
-from models.registry import Member, Role, add_group, add_member
+from models.registry import Group, Member, Role, add_group, add_member
 
 _ids = itertools.count(1)
 JOINED = dt.date(2026, 1, 1)
@@ -77,3 +78,36 @@ def declare(db, fund, member="member", collector="collector", amount=3000, day=N
             pending=True,
         )
         return outcome.transfer.ref
+
+
+def ref_of(response):
+    """The reference in an SMS reply."""
+    return response.get_data(as_text=True).split("#")[1].split()[0]
+
+
+@pytest.fixture
+def busy_day(client, db, fund):
+    """A day with one of everything, made through the real SMS commands."""
+    collector, collector2, treasurer = (
+        fund["collector"][2],
+        fund["collector2"][2],
+        fund["treasurer"],
+    )
+    member_no, member_phone = fund["member"][1], fund["member"][2]
+    with db.transaction() as session:
+        session.execute(update(Group).where(Group.code == "BANNA").values(cash_limit_satang=5000))
+    refs = {"paid": ref_of(send(client, collector, f"PAY {member_no} 30"))}
+    refs["confirmed"] = declare(db, fund, amount=2000)
+    send(client, collector, f"OK {refs['confirmed']}")
+    refs["rejected"] = declare(db, fund, member="member_en", amount=1000)
+    send(client, collector, f"NO {refs['rejected']}")
+    refs["waiting"] = declare(db, fund, member="member_en", amount=4000)
+    refs["disputed"] = ref_of(send(client, collector, f"PAY {member_no} 10"))
+    send(client, member_phone, f"NO {refs['disputed']}")
+    refs["undone"] = ref_of(send(client, collector, f"PAY {member_no} 5"))
+    send(client, collector, f"UNDO {refs['undone']}")
+    # Cash in hand now 30 + 20 + 10 = 60 baht; 50 handed over leaves 10 short.
+    refs["handover"] = ref_of(send(client, treasurer[2], f"RCV {fund['collector'][1]} 50"))
+    # The second collector holds 90 baht, over the group's 50 baht limit.
+    send(client, collector2, f"PAY {fund['member_en'][1]} 90")
+    return refs

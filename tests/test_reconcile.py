@@ -6,7 +6,7 @@ import datetime as dt
 import json
 
 import pytest
-from people import declare, send
+from people import declare, ref_of, send
 from sqlalchemy import select, text, update
 
 from models.clock import local_today
@@ -24,10 +24,6 @@ from models.registry import Group
 from workers.reconcile import run_night
 
 TODAY = local_today()
-
-
-def ref_of(response):
-    return response.get_data(as_text=True).split("#")[1].split()[0]
 
 
 def items(db, code="BANNA", day=TODAY):
@@ -52,34 +48,6 @@ def messages_to(db, phone):
             .where(OutboundMessage.to_phone == phone)
             .order_by(OutboundMessage.id)
         ).all()
-
-
-@pytest.fixture
-def busy_day(client, db, fund):
-    """A day with one of everything, made through the real SMS commands."""
-    collector, collector2, treasurer = (
-        fund["collector"][2],
-        fund["collector2"][2],
-        fund["treasurer"],
-    )
-    member_no, member_phone = fund["member"][1], fund["member"][2]
-    with db.transaction() as session:
-        session.execute(update(Group).where(Group.code == "BANNA").values(cash_limit_satang=5000))
-    refs = {"paid": ref_of(send(client, collector, f"PAY {member_no} 30"))}
-    refs["confirmed"] = declare(db, fund, amount=2000)
-    send(client, collector, f"OK {refs['confirmed']}")
-    refs["rejected"] = declare(db, fund, member="member_en", amount=1000)
-    send(client, collector, f"NO {refs['rejected']}")
-    refs["waiting"] = declare(db, fund, member="member_en", amount=4000)
-    refs["disputed"] = ref_of(send(client, collector, f"PAY {member_no} 10"))
-    send(client, member_phone, f"NO {refs['disputed']}")
-    refs["undone"] = ref_of(send(client, collector, f"PAY {member_no} 5"))
-    send(client, collector, f"UNDO {refs['undone']}")
-    # Cash in hand now 30 + 20 + 10 = 60 baht; 50 handed over leaves 10 short.
-    refs["handover"] = ref_of(send(client, treasurer[2], f"RCV {fund['collector'][1]} 50"))
-    # The second collector holds 90 baht, over the group's 50 baht limit.
-    send(client, collector2, f"PAY {fund['member_en'][1]} 90")
-    return refs
 
 
 def test_every_outcome_from_real_postings(db, busy_day, fund):

@@ -1,0 +1,129 @@
+"""A reconciliation killed with SIGKILL at any point, then rerun, equals an uninterrupted one."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, text
+
+from models.clock import local_today
+from models.outbox import OutboundMessage
+from models.reconcile import ReconcileItem, ReconcileRun, RunStatus, Window, findings, run_items
+from models.registry import Group
+from workers.reconcile import run_night
+
+ROOT = Path(__file__).resolve().parents[1]
+TODAY = local_today()
+
+
+def start_run(settings):
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "SATJA_INSTANCE_PATH": str(settings.instance_path),
+    }
+    if settings.redis_url:
+        env["REDIS_URL"] = settings.redis_url
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "gateway", "reconcile", "run",
+         "--date", TODAY.isoformat(), "--group", "BANNA"],
+        cwd=ROOT, env=env, start_new_session=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def wait_for(condition, seconds=30.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def kill(process):
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def frozen(db):
+    """The BANNA run as the killed process left it, and what its window holds."""
+    with db.transaction() as session:
+        run = session.scalars(select(ReconcileRun)).one()
+        group = session.get(Group, run.group_id)
+        w = Window.of(run, group, session.get_bind().dialect.name)
+        query = findings(w).subquery()
+        expected = sorted(
+            (row.kind, row.subject, row.amount, row.age_days)
+            for row in session.execute(select(query)).all()
+        )
+        items = session.scalar(select(func.count()).select_from(ReconcileItem))
+        return run.status, items, expected
+
+
+def after_rerun(db):
+    run_night(db, TODAY, group_code="BANNA")
+    with db.transaction() as session:
+        run = session.scalars(select(ReconcileRun)).one()
+        found = sorted((f.kind, f.subject, f.amount, f.age_days) for f in run_items(session, run))
+        keys = session.scalars(
+            select(OutboundMessage.key).where(OutboundMessage.key.like("recon:%"))
+        ).all()
+        return run.status, found, keys
+
+
+@pytest.mark.slow
+def test_killed_after_the_freeze_then_rerun(settings, db, busy_day):
+    process = start_run(settings)
+
+    def run_made():
+        with db.transaction() as session:
+            return session.scalar(select(func.count()).select_from(ReconcileRun)) > 0
+
+    try:
+        assert wait_for(run_made), "the run never froze its day"
+    finally:
+        kill(process)
+    _, _, expected = frozen(db)
+    status, found, keys = after_rerun(db)
+    assert status == RunStatus.DONE and found == expected
+    assert len(keys) == len(set(keys)) == 3  # two collectors and the treasurer, once each
+
+
+@pytest.mark.service
+@pytest.mark.parametrize(
+    ("table", "mode", "stage"),
+    [
+        ("reconcile_items", "ACCESS EXCLUSIVE", "before any item is written"),
+        ("outbound_messages", "EXCLUSIVE", "after the items, before the messages"),
+    ],
+)
+def test_killed_mid_transaction_then_rerun(settings, db, busy_day, is_postgres, table, mode, stage):
+    if not is_postgres:
+        pytest.skip("holds a PostgreSQL table lock to stop the run at a chosen statement")
+    blocker = db.engine.connect()
+    transaction = blocker.begin()
+    blocker.execute(text(f"LOCK TABLE {table} IN {mode} MODE"))
+    process = start_run(settings)
+
+    def waiting_on_the_lock():
+        with db.engine.connect() as conn:
+            return conn.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted")) > 0
+
+    try:
+        assert wait_for(waiting_on_the_lock), f"the run never reached {stage}"
+    finally:
+        kill(process)
+        transaction.rollback()
+        blocker.close()
+    status, items, expected = frozen(db)
+    assert (status, items) == (RunStatus.RUNNING, 0)  # the killed transaction left nothing
+    status, found, keys = after_rerun(db)
+    assert status == RunStatus.DONE and found == expected
+    assert len(keys) == len(set(keys)) == 3
