@@ -1,5 +1,21 @@
 """Satja's gateway: the Flask app that answers Africa's Talking and the committee."""
 
-from gateway.app import create_app
+from __future__ import annotations
 
-__all__ = ["create_app"]
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from config.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the app (`flask --app gateway` finds this factory).
+
+    Imported on call, so that workers can use the pure `gateway.flows` without loading
+    the whole web app.
+    """
+    from gateway.app import create_app as build
+
+    return build(settings)

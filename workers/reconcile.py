@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from gateway.flows.dates import format_date
 from gateway.flows.money import format_baht
 from gateway.flows.texts import render
-from models.audit import check_ledger
+from models.audit import check_since_checkpoint
 from models.clock import local_today
 from models.db import Database
 from models.ledger import Account, Code, Transfer
@@ -205,10 +205,11 @@ def run_night(
 ) -> NightResult:
     """Reconcile every group (or one) for the day; the ledger is checked once for all."""
     with db.transaction() as session:
+        faults = check_since_checkpoint(session).violations
+    with db.transaction() as session:
         groups = list(session.scalars(select(Group).order_by(Group.code)))
         if group_code is not None:
             groups = [g for g in groups if g.code == group_code]
-        faults = check_ledger(session).violations
     by_group = ledger_faults_by_group(faults, groups)
     result = NightResult(day=day, faults=faults)
     for group in groups:

@@ -1,8 +1,8 @@
-"""Reconciliation runs, items and resolutions; group limits; keyed outbound messages.
+"""Reconciliation runs, items and resolutions; the ledger checkpoint; group limits; keyed SMS.
 
 Revision ID: 0005
 Revises: 0004
-Create Date: 2026-11-27 00:23:41.452220
+Create Date: 2026-11-27 00:44:36.794368
 """
 
 from alembic import op
@@ -17,6 +17,11 @@ depends_on = None
 
 def upgrade() -> None:
     """Apply this revision."""
+    op.create_table('ledger_checkpoints',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('upto_transfer_id', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_checkpoints'))
+    )
     op.create_table('reconcile_runs',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('group_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -56,6 +61,15 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reconcile_items'))
     )
     op.create_index('ix_reconcile_items_run_kind', 'reconcile_items', ['run_id', 'kind'], unique=False)
+    op.create_table('ledger_checkpoint_lines',
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('debits_posted', sa.BigInteger(), nullable=False),
+    sa.Column('credits_posted', sa.BigInteger(), nullable=False),
+    sa.Column('debits_pending', sa.BigInteger(), nullable=False),
+    sa.Column('credits_pending', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['accounts.id'], name=op.f('fk_ledger_checkpoint_lines_account_id_accounts')),
+    sa.PrimaryKeyConstraint('account_id', name=op.f('pk_ledger_checkpoint_lines'))
+    )
     op.create_table('reconcile_resolutions',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('group_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -88,6 +102,8 @@ def downgrade() -> None:
     op.drop_column('groups', 'pending_alert_days')
     op.drop_column('groups', 'reminder_day')
     op.drop_table('reconcile_resolutions')
+    op.drop_table('ledger_checkpoint_lines')
     op.drop_index('ix_reconcile_items_run_kind', table_name='reconcile_items')
     op.drop_table('reconcile_items')
     op.drop_table('reconcile_runs')
+    op.drop_table('ledger_checkpoints')
