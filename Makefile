@@ -38,6 +38,7 @@ bench: $(VENV)/.dev
 	$(BIN)/python bench/ledger_post.py
 	$(BIN)/python bench/sms.py
 	$(BIN)/python bench/ussd.py
+	$(BIN)/python bench/reconcile.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache .hypothesis
