@@ -15,6 +15,7 @@ import datetime as dt
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 from sqlalchemy import (
     BigInteger,
@@ -29,6 +30,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     and_,
+    bindparam,
     case,
     cast,
     delete,
@@ -196,12 +198,53 @@ class Window:
             dialect,
         )
 
+    def params(self) -> dict[str, object]:
+        """The values of the bound parameters the cached queries name (see _Bound)."""
+        return {
+            "w_group": self.group.id,
+            "w_lo": self.lo,
+            "w_hi": self.hi,
+            "w_hi_dispute": self.hi_dispute,
+            "w_hi_resolution": self.hi_resolution,
+            "w_previous": self.previous_id or 0,
+            "w_day": self.day,
+            "w_day_iso": self.day.isoformat(),
+            "w_alert_days": self.group.pending_alert_days,
+            "w_cash_limit": self.group.cash_limit_satang,
+            "w_cash_age": self.group.cash_age_days,
+        }
 
-def _days_since(w: Window, column: ColumnElement) -> ColumnElement:
+
+class _BoundGroup:
+    """A group's limits as bound parameters."""
+
+    id = bindparam("w_group", type_=BigInteger)
+    pending_alert_days = bindparam("w_alert_days", type_=Integer)
+    cash_limit_satang = bindparam("w_cash_limit", type_=BigInteger)
+    cash_age_days = bindparam("w_cash_age", type_=Integer)
+
+
+class _Bound:
+    """A window of bound parameters: the queries are built once, run with params()."""
+
+    group = _BoundGroup
+    lo = bindparam("w_lo", type_=BigInteger)
+    hi = bindparam("w_hi", type_=BigInteger)
+    hi_dispute = bindparam("w_hi_dispute", type_=BigInteger)
+    hi_resolution = bindparam("w_hi_resolution", type_=BigInteger)
+    previous_id = bindparam("w_previous", type_=BigInteger)
+    day = bindparam("w_day", type_=Date)
+    day_iso = bindparam("w_day_iso", type_=String)
+
+    def __init__(self, dialect: str) -> None:
+        self.dialect = dialect
+
+
+def _days_since(w: _Bound, column: ColumnElement) -> ColumnElement:
     """Whole days from a date column to the window's day, in either dialect."""
     if w.dialect == "postgresql":
-        return cast(literal(w.day, Date) - column, Integer)
-    return cast(func.julianday(literal(w.day.isoformat())) - func.julianday(column), Integer)
+        return cast(w.day - column, Integer)
+    return cast(func.julianday(w.day_iso) - func.julianday(column), Integer)
 
 
 def _subject(prefix: str, *parts: ColumnElement) -> ColumnElement:
@@ -242,22 +285,22 @@ def _posted_sum(
     )
 
 
-def _in_range(w: Window, t: type[Transfer]) -> ColumnElement:
+def _in_range(w: _Bound, t: type[Transfer]) -> ColumnElement:
     return and_(t.group_id == w.group.id, t.id > w.lo, t.id <= w.hi)
 
 
-def _not_resolved(w: Window, subject: ColumnElement) -> ColumnElement:
+def _not_resolved(w: _Bound, subject: ColumnElement) -> ColumnElement:
     return ~exists().where(Resolution.subject == subject, Resolution.id <= w.hi_resolution)
 
 
-def _carried(w: Window, kind: Kind) -> Select:
+def _carried(w: _Bound, kind: Kind) -> Select:
     """Transfer ids of the previous run's open items of this kind."""
     return select(ReconcileItem.transfer_id).where(
-        ReconcileItem.run_id == (w.previous_id or 0), ReconcileItem.kind == kind.value
+        ReconcileItem.run_id == w.previous_id, ReconcileItem.kind == kind.value
     )
 
 
-def day_entries(w: Window) -> Select:
+def day_entries(w: _Bound) -> Select:
     """Posted entries of the day: matched, rejected or reversed."""
     t = aliased(Transfer)
     kind = case(
@@ -286,7 +329,7 @@ def day_entries(w: Window) -> Select:
     )
 
 
-def handovers(w: Window) -> tuple[Select, Select]:
+def handovers(w: _Bound) -> tuple[Select, Select]:
     """The day's hand-overs, matched or short; earlier shorts carried until resolved."""
     t, a = aliased(Transfer), aliased(Account)
     # Cash before the hand-over: the totals now, less everything from it on. The rows
@@ -329,14 +372,14 @@ def handovers(w: Window) -> tuple[Select, Select]:
             business_date=i.business_date,
         )
     ).where(
-        i.run_id == (w.previous_id or 0),
+        i.run_id == w.previous_id,
         i.kind == Kind.HANDOVER_SHORT.value,
         _not_resolved(w, i.subject),
     )
     return new, carried
 
 
-def declared(w: Window) -> Select:
+def declared(w: _Bound) -> Select:
     """Declarations not posted or voided by the watermark, with their age."""
     p, r = aliased(Transfer), aliased(Transfer)
     new = select(p.id).where(_in_range(w, p), p.phase == Phase.PENDING.value)
@@ -362,7 +405,7 @@ def declared(w: Window) -> Select:
     )
 
 
-def disputed(w: Window) -> Select:
+def disputed(w: _Bound) -> Select:
     """Receipts a member disputes, until the committee resolves them."""
     t = aliased(Transfer)
     subject = _subject("dispute:", Dispute.id)
@@ -390,7 +433,7 @@ def disputed(w: Window) -> Select:
     )
 
 
-def cash_held(w: Window) -> Select:
+def cash_held(w: _Bound) -> Select:
     """Collectors holding cash over the limit, or longer than allowed since a hand-over."""
     a, t = aliased(Account), aliased(Transfer)
     # The totals now, less what came after the watermark: the cash at the watermark.
@@ -438,8 +481,10 @@ def cash_held(w: Window) -> Select:
     )
 
 
-def findings(w: Window) -> Select:
-    """Every item of the window, as one set-based query."""
+@cache
+def findings(dialect: str) -> Select:
+    """Every item of a window, as one set-based query (built once; run with params())."""
+    w = _Bound(dialect)
     return union_all(day_entries(w), *handovers(w), declared(w), disputed(w), cash_held(w))
 
 
@@ -512,12 +557,13 @@ def compute_run(
             raise OutOfOrder(f"{group.code}: {previous.business_date} must be run first")
     w = Window.of(run, group, session.get_bind().dialect.name)
     session.execute(delete(ReconcileItem).where(ReconcileItem.run_id == run.id))
-    found = findings(w).subquery()
+    found = findings(w.dialect).subquery()
     session.execute(
         ReconcileItem.__table__.insert().from_select(
             ["run_id", *ITEM_COLUMNS],
-            select(literal(run.id, BigInteger), *(found.c[c] for c in ITEM_COLUMNS)),
-        )
+            select(bindparam("run_id", type_=BigInteger), *(found.c[c] for c in ITEM_COLUMNS)),
+        ),
+        {"run_id": run.id, **w.params()},
     )
     if ledger_faults:
         session.add_all(
@@ -589,11 +635,12 @@ def open_exceptions(session: Session, group: Group, day: dt.date) -> list[Findin
     """Every open exception of the group now, declarations of today (age 0) included."""
     _plain_plans(session)
     w = live_window(session, group, day)
-    query = findings(w).subquery()
+    query = findings(w.dialect).subquery()
     rows = session.execute(
         select(*(query.c[c] for c in ITEM_COLUMNS))
         .where(query.c.kind.in_([k.value for k in EXCEPTIONS]))
-        .order_by(query.c.kind, query.c.age_days.desc(), query.c.subject)
+        .order_by(query.c.kind, query.c.age_days.desc(), query.c.subject),
+        w.params(),
     ).all()
     return [_finding(row) for row in rows]
 

@@ -58,10 +58,10 @@ def frozen(db):
         run = session.scalars(select(ReconcileRun)).one()
         group = session.get(Group, run.group_id)
         w = Window.of(run, group, session.get_bind().dialect.name)
-        query = findings(w).subquery()
+        query = findings(w.dialect).subquery()
         expected = sorted(
             (row.kind, row.subject, row.amount, row.age_days)
-            for row in session.execute(select(query)).all()
+            for row in session.execute(select(query), w.params()).all()
         )
         items = session.scalar(select(func.count()).select_from(ReconcileItem))
         return run.status, items, expected
