@@ -33,6 +33,7 @@ from models.ledger import (
     create_transfer,
     id_for_ref,
     post_pending,
+    ref_for,
     resolution_of,
     reversal_of,
     reverse_transfer,
@@ -42,10 +43,12 @@ from models.outbox import InboundMessage, Kind, OutboundMessage, queue_sms
 from models.phones import InvalidPhone, mask_phone, normalize_phone
 from models.registry import Group, Member, Role, Status, find_by_phone
 from models.standing import member_standing
+from models.welfare import Claim, ClaimRefused, decide_claim, file_claim
 
 log = logging.getLogger(__name__)
 UNKNOWN_REPLY_EVERY = dt.timedelta(hours=24)  # strangers are answered once a day at most
 YEAR_DAYS = 365
+COMMITTEE = (Role.COLLECTOR, Role.TREASURER, Role.CHAIR)
 
 
 @dataclass(frozen=True)
@@ -252,10 +255,10 @@ class Desk:
         """A collector rejects a declaration, or a member disputes a receipt."""
         transfer = self.own_transfer(command.ref)
         if transfer.phase == Phase.PENDING and transfer.collector_id == self.sender.id:
-            return self.reject(transfer)
+            return self.reject_declaration(transfer)
         return self.dispute(transfer, command.ref)
 
-    def reject(self, pending: Transfer) -> str:
+    def reject_declaration(self, pending: Transfer) -> str:
         """Void a declaration the collector did not receive; tell the member."""
         if resolution_of(self.session, pending.id) is not None:
             raise Refused("err_done", ref=pending.ref)
@@ -466,6 +469,94 @@ class Desk:
         self.session.flush()
         return self.reply("started")
 
+    # -- welfare ---------------------------------------------------------------------
+
+    def committee(self) -> None:
+        """Refuse unless the sender sits on the committee."""
+        if self.sender.role not in COMMITTEE:
+            raise Refused("err_committee_only")
+
+    def benefit_name(self, benefit: str, lang: str | None = None) -> str:
+        """A benefit's everyday name in a language (the sender's by default)."""
+        return render(lang or self.lang, f"benefit_{benefit}")
+
+    def claim(self, command: Command) -> str:
+        """A committee member files a welfare claim for a member; another must approve."""
+        self.committee()
+        member = self.person(command.who)
+        try:
+            claim = file_claim(
+                self.session, member, command.benefit, command.units, self.today,
+                f"member:{self.sender.id}",
+            )  # fmt: skip
+        except ClaimRefused as refused:
+            raise Refused(refused.key, **refused.values) from None
+        ref = ref_for(claim.id)
+        for person in self.session.scalars(
+            select(Member).where(
+                Member.group_id == self.group.id,
+                Member.role.in_([Role.TREASURER.value, Role.CHAIR.value]),
+                Member.status == Status.ACTIVE.value,
+                Member.id != self.sender.id,
+            )
+        ):
+            self.tell(person, "claim_to_decide", benefit=self.benefit_name(claim.benefit,
+                      person.lang), name=short_name(member.name), number=member.number,
+                      amount=format_baht(claim.amount), ref=ref)  # fmt: skip
+        return self.reply(
+            "claim_ok",
+            benefit=self.benefit_name(claim.benefit),
+            name=short_name(member.name),
+            number=member.number,
+            amount=format_baht(claim.amount),
+            ref=ref,
+        )
+
+    def own_claim(self, ref: str) -> Claim:
+        """The claim a reference names, in the sender's group, or Refused."""
+        claim_id = id_for_ref(ref)
+        claim = self.session.get(Claim, claim_id, with_for_update=True) if claim_id else None
+        if claim is None or claim.group_id != self.group.id:
+            raise Refused("err_ref", ref=ref)
+        return claim
+
+    def approve(self, command: Command) -> str:
+        """A second committee member approves a claim: the fund pays it."""
+        return self.decide(command, approve=True)
+
+    def reject(self, command: Command) -> str:
+        """A second committee member rejects a claim, saying why."""
+        return self.decide(command, approve=False)
+
+    def decide(self, command: Command, approve: bool) -> str:
+        """Approve or reject a claim and tell the member (or beneficiary) and the filer."""
+        self.committee()
+        claim = self.own_claim(command.ref)
+        try:
+            decide_claim(self.session, claim, f"member:{self.sender.id}", approve, self.today,
+                         command.reason or "")  # fmt: skip
+        except ClaimRefused as refused:
+            values = dict(refused.values)
+            if "bank" in values:
+                values["bank"] = format_baht(values["bank"])
+            raise Refused(refused.key, ref=command.ref, **values) from None
+        member = self.session.get(Member, claim.member_id)
+        ref, amount = ref_for(claim.id), format_baht(claim.amount)
+        filer_id = int(claim.filed_by.split(":")[1]) if claim.filed_by.startswith("member:") else 0
+        filer = self.session.get(Member, filer_id)
+        if approve:
+            payee = claim.beneficiary_phone or member.phone
+            text = render(member.lang, "welfare_paid",
+                          benefit=self.benefit_name(claim.benefit, member.lang),
+                          amount=amount, name=short_name(member.name), ref=ref)  # fmt: skip
+            message = queue_sms(self.session, payee, text, Kind.RECEIPT, member=member,
+                                inbound_id=self.inbound.id, flush=False)  # fmt: skip
+            self.messages.append(message)
+            return self.reply("approve_ok", ref=ref, amount=amount, name=short_name(member.name))
+        if filer is not None:
+            self.tell(filer, "claim_rejected", ref=ref, reason=(command.reason or "")[:30])
+        return self.reply("reject_ok", ref=ref)
+
     def carry_out(self, parsed: Command | ParseError) -> str:
         """Run a parsed command and return the reply; a Refused becomes its message."""
         if isinstance(parsed, ParseError):
@@ -483,13 +574,16 @@ def parse_error_message(error: ParseError) -> tuple[str, dict[str, object]]:
         return "err_unknown", {}
     if error.error == "amount":
         return "err_amount", {}
-    if error.verb in ("OK", "NO", "UNDO"):
+    if error.verb in ("OK", "NO", "UNDO") or (error.error == "ref" and error.verb == "APPROVE"):
         return "err_usage_ref", {"verb": error.verb}
     usage = {
         "PAY": "err_usage_pay",
         "RCV": "err_usage_rcv",
         "PINRESET": "err_usage_pinreset",
         "BAL": "err_usage_bal",
+        "CLAIM": "err_usage_claim",
+        "APPROVE": "err_usage_decide",
+        "REJECT": "err_usage_decide",
     }
     return usage.get(error.verb or "", "err_unknown"), {}
 

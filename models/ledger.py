@@ -276,7 +276,8 @@ def account_flags(key: str) -> dict[str, Any]:
     return {
         "member_id": int(rest) if kind in ("member", "collector_cash") else None,
         "debits_must_not_exceed_credits": kind == "member",
-        "credits_must_not_exceed_debits": kind == "collector_cash",
+        # Cash in a collector's hand and money in the bank cannot go below zero.
+        "credits_must_not_exceed_debits": kind in ("collector_cash", "fund_bank"),
     }
 
 

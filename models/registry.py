@@ -104,6 +104,7 @@ class Member(Base):
     role: Mapped[str] = mapped_column(String(10), default=Role.MEMBER.value)
     lang: Mapped[str] = mapped_column(String(2), default="th")
     joined_on: Mapped[dt.date] = mapped_column(Date)
+    born_on: Mapped[dt.date | None] = mapped_column(Date, default=None)  # for age rules
     status: Mapped[str] = mapped_column(String(10), default=Status.ACTIVE.value)
     pin_hash: Mapped[str | None] = mapped_column(String(200), default=None)
     pin_tries: Mapped[int] = mapped_column(Integer, default=0)

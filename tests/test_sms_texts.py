@@ -34,6 +34,12 @@ LONGEST = {
     "held": "99",
     "short": "99",
     "month": "มี.ค. 2569",
+    "benefit": "ค่านอนโรงพยาบาล",
+    "reason": "ก" * 30,
+    "bank": "9,999,999",
+    "age": "120",
+    "most": "366",
+    "left": "366",
 }
 TWO_PARTS_ALLOWED = {
     "help_member",
@@ -42,6 +48,7 @@ TWO_PARTS_ALLOWED = {
     "recon_collector",
     "recon_treasurer",
     "meeting",
+    "claim_to_decide",
 }
 
 
@@ -52,6 +59,8 @@ def longest_values(lang, template):
         values = {k: ("Bartholomewss" if k == "name" else v) for k, v in values.items()}
         values["date"] = "30 Sep 2026"
         values["month"] = "Sep 2026"
+        values["benefit"] = "disability"
+        values["reason"] = "x" * 30
     if "state" in names:
         values["state"] = max(
             (render(lang, k, days=LONGEST["days"]) for k in ("behind", "ahead", "even")), key=len

@@ -22,8 +22,27 @@ ALIASES = {
     "ตกลง": "OK",
     "ไม่": "NO",
     "ยกเลิก": "UNDO",
+    "เบิก": "CLAIM",
+    "อนุมัติ": "APPROVE",
+    "ไม่อนุมัติ": "REJECT",
 }
-VERBS = {"PAY", "OK", "NO", "UNDO", "SUM", "RCV", "BAL", "PINRESET", "HELP", "STOP", "START"}
+
+# Benefit types as committee members type them.
+BENEFITS = {
+    "BIRTH": "birth", "คลอด": "birth", "เกิด": "birth",
+    "HOSPITAL": "hospital", "ป่วย": "hospital", "รพ": "hospital", "รพ.": "hospital",
+    "ELDERLY": "elderly", "ชรา": "elderly", "สูงอายุ": "elderly",
+    "FUNERAL": "funeral", "ศพ": "funeral", "ตาย": "funeral", "เสียชีวิต": "funeral",
+    "DISABILITY": "disability", "พิการ": "disability",
+    "EDUCATION": "education", "ทุน": "education", "เรียน": "education",
+    "DISASTER": "disaster", "ภัย": "disaster",
+    "OTHER": "other", "อื่น": "other", "อื่นๆ": "other",
+}  # fmt: skip
+MAX_UNITS = 366
+VERBS = {
+    "PAY", "OK", "NO", "UNDO", "SUM", "RCV", "BAL", "PINRESET", "HELP", "STOP", "START",
+    "CLAIM", "APPROVE", "REJECT",
+}  # fmt: skip
 MEMBER_NUMBER = re.compile(r"[0-9]{1,6}")
 PHONE = re.compile(r"\+?[0-9][0-9 ()-]{7,18}")
 REF = re.compile(r"#?([0-9A-Z]{4,8})")
@@ -47,6 +66,9 @@ class Command:
     who: Who | None = None
     baht: int | None = None
     ref: str | None = None  # the reference as typed, upper case, without '#'
+    benefit: str | None = None  # CLAIM: birth, hospital, ...
+    units: int | None = None  # CLAIM: nights in hospital, months of pension
+    reason: str | None = None  # REJECT: why, in the sender's words
 
 
 @dataclass(frozen=True)
@@ -105,6 +127,33 @@ def _reference(verb: str, args: list[str]) -> Command | ParseError:
     return Command(verb, ref=match.group(1))
 
 
+def _claim(args: list[str]) -> Command | ParseError:
+    """CLAIM <member> <type> [units]."""
+    at = next((i for i, a in enumerate(args) if a.upper() in BENEFITS), None)
+    if at is None or at == 0 or len(args) > at + 2:
+        return ParseError("usage", "CLAIM")
+    who = _who(" ".join(args[:at]))
+    if who is None:
+        return ParseError("member", "CLAIM")
+    units = 1
+    if len(args) == at + 2:
+        if not MEMBER_NUMBER.fullmatch(args[at + 1]) or not 0 < int(args[at + 1]) <= MAX_UNITS:
+            return ParseError("usage", "CLAIM")
+        units = int(args[at + 1])
+    return Command("CLAIM", who=who, benefit=BENEFITS[args[at].upper()], units=units)
+
+
+def _decision(verb: str, args: list[str]) -> Command | ParseError:
+    """APPROVE <ref> / REJECT <ref> <reason>."""
+    if not args or (verb == "REJECT") != (len(args) > 1):
+        return ParseError("usage", verb)
+    match = REF.fullmatch(args[0].upper())
+    if not match:
+        return ParseError("ref", verb)
+    reason = " ".join(args[1:])[:200] or None
+    return Command(verb, ref=match.group(1), reason=reason)
+
+
 def parse(text: str) -> Command | ParseError:
     """Read one SMS as a command."""
     tokens = normalize(text).split(" ")
@@ -119,6 +168,10 @@ def parse(text: str) -> Command | ParseError:
         return _person_and_amount(verb, args)
     if verb in ("OK", "NO", "UNDO"):
         return _reference(verb, args)
+    if verb == "CLAIM":
+        return _claim(args)
+    if verb in ("APPROVE", "REJECT"):
+        return _decision(verb, args)
     if verb in ("BAL", "PINRESET"):
         if not args:
             return Command(verb) if verb == "BAL" else ParseError("usage", verb)

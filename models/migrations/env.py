@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import pool
 
 from config.settings import load_settings
-from models import audit, disputes, ledger, outbox, reconcile, registry, ussd  # noqa: F401
+from models import audit, disputes, ledger, outbox, reconcile, registry, ussd, welfare  # noqa: F401
 from models.base import Base
 from models.db import make_engine
 

@@ -1,0 +1,380 @@
+"""Welfare: each group's benefit schedule, claims with two deciders, payouts from the fund.
+
+A schedule is loaded from a file the committee edits (config/benefits/default.toml is
+the start); each load is a new stored version, and a claim keeps the version and the
+amount it was filed under, so changing the schedule never changes past claims. A claim
+is filed by one committee member and approved or rejected by another; approval pays
+it from the fund's bank as a ledger transfer to welfare:<type>.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+import tomllib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    func,
+    select,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from models.base import Base, BigId, one_of, utcnow
+from models.ledger import Account, Code, TransferSpec, create_transfer
+from models.registry import Group, Member, Status
+from models.standing import member_standing
+
+DEFAULT_SCHEDULE = Path(__file__).resolve().parent.parent / "config" / "benefits" / "default.toml"
+SATANG = 100
+
+
+class BenefitType(enum.StrEnum):
+    """What a benefit is for."""
+
+    BIRTH = "birth"
+    HOSPITAL = "hospital"
+    ELDERLY = "elderly"
+    FUNERAL = "funeral"
+    DISABILITY = "disability"
+    EDUCATION = "education"
+    DISASTER = "disaster"
+    OTHER = "other"
+
+
+UNITS = ("event", "night", "month")
+
+
+class ClaimStatus(enum.StrEnum):
+    """Where a claim is: filed, then paid (approved) or rejected."""
+
+    FILED = "filed"
+    PAID = "paid"
+    REJECTED = "rejected"
+
+
+class ScheduleError(ValueError):
+    """The schedule file is not usable; the message names the benefit and field."""
+
+
+@dataclass(frozen=True)
+class Benefit:
+    """One line of a schedule."""
+
+    type: str
+    amount: int  # baht per unit
+    unit: str = "event"
+    per_claim: int = 1
+    per_year: int = 1
+    waiting_days: int | None = None  # None: the group's waiting period
+    min_age: int | None = None
+    max_age: int | None = None
+    tiers: tuple[tuple[int, int], ...] = ()  # (years of membership, baht per unit)
+
+    def amount_for(self, years: int) -> int:
+        """Baht per unit after this many whole years of membership."""
+        best = self.amount
+        for at_least, amount in sorted(self.tiers):
+            if years >= at_least:
+                best = amount
+        return best
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A group's benefits as loaded."""
+
+    version: str
+    max_days_behind: int
+    benefits: dict[str, Benefit] = field(default_factory=dict)
+
+
+def parse_schedule(text: str) -> Schedule:
+    """Read a schedule file (TOML), checking every field; ScheduleError says what is wrong."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScheduleError(f"not a TOML file: {exc}") from None
+    version = str(data.get("version", "")).strip()
+    if not version:
+        raise ScheduleError("the schedule needs a version")
+    benefits: dict[str, Benefit] = {}
+    for i, raw in enumerate(data.get("benefit", []), start=1):
+        where = f"benefit {i} ({raw.get('type', '?')})"
+        kind = raw.get("type")
+        if kind not in BenefitType.__members__.values():
+            raise ScheduleError(f"{where}: type must be one of {', '.join(BenefitType)}")
+        if kind in benefits:
+            raise ScheduleError(f"{where}: listed twice")
+        numbers = {k: raw.get(k) for k in ("amount", "per_claim", "per_year")}
+        for name, value in numbers.items():
+            if not isinstance(value, int) or value <= 0:
+                raise ScheduleError(f"{where}: {name} must be a whole number above 0")
+        if raw.get("unit", "event") not in UNITS:
+            raise ScheduleError(f"{where}: unit must be one of {', '.join(UNITS)}")
+        tiers = []
+        for tier in raw.get("tiers", []):
+            years, amount = tier.get("years"), tier.get("amount")
+            valid = all(isinstance(v, int) and v > 0 for v in (years, amount))
+            if not valid:
+                raise ScheduleError(f"{where}: each tier needs years and amount above 0")
+            tiers.append((years, amount))
+        benefits[kind] = Benefit(
+            type=kind,
+            amount=numbers["amount"],
+            unit=raw.get("unit", "event"),
+            per_claim=numbers["per_claim"],
+            per_year=numbers["per_year"],
+            waiting_days=raw.get("waiting_days"),
+            min_age=raw.get("min_age"),
+            max_age=raw.get("max_age"),
+            tiers=tuple(tiers),
+        )
+    if not benefits:
+        raise ScheduleError("the schedule lists no benefit")
+    return Schedule(version, int(data.get("max_days_behind", 30)), benefits)
+
+
+class BenefitSchedule(Base):
+    """One loaded version of a group's schedule (never changed once stored)."""
+
+    __tablename__ = "benefit_schedules"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"), index=True)
+    version: Mapped[str] = mapped_column(String(60))
+    body: Mapped[str] = mapped_column(Text)  # the parsed schedule, as JSON
+    loaded_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    def schedule(self) -> Schedule:
+        """The stored schedule."""
+        data = json.loads(self.body)
+        benefits = {
+            k: Benefit(**{**v, "tiers": tuple(tuple(t) for t in v["tiers"])})
+            for k, v in data["benefits"].items()
+        }
+        return Schedule(data["version"], data["max_days_behind"], benefits)
+
+
+class Claim(Base):
+    """A request for a benefit, decided by a second committee member."""
+
+    __tablename__ = "claims"
+    __table_args__ = (
+        CheckConstraint(one_of("status", ClaimStatus), name="status_known"),
+        CheckConstraint(one_of("benefit", BenefitType), name="benefit_known"),
+        CheckConstraint("units > 0 AND amount > 0", name="positive"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    schedule_id: Mapped[int] = mapped_column(ForeignKey("benefit_schedules.id"))
+    benefit: Mapped[str] = mapped_column(String(12))
+    units: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[int] = mapped_column(BigInteger)  # satang, fixed when filed
+    event_date: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), default=ClaimStatus.FILED.value)
+    filed_by: Mapped[str] = mapped_column(String(120))  # member:<id> or a name (CLI)
+    decided_by: Mapped[str | None] = mapped_column(String(120))
+    reason: Mapped[str | None] = mapped_column(String(200))
+    beneficiary_name: Mapped[str | None] = mapped_column(String(120))
+    beneficiary_phone: Mapped[str | None] = mapped_column(String(20))
+    transfer_id: Mapped[int | None] = mapped_column(ForeignKey("transfers.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+def store_schedule(session: Session, group: Group, schedule: Schedule) -> BenefitSchedule:
+    """Store a new version of the group's schedule; past claims keep theirs."""
+    body = asdict(schedule)
+    row = BenefitSchedule(group_id=group.id, version=schedule.version, body=json.dumps(body))
+    session.add(row)
+    session.flush()
+    return row
+
+
+def current_schedule(session: Session, group: Group) -> BenefitSchedule:
+    """The group's latest schedule; the shipped default is stored on first use."""
+    row = session.scalars(
+        select(BenefitSchedule)
+        .where(BenefitSchedule.group_id == group.id)
+        .order_by(BenefitSchedule.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        row = store_schedule(session, group, parse_schedule(DEFAULT_SCHEDULE.read_text("utf-8")))
+    return row
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a claim may be paid, how much, or why not (a catalogue key and values)."""
+
+    amount: int = 0  # satang
+    refusal: str | None = None
+    values: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True when the claim may be filed."""
+        return self.refusal is None
+
+
+def whole_years(start: dt.date, day: dt.date) -> int:
+    """Completed years from start to day."""
+    years = day.year - start.year
+    return years - ((day.month, day.day) < (start.month, start.day))
+
+
+def units_this_year(session: Session, member: Member, benefit: str, day: dt.date) -> int:
+    """Units of this benefit already filed or paid for the member in day's calendar year."""
+    return int(
+        session.scalar(
+            select(func.coalesce(func.sum(Claim.units), 0)).where(
+                Claim.member_id == member.id,
+                Claim.benefit == benefit,
+                Claim.status != ClaimStatus.REJECTED.value,
+                Claim.event_date >= dt.date(day.year, 1, 1),
+                Claim.event_date <= dt.date(day.year, 12, 31),
+            )
+        )
+    )
+
+
+def eligibility(
+    session: Session, member: Member, schedule: Schedule, benefit: str, units: int, day: dt.date
+) -> Verdict:
+    """Whether this member may claim these units of this benefit on this day, and how much."""
+    line = schedule.benefits.get(benefit)
+    if line is None:
+        return Verdict(refusal="claim_no_benefit", values={"type": benefit})
+    alive = member.status == Status.ACTIVE
+    if not alive and not (benefit == BenefitType.FUNERAL and member.status == Status.DECEASED):
+        return Verdict(refusal="claim_not_active")
+    group = member.group
+    waiting = group.waiting_days if line.waiting_days is None else line.waiting_days
+    eligible_on = member.joined_on + dt.timedelta(days=waiting)
+    if day < eligible_on:
+        return Verdict(refusal="claim_waiting", values={"days": (eligible_on - day).days})
+    standing = member_standing(session, member, day)
+    if standing.days_behind > schedule.max_days_behind:
+        return Verdict(refusal="claim_behind", values={"days": standing.days_behind})
+    if line.min_age is not None or line.max_age is not None:
+        if member.born_on is None:
+            return Verdict(refusal="claim_no_birth_date")
+        age = whole_years(member.born_on, day)
+        if (line.min_age is not None and age < line.min_age) or (
+            line.max_age is not None and age > line.max_age
+        ):
+            return Verdict(refusal="claim_age", values={"age": age})
+    if units > line.per_claim:
+        return Verdict(refusal="claim_units", values={"most": line.per_claim})
+    used = units_this_year(session, member, benefit, day)
+    if used + units > line.per_year:
+        return Verdict(refusal="claim_year_cap", values={"left": max(0, line.per_year - used)})
+    per_unit = line.amount_for(whole_years(member.joined_on, day))
+    return Verdict(amount=per_unit * units * SATANG)
+
+
+class ClaimRefused(ValueError):
+    """A claim or decision that cannot be made: a catalogue key and its values."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(key)
+        self.key, self.values = key, values
+
+
+def file_claim(
+    session: Session,
+    member: Member,
+    benefit: str,
+    units: int,
+    day: dt.date,
+    filed_by: str,
+    *,
+    beneficiary_name: str | None = None,
+    beneficiary_phone: str | None = None,
+) -> Claim:
+    """File a claim after checking eligibility; ClaimRefused says why not."""
+    stored = current_schedule(session, member.group)
+    verdict = eligibility(session, member, stored.schedule(), benefit, units, day)
+    if not verdict.ok:
+        raise ClaimRefused(verdict.refusal, **verdict.values)
+    claim = Claim(
+        group_id=member.group_id,
+        member_id=member.id,
+        schedule_id=stored.id,
+        benefit=benefit,
+        units=units,
+        amount=verdict.amount,
+        event_date=day,
+        status=ClaimStatus.FILED.value,
+        filed_by=filed_by,
+        beneficiary_name=beneficiary_name,
+        beneficiary_phone=beneficiary_phone,
+    )
+    session.add(claim)
+    session.flush()
+    return claim
+
+
+def bank_balance(session: Session, group_id: int) -> int:
+    """Money in the fund's bank (debit balance of fund_bank), in satang."""
+    account = session.scalars(
+        select(Account).where(Account.group_id == group_id, Account.key == "fund_bank")
+    ).one()
+    return account.debit_balance
+
+
+def decide_claim(
+    session: Session, claim: Claim, decider: str, approve: bool, day: dt.date, reason: str = ""
+) -> Claim:
+    """Approve (and pay from the bank) or reject a filed claim; never by its filer."""
+    if claim.status != ClaimStatus.FILED:
+        raise ClaimRefused("claim_decided", status=claim.status)
+    if decider == claim.filed_by:
+        raise ClaimRefused("claim_own")
+    claim.decided_by, claim.decided_at = decider, utcnow()
+    if not approve:
+        if not reason.strip():
+            raise ClaimRefused("claim_reason")
+        claim.status, claim.reason = ClaimStatus.REJECTED.value, reason.strip()[:200]
+        session.flush()
+        return claim
+    if bank_balance(session, claim.group_id) < claim.amount:
+        raise ClaimRefused("claim_bank", bank=bank_balance(session, claim.group_id))
+    # A savepoint: if the bank is short after all, the refusal is not kept, so the
+    # claim can be approved once money comes in.
+    savepoint = session.begin_nested()
+    outcome = create_transfer(
+        session,
+        TransferSpec(
+            key=f"claim:{claim.id}",
+            group_id=claim.group_id,
+            debit=f"welfare:{claim.benefit}",
+            credit="fund_bank",
+            amount=claim.amount,
+            code=Code.WELFARE,
+            business_date=day,
+            member_id=claim.member_id,
+            note=f"claim {claim.id}",
+        ),
+    )
+    if not outcome.ok:
+        savepoint.rollback()
+        raise ClaimRefused("claim_bank", bank=bank_balance(session, claim.group_id))
+    savepoint.commit()
+    claim.status, claim.transfer_id = ClaimStatus.PAID.value, outcome.transfer.id
+    session.flush()
+    return claim
