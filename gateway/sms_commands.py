@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
 from config.settings import Settings
+from gateway.claims import benefit_name, tell_paid
 from gateway.flows.dates import format_date
 from gateway.flows.money import baht_to_satang, format_baht
 from gateway.flows.sms_grammar import Command, ParseError, Who, parse
@@ -478,7 +479,7 @@ class Desk:
 
     def benefit_name(self, benefit: str, lang: str | None = None) -> str:
         """A benefit's everyday name in a language (the sender's by default)."""
-        return render(lang or self.lang, f"benefit_{benefit}")
+        return benefit_name(benefit, lang or self.lang)
 
     def claim(self, command: Command) -> str:
         """A committee member files a welfare claim for a member; another must approve."""
@@ -545,13 +546,7 @@ class Desk:
         filer_id = int(claim.filed_by.split(":")[1]) if claim.filed_by.startswith("member:") else 0
         filer = self.session.get(Member, filer_id)
         if approve:
-            payee = claim.beneficiary_phone or member.phone
-            text = render(member.lang, "welfare_paid",
-                          benefit=self.benefit_name(claim.benefit, member.lang),
-                          amount=amount, name=short_name(member.name), ref=ref)  # fmt: skip
-            message = queue_sms(self.session, payee, text, Kind.RECEIPT, member=member,
-                                inbound_id=self.inbound.id, flush=False)  # fmt: skip
-            self.messages.append(message)
+            self.messages.append(tell_paid(self.session, claim, self.inbound.id))
             return self.reply("approve_ok", ref=ref, amount=amount, name=short_name(member.name))
         if filer is not None:
             self.tell(filer, "claim_rejected", ref=ref, reason=(command.reason or "")[:30])

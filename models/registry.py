@@ -218,9 +218,12 @@ def add_member(
     role: str = Role.MEMBER,
     joined_on: dt.date,
     lang: str = "th",
+    born_on: dt.date | None = None,
 ) -> Member:
     """Register a person in a group, with a new member number and ledger accounts."""
     check_member_fields(role, lang, name)
+    if born_on is not None and born_on > joined_on:
+        raise RegistryError("born after joining: check the dates")
     try:
         e164 = normalize_phone(phone)
     except InvalidPhone as exc:
@@ -235,6 +238,7 @@ def add_member(
         role=str(role),
         lang=lang,
         joined_on=joined_on,
+        born_on=born_on,
         status=Status.ACTIVE.value,
         pin_tries=0,
     )

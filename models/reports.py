@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
+from models.clock import local_today
+from models.funds import LOCAL, NATIONAL
 from models.ledger import Account, Phase, Transfer
 from models.registry import Group, Member, Status
+from models.standing import group_standings
 
 
 def _balances(session: Session, group: Group) -> dict[str, tuple[int, int]]:
@@ -41,7 +45,7 @@ def _open_pending(session: Session, group: Group) -> tuple[int, int]:
     return int(count), int(amount)
 
 
-def group_report(session: Session, group: Group) -> dict[str, Any]:
+def group_report(session: Session, group: Group, today: dt.date | None = None) -> dict[str, Any]:
     """The group's figures, all money in satang."""
     totals = _balances(session, group)
     by_status = dict(
@@ -66,6 +70,7 @@ def group_report(session: Session, group: Group) -> dict[str, Any]:
     bank = totals.get("fund_bank", (0, 0))
     cash = sum(d - c for key, (d, c) in totals.items() if key.startswith("collector_cash:"))
     pending_count, pending_amount = _open_pending(session, group)
+    income = contributions + sum(matching.values())
     return {
         "group": group.code,
         "name": group.name,
@@ -81,4 +86,115 @@ def group_report(session: Session, group: Group) -> dict[str, Any]:
         "fund_balance_satang": bank[0] - bank[1] + cash,
         "pending_declarations": pending_count,
         "pending_declarations_satang": pending_amount,
+        "arrears_bands": arrears_bands(session, group, today or local_today()),
+        # CODI's 1:1:1 model: what members gave against local and national matching.
+        "ratio_satang": {
+            "members": contributions,
+            "local": sum(matching.get(s, 0) for s in LOCAL),
+            "national": sum(matching.get(s, 0) for s in NATIONAL),
+        },
+        "admin_share_percent": round(100 * (admin[0] - admin[1]) / income, 1) if income else 0.0,
     }
+
+
+ARREARS_BANDS = ((0, "paid_up"), (30, "1_30"), (60, "31_60"), (90, "61_90"))
+
+
+def arrears_bands(session: Session, group: Group, today: dt.date) -> dict[str, int]:
+    """Active members by days behind: paid up, 1-30, 31-60, 61-90, over 90."""
+    bands = {name: 0 for _, name in ARREARS_BANDS} | {"over_90": 0}
+    for _, standing in group_standings(session, group, today):
+        behind = max(0, standing.days_behind)
+        name = next((n for limit, n in ARREARS_BANDS if behind <= limit), "over_90")
+        bands[name] += 1
+    return bands
+
+
+def movements(
+    session: Session, group: Group, start: dt.date | None, end: dt.date
+) -> dict[str, tuple[int, int]]:
+    """Posted (debits, credits) per account key by business date in [start, end]."""
+    totals: dict[str, list[int]] = {}
+    for side, index in ((Transfer.debit_account_id, 0), (Transfer.credit_account_id, 1)):
+        rows = session.execute(
+            select(Account.key, func.sum(Transfer.amount))
+            .join(Account, Account.id == side)
+            .where(
+                Transfer.group_id == group.id,
+                Transfer.phase.in_((Phase.SINGLE.value, Phase.POST.value)),
+                Transfer.business_date <= end,
+                *([Transfer.business_date >= start] if start else []),
+            )
+            .group_by(Account.key)
+        ).all()
+        for key, amount in rows:
+            name = "member:*" if key.startswith("member:") else key
+            name = "collector_cash:*" if key.startswith("collector_cash:") else name
+            totals.setdefault(name, [0, 0])[index] += int(amount)
+    return {k: (v[0], v[1]) for k, v in totals.items()}
+
+
+def fiscal_year(be_year: int) -> tuple[dt.date, dt.date]:
+    """CODI's fiscal year: 1 October of the year before to 30 September (BE year given)."""
+    year = be_year - 543
+    return dt.date(year - 1, 10, 1), dt.date(year, 9, 30)
+
+
+def codi_status(session: Session, group: Group, be_year: int) -> dict[str, Any]:
+    """The yearly status figures CODI asks for, all money in satang."""
+    start, end = fiscal_year(be_year)
+    moved = movements(session, group, start, end)
+    held = movements(session, group, None, end)
+
+    def credit(key: str, source: dict = moved) -> int:
+        debits, credits = source.get(key, (0, 0))
+        return credits - debits
+
+    def debit(key: str, source: dict = moved) -> int:
+        debits, credits = source.get(key, (0, 0))
+        return debits - credits
+
+    year_ago = end.replace(year=end.year - 1)
+    members = session.scalar(
+        select(func.count()).where(
+            Member.group_id == group.id,
+            Member.status == Status.ACTIVE.value,
+            Member.joined_on <= year_ago,
+        )
+    )
+    income = {"members": credit("member:*")} | {
+        key.split(":", 1)[1]: credit(key) for key in sorted(moved) if key.startswith("matching:")
+    }
+    welfare = {
+        key.split(":", 1)[1]: debit(key) for key in sorted(moved) if key.startswith("welfare:")
+    }
+    return {
+        "group": group.code,
+        "name": group.name,
+        "fiscal_year_be": be_year,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "members_one_year": int(members),
+        "income_satang": income,
+        "welfare_satang": welfare,
+        "expenses_satang": debit("admin_expense"),
+        "bank_satang": debit("fund_bank", held),
+        "cash_on_hand_satang": debit("collector_cash:*", held),
+    }
+
+
+def network_report(session: Session, today: dt.date) -> dict[str, Any]:
+    """Every group's figures summed, and the groups one by one."""
+    groups = session.scalars(select(Group).order_by(Group.code)).all()
+    reports = [group_report(session, g, today) for g in groups]
+    total: dict[str, Any] = {"groups": len(reports)}
+    for report in reports:
+        for key, value in report.items():
+            if isinstance(value, int):
+                total[key] = total.get(key, 0) + value
+            elif isinstance(value, dict):
+                bucket = total.setdefault(key, {})
+                for k, v in value.items():
+                    if isinstance(v, int):
+                        bucket[k] = bucket.get(k, 0) + v
+    return {"total": total, "by_group": reports}

@@ -53,7 +53,7 @@ class Model:
         dp, cp, dpe, cpe = self.totals.setdefault(key, [0, 0, 0, 0])
         if key.startswith("member:"):
             return dp + dpe <= cp
-        if key.startswith("collector_cash:"):
+        if key.startswith("collector_cash:") or key == "fund_bank":
             return cp + cpe <= dp
         return True
 

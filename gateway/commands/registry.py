@@ -71,8 +71,17 @@ def add_group_command(code: str, name: str, daily_rate: int, meeting_day: int) -
     "--joined", type=click.DateTime(["%Y-%m-%d"]), default=None, help="YYYY-MM-DD (default: today)."
 )
 @click.option("--lang", type=click.Choice(LANGUAGES), default="th", show_default=True)
+@click.option(
+    "--born", type=click.DateTime(["%Y-%m-%d"]), default=None, help="YYYY-MM-DD (for age rules)."
+)
 def add_member_command(
-    group_code: str, name: str, phone: str, role: str, joined: dt.datetime | None, lang: str
+    group_code: str,
+    name: str,
+    phone: str,
+    role: str,
+    joined: dt.datetime | None,
+    lang: str,
+    born: dt.datetime | None,
 ) -> None:
     """Register a person; the last line printed is the new member number."""
     joined_on = joined.date() if joined else _today()
@@ -82,7 +91,14 @@ def add_member_command(
         with current_db().transaction() as session:
             group = find_group(session, group_code)
             member = add_member(
-                session, group, name=name, phone=phone, role=role, joined_on=joined_on, lang=lang
+                session,
+                group,
+                name=name,
+                phone=phone,
+                role=role,
+                joined_on=joined_on,
+                lang=lang,
+                born_on=born.date() if born else None,
             )
     except RegistryError as exc:
         raise click.ClickException(str(exc)) from None

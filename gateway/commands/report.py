@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import io
+import itertools
 import json
+from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app, render_template
 from flask.cli import AppGroup
 
 from gateway.database import current_db
+from gateway.flows.dates import format_date
 from gateway.flows.money import format_baht
+from gateway.flows.texts import render
+from models.clock import local_today
 from models.registry import RegistryError, find_group
-from models.reports import group_report
+from models.reports import codi_status, group_report, network_report
+from models.welfare import BenefitType
 
 group = AppGroup("report", help="Reports for committees.")
 
@@ -42,6 +51,108 @@ def report_group(code: str, as_json: bool) -> None:
     ]
     for label, satang in rows:
         click.echo(f"{label:<22}{format_baht(satang, decimals=True):>15} baht")
+
+
+@group.command("codi")
+@click.option("--group", "code", required=True)
+@click.option("--fiscal-year", "be_year", required=True, type=click.IntRange(2540, 2700),
+              help="Buddhist Era year, e.g. 2569 (1 Oct 2568 - 30 Sep 2569).")  # fmt: skip
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the figures as CSV here (default: standard output).")  # fmt: skip
+@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write a printable Thai page here.")  # fmt: skip
+def report_codi(code: str, be_year: int, csv_path: Path | None, html_path: Path | None) -> None:
+    """CODI's yearly status figures for one group, as CSV and a printable page."""
+    try:
+        with current_db().transaction() as session:
+            status = codi_status(session, find_group(session, code), be_year)
+    except RegistryError as exc:
+        raise click.ClickException(str(exc)) from None
+    rows = codi_rows(status)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["section", "item", "baht"])
+    writer.writerows((section, item, value) for section, item, _, value in rows)
+    if csv_path:
+        csv_path.write_text(out.getvalue(), encoding="utf-8")
+        click.echo(f"wrote {csv_path}")
+    else:
+        click.echo(out.getvalue(), nl=False)
+    if html_path:
+        start, end = (dt.date.fromisoformat(status[k]) for k in ("start", "end"))
+        page = render_template(
+            "codi_report.html", status=status, sections=_sections(rows),
+            start=format_date(start, "th"), end=format_date(end, "th"),
+            printed=format_date(local_today(current_app.config["SATJA"].timezone), "th"),
+        )  # fmt: skip
+        html_path.write_text(page, encoding="utf-8")
+        click.echo(f"wrote {html_path}")
+
+
+SECTION_TITLES = {
+    "members": "สมาชิก",
+    "income": "รายรับระหว่างปี (บาท)",
+    "welfare": "จ่ายสวัสดิการระหว่างปี (บาท)",
+    "expenses": "รายจ่ายอื่น (บาท)",
+    "balance": "เงินคงเหลือ ณ 30 ก.ย. (บาท)",
+}
+
+
+def _sections(rows: list[tuple[str, str, str, str]]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The rows under their Thai section titles, in report order."""
+    return [
+        (SECTION_TITLES[section], [(label, value) for _, _, label, value in items])
+        for section, items in itertools.groupby(rows, key=lambda row: row[0])
+    ]
+
+
+THAI_ITEMS = {
+    "members": "เงินสัจจะจากสมาชิก",
+    "local_government": "สมทบจาก อปท.",
+    "codi_seed": "สมทบจาก พอช.",
+    "government_match": "สมทบจากรัฐบาล",
+    "donation": "เงินบริจาค",
+    "interest": "ดอกเบี้ย",
+    **{b: f"สวัสดิการ{render('th', f'benefit_{b}')}" for b in BenefitType},
+}
+
+
+def codi_rows(status: dict) -> list[tuple[str, str, str, str]]:
+    """(section, item, Thai label, baht) lines of the status report."""
+    rows = [("members", "one_year", "สมาชิกครบ 1 ปี ณ 30 ก.ย. (คน)", str(status["members_one_year"]))]
+    for key, satang in status["income_satang"].items():
+        rows.append(("income", key, THAI_ITEMS.get(key, key), format_baht(satang, decimals=True)))
+    for key, satang in status["welfare_satang"].items():
+        rows.append(("welfare", key, THAI_ITEMS.get(key, key), format_baht(satang, decimals=True)))
+    rows += [
+        ("expenses", "administration", "ค่าบริหารจัดการ",
+         format_baht(status["expenses_satang"], decimals=True)),
+        ("balance", "bank", "เงินฝากธนาคาร ณ สิ้นปี",
+         format_baht(status["bank_satang"], decimals=True)),
+        ("balance", "cash_on_hand", "เงินสดในมือผู้เก็บ ณ สิ้นปี",
+         format_baht(status["cash_on_hand_satang"], decimals=True)),
+    ]  # fmt: skip
+    return rows
+
+
+@group.command("network")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable, money in satang.")
+def report_network(as_json: bool) -> None:
+    """Every group summed: members, contributions, matching, welfare, the fund."""
+    with current_db().transaction() as session:
+        report = network_report(session, local_today(current_app.config["SATJA"].timezone))
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    total = report["total"]
+    click.echo(f"{total['groups']} groups, {total.get('members', 0):,} active members")
+    for label, key in (("contributions", "contributions_satang"),
+                       ("welfare paid", "welfare_paid_satang"),
+                       ("administration", "admin_expense_satang"),
+                       ("fund balance", "fund_balance_satang")):  # fmt: skip
+        click.echo(f"{label:<22}{format_baht(total.get(key, 0), decimals=True):>18} baht")
+    for source, satang in sorted(total.get("matching_satang", {}).items()):
+        click.echo(f"{'matching: ' + source:<22}{format_baht(satang, decimals=True):>18} baht")
 
 
 def init_app(app: Flask) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 SATANG_PER_BAHT = 100
 
 
@@ -17,3 +19,16 @@ def format_baht(satang: int, *, decimals: bool = False) -> str:
 def baht_to_satang(baht: int) -> int:
     """Whole baht to satang."""
     return baht * SATANG_PER_BAHT
+
+
+BAHT_TEXT = re.compile(r"([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.([0-9]{1,2}))?")
+
+
+def parse_baht(text: str) -> int | None:
+    """'10,000.50' -> 1000050 satang; None unless it is a plain amount of baht."""
+    match = BAHT_TEXT.fullmatch(text.strip())
+    if not match or len(match.group(1)) > 14:
+        return None
+    return int(match.group(1).replace(",", "")) * SATANG_PER_BAHT + int(
+        (match.group(2) or "0").ljust(2, "0")
+    )

@@ -1,0 +1,270 @@
+"""`welfare ...` and `funds ...`: the schedule, claims, matching money and expenses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from gateway.claims import benefit_name, tell_paid
+from gateway.database import current_db
+from gateway.flows.money import format_baht, parse_baht
+from gateway.flows.texts import render
+from models.clock import local_today
+from models.funds import ADMIN_SHARE_LIMIT, Source, add_expense, add_funds, admin_share
+from models.ledger import id_for_ref, ref_for
+from models.registry import RegistryError, find_group, find_member
+from models.welfare import (
+    BenefitType,
+    Claim,
+    ClaimRefused,
+    ClaimStatus,
+    ScheduleError,
+    current_schedule,
+    decide_claim,
+    file_claim,
+    parse_schedule,
+    store_schedule,
+)
+from workers.broker import current_redis
+from workers.outbox import enqueue_sends
+
+welfare = AppGroup("welfare", help="Benefit schedules and claims.")
+schedule = AppGroup("schedule", help="A group's benefit schedule.")
+funds = AppGroup("funds", help="Matching money in, administrative expenses out.")
+welfare.add_command(schedule)
+DAY = click.DateTime(["%Y-%m-%d"])
+
+
+def _today() -> dt.date:
+    return local_today(current_app.config["SATJA"].timezone)
+
+
+def _refusal(refused: ClaimRefused) -> click.ClickException:
+    values = dict(refused.values)
+    if "bank" in values:
+        values["bank"] = format_baht(values["bank"])
+    return click.ClickException(render("en", refused.key, ref="", **values))
+
+
+@schedule.command("show")
+@click.option("--group", "code", required=True)
+def show_schedule(code: str) -> None:
+    """The group's current benefits."""
+    try:
+        with current_db().transaction() as session:
+            stored = current_schedule(session, find_group(session, code))
+            version, current = stored.version, stored.schedule()
+    except RegistryError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"version {version}; at most {current.max_days_behind} days behind to claim")
+    for b in current.benefits.values():
+        tiers = ", ".join(f"{amount} after {years} y" for years, amount in b.tiers)
+        ages = f" age {b.min_age or 0}-{b.max_age or '∞'}" if b.min_age or b.max_age else ""
+        click.echo(
+            f"  {b.type:<11}{b.amount:>7,} baht/{b.unit:<6} {b.per_claim}/claim "
+            f"{b.per_year}/year{ages}{'; ' + tiers if tiers else ''}"
+        )
+
+
+@schedule.command("load")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--group", "code", required=True)
+def load_schedule(file: Path, code: str) -> None:
+    """Load a schedule file as the group's new version (past claims keep theirs)."""
+    try:
+        parsed = parse_schedule(file.read_text("utf-8"))
+        with current_db().transaction() as session:
+            store_schedule(session, find_group(session, code), parsed)
+    except (ScheduleError, RegistryError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{code.upper()}: schedule {parsed.version} loaded, {len(parsed.benefits)} benefits")
+
+
+@welfare.command("claim")
+@click.option("--group", "code", required=True)
+@click.option("--member", "number", required=True, help="Member number.")
+@click.option("--type", "benefit", required=True, type=click.Choice([b.value for b in BenefitType]))
+@click.option("--units", default=1, show_default=True, type=click.IntRange(1, 366))
+@click.option("--date", "day", type=DAY, help="Date of the event (default today).")
+@click.option("--by", required=True, help="The committee member filing it.")
+@click.option("--beneficiary-name", help="Who receives a funeral benefit.")
+@click.option("--beneficiary-phone", help="Where to tell them.")
+def claim_command(
+    code: str,
+    number: str,
+    benefit: str,
+    units: int,
+    day: dt.datetime | None,
+    by: str,
+    beneficiary_name: str | None,
+    beneficiary_phone: str | None,
+) -> None:
+    """File a claim; it is paid once another committee member approves it."""
+    from models.phones import InvalidPhone, normalize_phone
+
+    try:
+        phone = normalize_phone(beneficiary_phone) if beneficiary_phone else None
+        with current_db().transaction() as session:
+            group = find_group(session, code)
+            member = find_member(session, group, number)
+            claim = file_claim(
+                session, member, benefit, units, day.date() if day else _today(),
+                f"name:{by.strip()}", beneficiary_name=beneficiary_name, beneficiary_phone=phone,
+            )  # fmt: skip
+            ref, amount = ref_for(claim.id), claim.amount
+    except (RegistryError, InvalidPhone) as exc:
+        raise click.ClickException(str(exc)) from None
+    except ClaimRefused as refused:
+        raise _refusal(refused) from None
+    click.echo(f"claim #{ref}: {benefit} for member {number}, {format_baht(amount)} baht")
+
+
+def _decide(ref: str, code: str, by: str, approve: bool, reason: str = "") -> None:
+    claim_id = id_for_ref(ref)
+    if claim_id is None:
+        raise click.ClickException(f"{ref!r} is not a reference like #01K7")
+    try:
+        with current_db().transaction() as session:
+            group = find_group(session, code)
+            claim = session.get(Claim, claim_id, with_for_update=True)
+            if claim is None or claim.group_id != group.id:
+                raise click.ClickException(f"no claim #{ref} in {group.code}")
+            decide_claim(session, claim, f"name:{by.strip()}", approve, _today(), reason)
+            message_ids = [tell_paid(session, claim).id] if approve else []
+            done = f"claim #{ref_for(claim.id)}: {claim.status}, {format_baht(claim.amount)} baht"
+    except RegistryError as exc:
+        raise click.ClickException(str(exc)) from None
+    except ClaimRefused as refused:
+        raise _refusal(refused) from None
+    enqueue_sends(current_redis(), message_ids)
+    click.echo(done)
+
+
+@welfare.command("approve")
+@click.argument("ref")
+@click.option("--group", "code", required=True)
+@click.option("--by", required=True, help="A committee member other than the filer.")
+def approve_command(ref: str, code: str, by: str) -> None:
+    """Approve a claim: the fund pays it and the member is told by SMS."""
+    _decide(ref, code, by, approve=True)
+
+
+@welfare.command("reject")
+@click.argument("ref")
+@click.option("--group", "code", required=True)
+@click.option("--by", required=True, help="A committee member other than the filer.")
+@click.option("--reason", required=True)
+def reject_command(ref: str, code: str, by: str, reason: str) -> None:
+    """Reject a claim, saying why."""
+    _decide(ref, code, by, approve=False, reason=reason)
+
+
+@welfare.command("claims")
+@click.option("--group", "code", required=True)
+@click.option("--status", type=click.Choice([s.value for s in ClaimStatus]))
+@click.option("--json", "as_json", is_flag=True)
+def claims_command(code: str, status: str | None, as_json: bool) -> None:
+    """The group's claims, newest first (the approval queue with --status filed)."""
+    try:
+        with current_db().transaction() as session:
+            group = find_group(session, code)
+            query = select(Claim).where(Claim.group_id == group.id).order_by(Claim.id.desc())
+            if status:
+                query = query.where(Claim.status == status)
+            rows = [
+                {
+                    "ref": ref_for(c.id),
+                    "member_id": c.member_id,
+                    "benefit": c.benefit,
+                    "units": c.units,
+                    "amount_satang": c.amount,
+                    "status": c.status,
+                    "event_date": c.event_date.isoformat(),
+                    "filed_by": c.filed_by,
+                    "decided_by": c.decided_by,
+                    "reason": c.reason,
+                }
+                for c in session.scalars(query)
+            ]
+    except RegistryError as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        click.echo(
+            f"#{r['ref']:<8} {r['event_date']} {benefit_name(r['benefit'], 'en'):<11}"
+            f"{format_baht(r['amount_satang']):>10} baht  {r['status']}"
+        )
+
+
+def _funds_key(kind: str, code: str, day: dt.date, amount: int, ref: str | None) -> str:
+    # The same receipt typed twice must not count twice; a second real one needs --ref.
+    return f"{kind}:{code}:{day}:{amount}:{ref or 1}"[:64]
+
+
+@funds.command("add")
+@click.option("--group", "code", required=True)
+@click.option("--source", type=click.Choice([s.value for s in Source]), required=True)
+@click.option("--amount", required=True, help="Baht, e.g. 10000 or 10,000.50.")
+@click.option("--date", "day", type=DAY, required=True)
+@click.option("--ref", help="Tells apart two receipts of the same amount on the same day.")
+def funds_add(code: str, source: str, amount: str, day: dt.datetime, ref: str | None) -> None:
+    """Money received into the fund's bank from a source."""
+    satang = _satang(amount)
+    try:
+        with current_db().transaction() as session:
+            group = find_group(session, code)
+            key = _funds_key(f"funds:{source}", group.code, day.date(), satang, ref)
+            outcome = add_funds(session, group, Source(source), satang, day.date(), key)
+    except RegistryError as exc:
+        raise click.ClickException(str(exc)) from None
+    seen = " (already recorded; nothing changed)" if outcome.replayed else ""
+    click.echo(f"{group.code}: {format_baht(satang)} baht from {source}{seen}")
+
+
+@funds.command("expense")
+@click.option("--group", "code", required=True)
+@click.option("--amount", required=True, help="Baht.")
+@click.option("--date", "day", type=DAY, required=True)
+@click.option("--note", required=True, help="What it paid for.")
+@click.option("--ref", help="Tells apart two expenses of the same amount on the same day.")
+def funds_expense(code: str, amount: str, day: dt.datetime, note: str, ref: str | None) -> None:
+    """An administrative expense paid from the bank; warns past a fifth of the fund."""
+    satang = _satang(amount)
+    try:
+        with current_db().transaction() as session:
+            group = find_group(session, code)
+            key = _funds_key("expense", group.code, day.date(), satang, ref)
+            outcome = add_expense(session, group, satang, day.date(), key, note)
+            if not outcome.ok:
+                raise click.ClickException("the bank does not hold that much")
+            spent, received = admin_share(session, group)
+    except RegistryError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{group.code}: expense {format_baht(satang)} baht ({note})")
+    if received and spent > ADMIN_SHARE_LIMIT * received:
+        click.echo(
+            f"WARNING: administration is {spent / received:.0%} of the fund "
+            f"({format_baht(spent)} of {format_baht(received)} baht); the limit is 20%",
+            err=True,
+        )
+
+
+def _satang(amount: str) -> int:
+    satang = parse_baht(amount)
+    if not satang:
+        raise click.BadParameter("a positive amount of baht, e.g. 10000", param_hint="--amount")
+    return satang
+
+
+def init_app(app: Flask) -> None:
+    """Register the welfare and funds commands."""
+    app.cli.add_command(welfare)
+    app.cli.add_command(funds)

@@ -1,0 +1,177 @@
+"""The welfare, funds and report commands, on a small fund and on the NAMKHAO demo."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+
+import pytest
+from sqlalchemy import select
+
+from models.clock import local_today
+from models.ledger import Code, TransferSpec, create_transfer
+from models.outbox import OutboundMessage
+from models.registry import Member, Role, add_group, add_member
+
+TODAY = local_today()
+
+
+def invoke(runner, *args):
+    return runner.invoke(args=list(args))
+
+
+@pytest.fixture
+def small_fund(db):
+    """VILLAGE: a member two years in, paid up, and a collector holding their cash."""
+    with db.transaction() as session:
+        group = add_group(session, "VILLAGE", "กองทุนหมู่บ้าน")
+        collector = add_member(
+            session,
+            group,
+            name="นายเก็บ เงิน",
+            phone="0812000001",
+            role=Role.COLLECTOR,
+            joined_on=TODAY - dt.timedelta(days=800),
+        )
+        member = add_member(session, group, name="นางมาลี มีสุข", phone="0812000002",
+                            joined_on=TODAY - dt.timedelta(days=800),
+                            born_on=dt.date(1950, 1, 1))  # fmt: skip
+        create_transfer(session, TransferSpec(
+            key="v:paid", group_id=group.id, debit=f"collector_cash:{collector.id}",
+            credit=f"member:{member.id}", amount=801 * 100, code=Code.CONTRIBUTION,
+            business_date=TODAY, member_id=member.id, collector_id=collector.id,
+        ))  # fmt: skip
+        return member.number, member.phone
+
+
+def test_funds_add_is_recorded_once_and_expenses_warn_past_a_fifth(runner, db, small_fund):
+    first = invoke(runner, "funds", "add", "--group", "village", "--source", "codi_seed",
+                   "--amount", "1,000", "--date", "2026-11-01")  # fmt: skip
+    assert first.exit_code == 0 and "1,000 baht from codi_seed" in first.output
+    again = invoke(runner, "funds", "add", "--group", "VILLAGE", "--source", "codi_seed",
+                   "--amount", "1000", "--date", "2026-11-01")  # fmt: skip
+    assert "already recorded" in again.output
+    bad = invoke(runner, "funds", "add", "--group", "VILLAGE", "--source", "codi_seed",
+                 "--amount", "-5", "--date", "2026-11-01")  # fmt: skip
+    assert bad.exit_code == 2 and "positive amount" in bad.output
+    ok = invoke(runner, "funds", "expense", "--group", "VILLAGE", "--amount", "100",
+                "--date", "2026-11-02", "--note", "สมุดบัญชี")  # fmt: skip
+    assert ok.exit_code == 0 and "WARNING" not in ok.output
+    heavy = invoke(runner, "funds", "expense", "--group", "VILLAGE", "--amount", "300",
+                   "--date", "2026-11-03", "--note", "ค่าเดินทาง")  # fmt: skip
+    assert heavy.exit_code == 0 and "WARNING: administration is 22% of the fund" in heavy.output
+    too_much = invoke(runner, "funds", "expense", "--group", "VILLAGE", "--amount", "5000",
+                      "--date", "2026-11-03", "--note", "x")  # fmt: skip
+    assert too_much.exit_code == 1 and "bank does not hold" in too_much.output
+    report = json.loads(invoke(runner, "report", "group", "VILLAGE", "--json").output)
+    assert report["matching_satang"] == {"codi_seed": 100000}
+    assert report["admin_expense_satang"] == 40000
+    assert report["ratio_satang"] == {"members": 80100, "local": 0, "national": 100000}
+    assert report["admin_share_percent"] == 22.2
+
+
+def test_claims_from_the_command_line_need_two_people(runner, db, small_fund):
+    number, phone = small_fund
+    invoke(runner, "funds", "add", "--group", "VILLAGE", "--source", "local_government",
+           "--amount", "5000", "--date", "2026-11-01")  # fmt: skip
+    shown = invoke(runner, "welfare", "schedule", "show", "--group", "VILLAGE")
+    assert "version default-2569" in shown.output and "hospital" in shown.output
+    filed = invoke(runner, "welfare", "claim", "--group", "VILLAGE", "--member", str(number),
+                   "--type", "elderly", "--by", "สมศรี")  # fmt: skip
+    assert filed.exit_code == 0, filed.output
+    assert "300 baht" in filed.output  # two years in: the 500 baht tier needs five
+    ref = filed.output.split("#")[1].split(":")[0]
+    own = invoke(runner, "welfare", "approve", ref, "--group", "VILLAGE", "--by", "สมศรี")
+    assert own.exit_code == 1 and "your own claim" in own.output
+    listed = json.loads(invoke(runner, "welfare", "claims", "--group", "VILLAGE", "--status",
+                               "filed", "--json").output)  # fmt: skip
+    assert [c["ref"] for c in listed] == [ref]
+    paid = invoke(runner, "welfare", "approve", ref, "--group", "VILLAGE", "--by", "ประธาน")
+    assert paid.exit_code == 0 and "paid" in paid.output
+    with db.transaction() as session:
+        told = session.scalars(
+            select(OutboundMessage.text).where(OutboundMessage.to_phone == phone)
+        ).all()
+    assert told[-1].startswith("กองทุนจ่ายบำนาญผู้สูงอายุให้ มาลี")
+    report = json.loads(invoke(runner, "report", "group", "VILLAGE", "--json").output)
+    assert report["welfare_by_type_satang"] == {"elderly": 30000}
+    refused = invoke(runner, "welfare", "claim", "--group", "VILLAGE", "--member", str(number),
+                     "--type", "hospital", "--units", "11", "--by", "x")  # fmt: skip
+    assert refused.exit_code == 1 and "At most 10 per claim" in refused.output
+
+
+def test_a_funeral_benefit_goes_to_the_named_beneficiary(runner, db, small_fund):
+    number, _ = small_fund
+    invoke(runner, "funds", "add", "--group", "VILLAGE", "--source", "donation",
+           "--amount", "5000", "--date", "2026-11-01")  # fmt: skip
+    with db.transaction() as session:
+        member = session.scalars(select(Member).where(Member.phone == small_fund[1])).one()
+        member.status = "deceased"
+    filed = invoke(runner, "welfare", "claim", "--group", "VILLAGE", "--member", str(number),
+                   "--type", "funeral", "--by", "a", "--beneficiary-name", "ลูกสาว",
+                   "--beneficiary-phone", "089-111-2222")  # fmt: skip
+    assert filed.exit_code == 0, filed.output
+    assert "3,000 baht" in filed.output  # two years of membership: the second tier
+    ref = filed.output.split("#")[1].split(":")[0]
+    assert (
+        invoke(runner, "welfare", "approve", ref, "--group", "VILLAGE", "--by", "b").exit_code == 0
+    )
+    with db.transaction() as session:
+        told = session.scalars(
+            select(OutboundMessage.text).where(OutboundMessage.to_phone == "+66891112222")
+        ).all()
+    assert told and "ค่าทำศพ" in told[0]
+
+
+def test_schedule_load_makes_a_new_version(runner, db, small_fund, tmp_path):
+    path = tmp_path / "village.toml"
+    path.write_text('version = "v2"\n[[benefit]]\ntype = "birth"\namount = 800\n'
+                    "per_claim = 1\nper_year = 1\n", "utf-8")  # fmt: skip
+    loaded = invoke(runner, "welfare", "schedule", "load", str(path), "--group", "VILLAGE")
+    assert loaded.exit_code == 0 and "schedule v2 loaded, 1 benefits" in loaded.output
+    assert "800 baht/event" in invoke(runner, "welfare", "schedule", "show", "--group",
+                                      "VILLAGE").output  # fmt: skip
+    path.write_text('version = "v3"\n', "utf-8")
+    bad = invoke(runner, "welfare", "schedule", "load", str(path), "--group", "VILLAGE")
+    assert bad.exit_code == 1 and "no benefit" in bad.output
+
+
+@pytest.mark.slow
+def test_reports_on_the_demo_data(runner, db, tmp_path):
+    assert invoke(runner, "demo", "seed").exit_code == 0
+    report = json.loads(invoke(runner, "report", "group", "NAMKHAO", "--json").output)
+    assert sum(report["arrears_bands"].values()) == 1_368
+    assert report["ratio_satang"] == {
+        "members": 554_871_00, "local": 10_000_00, "national": 100_000_00,
+    }  # fmt: skip
+    # Every baht of the members' money falls in exactly one fiscal year.
+    years = range(2567, 2571)
+    incomes = []
+    for be_year in years:
+        out = invoke(runner, "report", "codi", "--group", "NAMKHAO", "--fiscal-year", str(be_year))
+        assert out.exit_code == 0, out.output
+        rows = {
+            (r["section"], r["item"]): r["baht"] for r in csv.DictReader(io.StringIO(out.output))
+        }
+        incomes.append(float(rows[("income", "members")].replace(",", "")))
+    assert sum(incomes) == 554_871
+    now = TODAY.year + 543 + (1 if TODAY.month >= 10 else 0)
+    html = tmp_path / "codi.html"
+    out = invoke(runner, "report", "codi", "--group", "NAMKHAO", "--fiscal-year", str(now),
+                 "--csv", str(tmp_path / "codi.csv"), "--html", str(html))  # fmt: skip
+    assert out.exit_code == 0, out.output
+    page = html.read_text("utf-8")
+    assert f"ปีงบประมาณ {now}" in page and f"30 ก.ย. {now}" in page
+    assert "เงินสัจจะจากสมาชิก" in page and "ลงชื่อ" in page
+    rows = {
+        (r["section"], r["item"]): r["baht"]
+        for r in csv.DictReader(io.StringIO((tmp_path / "codi.csv").read_text("utf-8")))
+    }
+    held = sum(float(rows[("balance", k)].replace(",", "")) for k in ("bank", "cash_on_hand"))
+    assert held == (554_871 + 110_000)
+    network = json.loads(invoke(runner, "report", "network", "--json").output)
+    assert network["total"]["groups"] == 1
+    assert network["total"]["fund_balance_satang"] == report["fund_balance_satang"]
+    assert "1 groups, 1,368 active members" in invoke(runner, "report", "network").output
