@@ -34,6 +34,7 @@ from models.pins import check_pin, pin_locked, set_pin
 from models.registry import Member, Role, Status, find_by_phone
 from models.standing import Standing, member_standing
 from models.ussd import UssdHop
+from models.welfare import SATANG, Claim, schedule_for, whole_years
 
 log = logging.getLogger(__name__)
 NOT_REGISTERED = (
@@ -168,6 +169,27 @@ class LiveCaller:
     def payments(self) -> tuple[menu.Payment, ...]:
         """The latest payments and their states."""
         return _payments(self._session, self._member)
+
+    @cached_property
+    def benefits(self) -> tuple[menu.BenefitLine, ...]:
+        """The group's benefits at the member's years of membership."""
+        schedule = schedule_for(self._session, self._member.group)
+        years = whole_years(self._member.joined_on, self._today)
+        return tuple(
+            menu.BenefitLine(b.type, b.amount_for(years) * SATANG, b.unit)
+            for b in schedule.benefits.values()
+        )
+
+    @cached_property
+    def claims(self) -> tuple[menu.ClaimLine, ...]:
+        """The member's latest claims, newest first."""
+        rows = self._session.scalars(
+            select(Claim)
+            .where(Claim.member_id == self._member.id)
+            .order_by(Claim.id.desc())
+            .limit(HISTORY)
+        ).all()
+        return tuple(menu.ClaimLine(c.event_date, c.benefit, c.amount, c.status) for c in rows)
 
     @property
     def has_pin(self) -> bool:

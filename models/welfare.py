@@ -14,6 +14,7 @@ import enum
 import json
 import tomllib
 from dataclasses import asdict, dataclass, field
+from functools import cache
 from pathlib import Path
 
 from sqlalchemy import (
@@ -204,16 +205,32 @@ def store_schedule(session: Session, group: Group, schedule: Schedule) -> Benefi
     return row
 
 
-def current_schedule(session: Session, group: Group) -> BenefitSchedule:
-    """The group's latest schedule; the shipped default is stored on first use."""
-    row = session.scalars(
+def _latest(session: Session, group: Group) -> BenefitSchedule | None:
+    return session.scalars(
         select(BenefitSchedule)
         .where(BenefitSchedule.group_id == group.id)
         .order_by(BenefitSchedule.id.desc())
         .limit(1)
     ).first()
+
+
+@cache
+def default_schedule() -> Schedule:
+    """The shipped schedule (read once per process)."""
+    return parse_schedule(DEFAULT_SCHEDULE.read_text("utf-8"))
+
+
+def schedule_for(session: Session, group: Group) -> Schedule:
+    """The group's schedule for reading: the latest stored, else the shipped default."""
+    row = _latest(session, group)
+    return row.schedule() if row is not None else default_schedule()
+
+
+def current_schedule(session: Session, group: Group) -> BenefitSchedule:
+    """The group's latest schedule; the shipped default is stored on first use."""
+    row = _latest(session, group)
     if row is None:
-        row = store_schedule(session, group, parse_schedule(DEFAULT_SCHEDULE.read_text("utf-8")))
+        row = store_schedule(session, group, default_schedule())
     return row
 
 

@@ -30,6 +30,13 @@ def caller(**changes):
         ),
         "has_pin": True,
         "pin_locked": False,
+        "benefits": (
+            menu.BenefitLine("birth", 50000, "event"),
+            menu.BenefitLine("hospital", 10000, "night"),
+            menu.BenefitLine("elderly", 30000, "month"),
+            menu.BenefitLine("funeral", 300000, "event"),
+        ),
+        "claims": (menu.ClaimLine(dt.date(2026, 10, 2), "hospital", 30000, "paid"),),
     }
     return menu.Caller(**{**base, **changes})
 
@@ -49,7 +56,13 @@ def run(text, who=None, verdicts=None):
         ("1*98*00", "1 ดูยอดเงิน", "main"),
         ("3", "1 พ.ย. 2569 30 รอยืนยัน\n1 ต.ค. 2569 30 ยืนยันแล้ว\n98 ต่อ", "history"),
         ("3*98", "1 ก.ย. 2569 90 ยกเลิก\n0 กลับ", "history"),
-        ("4", "คุณได้รับสวัสดิการแล้ว", "welfare"),
+        ("4", "สวัสดิการ: ได้รับสวัสดิการแล้ว\n1 อัตราสวัสดิการ\n2 คำขอของฉัน", "welfare"),
+        ("4*1", "คลอด 500 บ./ครั้ง\nนอนรพ. 100 บ./คืน\n98 ต่อ", "welfare_rates"),
+        ("4*1*98", "ชรา 300 บ./เดือน\nศพ 3,000 บ./ครั้ง\n0 กลับ", "welfare_rates"),
+        ("4*1*98*98", "ลองใหม่\nชรา", "welfare_rates"),
+        ("4*1*0", "สวัสดิการ:", "welfare"),
+        ("4*2", "2 ต.ค. 2569 นอนรพ. 300 จ่ายแล้ว\n0 กลับ", "welfare_claims"),
+        ("4*3", "ลองใหม่\nสวัสดิการ:", "welfare"),
         ("5", "เลือกภาษา", "language"),
         ("2", "จ่ายกี่บาท (1-365)", "pay_amount"),
         ("2*30", "ให้ใคร\n1 วิไล\n2 อาแว", "pay_collector"),
@@ -131,6 +144,22 @@ LONGEST = {
     "payments": tuple(
         menu.Payment(dt.date(2026, 3, 30), 9_999_900, state, "ZZZZZZZZ")
         for state in ("confirmed", "pending", "rejected", "reversed", "confirmed")
+    ),
+    "benefits": tuple(
+        menu.BenefitLine(kind, 9_999_900, unit)
+        for kind, unit in (
+            ("disaster", "month"),
+            ("education", "month"),
+            ("disability", "month"),
+            ("hospital", "night"),
+            ("elderly", "event"),
+            ("other", "month"),
+        )
+    ),  # fmt: skip
+    "claims": tuple(
+        menu.ClaimLine(dt.date(2026, 3, 30), kind, 9_999_900, status)
+        for kind in ("disaster", "disability", "education")
+        for status in ("rejected", "filed", "paid")
     ),
 }
 CHOICES = ["", "0", "00", "98", "1", "2", "3", "4", "5", "6", "9", "x", "30", "1234", "99991"]

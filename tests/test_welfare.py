@@ -274,3 +274,19 @@ def test_a_refused_claim_says_why(client, db, welfare_fund):
                         .values(joined_on=TODAY - dt.timedelta(days=10)))  # fmt: skip
     reply = send(client, welfare_fund["treasurer"][2], f"CLAIM {welfare_fund['member'][1]} ป่วย")
     assert reply.get_data(as_text=True) == "ยังไม่ครบระยะรอสิทธิ์ อีก 20 วัน"
+
+
+def test_the_ussd_welfare_menu_shows_rates_and_claims(client, db, welfare_fund):
+    fund = welfare_fund
+    ref = claim_ref(send(client, fund["collector"][2], f"CLAIM {fund['member'][1]} hospital 2"))
+    send(client, fund["treasurer"][2], f"APPROVE {ref}")
+
+    def dial(text):
+        form = {"sessionId": f"ATUid_{text}", "serviceCode": "*1234#", "networkCode": "52001",
+                "phoneNumber": fund["member"][2], "text": text}  # fmt: skip
+        return client.post("/ussd", data=form).get_data(as_text=True)
+
+    assert dial("4").startswith("CON สวัสดิการ: ได้รับสวัสดิการแล้ว\n1 อัตราสวัสดิการ")
+    assert dial("4*1").startswith("CON คลอด 500 บ./ครั้ง\nนอนรพ. 100 บ./คืน\n98 ต่อ")
+    claims = dial("4*2")
+    assert claims.startswith("CON ") and "นอนรพ. 200 จ่ายแล้ว" in claims

@@ -24,6 +24,8 @@ MAX_TRIES = 3
 PIN = re.compile(r"[0-9]{4}")
 WHOLE = re.compile(r"[0-9]{1,6}")
 HISTORY_PAGE = 2
+RATES_PAGE = 2
+CLAIMS_PAGE = 1  # a claim line is long in Thai: one a screen
 LIST_LIMIT = 4  # collectors listed by position; more are chosen by member number
 
 
@@ -46,6 +48,25 @@ class Collector:
 
 
 @dataclass(frozen=True)
+class BenefitLine:
+    """One benefit of the group's schedule, as the welfare screen lists it."""
+
+    type: str  # birth, hospital, ...
+    amount: int  # satang per unit, at the caller's years of membership
+    unit: str  # event | night | month
+
+
+@dataclass(frozen=True)
+class ClaimLine:
+    """One of the caller's welfare claims."""
+
+    day: dt.date
+    type: str
+    amount: int  # satang
+    status: str  # filed | paid | rejected
+
+
+@dataclass(frozen=True)
 class Caller:
     """What the menu may show about the caller (the host passes a lazy look-alike)."""
 
@@ -60,6 +81,8 @@ class Caller:
     payments: tuple[Payment, ...]
     has_pin: bool
     pin_locked: bool
+    benefits: tuple[BenefitLine, ...] = ()
+    claims: tuple[ClaimLine, ...] = ()
 
 
 # -- effects: data the host applies ---------------------------------------------------
@@ -147,6 +170,8 @@ PARENT = {
     "pay_confirm": "pay_collector",
     "history": "main",
     "welfare": "main",
+    "welfare_rates": "welfare",
+    "welfare_claims": "welfare",
     "language": "main",
     "pin_old": "main",
     "pin_new": "pin_old",
@@ -203,10 +228,15 @@ def step(
             return state.at("sent"), (SendBalance(),)
         return bad, ()
     if node == "history":
-        pages = max(1, -(-len(caller.payments) // HISTORY_PAGE))
-        if value == MORE and state.data["page"] + 1 < pages:
-            return state.at("history", page=state.data["page"] + 1), ()
+        return _next_page(state, bad, value, len(caller.payments), HISTORY_PAGE)
+    if node == "welfare":
+        if value in ("1", "2"):
+            return state.at("welfare_rates" if value == "1" else "welfare_claims", page=0), ()
         return bad, ()
+    if node == "welfare_rates":
+        return _next_page(state, bad, value, len(caller.benefits), RATES_PAGE)
+    if node == "welfare_claims":
+        return _next_page(state, bad, value, len(caller.claims), CLAIMS_PAGE)
     if node == "language":
         if value in ("1", "2"):
             lang = "th" if value == "1" else "en"
@@ -255,6 +285,16 @@ def step(
         if value == "2":
             return state.at("cancelled"), ()
         return bad, ()
+    return bad, ()
+
+
+def _next_page(
+    state: State, bad: State, value: str, count: int, per_page: int
+) -> tuple[State, tuple[Effect, ...]]:
+    """98 turns the page of a list while there is more; anything else is a bad input."""
+    pages = max(1, -(-count // per_page))
+    if value == MORE and state.data["page"] + 1 < pages:
+        return state.at(state.node, page=state.data["page"] + 1), ()
     return bad, ()
 
 
@@ -315,9 +355,16 @@ def _screen(caller: Caller, state: State) -> Screen:
     if node == "history":
         return Screen(hint + _history(t, caller, state.data["page"], lang))
     if node == "welfare":
-        if caller.waiting_days_left == 0:
-            return Screen(t["welfare_ok"], end=True)
-        return Screen(t["welfare_wait"].format(days=caller.waiting_days_left), end=True)
+        status = (
+            t["eligible"]
+            if caller.waiting_days_left == 0
+            else t["waiting"].format(days=caller.waiting_days_left)
+        )
+        return Screen(hint + t["welfare"].format(status=status))
+    if node == "welfare_rates":
+        return Screen(hint + _rates(t, caller, state.data["page"]))
+    if node == "welfare_claims":
+        return Screen(hint + _claims(t, caller, state.data["page"], lang))
     if node == "language":
         return Screen(hint + t["language"])
     if node == "pay_amount":
@@ -350,14 +397,36 @@ def _state(t: dict[str, str], days_behind: int) -> str:
 
 
 def _history(t: dict[str, str], caller: Caller, page: int, lang: str) -> str:
-    if not caller.payments:
-        return t["history_empty"]
-    rows = caller.payments[page * HISTORY_PAGE : (page + 1) * HISTORY_PAGE]
     lines = [
-        f"{format_date(p.day, lang)} {format_baht(p.amount)} {t['state_' + p.state]}" for p in rows
+        f"{format_date(p.day, lang)} {format_baht(p.amount)} {t['state_' + p.state]}"
+        for p in caller.payments
     ]
-    more = (page + 1) * HISTORY_PAGE < len(caller.payments)
-    return "\n".join(lines) + "\n" + (t["more_back"] if more else t["back"])
+    return _page(t, lines, page, HISTORY_PAGE, "history_empty")
+
+
+def _page(t: dict[str, str], lines: list[str], page: int, per_page: int, empty: str) -> str:
+    if not lines:
+        return t[empty]
+    shown = lines[page * per_page : (page + 1) * per_page]
+    more = (page + 1) * per_page < len(lines)
+    return "\n".join(shown) + "\n" + (t["more_back"] if more else t["back"])
+
+
+def _rates(t: dict[str, str], caller: Caller, page: int) -> str:
+    lines = [
+        f"{t['benefit_' + b.type]} {format_baht(b.amount)}{t['per_' + b.unit]}"
+        for b in caller.benefits
+    ]
+    return _page(t, lines, page, RATES_PAGE, "rates_empty")
+
+
+def _claims(t: dict[str, str], caller: Caller, page: int, lang: str) -> str:
+    lines = [
+        f"{format_date(c.day, lang)} {t['benefit_' + c.type]} {format_baht(c.amount)}"
+        f" {t['claim_' + c.status]}"
+        for c in caller.claims
+    ]
+    return _page(t, lines, page, CLAIMS_PAGE, "claims_empty")
 
 
 def _collectors(t: dict[str, str], caller: Caller) -> str:
@@ -386,8 +455,23 @@ USSD_TEXTS = {
         "state_confirmed": "ยืนยันแล้ว",
         "state_rejected": "ไม่รับ",
         "state_reversed": "ยกเลิก",
-        "welfare_ok": "คุณได้รับสวัสดิการแล้ว ติดต่อกรรมการเมื่อต้องการใช้สิทธิ์",
-        "welfare_wait": "อีก {days} วันจึงได้รับสวัสดิการ",
+        "welfare": "สวัสดิการ: {status}\n1 อัตราสวัสดิการ\n2 คำขอของฉัน\n0 กลับ",
+        "rates_empty": "ยังไม่มีอัตราสวัสดิการ\n0 กลับ",
+        "claims_empty": "ยังไม่มีคำขอ\n0 กลับ",
+        "benefit_birth": "คลอด",
+        "benefit_hospital": "นอนรพ.",
+        "benefit_elderly": "ชรา",
+        "benefit_funeral": "ศพ",
+        "benefit_disability": "พิการ",
+        "benefit_education": "ทุนเรียน",
+        "benefit_disaster": "ภัยพิบัติ",
+        "benefit_other": "อื่นๆ",
+        "per_event": " บ./ครั้ง",
+        "per_night": " บ./คืน",
+        "per_month": " บ./เดือน",
+        "claim_filed": "รออนุมัติ",
+        "claim_paid": "จ่ายแล้ว",
+        "claim_rejected": "ไม่อนุมัติ",
         "language": "เลือกภาษา\n1 ไทย\n2 English\n0 กลับ",
         "language_set": "ใช้ภาษาไทยแล้วค่ะ",
         "pay_amount": "จ่ายกี่บาท (1-{max})\n0 กลับ",
@@ -423,8 +507,23 @@ USSD_TEXTS = {
         "state_confirmed": "confirmed",
         "state_rejected": "rejected",
         "state_reversed": "reversed",
-        "welfare_ok": "You are eligible for welfare. Ask your committee to claim.",
-        "welfare_wait": "You will be eligible for welfare in {days} days.",
+        "welfare": "Welfare: {status}\n1 Benefits\n2 My claims\n0 Back",
+        "rates_empty": "No benefits listed yet\n0 Back",
+        "claims_empty": "No claims yet\n0 Back",
+        "benefit_birth": "Birth",
+        "benefit_hospital": "Hospital",
+        "benefit_elderly": "Elderly",
+        "benefit_funeral": "Funeral",
+        "benefit_disability": "Disability",
+        "benefit_education": "Education",
+        "benefit_disaster": "Disaster",
+        "benefit_other": "Other",
+        "per_event": " baht each",
+        "per_night": " baht/night",
+        "per_month": " baht/month",
+        "claim_filed": "waiting",
+        "claim_paid": "paid",
+        "claim_rejected": "rejected",
         "language": "Language\n1 ไทย\n2 English\n0 Back",
         "language_set": "English it is.",
         "pay_amount": "Amount in baht (1-{max})\n0 Back",
