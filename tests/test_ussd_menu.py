@@ -155,7 +155,7 @@ LONGEST = {
             ("elderly", "event"),
             ("other", "month"),
         )
-    ),  # fmt: skip
+    ),
     "claims": tuple(
         menu.ClaimLine(dt.date(2026, 3, 30), kind, 9_999_900, status)
         for kind in ("disaster", "disability", "education")

@@ -37,7 +37,8 @@ TH = {
     # help
     "help_member": "ส่ง ยอด ดูยอดเงิน, NO รหัส แจ้งใบรับผิด, หยุด งดเตือน หรือกด {ussd}",
     "help_collector": "จ่าย เลขที่ บาท / OK รหัส / NO รหัส / UNDO รหัส / สรุป / ยอด เลขที่",
-    "help_treasurer": "RCV เลขผู้เก็บ บาท / PINRESET เลขที่ / ยอด เลขที่",
+    "help_treasurer": "RCV เลขผู้เก็บ บาท / PINRESET เลขที่ / ยอด เลขที่ / "
+    "เบิก เลขที่ ประเภท / อนุมัติ รหัส / ไม่อนุมัติ รหัส เหตุผล",
     # errors: what was wrong and what to send instead
     "err_unknown": "ไม่เข้าใจข้อความ ส่ง ช่วย เพื่อดูวิธีใช้",
     "err_usage_pay": "ส่งแบบนี้: จ่าย เลขที่สมาชิก จำนวนบาท เช่น จ่าย 12 30",
@@ -131,7 +132,8 @@ EN = {
     "STOP = no reminders. Or dial {ussd}",
     "help_collector": "PAY <member no.> <baht>, OK <ref>, NO <ref>, UNDO <ref>, SUM, "
     "BAL <member no.>",
-    "help_treasurer": "RCV <collector no.> <baht>, PINRESET <member no.>, BAL <member no.>",
+    "help_treasurer": "RCV <collector no.> <baht>, PINRESET <member no.>, BAL <member no.>, "
+    "CLAIM <member no.> <type>, APPROVE <ref>, REJECT <ref> <reason>",
     "err_unknown": "Sorry, we did not understand. Send HELP for the commands",
     "err_usage_pay": "Send: PAY <member no.> <baht>, e.g. PAY 12 30",
     "err_usage_rcv": "Send: RCV <collector no.> <baht>, e.g. RCV 3 500",
