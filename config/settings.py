@@ -29,6 +29,7 @@ class Settings:
     callback_token: str | None = field(default=None, repr=False)
     secret_key: str = field(default="dev-only-not-secret", repr=False)
     simulator_enabled: bool = True
+    cookie_secure: bool = False  # dashboard cookies only over HTTPS (on in production)
     timezone: str = "Asia/Bangkok"
     ussd_code: str = "*1234#"
     ussd_hops_per_minute: int = 30  # per phone; a person on a keypad manages far fewer
@@ -83,6 +84,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         callback_token=env.get("SATJA_CALLBACK_TOKEN") or None,
         secret_key=env.get("SATJA_SECRET_KEY") or "dev-only-not-secret",
         simulator_enabled=_flag(env.get("SATJA_SIMULATOR"), default=not production),
+        cookie_secure=_flag(env.get("SATJA_COOKIE_SECURE"), default=production),
         ussd_code=env.get("SATJA_USSD_CODE") or "*1234#",
         ussd_hops_per_minute=_positive(env, "SATJA_USSD_HOPS_PER_MINUTE", 30),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from config.settings import Settings, load_settings
-from gateway import database, health, simulator, sms, ussd
+from gateway import dashboard, database, health, simulator, sms, ussd
 from gateway.commands import init_app as init_commands
 from workers import broker
 
@@ -23,5 +23,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     sms.init_app(app)
     ussd.init_app(app)
     simulator.init_app(app)
+    dashboard.init_app(app)
     init_commands(app)
     return app

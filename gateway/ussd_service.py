@@ -62,7 +62,7 @@ class Answered:
     message_ids: list[int]
 
 
-def _payments(session: Session, member: Member) -> tuple[menu.Payment, ...]:
+def recent_payments(session: Session, member: Member) -> tuple[menu.Payment, ...]:
     """The member's latest payments and what became of each."""
     resolution, reversal = aliased(Transfer), aliased(Transfer)
     rows = session.execute(
@@ -168,7 +168,7 @@ class LiveCaller:
     @cached_property
     def payments(self) -> tuple[menu.Payment, ...]:
         """The latest payments and their states."""
-        return _payments(self._session, self._member)
+        return recent_payments(self._session, self._member)
 
     @cached_property
     def benefits(self) -> tuple[menu.BenefitLine, ...]:

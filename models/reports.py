@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, aliased
 
 from models.clock import local_today
 from models.funds import LOCAL, NATIONAL
-from models.ledger import Account, Phase, Transfer
+from models.ledger import Account, Code, Phase, Transfer
 from models.registry import Group, Member, Status
 from models.standing import group_standings
 
@@ -198,3 +198,60 @@ def network_report(session: Session, today: dt.date) -> dict[str, Any]:
                     if isinstance(v, int):
                         bucket[k] = bucket.get(k, 0) + v
     return {"total": total, "by_group": reports}
+
+
+def monthly_contributions(
+    session: Session, group: Group, today: dt.date, months: int = 12
+) -> list[tuple[dt.date, int]]:
+    """(first of month, satang contributed) for the last `months` months, oldest first."""
+    first = today.replace(day=1)
+    starts = []
+    for _ in range(months):
+        starts.append(first)
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+    starts.reverse()
+    rows = session.execute(
+        select(Transfer.business_date, func.sum(Transfer.amount))
+        .where(
+            Transfer.group_id == group.id,
+            Transfer.code == Code.CONTRIBUTION.value,
+            Transfer.phase.in_((Phase.SINGLE.value, Phase.POST.value)),
+            Transfer.reversal_of.is_(None),
+            Transfer.business_date >= starts[0],
+        )
+        .group_by(Transfer.business_date)
+    ).all()
+    totals = dict.fromkeys(starts, 0)
+    for day, amount in rows:
+        day = dt.date.fromisoformat(day) if isinstance(day, str) else day
+        totals[day.replace(day=1)] += int(amount)
+    return list(totals.items())
+
+
+def collectors_cash(session: Session, group: Group, today: dt.date) -> list[dict[str, Any]]:
+    """Each collector's cash in hand and how many days since their last hand-over."""
+    handed = aliased(Transfer)
+    last = (
+        select(func.max(handed.business_date))
+        .where(handed.credit_account_id == Account.id, handed.code == Code.HANDOVER.value)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(Member, Account.debits_posted - Account.credits_posted, last)
+        .join(Account, (Account.member_id == Member.id) & Account.key.like("collector_cash:%"))
+        .where(Member.group_id == group.id)
+        .order_by(Member.number)
+    ).all()
+    out = []
+    for member, cash, since in rows:
+        since = dt.date.fromisoformat(since) if isinstance(since, str) else since
+        out.append({
+            "number": member.number,
+            "name": member.name,
+            "cash_satang": int(cash),
+            "last_handover": since,
+            "days": (today - since).days if since else None,
+            "over": int(cash) > group.cash_limit_satang
+            or (since is not None and (today - since).days > group.cash_age_days),
+        })  # fmt: skip
+    return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 
 import pytest
 from sqlalchemy import update
@@ -78,6 +79,11 @@ def declare(db, fund, member="member", collector="collector", amount=3000, day=N
             pending=True,
         )
         return outcome.transfer.ref
+
+
+def claim_ref(response):
+    """The first reference (#01K7) anywhere in an SMS reply."""
+    return re.search(r"#([0-9A-Z]{4,8})", response.get_data(as_text=True)).group(1)
 
 
 def ref_of(response):

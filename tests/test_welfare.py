@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import pytest
-from people import send
+from people import claim_ref, send
 from sqlalchemy import select, update
 
 from models.clock import local_today
@@ -178,10 +177,6 @@ def texts_to(db, phone):
         return session.scalars(
             select(OutboundMessage.text).where(OutboundMessage.to_phone == phone)
         ).all()
-
-
-def claim_ref(response):
-    return re.search(r"#([0-9A-Z]{4,8})", response.get_data(as_text=True)).group(1)
 
 
 def test_claim_then_approve_by_another_pays_from_the_fund(client, db, welfare_fund):

@@ -4,10 +4,21 @@ from __future__ import annotations
 
 from flask import Flask
 
-from gateway.commands import db, demo, ledger, reconcile, registry, report, sms, welfare, worker
+from gateway.commands import (
+    db,
+    demo,
+    ledger,
+    reconcile,
+    registry,
+    report,
+    sms,
+    users,
+    welfare,
+    worker,
+)
 
 
 def init_app(app: Flask) -> None:
     """Register every command group."""
-    for module in (db, registry, ledger, reconcile, report, welfare, demo, sms, worker):
+    for module in (db, registry, users, ledger, reconcile, report, welfare, demo, sms, worker):
         module.init_app(app)

@@ -6,7 +6,17 @@ from alembic import context
 from sqlalchemy import pool
 
 from config.settings import load_settings
-from models import audit, disputes, ledger, outbox, reconcile, registry, ussd, welfare  # noqa: F401
+from models import (  # noqa: F401  (register the tables)
+    audit,
+    disputes,
+    ledger,
+    outbox,
+    reconcile,
+    registry,
+    users,
+    ussd,
+    welfare,
+)
 from models.base import Base
 from models.db import make_engine
 

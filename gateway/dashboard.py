@@ -1,0 +1,315 @@
+"""/dashboard: the committee's view of its fund, behind a login, CSRF and per-group access."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+from collections.abc import Callable
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import or_, select
+
+from gateway.claims import benefit_name, tell_paid
+from gateway.dashboard_texts import DASHBOARD_TEXTS
+from gateway.database import current_db
+from gateway.flows.dates import format_date, format_month
+from gateway.flows.money import format_baht
+from gateway.ratelimit import allow
+from gateway.resolutions import CannotResolve, find_exception, resolve
+from gateway.ussd_service import recent_payments
+from models.base import utcnow
+from models.clock import local_today
+from models.ledger import id_for_ref, ref_for
+from models.phones import InvalidPhone, normalize_phone
+from models.reconcile import Action, open_exceptions
+from models.registry import Group, Member
+from models.reports import collectors_cash, group_report, monthly_contributions
+from models.standing import member_standing
+from models.users import User, authenticate
+from models.welfare import Claim, ClaimRefused, ClaimStatus, decide_claim
+from workers.broker import current_redis
+from workers.outbox import enqueue_sends
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+csrf = CSRFProtect()
+LOGINS_PER_MINUTE = 10
+
+
+def _today() -> dt.date:
+    return local_today(current_app.config["SATJA"].timezone)
+
+
+def _redis_or_none():  # noqa: ANN202
+    try:
+        return current_redis()
+    except Exception:
+        return None
+
+
+@bp.before_request
+def guard() -> None:
+    """Every POST carries the CSRF token; every page but the login needs a user."""
+    if request.method == "POST":
+        csrf.protect()
+    g.lang = session.get("lang", "th")
+    g.user = None
+    user_id = session.get("user_id")
+    if user_id is not None:
+        with current_db().transaction() as db_session:
+            g.user = db_session.get(User, user_id)
+    if g.user is None and request.endpoint not in ("dashboard.login", "dashboard.language"):
+        return redirect(url_for("dashboard.login"))
+    return None
+
+
+@bp.after_request
+def harden(response):  # noqa: ANN001, ANN201
+    """No framing, no guessing of types, nothing cached."""
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; style-src 'self' 'unsafe-inline'; form-action 'self'"
+    )
+    return response
+
+
+@bp.app_context_processor
+def words() -> dict[str, object]:
+    """The page's words and formatters, in the viewer's language."""
+    lang = g.get("lang", "th")
+    return {
+        "t": DASHBOARD_TEXTS[lang],
+        "lang": lang,
+        "baht": format_baht,
+        "day": lambda d: format_date(d, lang) if d else "",
+        "month": lambda d: format_month(d, lang),
+        "benefit": lambda b: benefit_name(b, lang),
+        "ref_for": ref_for,
+    }
+
+
+def group_page(view: Callable[..., object]) -> Callable[..., object]:
+    """Load the group named in the URL; 403 unless the user may see it."""
+
+    @functools.wraps(view)
+    def wrapper(code: str, **kwargs: object) -> object:
+        with current_db().transaction() as db_session:
+            group = db_session.scalars(select(Group).where(Group.code == code.upper())).first()
+        if group is None:
+            abort(404)
+        if not g.user.may_see(group):
+            abort(403)
+        g.group = group
+        return view(group, **kwargs)
+
+    return wrapper
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():  # noqa: ANN201
+    """The login form; a new session on success."""
+    if request.method == "GET":
+        return render_template("dashboard/login.html")
+    username = request.form.get("username", "")[:40]
+    password = request.form.get("password", "")[:200]
+    if not allow(_redis_or_none(), "login", username or "-", LOGINS_PER_MINUTE):
+        return render_template("dashboard/login.html", failed=True), 429
+    with current_db().transaction() as db_session:
+        user = authenticate(db_session, username, password, utcnow())
+        user_id, lang = (user.id, user.lang) if user else (None, None)
+    if user_id is None:
+        return render_template("dashboard/login.html", failed=True), 401
+    session.clear()  # a fresh session: nothing carried over from before the login
+    session.permanent = True
+    session.update(user_id=user_id, lang=lang)
+    return redirect(url_for("dashboard.home"))
+
+
+@bp.post("/logout")
+def logout():  # noqa: ANN201
+    """End the session."""
+    session.clear()
+    return redirect(url_for("dashboard.login"))
+
+
+@bp.get("/lang/<code>")
+def language(code: str):  # noqa: ANN201
+    """Switch the dashboard's language."""
+    if code in DASHBOARD_TEXTS:
+        session["lang"] = code
+    return redirect(request.referrer or url_for("dashboard.home"))
+
+
+@bp.get("/")
+def home():  # noqa: ANN201
+    """A committee member lands on their group; the network sees the list of groups."""
+    with current_db().transaction() as db_session:
+        if g.user.group_id is not None:
+            code = db_session.get(Group, g.user.group_id).code
+            return redirect(url_for("dashboard.overview", code=code))
+        groups = db_session.scalars(select(Group).order_by(Group.code)).all()
+    return render_template("dashboard/groups.html", groups=groups)
+
+
+@bp.get("/g/<code>")
+@group_page
+def overview(group: Group):  # noqa: ANN201
+    """Members, money, contributions per month, arrears, matching: as `report group`."""
+    today = _today()
+    with current_db().transaction() as db_session:
+        report = group_report(db_session, group, today)
+        months = monthly_contributions(db_session, group, today)
+    return render_template("dashboard/overview.html", report=report, months=months)
+
+
+@bp.get("/g/<code>/collectors")
+@group_page
+def collectors(group: Group):  # noqa: ANN201
+    """Cash in each collector's hand, and how long since they handed over."""
+    with current_db().transaction() as db_session:
+        rows = collectors_cash(db_session, group, _today())
+    return render_template("dashboard/collectors.html", rows=rows)
+
+
+@bp.route("/g/<code>/exceptions", methods=["GET", "POST"])
+@group_page
+def exceptions(group: Group):  # noqa: ANN201
+    """Open reconciliation exceptions, each with the actions that settle it."""
+    today = _today()
+    if request.method == "POST":
+        action = request.form.get("action", "note")
+        try:
+            with current_db().transaction() as db_session:
+                finding = find_exception(db_session, group, request.form.get("what", ""), today)
+                _, messages = resolve(
+                    db_session, group, finding, Action(action),
+                    note=request.form.get("note", ""), by=g.user.name, today=today,
+                )  # fmt: skip
+        except (CannotResolve, ValueError) as exc:
+            flash(str(exc), "error")
+        else:
+            if (redis := _redis_or_none()) is not None:
+                enqueue_sends(redis, messages)
+            flash(DASHBOARD_TEXTS[g.lang]["done"], "ok")
+        return redirect(url_for("dashboard.exceptions", code=group.code))
+    with current_db().transaction() as db_session:
+        found = open_exceptions(db_session, group, today)
+        numbers = dict(
+            db_session.execute(
+                select(Member.id, Member.number).where(Member.group_id == group.id)
+            ).all()
+        )
+    return render_template("dashboard/exceptions.html", found=found, numbers=numbers)
+
+
+@bp.route("/g/<code>/claims", methods=["GET", "POST"])
+@group_page
+def claims(group: Group):  # noqa: ANN201
+    """The approval queue: claims filed and waiting for a second committee member."""
+    if request.method == "POST":
+        claim_id = id_for_ref(request.form.get("ref", ""))
+        approve = request.form.get("decision") == "approve"
+        try:
+            with current_db().transaction() as db_session:
+                claim = db_session.get(Claim, claim_id, with_for_update=True) if claim_id else None
+                if claim is None or claim.group_id != group.id:
+                    abort(404)
+                decide_claim(db_session, claim, f"name:{g.user.name}", approve, _today(),
+                             request.form.get("reason", ""))  # fmt: skip
+                messages = [tell_paid(db_session, claim).id] if approve else []
+        except ClaimRefused as refused:
+            flash(refused.key, "error")
+        else:
+            if (redis := _redis_or_none()) is not None:
+                enqueue_sends(redis, messages)
+            flash(DASHBOARD_TEXTS[g.lang]["done"], "ok")
+        return redirect(url_for("dashboard.claims", code=group.code))
+    with current_db().transaction() as db_session:
+        rows = db_session.execute(
+            select(Claim, Member)
+            .join(Member, Member.id == Claim.member_id)
+            .where(Claim.group_id == group.id, Claim.status == ClaimStatus.FILED.value)
+            .order_by(Claim.id)
+        ).all()
+    return render_template("dashboard/claims.html", rows=rows)
+
+
+@bp.get("/g/<code>/members")
+@group_page
+def members(group: Group):  # noqa: ANN201
+    """Find members by number, name or phone."""
+    q = request.args.get("q", "").strip()[:60]
+    rows: list[Member] = []
+    if q:
+        found = [Member.name.contains(q)]
+        if q.isdigit():
+            found.append(Member.number == int(q))
+        with contextlib.suppress(InvalidPhone):
+            found.append(Member.phone == normalize_phone(q))
+        with current_db().transaction() as db_session:
+            rows = db_session.scalars(
+                select(Member)
+                .where(Member.group_id == group.id, or_(*found))
+                .order_by(Member.number)
+                .limit(50)
+            ).all()
+    return render_template("dashboard/members.html", q=q, rows=rows)
+
+
+@bp.get("/g/<code>/members/<int:number>")
+@group_page
+def member(group: Group, number: int):  # noqa: ANN201
+    """One member: where they stand, their payments and claims."""
+    with current_db().transaction() as db_session:
+        person = db_session.scalars(
+            select(Member).where(Member.group_id == group.id, Member.number == number)
+        ).first()
+        if person is None:
+            abort(404)
+        standing = member_standing(db_session, person, _today())
+        payments = recent_payments(db_session, person)
+        their_claims = db_session.scalars(
+            select(Claim).where(Claim.member_id == person.id).order_by(Claim.id.desc())
+        ).all()
+    return render_template(
+        "dashboard/member.html",
+        person=person,
+        standing=standing,
+        payments=payments,
+        claims=their_claims,
+    )
+
+
+@bp.errorhandler(403)
+def forbidden(_error: Exception):  # noqa: ANN201
+    """A polite refusal instead of the bare 403 page."""
+    return render_template("dashboard/forbidden.html"), 403
+
+
+def init_app(app: Flask) -> None:
+    """Mount the dashboard with CSRF protection and careful session cookies."""
+    settings = app.config["SATJA"]
+    app.config.update(
+        WTF_CSRF_CHECK_DEFAULT=False,  # only the dashboard's forms; callbacks carry a token
+        SESSION_COOKIE_SECURE=settings.cookie_secure,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=8),
+    )
+    csrf.init_app(app)
+    app.register_blueprint(bp)

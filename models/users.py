@@ -1,0 +1,86 @@
+"""Dashboard logins: committee members of one group, or network staff who see all groups."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import DateTime, ForeignKey, Integer, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from models.base import Base, BigId, utcnow
+from models.pins import HASHER
+from models.registry import LANGUAGES, Group, RegistryError
+
+USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,39}")
+MIN_PASSWORD = 10
+WRONG_TRIES = 5
+LOCK_FOR = dt.timedelta(minutes=15)
+
+
+class User(Base):
+    """One login; group_id None means the network: every group."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"))
+    lang: Mapped[str] = mapped_column(String(2), default="th")
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    def may_see(self, group: Group) -> bool:
+        """Whether this login may see (and act for) the group."""
+        return self.group_id is None or self.group_id == group.id
+
+
+def add_user(
+    session: Session, username: str, name: str, password: str, group: Group | None, lang: str
+) -> User:
+    """Create a login; RegistryError says what is wrong."""
+    username = username.strip().lower()
+    if not USERNAME.fullmatch(username):
+        raise RegistryError("username: 3-40 lower-case letters, digits, '.', '_' or '-'")
+    if len(password) < MIN_PASSWORD:
+        raise RegistryError(f"password: at least {MIN_PASSWORD} characters")
+    if lang not in LANGUAGES:
+        raise RegistryError(f"language must be one of {', '.join(LANGUAGES)}")
+    if session.scalars(select(User.id).where(User.username == username)).first() is not None:
+        raise RegistryError(f"user {username} already exists")
+    user = User(
+        username=username,
+        name=name.strip() or username,
+        password_hash=HASHER.hash(password),
+        group_id=group.id if group else None,
+        lang=lang,
+        failed_logins=0,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, username: str, password: str, now: dt.datetime) -> User | None:
+    """The user if the password is right and the login not locked; counts wrong tries."""
+    user = session.scalars(
+        select(User).where(User.username == username.strip().lower()).with_for_update()
+    ).first()
+    if user is None:
+        HASHER.hash(password)  # as slow as a real check, so a name cannot be probed by timing
+        return None
+    if user.locked_until is not None and user.locked_until > now:
+        return None
+    try:
+        HASHER.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        user.failed_logins += 1
+        if user.failed_logins >= WRONG_TRIES:
+            user.locked_until, user.failed_logins = now + LOCK_FOR, 0
+        return None
+    user.failed_logins, user.locked_until = 0, None
+    return user

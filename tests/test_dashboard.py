@@ -1,0 +1,159 @@
+"""The committee dashboard through the Flask client: logins, CSRF, access, figures, actions."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from people import claim_ref, declare, send
+from sqlalchemy import select
+
+from models.reconcile import Resolution
+from models.registry import Group
+from models.users import add_user
+
+PASSWORD = "ลับมาก-secret-1"
+
+
+@pytest.fixture
+def logins(db, fund):
+    """A BANNA committee login, a NAKLANG one and a network one."""
+    with db.transaction() as session:
+        groups = {g.code: g for g in session.scalars(select(Group))}
+        add_user(session, "somsri", "สมศรี", PASSWORD, groups["BANNA"], "th")
+        add_user(session, "other", "คนอื่น", PASSWORD, groups["NAKLANG"], "en")
+        add_user(session, "network", "เครือข่าย", PASSWORD, None, "en")
+    return fund
+
+
+def token(page: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def log_in(client, username, password=PASSWORD):
+    page = client.get("/dashboard/login").get_data(as_text=True)
+    return client.post(
+        "/dashboard/login",
+        data={"username": username, "password": password, "csrf_token": token(page)},
+    )
+
+
+def test_pages_need_a_login(client, logins):
+    response = client.get("/dashboard/g/BANNA")
+    assert response.status_code == 302 and response.location.endswith("/dashboard/login")
+
+
+def test_login_lands_on_the_group_and_figures_match_the_report(client, runner, logins):
+    response = log_in(client, "somsri")
+    assert response.status_code == 302 and response.location.endswith("/dashboard/")
+    page = client.get("/dashboard/", follow_redirects=True).get_data(as_text=True)
+    report = json.loads(runner.invoke(args=["report", "group", "BANNA", "--json"]).output)
+    assert f'data-figure="members">{report["members"]:,}<' in page
+    assert "ภาพรวม" in page and "เงินกองทุน" in page
+    english = client.get("/dashboard/lang/en", follow_redirects=True).get_data(as_text=True)
+    assert "Fund balance" in english
+
+
+def test_a_wrong_password_is_refused_and_five_lock_the_login(client, logins):
+    assert log_in(client, "somsri", "wrong password").status_code == 401
+    assert log_in(client, "nobody", "wrong password").status_code == 401
+    for _ in range(4):
+        log_in(client, "somsri", "wrong again")
+    locked = log_in(client, "somsri")  # the right password, but locked now
+    assert locked.status_code == 401
+    assert client.get("/dashboard/g/BANNA").status_code == 302
+
+
+def test_a_post_without_the_csrf_token_is_refused(client, logins):
+    no_token = client.post("/dashboard/login", data={"username": "somsri", "password": PASSWORD})
+    assert no_token.status_code == 400
+    log_in(client, "somsri")
+    forged = client.post("/dashboard/g/BANNA/exceptions", data={"what": "x", "note": "x"})
+    assert forged.status_code == 400
+
+
+def test_another_groups_pages_are_refused_but_the_network_sees_all(client, logins):
+    log_in(client, "other")
+    for path in ("/dashboard/g/BANNA", "/dashboard/g/BANNA/claims", "/dashboard/g/BANNA/members"):
+        refused = client.get(path)
+        assert refused.status_code == 403 and "may not see" in refused.get_data(as_text=True)
+    assert client.get("/dashboard/g/NAKLANG").status_code == 200
+    client.post("/dashboard/logout", data={"csrf_token": token(
+        client.get("/dashboard/g/NAKLANG").get_data(as_text=True))})  # fmt: skip
+    log_in(client, "network")
+    listing = client.get("/dashboard/").get_data(as_text=True)
+    assert "BANNA" in listing and "NAKLANG" in listing
+    assert client.get("/dashboard/g/BANNA").status_code == 200
+    assert client.get("/dashboard/g/NOPE").status_code == 404
+
+
+def test_exceptions_are_settled_from_the_dashboard(client, db, logins):
+    ref = declare(db, logins)
+    log_in(client, "somsri")
+    page = client.get("/dashboard/g/BANNA/exceptions").get_data(as_text=True)
+    assert f"#{ref}" in page and "แจ้งจ่ายรอยืนยัน" in page
+    done = client.post(
+        "/dashboard/g/BANNA/exceptions",
+        data={"what": f"#{ref}", "action": "confirm", "note": "เห็นเงิน", "csrf_token": token(page)},
+        follow_redirects=True,
+    )
+    assert "เรียบร้อย" in done.get_data(as_text=True)
+    assert f"#{ref}" not in done.get_data(as_text=True)
+    with db.transaction() as session:
+        kept = session.scalars(select(Resolution)).one()
+        assert (kept.action, kept.by_name) == ("confirm", "สมศรี")
+
+
+def test_claims_are_approved_from_the_dashboard_not_by_their_filer(client, db, logins):
+    from models.funds import Source, add_funds
+
+    with db.transaction() as session:
+        group = session.scalars(select(Group).where(Group.code == "BANNA")).one()
+        group.waiting_days = 0
+        add_funds(session, group, Source.DONATION, 100_000, group.created_at.date(), "d")
+    send(client, logins["collector"][2], f"PAY {logins['member'][1]} 365")
+    ref = claim_ref(send(client, logins["collector"][2], f"CLAIM {logins['member'][1]} ป่วย 2"))
+    log_in(client, "somsri")
+    page = client.get("/dashboard/g/BANNA/claims").get_data(as_text=True)
+    assert f"#{ref}" in page and "ค่านอนโรงพยาบาล × 2" in page
+    done = client.post(
+        "/dashboard/g/BANNA/claims",
+        data={"ref": ref, "decision": "approve", "csrf_token": token(page)},
+        follow_redirects=True,
+    )
+    assert "เรียบร้อย" in done.get_data(as_text=True) and f"#{ref}" not in done.get_data(as_text=True)
+
+
+def test_member_search_and_history(client, db, logins):
+    send(client, logins["collector"][2], f"PAY {logins['member'][1]} 30")
+    log_in(client, "somsri")
+    for q in ("มาลี", str(logins["member"][1]), "081-100-0004"):
+        found = client.get(f"/dashboard/g/BANNA/members?q={q}").get_data(as_text=True)
+        assert "นางมาลี มีสุข" in found, q
+    page = client.get(f"/dashboard/g/BANNA/members/{logins['member'][1]}").get_data(as_text=True)
+    assert "ยืนยันแล้ว" in page and ">30<" in page
+    assert client.get("/dashboard/g/BANNA/members/999").status_code == 404
+
+
+def test_session_cookie_flags(client, logins, app):
+    response = log_in(client, "somsri")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert app.config["SESSION_COOKIE_SECURE"] is False  # the simulator backend: plain HTTP
+    page = client.get("/dashboard/g/BANNA")
+    assert page.headers["X-Frame-Options"] == "DENY"
+
+
+def test_users_add(runner, db, fund):
+    made = runner.invoke(args=["users", "add", "treasurer1", "--group", "banna", "--name", "สมศรี",
+                               "--password-stdin"], input="long-enough-pw\n")  # fmt: skip
+    assert made.exit_code == 0 and "treasurer1 can log in" in made.output
+    again = runner.invoke(args=["users", "add", "treasurer1", "--network", "--password-stdin"],
+                          input="long-enough-pw\n")  # fmt: skip
+    assert again.exit_code == 1 and "already exists" in again.output
+    short = runner.invoke(args=["users", "add", "x2y", "--network", "--password-stdin"],
+                          input="short\n")  # fmt: skip
+    assert short.exit_code == 1 and "at least 10" in short.output
+    both = runner.invoke(args=["users", "add", "abc", "--password-stdin"], input="x\n")
+    assert both.exit_code == 2 and "either --group" in both.output
