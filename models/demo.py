@@ -17,8 +17,12 @@ from sqlalchemy.orm import Session
 
 from models.ledger import Account, Code, TransferSpec, create_transfer
 from models.registry import Group, Member, Role, add_group, add_member
+from models.users import User, add_user
 
 NAMKHAO = "NAMKHAO"
+# The demo's dashboard login; never a real fund's (demo data lives on a newcomer's machine).
+DEMO_USER = "namkhao"
+DEMO_PASSWORD = "satja-demo-2569"
 NAMKHAO_NAME = "กองทุนสวัสดิการชุมชนตำบลน้ำขาว"
 NAMKHAO_MEMBERS = 1_368
 NAMKHAO_CONTRIBUTIONS_BAHT = 554_871
@@ -337,3 +341,10 @@ def officials(session: Session, group: Group) -> list[Official]:
         .order_by(Member.number)
     ).all()
     return [Official(m.role, m.number, m.name, m.phone) for m in rows]
+
+
+def demo_login(session: Session, group: Group) -> None:
+    """The demo's dashboard login for NAMKHAO, unless it exists."""
+    if session.scalars(select(User.id).where(User.username == DEMO_USER)).first() is None:
+        treasurer = next(o for o in officials(session, group) if o.role == Role.TREASURER)
+        add_user(session, DEMO_USER, treasurer.name, DEMO_PASSWORD, group, "th")

@@ -47,11 +47,13 @@ def seed(network: bool) -> None:
     with db.transaction() as session:
         namkhao = session.scalars(select(Group).where(Group.code == demo.NAMKHAO)).one()
         people = demo.officials(session, namkhao)
+        demo.demo_login(session, namkhao)
     click.echo(f"{demo.NAMKHAO} is ready. Try these numbers:")
     for person in people:
         click.echo(
             f"  {person.role:<10} #{person.number:<4} {display_phone(person.phone)}  {person.name}"
         )
+    click.echo(f"Dashboard login: {demo.DEMO_USER} / {demo.DEMO_PASSWORD} (demo data only)")
 
 
 @group.command("run")
@@ -68,6 +70,8 @@ def run(host: str, port: int) -> None:
     flask = [sys.executable, "-m", "flask", "--app", "gateway"]
     helpers = [subprocess.Popen([*flask, "worker"]), subprocess.Popen([*flask, "cron"])]
     click.echo(f"Satja is running: the phone simulator at http://{host}:{port}/simulator")
+    click.echo(f"the committee dashboard at http://{host}:{port}/dashboard "
+               f"({demo.DEMO_USER} / {demo.DEMO_PASSWORD})")  # fmt: skip
     click.echo(f"health at http://{host}:{port}/healthz  (Ctrl-C stops everything)")
     try:
         # werkzeug directly: Flask refuses app.run() inside its own CLI.
