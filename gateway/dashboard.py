@@ -98,6 +98,7 @@ def words() -> dict[str, object]:
         "baht": format_baht,
         "day": lambda d: format_date(d, lang) if d else "",
         "month": lambda d: format_month(d, lang),
+        "short_month": lambda d: format_month(d, lang, short=True),
         "benefit": lambda b: benefit_name(b, lang),
         "ref_for": ref_for,
     }

@@ -69,6 +69,11 @@ TH = {
     "state_rejected": "ไม่รับ",
     "state_reversed": "ยกเลิก",
     "forbidden": "คุณไม่มีสิทธิ์ดูกองทุนนี้",
+    "source_local_government": "องค์กรปกครองส่วนท้องถิ่น (อปท.)",
+    "source_codi_seed": "พอช.",
+    "source_government_match": "รัฐบาลสมทบ",
+    "source_donation": "เงินบริจาค",
+    "source_interest": "ดอกเบี้ย",
 }
 
 EN = {
@@ -138,6 +143,11 @@ EN = {
     "state_rejected": "rejected",
     "state_reversed": "reversed",
     "forbidden": "You may not see this group",
+    "source_local_government": "Local government",
+    "source_codi_seed": "CODI",
+    "source_government_match": "Government match",
+    "source_donation": "Donations",
+    "source_interest": "Interest",
 }
 
 DASHBOARD_TEXTS = {"th": TH, "en": EN}

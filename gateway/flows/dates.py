@@ -18,8 +18,9 @@ def format_date(day: dt.date, lang: str) -> str:
     return f"{day.day} {day.strftime('%b')} {day.year}"
 
 
-def format_month(day: dt.date, lang: str) -> str:
-    """พ.ย. 2569 in Thai, Nov 2026 in English."""
-    if lang == "th":
-        return f"{THAI_MONTHS[day.month - 1]} {day.year + BE_OFFSET}"
-    return f"{day.strftime('%b')} {day.year}"
+def format_month(day: dt.date, lang: str, *, short: bool = False) -> str:
+    """พ.ย. 2569 in Thai, Nov 2026 in English; short: พ.ย. 69, Nov 26 (chart labels)."""
+    year = day.year + BE_OFFSET if lang == "th" else day.year
+    shown = f"{year % 100:02d}" if short else str(year)
+    name = THAI_MONTHS[day.month - 1] if lang == "th" else day.strftime("%b")
+    return f"{name} {shown}"
