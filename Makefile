@@ -35,10 +35,7 @@ lint: $(VENV)/.dev
 
 ## bench: the performance scripts (PostgreSQL and Redis: DATABASE_URL, REDIS_URL)
 bench: $(VENV)/.dev
-	$(BIN)/python bench/ledger_post.py
-	$(BIN)/python bench/sms.py
-	$(BIN)/python bench/ussd.py
-	$(BIN)/python bench/reconcile.py
+	$(BIN)/python bench/all.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache .hypothesis
