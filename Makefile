@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app gateway
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench prod-check clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Satja needs Python 3.11"'
@@ -32,6 +32,10 @@ test: $(VENV)/.dev lint
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+## prod-check: the Procfile's processes on this machine's PostgreSQL and Redis, under load
+prod-check: $(VENV)/.dev
+	$(BIN)/python ops/prod_check.py
 
 ## bench: the performance scripts (PostgreSQL and Redis: DATABASE_URL, REDIS_URL)
 bench: $(VENV)/.dev

@@ -1,0 +1,24 @@
+"""gunicorn settings for the gateway (`gunicorn -c config/gunicorn_conf.py 'gateway:create_app()'`).
+
+Threads suit the gateway: a hop or an SMS is mostly waiting on PostgreSQL and Redis.
+Every value can be set from the environment, as the Procfile and docker-compose do.
+"""
+
+import multiprocessing
+import os
+
+bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# Africa's Talking waits about 15 s for a USSD answer; a stuck request must not hold a
+# thread much longer than that.
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+max_requests = 5000  # recycle workers now and then; jitter so they do not all go at once
+max_requests_jitter = 500
+accesslog = "-"
+# The path only (%(U)s): the query string carries the callback token, which stays out.
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+loglevel = os.environ.get("LOG_LEVEL", "info")
