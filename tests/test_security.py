@@ -1,0 +1,102 @@
+"""Authority of every SMS command (role x command x group), and logs without secrets."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from people import claim_ref, declare, ref_of, send
+from sqlalchemy import func, select
+
+from models.disputes import Dispute
+from models.funds import Source, add_funds
+from models.ledger import Transfer
+from models.registry import Group, Member
+from models.welfare import Claim
+
+# Who may send what: every other sender is refused and nothing changes.
+ALLOWED = {
+    "PAY": {"collector"},
+    "OK": {"collector"},
+    "UNDO": {"collector"},
+    "SUM": {"collector", "outsider_collector"},  # their own group's day: nothing of BANNA
+    "RCV": {"treasurer"},
+    "PINRESET": {"treasurer"},
+    "BAL_OTHER": {"collector", "treasurer"},
+    "CLAIM": {"collector", "treasurer"},
+    "APPROVE": {"treasurer"},  # the collector filed it: nobody approves their own claim
+}
+SENDERS = ("member", "collector", "treasurer", "outsider_collector")
+
+
+def state(db):
+    """Everything a command could change."""
+    with db.transaction() as session:
+        return (
+            session.scalar(select(func.count()).select_from(Transfer)),
+            session.scalar(select(func.count()).select_from(Dispute)),
+            tuple(session.scalars(select(Claim.status).order_by(Claim.id))),
+            tuple(session.scalars(select(Member.pin_hash).order_by(Member.id))),
+        )
+
+
+@pytest.fixture
+def scene(client, db, fund):
+    """A BANNA payment, a declaration, a filed claim; money in the bank."""
+    with db.transaction() as session:
+        group = session.scalars(select(Group).where(Group.code == "BANNA")).one()
+        group.waiting_days = 0
+        add_funds(session, group, Source.DONATION, 1_000_000, group.created_at.date(), "d")
+        session.get(Member, fund["member"][0]).pin_hash = "set"
+    member_no = fund["member"][1]
+    paid = ref_of(send(client, fund["collector"][2], f"PAY {member_no} 365"))
+    declared = declare(db, fund)
+    claim = claim_ref(send(client, fund["collector"][2], f"CLAIM {member_no} ป่วย 1"))
+    return {
+        "PAY": f"PAY {member_no} 30",
+        "OK": f"OK {declared}",
+        "UNDO": f"UNDO {paid}",
+        "SUM": "SUM",
+        "RCV": f"RCV {fund['collector'][1]} 1",
+        "PINRESET": f"PINRESET {member_no}",
+        "BAL_OTHER": f"BAL {member_no}",
+        "CLAIM": f"CLAIM {member_no} ป่วย 1",
+        "APPROVE": f"APPROVE {claim}",
+    }
+
+
+REFUSALS = ("เฉพาะ", "ไม่พบ", "Only", "No entry", "No member", "ตัวเองยื่น")
+
+
+@pytest.mark.parametrize("sender", SENDERS)
+@pytest.mark.parametrize("command", sorted(ALLOWED))
+def test_role_by_command_by_group(client, db, fund, scene, sender, command):
+    before = state(db)
+    reply = send(client, fund[sender][2], scene[command]).get_data(as_text=True)
+    if sender in ALLOWED[command]:
+        assert not any(word in reply for word in REFUSALS), (sender, command, reply)
+    else:
+        assert any(word in reply for word in REFUSALS), (sender, command, reply)
+        assert state(db) == before, (sender, command)
+
+
+def test_logs_of_a_full_run_hold_no_pin_and_no_full_phone(client, db, fund, caplog):
+    caplog.set_level(logging.DEBUG)
+    member_phone = fund["member"][2]
+    pin = "4826"
+    for text in ("", "2", "2*30", "2*30*1", f"2*30*1*{pin}", f"2*30*1*{pin}*{pin}",
+                 f"2*30*1*{pin}*{pin}*1"):  # fmt: skip
+        client.post("/ussd", data={"sessionId": "log-1", "serviceCode": "*1234#",
+                                   "phoneNumber": member_phone, "text": text})  # fmt: skip
+    for text in ("", "6", f"6*{pin}", "6*9999"):
+        client.post("/ussd", data={"sessionId": "log-2", "serviceCode": "*1234#",
+                                   "phoneNumber": member_phone, "text": text})  # fmt: skip
+    send(client, fund["collector"][2], f"PAY {fund['member'][1]} 30")
+    send(client, "+66899999999", "HELP")
+    send(client, fund["member"][2], "BAL")
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "ussd log-1" in logged  # the run was logged at all
+    assert pin not in logged
+    for phone in (member_phone, fund["collector"][2], "+66899999999"):
+        national = "0" + phone[3:]
+        assert phone not in logged and national not in logged and phone[1:] not in logged
