@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -61,6 +62,16 @@ def parse_provider_date(text: str | None) -> dt.datetime | None:
     return when
 
 
+# Control characters (NUL above all, which PostgreSQL refuses in text) never reach us
+# from a handset; they are dropped at the edge instead of failing deeper down.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _clean(form: Mapping[str, str]) -> dict[str, str]:
+    """The form's fields without control characters."""
+    return {name: CONTROL.sub("", value) for name, value in form.items()}
+
+
 def _required(form: Mapping[str, str], *names: str) -> list[str]:
     values = [(form.get(name) or "").strip() for name in names]
     missing = [name for name, value in zip(names, values, strict=True) if not value]
@@ -71,10 +82,11 @@ def _required(form: Mapping[str, str], *names: str) -> list[str]:
 
 def parse_inbound_sms(form: Mapping[str, str]) -> InboundSms:
     """An inbound SMS callback: from, to, text, date, id, linkId, networkCode."""
+    form = _clean(form)
     from_phone, provider_id = _required(form, "from", "id")
     text = form.get("text")
-    if text is None or not text.strip():
-        raise BadCallback("missing text")
+    if text is None:
+        raise BadCallback("missing text")  # a blank SMS is a person's; it gets a reply
     if len(text) > MAX_TEXT or len(provider_id) > 100 or len(from_phone) > 20:
         raise BadCallback("field too long")
     return InboundSms(
@@ -99,6 +111,7 @@ class DeliveryReport:
 
 def parse_delivery_report(form: Mapping[str, str]) -> DeliveryReport:
     """A delivery report callback; an unknown status is refused."""
+    form = _clean(form)
     provider_id, status = _required(form, "id", "status")
     if status not in PROVIDER_STATUS:
         raise BadCallback(f"unknown status {status!r}")
@@ -111,6 +124,7 @@ def parse_delivery_report(form: Mapping[str, str]) -> DeliveryReport:
 
 def parse_ussd(form: Mapping[str, str]) -> UssdRequest:
     """A USSD hop: sessionId, serviceCode, phoneNumber, networkCode, text."""
+    form = _clean(form)
     for name in ("sessionId", "phoneNumber"):
         if not (form.get(name) or "").strip():
             raise BadCallback(f"missing {name}")
@@ -155,6 +169,7 @@ def _int(value: str | None) -> int | None:
 
 def parse_ussd_end(form: Mapping[str, str]) -> UssdEnd:
     """An end-of-session notice; an unknown status is refused."""
+    form = _clean(form)
     session_id, status = _required(form, "sessionId", "status")
     if status not in USSD_END_STATUSES:
         raise BadCallback(f"unknown status {status!r}")

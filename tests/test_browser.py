@@ -63,7 +63,7 @@ def test_dial_and_see_the_balance(page, live_app):
     page.wait_for_selector(f"#person option[value='{fund['member'][2]}']", state="attached")
     page.select_option("#person", fund["member"][2])
     page.click("#dial")
-    page.wait_for_function("document.getElementById('screen').textContent.includes('1 ดูยอดเงิน')")
+    page.wait_for_function("document.getElementById('screen').textContent.includes('1 ยอดเงิน')")
     page.fill("#answer", "1")
     page.click("#send")
     page.wait_for_function("document.getElementById('screen').textContent.includes('ให้แล้ว')")

@@ -152,7 +152,7 @@ def test_redis_stopped_mid_traffic_the_menu_goes_on_and_sms_follow(settings, db,
         return response.get_data(as_text=True)
 
     try:
-        assert hop("").startswith("CON 1 ดูยอดเงิน")
+        assert hop("").startswith("CON 1 ยอดเงิน")
         assert hop("2").startswith("CON จ่ายกี่บาท")
         redis.terminate()
         redis.wait(timeout=10)

@@ -134,7 +134,6 @@ def test_a_repeated_message_id_changes_nothing_and_gets_the_same_reply(client, d
     [
         {"to": "4567", "text": "SUM", "id": "x1"},
         {"from": "+66811000002", "to": "4567", "id": "x2"},
-        {"from": "+66811000002", "to": "4567", "text": "   ", "id": "x3"},
         {"from": "+66811000002", "to": "4567", "text": "SUM"},
         {"from": "+66811000002", "text": "SUM", "id": "x5", "date": "16/11/2569"},
         {},
@@ -146,6 +145,13 @@ def test_malformed_callbacks_are_400_and_store_nothing(client, db, fund, form):
     with db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(InboundMessage)) == 0
     assert outbox(db) == []
+
+
+def test_a_blank_sms_gets_told_what_to_send(client, db, fund):
+    response = send(client, fund["member"][2], "   ")
+    assert response.status_code == 200
+    assert response.get_data(as_text=True) == "ไม่เข้าใจข้อความ ส่ง ช่วย เพื่อดูวิธีใช้"
+    assert transfers(db) == 0
 
 
 @pytest.mark.parametrize("date", ["2026-11-16 10:30:00", "2026-11-16T03:30:00.000Z", ""])

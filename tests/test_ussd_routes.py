@@ -56,7 +56,7 @@ def count(db, model):
 
 def test_first_hop_is_the_main_menu_as_plain_text(client, people):
     status, body = hop(client, people["member"], "", "s-1")
-    assert status == 200 and body.startswith("CON 1 ดูยอดเงิน")
+    assert status == 200 and body.startswith("CON 1 ยอดเงิน")
 
 
 def test_recording_a_payment_end_to_end(client, db, people):

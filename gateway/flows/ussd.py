@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from gateway.flows.dates import format_date
+from gateway.flows.gsm import ussd_budget
 from gateway.flows.money import SATANG_PER_BAHT, format_baht
 from gateway.flows.sms_grammar import THAI_DIGITS
 
@@ -330,6 +331,14 @@ ENDS = {"sent", "declared", "cancelled", "language_set", "pin_changed", "locked"
 
 
 def _screen(caller: Caller, state: State) -> Screen:
+    """The screen for a state; the 'try again' line is left off where it would not fit."""
+    screen = _compose(caller, state)
+    if state.hint and len(screen.text) > ussd_budget(screen.text):
+        return _compose(caller, replace(state, hint=False))
+    return screen
+
+
+def _compose(caller: Caller, state: State) -> Screen:
     lang = state.lang or caller.lang
     t = USSD_TEXTS[lang if lang in USSD_TEXTS else "th"]
     node = state.node
@@ -438,7 +447,8 @@ def _collectors(t: dict[str, str], caller: Caller) -> str:
 
 USSD_TEXTS = {
     "th": {
-        "main": "1 ดูยอดเงิน\n2 แจ้งจ่ายเงิน\n3 รายการล่าสุด\n4 สวัสดิการ\n5 ภาษา/Language\n6 รหัส PIN",
+        # 72 characters, so that "ลองใหม่" above it still fits the 80 of a Thai screen.
+        "main": "1 ยอดเงิน\n2 แจ้งจ่ายเงิน\n3 รายการจ่าย\n4 สวัสดิการ\n5 ภาษา/Lang\n6 รหัส PIN",
         "hint": "ลองใหม่\n",
         "balance": "ให้แล้ว {total} บ.\nจ่ายถึง {date}\n{state}\n1 SMS 98 ต่อ 0 กลับ",
         "balance_more": "{welfare}\nเงินกองทุน {fund} บ.\n1 SMS 0 กลับ",

@@ -1,0 +1,90 @@
+"""Fuzzing the callbacks: any USSD text, any SMS body; never a 5xx, never a write from junk.
+
+SATJA_FUZZ_EXAMPLES sets how many examples each test draws (CI: 100,000).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from gateway.flows.gsm import ussd_budget
+from gateway.flows.sms_grammar import ParseError, parse
+from models.disputes import Dispute
+from models.ledger import Transfer
+from models.registry import Member
+from models.welfare import Claim
+
+EXAMPLES = int(os.environ.get("SATJA_FUZZ_EXAMPLES", "300"))
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    deadline=None,
+)
+KEYPAD = "0123456789*#๐๑๒๓๔๕๖๗๘๙ "
+TOKENS = st.one_of(
+    st.sampled_from(["", "0", "00", "98", "1", "2", "3", "4", "5", "6", "30", "1234", "99999"]),
+    st.text(alphabet=KEYPAD, max_size=12),
+    st.text(max_size=20),
+)
+# The last input is junk: letters, symbols, or far too long for any screen.
+JUNK = st.one_of(
+    st.text(alphabet="abcxyzกขค!?.,-+#()", min_size=1, max_size=12),
+    st.text(alphabet="0123456789", min_size=12, max_size=40),
+)
+_sessions = itertools.count()
+
+
+def effects(db):
+    """What a callback could change in the books and the registry."""
+    with db.transaction() as session:
+        return (
+            session.scalar(select(func.count()).select_from(Transfer)),
+            session.scalar(select(func.count()).select_from(Dispute)),
+            session.scalar(select(func.count()).select_from(Claim)),
+            tuple(
+                session.execute(
+                    select(Member.lang, Member.pin_hash, Member.reminders_opt_out).order_by(
+                        Member.id
+                    )
+                ).all()
+            ),
+        )
+
+
+@pytest.mark.slow
+@FUZZ
+@given(earlier=st.lists(TOKENS, max_size=7), last=JUNK)
+def test_any_ussd_text_gets_a_screen_and_junk_writes_nothing(client, db, fund, earlier, last):
+    before = effects(db)
+    text = "*".join([*earlier, last])
+    response = client.post("/ussd", data={
+        "sessionId": f"fuzz-{next(_sessions)}", "serviceCode": "*1234#",
+        "phoneNumber": fund["member"][2], "networkCode": "52001", "text": text,
+    })  # fmt: skip
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    assert body[:4] in ("CON ", "END ")
+    assert len(body) - 4 <= ussd_budget(body[4:])
+    assert effects(db) == before
+
+
+@pytest.mark.slow
+@FUZZ
+@given(body=st.text(max_size=200), who=st.sampled_from(["member", "collector", "treasurer"]))
+@example(body="\x00PAY 4 30", who="collector")  # PostgreSQL refuses NUL in text
+@example(body="", who="member")
+def test_any_sms_body_gets_an_answer_and_junk_writes_nothing(client, db, fund, body, who):
+    before = effects(db)
+    response = client.post("/sms/inbound", data={
+        "from": fund[who][2], "to": "4567", "text": body, "id": f"fuzz-{next(_sessions)}",
+    })  # fmt: skip
+    assert response.status_code < 500
+    if isinstance(parse(body), ParseError):
+        assert response.status_code == 200 and response.get_data(as_text=True)
+        assert effects(db) == before
