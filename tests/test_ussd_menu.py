@@ -100,6 +100,13 @@ def test_confirming_declares_once_on_the_last_hop_only():
     assert run("2*30*1*1234*2", verdicts={3: True}).node == "cancelled"
 
 
+@pytest.mark.parametrize("text", ["5*2*1", "5*x*2*2*1234", "2*30*1*1234*1*9", "1*1*1"])
+def test_inputs_after_an_end_apply_nothing_again(text):
+    inputs = menu.split_inputs(text)
+    result = menu.answer(caller(), inputs, {i: True for i in range(len(inputs))})
+    assert result.screen.end and result.effects == ()
+
+
 def test_first_pin_is_entered_twice():
     first = caller(has_pin=False)
     assert run("2*30*1", first).node == "pay_pin_new"

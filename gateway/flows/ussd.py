@@ -322,6 +322,10 @@ def answer(caller: Caller, inputs: list[str], verdicts: dict[int, bool]) -> Resu
             # An earlier PIN hop without a recorded verdict: the session is not ours.
             return Result(_screen(caller, state.at("too_many")), node="too_many")
         if state.node in ENDS:
+            if hop < len(inputs) - 1:
+                # The session ended at an earlier hop, whose effects were applied then;
+                # inputs after an END (a forged or replayed text) change nothing.
+                effects = ()
             break
     return Result(_screen(caller, state), effects, state.node, tries=state.tries)
 
