@@ -114,7 +114,12 @@ def test_killed_mid_transaction_then_rerun(settings, db, busy_day, is_postgres, 
 
     def waiting_on_the_lock():
         with db.engine.connect() as conn:
-            return conn.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted")) > 0
+            # Only this test's database: other work on the server must not count.
+            waiting = text(
+                "SELECT count(*) FROM pg_locks WHERE NOT granted AND database ="
+                " (SELECT oid FROM pg_database WHERE datname = current_database())"
+            )
+            return conn.scalar(waiting) > 0
 
     try:
         assert wait_for(waiting_on_the_lock), f"the run never reached {stage}"
