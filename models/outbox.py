@@ -124,6 +124,32 @@ def quiet_hours_start(now: dt.datetime, timezone: str = "Asia/Bangkok") -> dt.da
     return opening.astimezone(dt.UTC).replace(tzinfo=None)
 
 
+def _fields(
+    to_phone: str,
+    text: str,
+    kind: Kind,
+    member: Member | None,
+    group_id: int | None,
+    now: dt.datetime | None,
+) -> dict[str, object] | None:
+    """An outbound row's columns; None when the member opted out of this kind."""
+    if kind == Kind.REMINDER and member is not None and member.reminders_opt_out:
+        return None
+    now = now or utcnow()
+    return {
+        "group_id": group_id if group_id is not None else (member.group_id if member else None),
+        "member_id": member.id if member else None,
+        "to_phone": to_phone,
+        "text": text,
+        "kind": kind.value,
+        "status": Status.QUEUED.value,
+        "attempts": 0,
+        "not_before": quiet_hours_start(now) if kind in QUIET_KINDS else None,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
 def queue_sms(
     session: Session,
     to_phone: str,
@@ -140,22 +166,10 @@ def queue_sms(
 
     With flush=False the caller flushes several at once (one INSERT) before reading ids.
     """
-    if kind == Kind.REMINDER and member is not None and member.reminders_opt_out:
+    fields = _fields(to_phone, text, kind, member, group_id, now)
+    if fields is None:
         return None
-    now = now or utcnow()
-    message = OutboundMessage(
-        group_id=group_id if group_id is not None else (member.group_id if member else None),
-        member_id=member.id if member else None,
-        inbound_id=inbound_id,
-        to_phone=to_phone,
-        text=text,
-        kind=kind.value,
-        status=Status.QUEUED.value,
-        attempts=0,
-        not_before=quiet_hours_start(now) if kind in QUIET_KINDS else None,
-        created_at=now,
-        updated_at=now,
-    )
+    message = OutboundMessage(inbound_id=inbound_id, **fields)
     session.add(message)
     if flush:
         session.flush()
@@ -174,26 +188,14 @@ def queue_once(
     now: dt.datetime | None = None,
 ) -> int | None:
     """Write a keyed outbound message unless one with that key exists; its id if written."""
-    if kind == Kind.REMINDER and member is not None and member.reminders_opt_out:
+    fields = _fields(to_phone, text, kind, member, group_id, now)
+    if fields is None:
         return None
-    now = now or utcnow()
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
         insert(OutboundMessage)
-        .values(
-            key=key,
-            group_id=group_id if group_id is not None else (member.group_id if member else None),
-            member_id=member.id if member else None,
-            to_phone=to_phone,
-            text=text,
-            kind=kind.value,
-            status=Status.QUEUED.value,
-            attempts=0,
-            not_before=quiet_hours_start(now) if kind in QUIET_KINDS else None,
-            created_at=now,
-            updated_at=now,
-        )
+        .values(key=key, **fields)
         .on_conflict_do_nothing(index_elements=["key"])
         .returning(OutboundMessage.id)
     )
