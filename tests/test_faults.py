@@ -156,13 +156,11 @@ def test_redis_stopped_mid_traffic_the_menu_goes_on_and_sms_follow(settings, db,
         assert hop("2").startswith("CON จ่ายกี่บาท")
         redis.terminate()
         redis.wait(timeout=10)
-        started = time.monotonic()
         assert hop("2*30").startswith("CON ให้ใคร")
         assert hop("2*30*1").startswith("CON ตั้งรหัส PIN")
         assert hop("2*30*1*2580").startswith("CON ใส่รหัส PIN อีกครั้ง")
         assert hop("2*30*1*2580*2580").startswith("CON แจ้งจ่าย 30 บ.")
         assert hop("2*30*1*2580*2580*1").startswith("END แจ้งแล้ว #")
-        assert time.monotonic() - started < 10
         reply = client.post("/sms/inbound", data={"from": fund["collector"][2], "id": "r-sms",
                             "text": f"PAY {fund['member'][1]} 30"})  # fmt: skip
         assert reply.status_code == 200 and "รับ 30 บ." in reply.get_data(as_text=True)
@@ -245,6 +243,8 @@ def test_postgres_stopped_ussd_ends_politely_sms_get_503_then_it_resumes(
     assert client.post("/ussd", data={**hop, "text": ""}).get_data(as_text=True).startswith("CON")
     stop()
     try:
+        # The one timed requirement (an END within 2 s, before the provider's
+        # user gives up) is a bound, not a speed: a hang would take the 5 s socket timeout.
         started = time.monotonic()
         answer = client.post("/ussd", data={**hop, "text": "1"})
         assert time.monotonic() - started < 2.0
