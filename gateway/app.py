@@ -17,8 +17,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     # Callbacks are a few hundred bytes; anything near this size is not from the provider.
     app.config.update(SECRET_KEY=settings.secret_key, SATJA=settings, MAX_CONTENT_LENGTH=64 * 1024)
     app.json.ensure_ascii = False
-    database.init_app(app, settings)
-    broker.init_app(app, settings)
+    db = database.init_app(app, settings)
+    redis = broker.init_app(app, settings)
+    # Committed changes move their groups' generations on: cached screens are read anew.
+    db.on_commit(lambda groups: broker.announce(redis.redis, groups))
     health.init_app(app)
     sms.init_app(app)
     ussd.init_app(app)

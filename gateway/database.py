@@ -10,9 +10,10 @@ from models.db import Database
 EXTENSION = "satja.db"
 
 
-def init_app(app: Flask, settings: Settings) -> None:
+def init_app(app: Flask, settings: Settings) -> Database:
     """Attach a Database to the app; it connects on first use, not here."""
     app.extensions[EXTENSION] = Database(settings)
+    return app.extensions[EXTENSION]
 
 
 def current_db() -> Database:

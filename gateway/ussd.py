@@ -16,8 +16,8 @@ from gateway.africastalking import (
 )
 from gateway.database import current_db
 from gateway.flows.ussd import split_inputs
-from gateway.ratelimit import allow
-from gateway.ussd_service import answer_hop
+from gateway.ussd_cache import HopCache
+from gateway.ussd_service import answer_from_snapshot, answer_hop
 from models.base import utcnow
 from models.clock import local_today
 from models.phones import mask_phone
@@ -45,14 +45,19 @@ guard_callbacks(bp)
 
 @bp.post("/ussd")
 def hop():  # noqa: ANN201
-    """Answer one hop; commit; then enqueue any SMS it wrote."""
+    """Answer a hop from the session's snapshot when it changes nothing, else the database."""
     ussd = parse_ussd(request.form)
     settings = current_app.config["SATJA"]
-    if not allow(_redis_or_none(), "ussd", ussd.phone, settings.ussd_hops_per_minute):
+    today, now = local_today(settings.timezone), utcnow()
+    hops = HopCache(_redis_or_none())
+    look = hops.look(ussd.session_id, ussd.phone, settings.ussd_hops_per_minute, today)
+    if look.over_limit:
         return SLOW_DOWN, 200, TEXT
+    if look.pinned and (quick := answer_from_snapshot(look.snapshot.fields, ussd, now)):
+        return quick, 200, TEXT
     try:
         with current_db().transaction() as session:
-            answered = answer_hop(session, settings, ussd, local_today(settings.timezone), utcnow())
+            answered = answer_hop(session, settings, ussd, today, now)
     except IntegrityError:
         # Another process answered this very hop first: give the same screen.
         with current_db().transaction() as session:
@@ -66,9 +71,10 @@ def hop():  # noqa: ANN201
     except Exception:  # a polite END beats a 500 on a feature phone; the log has it all
         log.exception("ussd %s from %s failed", ussd.session_id, mask_phone(ussd.phone))
         return SORRY, 200, TEXT
-    redis = _redis_or_none()
-    if redis is not None:
+    if answered.message_ids and (redis := _redis_or_none()) is not None:
         enqueue_sends(redis, answered.message_ids)  # if Redis is down, the sweeper sends them
+    if answered.read is not None:
+        hops.keep(look, ussd.session_id, ussd.phone, answered.group_id, answered.read, today)
     return answered.text, 200, TEXT
 
 

@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
@@ -20,6 +21,7 @@ from gateway.flows import ussd as menu
 from gateway.flows.dates import format_date
 from gateway.flows.money import format_baht
 from gateway.flows.texts import render, short_name
+from gateway.ussd_cache import CachedCaller, NotCached
 from models.ledger import (
     Account,
     Code,
@@ -60,6 +62,8 @@ class Answered:
 
     text: str
     message_ids: list[int]
+    group_id: int | None = None  # the caller's group, and what the hop read of them
+    read: dict[str, object] | None = None  # when it changed nothing: a snapshot's worth
 
 
 def recent_payments(session: Session, member: Member) -> tuple[menu.Payment, ...]:
@@ -190,6 +194,28 @@ class LiveCaller:
             .limit(HISTORY)
         ).all()
         return tuple(menu.ClaimLine(c.event_date, c.benefit, c.amount, c.status) for c in rows)
+
+    def read(self) -> dict[str, object]:
+        """What this hop read, by the menu's names (figures it did not need are left out)."""
+        member = self._member
+        fields: dict[str, object] = {
+            "status": member.status,
+            "lang": member.lang,
+            "daily_rate": self.daily_rate,
+            "has_pin": member.pin_hash is not None,
+            "pin_locked_until": member.pin_locked_until,
+        }
+        if "_standing" in self.__dict__:
+            fields.update(
+                balance=self.balance,
+                paid_through=self.paid_through,
+                days_behind=self.days_behind,
+                waiting_days_left=self.waiting_days_left,
+            )
+        for name in ("fund_total", "collectors", "payments", "benefits", "claims"):
+            if name in self.__dict__:
+                fields[name] = self.__dict__[name]
+        return fields
 
     @property
     def has_pin(self) -> bool:
@@ -332,4 +358,32 @@ def answer_hop(
     )
     session.flush()
     log.info("ussd %s hop %s from %s: %s", request.session_id, hop, mask_phone(phone), result.node)
-    return Answered(text, [m.id for m in messages if m is not None])
+    changed = bool(result.effects) or pin_ok is not None
+    return Answered(
+        text, [m.id for m in messages if m is not None], member.group_id,
+        None if changed else caller.read(),
+    )  # fmt: skip
+
+
+def answer_from_snapshot(
+    fields: dict[str, Any] | None, request: UssdRequest, now: dt.datetime
+) -> str | None:
+    """The answer from the caller's snapshot alone, or None when the hop needs the database.
+
+    Only hops that change nothing qualify, in sessions where no earlier hop changed
+    anything (a PIN checked or set, say): their answers depend on the caller alone.
+    """
+    if fields is None or fields["status"] in (Status.WITHDRAWN, Status.DECEASED):
+        return None
+    inputs = menu.split_inputs(request.text)
+    try:
+        result = menu.answer(CachedCaller(fields, now), inputs, {})
+    except NotCached:
+        return None
+    if result.effects or result.needs_pin_check is not None or result.after_effects:
+        return None
+    log.info(
+        "ussd %s hop %s from %s: %s", request.session_id, len(inputs), mask_phone(request.phone),
+        result.node,
+    )  # fmt: skip
+    return ("END " if result.screen.end else "CON ") + result.screen.text

@@ -10,6 +10,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
+from models.changes import Listener, watch
 
 
 def _tune_sqlite(engine: Engine) -> None:
@@ -51,6 +52,12 @@ class Database:
         self.settings = settings
         self.engine = make_engine(settings, **engine_kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._listeners: list[Listener] = []
+        watch(self.sessions, self._listeners)
+
+    def on_commit(self, listener: Listener) -> None:
+        """Call `listener` with the groups each committed transaction changed."""
+        self._listeners.append(listener)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

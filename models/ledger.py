@@ -40,6 +40,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.orm.util import identity_key
 
 from models.base import Base, BigId, utcnow
+from models.changes import touch
 
 
 class Code(enum.StrEnum):
@@ -596,6 +597,7 @@ def create_transfer(session: Session, spec: TransferSpec, *, pending: bool = Fal
         "note": spec.note,
     }
     phase = Phase.PENDING if pending else Phase.SINGLE
+    touch(session, spec.group_id)
     if session.get_bind().dialect.name == "postgresql":
         transfer = _post_in_one(session, spec, phase)
         if transfer is not None:
@@ -665,6 +667,7 @@ def _write_follow_up(
     """Check the limits and write a transfer that follows up on an earlier one."""
     if over := _overdraft(debit, credit, original.amount, phase):
         return _refuse(session, key, original.group_id, body, Refusal.OVERDRAFT, over)
+    touch(session, original.group_id)
     values = {
         "group_id": original.group_id,
         "debit_account_id": debit.id,

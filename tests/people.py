@@ -81,6 +81,27 @@ def declare(db, fund, member="member", collector="collector", amount=3000, day=N
         return outcome.transfer.ref
 
 
+def hop(client, phone, text, session_id, query=""):
+    """One raw Africa's Talking USSD hop; the status and the answer."""
+    form = {
+        "sessionId": session_id,
+        "serviceCode": "*1234#",
+        "phoneNumber": phone,
+        "networkCode": "52001",
+        "text": text,
+    }
+    response = client.post(f"/ussd{query}", data=form)
+    return response.status_code, response.get_data(as_text=True)
+
+
+def walk(client, phone, inputs, session_id=None):
+    """A whole USSD session typing `inputs`; every screen, the first hop's included."""
+    session_id = session_id or f"ATUid_{next(_ids)}"
+    return [
+        hop(client, phone, "*".join(inputs[:i]), session_id)[1] for i in range(len(inputs) + 1)
+    ]
+
+
 def claim_ref(response):
     """The first reference (#01K7) anywhere in an SMS reply."""
     return re.search(r"#([0-9A-Z]{4,8})", response.get_data(as_text=True)).group(1)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 
 import pytest
 from sqlalchemy import func, select
@@ -13,9 +12,9 @@ from models.ledger import Transfer
 from models.outbox import OutboundMessage
 from models.registry import Member, Role, Status, add_group, add_member
 from models.ussd import UssdSessionEnd
+from people import hop, walk
 
 JOINED = dt.date(2026, 1, 1)
-_sessions = itertools.count(1)
 
 
 @pytest.fixture
@@ -27,26 +26,6 @@ def people(db):
         member = add_member(session, group, name="นางมาลี มีสุข", phone="0811000004",
                             joined_on=JOINED)  # fmt: skip
         return {"collector": collector.phone, "member": member.phone, "member_id": member.id}
-
-
-def hop(client, phone, text, session_id, query=""):
-    form = {
-        "sessionId": session_id,
-        "serviceCode": "*1234#",
-        "phoneNumber": phone,
-        "networkCode": "52001",
-        "text": text,
-    }
-    response = client.post(f"/ussd{query}", data=form)
-    return response.status_code, response.get_data(as_text=True)
-
-
-def walk(client, phone, inputs, session_id=None):
-    session_id = session_id or f"ATUid_{next(_sessions)}"
-    answers = []
-    for i in range(len(inputs) + 1):
-        answers.append(hop(client, phone, "*".join(inputs[:i]), session_id)[1])
-    return answers
 
 
 def count(db, model):

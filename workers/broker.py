@@ -48,9 +48,26 @@ class Broker:
         return self._redis
 
 
-def init_app(app: Flask, settings: Settings) -> None:
+def init_app(app: Flask, settings: Settings) -> Broker:
     """Attach a Broker to the app."""
     app.extensions[EXTENSION] = Broker(settings)
+    return app.extensions[EXTENSION]
+
+
+GENERATION = "satja:gen:"  # + group id: counts committed changes to the group
+
+
+def generation_key(group_id: int) -> str:
+    """The Redis key counting committed changes to a group (see models.changes)."""
+    return f"{GENERATION}{group_id}"
+
+
+def announce(redis: Redis, groups: set[int]) -> None:
+    """Move on the generation of each changed group, so caches of it are read again."""
+    with redis.pipeline(transaction=False) as pipe:
+        for group_id in sorted(groups):
+            pipe.incr(generation_key(group_id))
+        pipe.execute()
 
 
 def current_redis() -> Redis:

@@ -8,7 +8,7 @@ from redis import Redis
 
 from config.settings import Settings, load_settings
 from models.db import Database
-from workers.broker import connect
+from workers.broker import announce, connect
 from workers.sms_backends import SmsBackend, make_backend
 
 
@@ -34,6 +34,7 @@ def install(settings: Settings, *, backend: SmsBackend | None = None) -> Runtime
         backend=backend or make_backend(settings),
         redis=connect(settings),
     )
+    _current.db.on_commit(lambda groups: announce(_current.redis, groups))
     return _current
 
 

@@ -158,6 +158,8 @@ class Result:
     node: str = "main"
     needs_pin_check: str | None = None  # the PIN typed at this hop, if it must be checked
     tries: int = 0  # bad inputs in a row on this screen
+    # An earlier hop had effects: the answer depends on what the host recorded then.
+    after_effects: bool = False
 
 
 PARENT = {
@@ -312,22 +314,27 @@ def answer(caller: Caller, inputs: list[str], verdicts: dict[int, bool]) -> Resu
     """The screen and effects for the last of `inputs` (the first hop has none)."""
     state = State()
     effects: tuple[Effect, ...] = ()
+    after = False
     for hop, value in enumerate(inputs):
+        last = hop == len(inputs) - 1
         state, effects = step(caller, state, value, verdicts.get(hop))
         if state.tries >= MAX_TRIES:
-            return Result(_screen(caller, state.at("too_many")), node="too_many")
+            return Result(_screen(caller, state.at("too_many")), node="too_many", after_effects=after)
         if effects and isinstance(effects[0], CheckPin):
-            if hop == len(inputs) - 1:
-                return Result(Screen(""), node=state.node, needs_pin_check=effects[0].pin)
+            if last:
+                return Result(
+                    Screen(""), node=state.node, needs_pin_check=effects[0].pin, after_effects=after
+                )
             # An earlier PIN hop without a recorded verdict: the session is not ours.
-            return Result(_screen(caller, state.at("too_many")), node="too_many")
+            return Result(_screen(caller, state.at("too_many")), node="too_many", after_effects=True)
         if state.node in ENDS:
-            if hop < len(inputs) - 1:
+            if not last:
                 # The session ended at an earlier hop, whose effects were applied then;
                 # inputs after an END (a forged or replayed text) change nothing.
-                effects = ()
+                after, effects = after or bool(effects), ()
             break
-    return Result(_screen(caller, state), effects, state.node, tries=state.tries)
+        after = after or (bool(effects) and not last)
+    return Result(_screen(caller, state), effects, state.node, tries=state.tries, after_effects=after)
 
 
 ENDS = {"sent", "declared", "cancelled", "language_set", "pin_changed", "locked",

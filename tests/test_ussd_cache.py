@@ -1,0 +1,180 @@
+"""Hops that change nothing are answered from Redis; what they show is never stale."""
+
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import contextmanager
+
+from people import declare, hop, ref_of, send, walk
+from sqlalchemy import event
+
+from gateway.ussd_cache import HopCache
+from models.clock import local_today
+from models.ledger import Code, TransferSpec, create_transfer
+from models.registry import Group, Member, Status
+from workers import runtime
+from workers.broker import generation_key
+
+BALANCE = ["1", "98", "0"]  # balance, more, back
+
+
+@contextmanager
+def statements(db):
+    """Every SQL statement the app's database runs inside the block."""
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+
+
+def phone(fund, who="member"):
+    return fund[who][2]
+
+
+def warm(client, fund, who="member"):
+    """Two sessions: the first finds the caller's group, the second reads the figures."""
+    walk(client, phone(fund, who), BALANCE)
+    return walk(client, phone(fund, who), BALANCE)
+
+
+def test_a_known_caller_moves_through_the_menu_without_the_database(client, db, fund):
+    from_database = warm(client, fund)
+    with statements(db) as seen:
+        from_redis = walk(client, phone(fund), BALANCE)
+        assert walk(client, phone(fund), [])[-1].startswith("CON 1 ยอดเงิน")
+    assert seen == []
+    assert from_redis == from_database
+    assert from_redis[1].startswith("CON ให้แล้ว 0 บ.")
+
+
+def test_hops_that_change_something_still_go_to_the_database(client, db, fund):
+    warm(client, fund)
+    with statements(db) as seen:
+        answers = walk(client, phone(fund), ["2", "30", "1", "1234", "1234", "1"])
+    assert answers[-1].startswith("END แจ้งแล้ว #")
+    assert any("transfers" in statement for statement in seen)
+
+
+def test_a_confirmed_payment_shows_at_once(client, db, fund):
+    assert warm(client, fund)[1].startswith("CON ให้แล้ว 0 บ.")
+    ref = declare(db, fund)
+    assert ref_of(send(client, phone(fund, "collector"), f"OK {ref}")) == ref
+    assert walk(client, phone(fund), ["1"])[-1].startswith("CON ให้แล้ว 30 บ.")
+    history = walk(client, phone(fund), ["3"])[-1]
+    assert "30 ยืนยันแล้ว" in history
+
+
+def test_a_cli_change_to_the_fund_shows_at_once(client, runner, db, fund):
+    before = warm(client, fund)[2]
+    day = local_today().isoformat()
+    result = runner.invoke(args=["funds", "add", "--group", "BANNA", "--source",
+                                 "local_government", "--amount", "500", "--date", day])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    after = walk(client, phone(fund), ["1", "98"])[-1]
+    assert after != before and "500" in after
+
+
+def test_a_worker_s_change_shows_at_once(client, settings, fund):
+    warm(client, fund)
+    member_id, _, _ = fund["member"]
+    worker = runtime.install(settings)
+    try:
+        with worker.db.transaction() as session:
+            group_id = session.get(Member, member_id).group_id
+            create_transfer(
+                session,
+                TransferSpec(
+                    key="worker-test", group_id=group_id, debit="fund_bank",
+                    credit=f"member:{member_id}", amount=6000, code=Code.OPENING,
+                    business_date=local_today(), member_id=member_id,
+                ),
+            )  # fmt: skip
+    finally:
+        runtime.uninstall()
+    assert walk(client, phone(fund), ["1"])[-1].startswith("CON ให้แล้ว 60 บ.")
+
+
+def test_registry_and_group_changes_show_at_once(client, db, fund):
+    warm(client, fund)
+    member_id = fund["member"][0]
+    with db.transaction() as session:
+        session.get(Member, member_id).lang = "en"
+    assert walk(client, phone(fund), [])[-1].startswith("CON 1 Balance")
+    with db.transaction() as session:
+        member = session.get(Member, member_id)
+        session.get(Group, member.group_id).waiting_days = 10_000
+    days = (dt.date(2026, 1, 1) + dt.timedelta(days=10_000) - local_today()).days
+    assert f"Welfare in {days} days" in walk(client, phone(fund), ["1", "98"])[-1]
+    with db.transaction() as session:
+        session.get(Member, member_id).status = Status.WITHDRAWN.value
+    assert walk(client, phone(fund), [])[-1].startswith("END เบอร์นี้ยังไม่เป็นสมาชิก")
+
+
+def test_a_change_in_another_group_keeps_the_snapshot(client, db, fund):
+    warm(client, fund)
+    declare(db, fund, member="outsider", collector="outsider_collector")
+    with statements(db) as seen:
+        walk(client, phone(fund), BALANCE)
+    assert seen == []
+
+
+def test_a_snapshot_is_never_tagged_newer_than_its_data(app, db, fund, redis_conn):
+    """The generation is read before the database: a change in between is not hidden."""
+    client = app.test_client()
+    warm(client, fund)
+    today = local_today()
+    hops = HopCache(redis_conn)
+    look = hops.look("s-race", phone(fund), 1000, today)
+    assert look.pinned and look.snapshot.fields["balance"] == 0
+    # A writer commits between this hop's look and its database read...
+    ref = declare(db, fund, amount=6000)
+    send(client, phone(fund, "collector"), f"OK {ref}")
+    # ... and the hop stores what it read before the change, tagged as of its look.
+    hops.keep(look, "s-race", phone(fund), look.snapshot.group_id, {"balance": 0}, today)
+    assert not hops.look("s-race-2", phone(fund), 1000, today).pinned
+    assert walk(client, phone(fund), ["1"])[-1].startswith("CON ให้แล้ว 60 บ.")
+
+
+def test_a_session_answers_from_the_figures_it_began_with(client, db, fund):
+    warm(client, fund)
+    assert hop(client, phone(fund), "1", "ATUid_view")[1].startswith("CON ให้แล้ว 0 บ.")
+    ref = declare(db, fund)
+    send(client, phone(fund, "collector"), f"OK {ref}")
+    # The same hop again (the network repeated it) shows what it showed, and so does
+    # the rest of the session; the next session shows the news.
+    assert hop(client, phone(fund), "1", "ATUid_view")[1].startswith("CON ให้แล้ว 0 บ.")
+    assert hop(client, phone(fund), "1*0*1", "ATUid_view")[1].startswith("CON ให้แล้ว 0 บ.")
+    assert walk(client, phone(fund), ["1"])[-1].startswith("CON ให้แล้ว 30 บ.")
+
+
+def test_a_snapshot_from_yesterday_is_not_pinned(client, fund, redis_conn):
+    warm(client, fund)
+    hops = HopCache(redis_conn)
+    tomorrow = local_today() + dt.timedelta(days=1)
+    assert not hops.look("s-b", phone(fund), 1000, tomorrow).pinned
+    assert hops.look("s-a", phone(fund), 1000, local_today()).pinned
+
+
+def test_the_generation_moves_on_only_after_commit(db, fund, redis_conn):
+    member_id = fund["member"][0]
+    with db.transaction() as session:
+        group_id = session.get(Member, member_id).group_id
+    before = int(redis_conn.get(generation_key(group_id)) or 0)
+    try:
+        with db.transaction() as session:
+            session.get(Member, member_id).lang = "en"
+            session.flush()
+            assert int(redis_conn.get(generation_key(group_id)) or 0) == before
+            raise RuntimeError("rolled back")
+    except RuntimeError:
+        pass
+    assert int(redis_conn.get(generation_key(group_id)) or 0) == before
+    with db.transaction() as session:
+        session.get(Member, member_id).lang = "en"
+    assert int(redis_conn.get(generation_key(group_id))) == before + 1
