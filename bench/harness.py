@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import http.client
+import asyncio
 import os
 import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,16 +15,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
-GUNICORN = [
-    "--workers",
-    "4",
-    "--worker-class",
-    "gthread",
-    "--threads",
-    "4",
-    "--log-level",
-    "warning",
-]
+GUNICORN = ["--worker-class", "gthread", "--log-level", "warning"]
 
 
 DEFAULT_DATABASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -57,13 +47,17 @@ def free_port() -> int:
 class Server:
     """A gunicorn serving one app on loopback; stops on exit from the with block."""
 
-    def __init__(self, app: str, env: dict[str, str]) -> None:
+    def __init__(
+        self, app: str, env: dict[str, str], *, workers: int = 4, threads: int = 4
+    ) -> None:
         self.port = free_port()
         command = [
             sys.executable,
             "-m",
             "gunicorn",
             *GUNICORN,
+            f"--workers={workers}",
+            f"--threads={threads}",
             "--bind",
             f"127.0.0.1:{self.port}",
             app,
@@ -115,42 +109,71 @@ def drive(
     seconds: float = 10.0,
     expect: Callable[[int, bytes], bool] = lambda status, _body: status == 200,
 ) -> Stats:
-    """POST forms from `concurrency` keep-alive clients for a fixed time; bounded."""
+    """POST forms from `concurrency` keep-alive clients for a fixed time; bounded.
+
+    The clients share one asyncio loop: threads would queue on the GIL behind each
+    other and count that wait as the server's latency.
+    """
+    return asyncio.run(_drive(port, path, form, concurrency, seconds, expect))
+
+
+async def _drive(
+    port: int,
+    path: str,
+    form: Callable[[int, int], dict[str, str]],
+    concurrency: int,
+    seconds: float,
+    expect: Callable[[int, bytes], bool],
+) -> Stats:
     stop = time.monotonic() + seconds
-    lock = threading.Lock()
     latencies: list[float] = []
     errors = [0]
 
-    def client(worker: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    async def client(worker: int) -> None:
+        connection = None
         n = 0
         while time.monotonic() < stop:
-            body = urlencode(form(worker, n))
+            body = urlencode(form(worker, n)).encode()
+            request = (
+                f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                "Content-Type: application/x-www-form-urlencoded\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n"
+            ).encode() + body
             started = time.perf_counter()
             try:
-                conn.request(
-                    "POST", path, body, {"Content-Type": "application/x-www-form-urlencoded"}
-                )
-                response = conn.getresponse()
-                data = response.read()
-                ok = expect(response.status, data)
-            except (OSError, http.client.HTTPException):
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                ok = False
-            elapsed = (time.perf_counter() - started) * 1000
-            with lock:
-                if ok:
-                    latencies.append(elapsed)
-                else:
-                    errors[0] += 1
+                connection = connection or await asyncio.open_connection("127.0.0.1", port)
+                status, data, keep = await asyncio.wait_for(_exchange(*connection, request), 10)
+                ok = expect(status, data)
+            except (OSError, ValueError, asyncio.IncompleteReadError, TimeoutError):
+                keep, ok = False, False
+            if not keep and connection is not None:
+                connection[1].close()
+                connection = None
+            if ok:
+                latencies.append((time.perf_counter() - started) * 1000)
+            else:
+                errors[0] += 1
             n += 1
-        conn.close()
+        if connection is not None:
+            connection[1].close()
 
     begun = time.monotonic()
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(concurrency)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    await asyncio.gather(*(client(i) for i in range(concurrency)))
     return Stats(len(latencies), time.monotonic() - begun, latencies, errors[0])
+
+
+async def _exchange(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes
+) -> tuple[int, bytes, bool]:
+    """One HTTP/1.1 request and its response: status, body, and whether to keep going."""
+    writer.write(request)
+    await writer.drain()
+    status = int((await reader.readline()).split()[1])
+    length, keep = 0, True
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode("latin-1").partition(":")
+        if name.lower() == "content-length":
+            length = int(value)
+        elif name.lower() == "connection" and value.strip().lower() == "close":
+            keep = False
+    return status, await reader.readexactly(length), keep

@@ -97,9 +97,7 @@ def hop(client, phone, text, session_id, query=""):
 def walk(client, phone, inputs, session_id=None):
     """A whole USSD session typing `inputs`; every screen, the first hop's included."""
     session_id = session_id or f"ATUid_{next(_ids)}"
-    return [
-        hop(client, phone, "*".join(inputs[:i]), session_id)[1] for i in range(len(inputs) + 1)
-    ]
+    return [hop(client, phone, "*".join(inputs[:i]), session_id)[1] for i in range(len(inputs) + 1)]
 
 
 def claim_ref(response):

@@ -107,6 +107,23 @@ def test_inputs_after_an_end_apply_nothing_again(text):
     assert result.screen.end and result.effects == ()
 
 
+@pytest.mark.parametrize(
+    ("text", "has_pin", "after"),
+    [
+        ("", True, False),
+        ("1*98*0", True, False),
+        ("2*30*1", True, False),  # up to the PIN, the caller's figures decide everything
+        ("2*30*1*1234", True, False),  # the PIN hop itself: a check, not an earlier effect
+        ("2*30*1*1234*0", True, True),  # past a PIN with no verdict recorded here
+        ("2*30*1*1234*1234*0", False, True),  # past a PIN first set in this session
+        ("5*2*1", True, True),  # past a language choice (an END)
+    ],
+)
+def test_answers_past_an_earlier_effect_say_so(text, has_pin, after):
+    """Only answers that depend on the caller alone may come from a snapshot."""
+    assert run(text, caller(has_pin=has_pin)).after_effects is after
+
+
 def test_first_pin_is_entered_twice():
     first = caller(has_pin=False)
     assert run("2*30*1", first).node == "pay_pin_new"

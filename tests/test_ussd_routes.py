@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from people import hop, walk
 from sqlalchemy import func, select
 
 from gateway import create_app
@@ -12,7 +13,6 @@ from models.ledger import Transfer
 from models.outbox import OutboundMessage
 from models.registry import Member, Role, Status, add_group, add_member
 from models.ussd import UssdSessionEnd
-from people import hop, walk
 
 JOINED = dt.date(2026, 1, 1)
 

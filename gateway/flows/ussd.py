@@ -319,14 +319,18 @@ def answer(caller: Caller, inputs: list[str], verdicts: dict[int, bool]) -> Resu
         last = hop == len(inputs) - 1
         state, effects = step(caller, state, value, verdicts.get(hop))
         if state.tries >= MAX_TRIES:
-            return Result(_screen(caller, state.at("too_many")), node="too_many", after_effects=after)
+            return Result(
+                _screen(caller, state.at("too_many")), node="too_many", after_effects=after
+            )
         if effects and isinstance(effects[0], CheckPin):
             if last:
                 return Result(
                     Screen(""), node=state.node, needs_pin_check=effects[0].pin, after_effects=after
                 )
             # An earlier PIN hop without a recorded verdict: the session is not ours.
-            return Result(_screen(caller, state.at("too_many")), node="too_many", after_effects=True)
+            return Result(
+                _screen(caller, state.at("too_many")), node="too_many", after_effects=True
+            )
         if state.node in ENDS:
             if not last:
                 # The session ended at an earlier hop, whose effects were applied then;
@@ -334,7 +338,9 @@ def answer(caller: Caller, inputs: list[str], verdicts: dict[int, bool]) -> Resu
                 after, effects = after or bool(effects), ()
             break
         after = after or (bool(effects) and not last)
-    return Result(_screen(caller, state), effects, state.node, tries=state.tries, after_effects=after)
+    return Result(
+        _screen(caller, state), effects, state.node, tries=state.tries, after_effects=after
+    )
 
 
 ENDS = {"sent", "declared", "cancelled", "language_set", "pin_changed", "locked",
