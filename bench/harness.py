@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
-GUNICORN = ["--worker-class", "gthread", "--log-level", "warning"]
+GUNICORN = ["--log-level", "warning"]
 
 
 DEFAULT_DATABASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -48,7 +48,13 @@ class Server:
     """A gunicorn serving one app on loopback; stops on exit from the with block."""
 
     def __init__(
-        self, app: str, env: dict[str, str], *, workers: int = 4, threads: int = 4
+        self,
+        app: str,
+        env: dict[str, str],
+        *,
+        workers: int = 4,
+        threads: int = 4,
+        worker_class: str = "gthread",
     ) -> None:
         self.port = free_port()
         command = [
@@ -56,6 +62,7 @@ class Server:
             "-m",
             "gunicorn",
             *GUNICORN,
+            f"--worker-class={worker_class}",
             f"--workers={workers}",
             f"--threads={threads}",
             "--bind",
@@ -108,13 +115,15 @@ def drive(
     concurrency: int = 32,
     seconds: float = 10.0,
     expect: Callable[[int, bytes], bool] = lambda status, _body: status == 200,
+    keep_alive: bool = True,
 ) -> Stats:
-    """POST forms from `concurrency` keep-alive clients for a fixed time; bounded.
+    """POST forms from `concurrency` clients for a fixed time; bounded.
 
     The clients share one asyncio loop: threads would queue on the GIL behind each
-    other and count that wait as the server's latency.
+    other and count that wait as the server's latency. Without keep_alive each request
+    comes on a new connection, as from a proxy that keeps none to its upstream.
     """
-    return asyncio.run(_drive(port, path, form, concurrency, seconds, expect))
+    return asyncio.run(_drive(port, path, form, concurrency, seconds, expect, keep_alive))
 
 
 async def _drive(
@@ -124,6 +133,7 @@ async def _drive(
     concurrency: int,
     seconds: float,
     expect: Callable[[int, bytes], bool],
+    keep_alive: bool,
 ) -> Stats:
     stop = time.monotonic() + seconds
     latencies: list[float] = []
@@ -137,7 +147,8 @@ async def _drive(
             request = (
                 f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                 "Content-Type: application/x-www-form-urlencoded\r\n"
-                f"Content-Length: {len(body)}\r\n\r\n"
+                + ("" if keep_alive else "Connection: close\r\n")
+                + f"Content-Length: {len(body)}\r\n\r\n"
             ).encode() + body
             started = time.perf_counter()
             try:
@@ -146,7 +157,7 @@ async def _drive(
                 ok = expect(status, data)
             except (OSError, ValueError, asyncio.IncompleteReadError, TimeoutError):
                 keep, ok = False, False
-            if not keep and connection is not None:
+            if not (keep and keep_alive) and connection is not None:
                 connection[1].close()
                 connection = None
             if ok:

@@ -29,9 +29,11 @@ from models.db import Database
 from models.registry import Role, add_group, add_member
 
 SESSION = ["", "1", "1*98", "1*98*0"]  # four hops: menu, balance, more, back
-# A hop answered from Redis is CPU work: on this 2-core machine three processes of two
-# threads served both apps best (4 x 4 queued more behind the GIL: p99 92-170 ms).
-GUNICORN = {"workers": 3, "threads": 2}
+# Both apps as gunicorn runs behind a proxy that opens a connection per request (nginx's
+# default upstream): sync workers, one per core and a spare. A hop answered from Redis is
+# CPU work; on this machine gthread 3 x 2 with keep-alive connections queued unevenly
+# (one connection stays with one process): p99 63-100 ms. See bench/RESULTS.md.
+GUNICORN = {"workers": 3, "threads": 1, "worker_class": "sync"}
 TARGET_P99_MS = 50.0
 TARGET_RATIO = 0.5
 
@@ -83,11 +85,11 @@ def main() -> None:
         # dialled before and nothing changed since (a change costs two database hops).
         drive(gateway.port, "/ussd", hop, concurrency=args.concurrency, seconds=2)
         satja = drive(gateway.port, "/ussd", hop, concurrency=args.concurrency,
-                      seconds=args.seconds, expect=answered)  # fmt: skip
+                      seconds=args.seconds, expect=answered, keep_alive=False)  # fmt: skip
     with Server("bench.bare_app:create_app()", {}, **GUNICORN) as bare_server:
         drive(bare_server.port, "/ussd", hop, concurrency=args.concurrency, seconds=2)
         bare = drive(bare_server.port, "/ussd", hop, concurrency=args.concurrency,
-                     seconds=args.seconds, expect=answered)  # fmt: skip
+                     seconds=args.seconds, expect=answered, keep_alive=False)  # fmt: skip
 
     print(f"{'':<16}{'hops/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
     for label, stats in (("satja", satja), ("bare endpoint", bare)):

@@ -9,7 +9,9 @@ import os
 
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
-worker_class = "gthread"
+# gthread overlaps the waits of SMS and database hops; behind a proxy that opens a
+# connection per request, "sync" spreads USSD hops answered from Redis more evenly.
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 # Africa's Talking waits about 15 s for a USSD answer; a stuck request must not hold a
 # thread much longer than that.
