@@ -117,12 +117,10 @@ def drive(
     expect: Callable[[int, bytes], bool] = lambda status, _body: status == 200,
     keep_alive: bool = True,
 ) -> Stats:
-    """POST forms from `concurrency` clients for a fixed time; bounded.
-
-    The clients share one asyncio loop: threads would queue on the GIL behind each
-    other and count that wait as the server's latency. Without keep_alive each request
-    comes on a new connection, as from a proxy that keeps none to its upstream.
-    """
+    """POST forms from `concurrency` clients for a fixed time; bounded."""
+    # One asyncio loop: threads would queue on the GIL behind each other and count that
+    # wait as the server's latency. Without keep_alive each request comes on a new
+    # connection, as from a proxy that keeps none to its upstream.
     return asyncio.run(_drive(port, path, form, concurrency, seconds, expect, keep_alive))
 
 

@@ -104,10 +104,8 @@ class CachedCaller:
 
     @property
     def pin_locked(self) -> bool:
-        """Whether PIN actions are locked now (a lock still running is asked of the database).
-
-        A lock that ends during a session would otherwise answer one hop two ways.
-        """
+        """Whether PIN actions are locked now (a running lock is asked of the database)."""
+        # A lock that ended between a hop and its repeat would answer them two ways.
         until = self._fields["pin_locked_until"]
         if until is not None and dt.datetime.fromisoformat(until) > self._now:
             raise NotCached("pin_locked")

@@ -368,11 +368,9 @@ def answer_hop(
 def answer_from_snapshot(
     fields: dict[str, Any] | None, request: UssdRequest, now: dt.datetime
 ) -> str | None:
-    """The answer from the caller's snapshot alone, or None when the hop needs the database.
-
-    Only hops that change nothing qualify, in sessions where no earlier hop changed
-    anything (a PIN checked or set, say): their answers depend on the caller alone.
-    """
+    """The answer from the caller's snapshot alone, or None when the hop needs the database."""
+    # Only hops that change nothing, after no earlier hop did (a PIN checked or set, say),
+    # depend on the caller alone.
     if fields is None or fields["status"] in (Status.WITHDRAWN, Status.DECEASED):
         return None
     inputs = menu.split_inputs(request.text)
