@@ -175,10 +175,15 @@ class HopCache:
             log.warning("ussd cache unavailable", exc_info=True)
             return Look()
         count, raw, generation, pinned = found
+        try:
+            snapshot = Snapshot.parse(raw) if raw else None
+        except ValueError:  # not one we wrote: read the database, and write it anew
+            log.warning("ussd snapshot unreadable; reading the database")
+            snapshot, pinned = None, 0
         return Look(
             reachable=True,
             over_limit=count > limit,
-            snapshot=Snapshot.parse(raw) if raw else None,
+            snapshot=snapshot,
             pinned=bool(pinned),
             generation=int(generation or 0),
         )

@@ -371,12 +371,15 @@ def answer_from_snapshot(
     """The answer from the caller's snapshot alone, or None when the hop needs the database."""
     # Only hops that change nothing, after no earlier hop did (a PIN checked or set, say),
     # depend on the caller alone.
-    if fields is None or fields["status"] in (Status.WITHDRAWN, Status.DECEASED):
+    if fields is None or fields.get("status") in (None, Status.WITHDRAWN, Status.DECEASED):
         return None
     inputs = menu.split_inputs(request.text)
     try:
         result = menu.answer(CachedCaller(fields, now), inputs, {})
     except NotCached:
+        return None
+    except (KeyError, TypeError, ValueError):  # a cache must never break the menu
+        log.warning("ussd snapshot unusable; reading the database", exc_info=True)
         return None
     if result.effects or result.needs_pin_check is not None or result.after_effects:
         return None

@@ -209,3 +209,14 @@ def test_snapshot_answers_equal_database_answers(app, client, db, fund, settings
         answered = [walk(client, phone(fund), inputs) for inputs in WALKS]
     assert answered == expected
     assert seen == []
+
+
+def test_an_unreadable_snapshot_is_read_again_from_the_database(client, fund, redis_conn):
+    warm(client, fund)
+    key = f"satja:ussd:caller:{phone(fund)}"
+    group = redis_conn.get(key).split(b" ")[0].decode()
+    tag = f"{group} {int(redis_conn.get(generation_key(int(group))) or 0)} {local_today()}"
+    odd = '{"status":"active","lang":"th","balance":"x","paid_through":"soon","days_behind":0}'
+    for junk in (f"{tag} {{not json", f"{tag} {{}}", f"{tag} {odd}", "none"):
+        redis_conn.set(key, junk)
+        assert walk(client, phone(fund), ["1"])[-1].startswith("CON ให้แล้ว 0 บ.")
