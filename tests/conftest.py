@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import time_machine
 from hypothesis import settings as hypothesis_settings
 from people import busy_day, fund  # noqa: F401  (fixtures shared by SMS and reconciliation tests)
 from redis import Redis
@@ -27,12 +28,15 @@ from config.settings import Settings, load_settings
 from gateway import create_app
 from models import migrate
 from models.audit import check_ledger
+from models.clock import local_today
 from models.db import Database, make_engine
 from models.registry import Group, Member, Role, add_group, add_member
 
 CI = os.environ.get("CI") == "true"
 SERVICE_DATABASE = os.environ.get("DATABASE_URL")
 SERVICE_REDIS = os.environ.get("REDIS_URL")
+# An ISO instant with its offset (e.g. 2026-11-30T23:59:00+07:00): every test starts there.
+TEST_INSTANT = os.environ.get("SATJA_TEST_INSTANT")
 
 hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 hypothesis_settings.register_profile("dev", deadline=None)
@@ -44,6 +48,18 @@ def _unreachable(what: str, exc: Exception) -> None:
     if CI:
         pytest.fail(message + " (CI=true: a missing service fails the run)")
     pytest.skip(message)
+
+
+@pytest.fixture(autouse=True)
+def _clock_at_test_instant() -> Iterator[None]:
+    """Under SATJA_TEST_INSTANT, start each test at that instant; the clock then runs on."""
+    if not TEST_INSTANT:
+        yield
+        return
+    # tick=True: timeouts and retries still see time pass; each test is far shorter than
+    # the minute between 23:59 and midnight.
+    with time_machine.travel(dt.datetime.fromisoformat(TEST_INSTANT), tick=True):
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -184,6 +200,12 @@ def runner(app):
 
 
 TODAY = dt.date(2026, 11, 16)
+
+
+@pytest.fixture
+def today() -> dt.date:
+    """The app's business day (Bangkok) under this test's clock."""
+    return local_today()
 
 
 @pytest.fixture

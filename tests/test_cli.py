@@ -10,6 +10,9 @@ from sqlalchemy import func, select, text
 from models.ledger import Transfer
 from models.registry import Group, Member
 
+# Reads the business day: CI runs these again at each risky instant (.ci/run).
+pytestmark = pytest.mark.clock
+
 
 def invoke(runner, *args):
     return runner.invoke(args=list(args), catch_exceptions=False)

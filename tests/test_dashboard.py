@@ -13,6 +13,9 @@ from models.reconcile import Resolution
 from models.registry import Group
 from models.users import add_user
 
+# Reads the business day: CI runs these again at each risky instant (.ci/run).
+pytestmark = pytest.mark.clock
+
 PASSWORD = "ลับมาก-secret-1"
 
 

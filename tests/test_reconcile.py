@@ -23,10 +23,12 @@ from models.reconcile import (
 from models.registry import Group
 from workers.reconcile import run_night
 
-TODAY = local_today()
+# Reads the business day: CI runs these again at each risky instant (.ci/run).
+pytestmark = pytest.mark.clock
 
 
-def items(db, code="BANNA", day=TODAY):
+def items(db, code="BANNA", day=None):
+    day = day or local_today()
     with db.transaction() as session:
         group = session.scalars(select(Group).where(Group.code == code)).one()
         run = session.scalars(
@@ -50,8 +52,8 @@ def messages_to(db, phone):
         ).all()
 
 
-def test_every_outcome_from_real_postings(db, busy_day, fund):
-    result = run_night(db, TODAY)
+def test_every_outcome_from_real_postings(db, busy_day, fund, today):
+    result = run_night(db, today)
     assert not result.faults
     found = items(db)
     assert kinds(found) == sorted(
@@ -76,8 +78,8 @@ def test_every_outcome_from_real_postings(db, busy_day, fund):
     assert items(db, "NAKLANG") == []
 
 
-def test_collectors_and_the_treasurer_hear_about_their_day(db, busy_day, fund):
-    run_night(db, TODAY)
+def test_collectors_and_the_treasurer_hear_about_their_day(db, busy_day, fund, today):
+    run_night(db, today)
     collector = messages_to(db, fund["collector"][2])[-1]
     assert collector.startswith("สรุป ") and "รับ 4 ราย 65 บ." in collector
     assert "เงินในมือ 10 บ. รอยืนยัน 1 ราย" in collector
@@ -86,7 +88,7 @@ def test_collectors_and_the_treasurer_hear_about_their_day(db, busy_day, fund):
     treasurer = messages_to(db, fund["treasurer"][2])[-1]
     assert "รับ 5 ราย 155 บ. ส่งมอบ 50 บ." in treasurer
     assert "รอยืนยัน 1 ทักท้วง 1 เงินค้างมือ 1 ส่งขาด 1" in treasurer
-    assert str(TODAY.year + 543) in treasurer
+    assert str(today.year + 543) in treasurer
     with db.transaction() as session:
         quiet = session.scalars(
             select(OutboundMessage.kind).where(OutboundMessage.key.like("recon:%"))
@@ -94,16 +96,18 @@ def test_collectors_and_the_treasurer_hear_about_their_day(db, busy_day, fund):
     assert quiet and set(quiet) == {"summary"}
 
 
-def test_a_rerun_is_identical_and_late_entries_fall_into_the_next_run(client, db, busy_day, fund):
-    run_night(db, TODAY)
+def test_a_rerun_is_identical_and_late_entries_fall_into_the_next_run(
+    client, db, busy_day, fund, today
+):
+    run_night(db, today)
     first = items(db)
     sent = len(messages_to(db, fund["treasurer"][2]))
     # A payment of the same business day, entered after the run froze the day.
     late = ref_of(send(client, fund["collector2"][2], f"PAY {fund['member'][1]} 7"))
-    run_night(db, TODAY)
+    run_night(db, today)
     assert items(db) == first
     assert len(messages_to(db, fund["treasurer"][2])) == sent  # no summary twice
-    tomorrow = TODAY + dt.timedelta(days=1)
+    tomorrow = today + dt.timedelta(days=1)
     run_night(db, tomorrow)
     later = items(db, day=tomorrow)
     assert ("matched", 700) in kinds(later)
@@ -113,33 +117,33 @@ def test_a_rerun_is_identical_and_late_entries_fall_into_the_next_run(client, db
     assert next(f for f in later if f.kind == "declared").age_days == 1
 
 
-def test_declarations_age_and_alert_then_clear_when_confirmed(client, db, fund):
+def test_declarations_age_and_alert_then_clear_when_confirmed(client, db, fund, today):
     ref = declare(db, fund)
     for offset in range(4):
-        run_night(db, TODAY + dt.timedelta(days=offset))
-    found = items(db, day=TODAY + dt.timedelta(days=3))
+        run_night(db, today + dt.timedelta(days=offset))
+    found = items(db, day=today + dt.timedelta(days=3))
     (waiting,) = [f for f in found if f.kind == "declared"]
     assert (waiting.age_days, waiting.alert) == (3, True)
     send(client, fund["collector"][2], f"OK {ref}")
-    run_night(db, TODAY + dt.timedelta(days=4))
-    found = items(db, day=TODAY + dt.timedelta(days=4))
+    run_night(db, today + dt.timedelta(days=4))
+    found = items(db, day=today + dt.timedelta(days=4))
     assert [f.kind for f in found] == ["matched"]
     assert found[0].subject == f"transfer:{id_for_ref(ref)}"
 
 
-def test_cash_held_too_long_since_the_last_hand_over(client, db, fund):
+def test_cash_held_too_long_since_the_last_hand_over(client, db, fund, today):
     send(client, fund["collector"][2], f"PAY {fund['member'][1]} 30")
-    run_night(db, TODAY + dt.timedelta(days=7))
-    assert "cash_held" not in {f.kind for f in items(db, day=TODAY + dt.timedelta(days=7))}
-    run_night(db, TODAY + dt.timedelta(days=8))
-    (held,) = [f for f in items(db, day=TODAY + dt.timedelta(days=8)) if f.kind == "cash_held"]
-    assert (held.amount, held.age_days, held.business_date) == (3000, 8, TODAY)
+    run_night(db, today + dt.timedelta(days=7))
+    assert "cash_held" not in {f.kind for f in items(db, day=today + dt.timedelta(days=7))}
+    run_night(db, today + dt.timedelta(days=8))
+    (held,) = [f for f in items(db, day=today + dt.timedelta(days=8)) if f.kind == "cash_held"]
+    assert (held.amount, held.age_days, held.business_date) == (3000, 8, today)
     send(client, fund["treasurer"][2], f"RCV {fund['collector'][1]} 30")
-    run_night(db, TODAY + dt.timedelta(days=9))
-    assert "cash_held" not in {f.kind for f in items(db, day=TODAY + dt.timedelta(days=9))}
+    run_night(db, today + dt.timedelta(days=9))
+    assert "cash_held" not in {f.kind for f in items(db, day=today + dt.timedelta(days=9))}
 
 
-def test_a_ledger_inconsistency_fails_the_run_and_alarms_the_treasurer(db, busy_day, fund):
+def test_a_ledger_inconsistency_fails_the_run_and_alarms_the_treasurer(db, busy_day, fund, today):
     account_key = f"member:{fund['member'][0]}"
     with db.transaction() as session:
         session.execute(
@@ -148,7 +152,7 @@ def test_a_ledger_inconsistency_fails_the_run_and_alarms_the_treasurer(db, busy_
             .values(credits_posted=Account.credits_posted + 100)
         )
     try:
-        result = run_night(db, TODAY)
+        result = run_night(db, today)
         assert result.faults and account_key in result.faults[0]
         with db.transaction() as session:
             runs = session.scalars(select(ReconcileRun.status)).all()
@@ -164,13 +168,13 @@ def test_a_ledger_inconsistency_fails_the_run_and_alarms_the_treasurer(db, busy_
             )
 
 
-def test_the_nightly_job_fails_visibly_on_ledger_faults(db, fund, settings, redis_conn):
+def test_the_nightly_job_fails_visibly_on_ledger_faults(db, fund, settings, redis_conn, today):
     from workers import runtime
     from workers.reconcile import LedgerInconsistency, reconcile_night
 
     runtime.install(settings)
     try:
-        assert "BANNA" in reconcile_night(TODAY.isoformat())
+        assert "BANNA" in reconcile_night(today.isoformat())
         with db.transaction() as session:
             session.execute(
                 text(
@@ -178,7 +182,7 @@ def test_the_nightly_job_fails_visibly_on_ledger_faults(db, fund, settings, redi
                 )
             )
         with pytest.raises(LedgerInconsistency):
-            reconcile_night((TODAY + dt.timedelta(days=1)).isoformat())
+            reconcile_night((today + dt.timedelta(days=1)).isoformat())
     finally:
         runtime.uninstall()
         with db.transaction() as session:
@@ -218,8 +222,8 @@ def test_exceptions_json_lists_todays_declarations_before_any_run(runner, db, fu
     assert (row["amount_satang"], row["age_days"], row["alert"]) == (3000, 0, False)
 
 
-def test_resolving_exceptions_from_the_command_line(runner, db, busy_day, fund):
-    run_night(db, TODAY)
+def test_resolving_exceptions_from_the_command_line(runner, db, busy_day, fund, today):
+    run_night(db, today)
 
     def resolve(*args):
         return runner.invoke(args=["reconcile", "resolve", "--group", "BANNA", *args])
@@ -246,12 +250,12 @@ def test_resolving_exceptions_from_the_command_line(runner, db, busy_day, fund):
         assert kept == ["confirm", "reverse", "note", "note"]
         assert session.scalars(select(Dispute.status)).all() == ["resolved"]
     # The next night agrees: nothing open is left.
-    run_night(db, TODAY + dt.timedelta(days=1))
-    after = items(db, day=TODAY + dt.timedelta(days=1))
+    run_night(db, today + dt.timedelta(days=1))
+    after = items(db, day=today + dt.timedelta(days=1))
     assert sorted(f.kind for f in after) == ["matched", "reversed"]  # the confirm, the reversal
 
 
-def test_open_exceptions_is_empty_for_a_quiet_group(db, fund):
+def test_open_exceptions_is_empty_for_a_quiet_group(db, fund, today):
     with db.transaction() as session:
         group = session.scalars(select(Group).where(Group.code == "NAKLANG")).one()
-        assert open_exceptions(session, group, TODAY) == []
+        assert open_exceptions(session, group, today) == []

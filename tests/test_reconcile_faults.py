@@ -19,7 +19,6 @@ from models.registry import Group
 from workers.reconcile import run_night
 
 ROOT = Path(__file__).resolve().parents[1]
-TODAY = local_today()
 
 
 def start_run(settings):
@@ -32,7 +31,7 @@ def start_run(settings):
         env["REDIS_URL"] = settings.redis_url
     return subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "gateway", "reconcile", "run",
-         "--date", TODAY.isoformat(), "--group", "BANNA"],
+         "--date", local_today().isoformat(), "--group", "BANNA"],
         cwd=ROOT, env=env, start_new_session=True,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
@@ -68,7 +67,7 @@ def frozen(db):
 
 
 def after_rerun(db):
-    run_night(db, TODAY, group_code="BANNA")
+    run_night(db, local_today(), group_code="BANNA")
     with db.transaction() as session:
         run = session.scalars(select(ReconcileRun)).one()
         found = sorted((f.kind, f.subject, f.amount, f.age_days) for f in run_items(session, run))

@@ -9,6 +9,7 @@ from people import declare
 from rq import Queue
 from sqlalchemy import select, update
 
+from models.clock import local_today
 from models.outbox import OutboundMessage
 from models.registry import Group, Member
 from workers import runtime
@@ -19,6 +20,9 @@ from workers.notices import (
     write_reminders,
 )
 from workers.schedule import SCHEDULE, GroupDays, due_jobs, enqueue_due, tick
+
+# Reads the business day: CI runs these again at each risky instant (.ci/run).
+pytestmark = pytest.mark.clock
 
 BANNA = GroupDays(1, "BANNA", reminder_day=1, meeting_day=16)
 LATE = GroupDays(2, "LATE", reminder_day=25, meeting_day=28)
@@ -151,7 +155,7 @@ def test_the_meeting_day_summary_reaches_the_committee(client, db, fund):
 
     send(client, fund["collector"][2], f"PAY {fund['member'][1]} 30")
     declare(db, fund)
-    day = dt.date.today()
+    day = local_today()
     with db.transaction() as session:
         group = session.scalars(select(Group).where(Group.code == "BANNA")).one()
         written = write_meeting_summary(session, group, day + dt.timedelta(days=1))
@@ -164,7 +168,7 @@ def test_the_meeting_day_summary_reaches_the_committee(client, db, fund):
 
 
 def test_aging_notices_name_the_oldest_waiting_declaration(db, fund):
-    today = dt.date.today()
+    today = local_today()
     ref = declare(db, fund, day=today - dt.timedelta(days=2))
     declare(db, fund, member="member_en", day=today)  # today's: not aging yet
     with db.transaction() as session:

@@ -97,7 +97,11 @@ def test_sigkill_while_sending_loses_nothing(settings, db, redis_conn, silent_pr
     # The sweeper, a few minutes on, finds what the dead worker left and sends it.
     runtime.install(settings)
     try:
-        later = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(minutes=10)
+        # A few minutes after the dead worker last touched them, by the clock it wrote with
+        # (a subprocess keeps the machine's time when this test runs at a frozen instant).
+        with db.transaction() as session:
+            touched = max(session.get(OutboundMessage, i).updated_at for i in ids)
+        later = touched + dt.timedelta(minutes=10)
         sweep_outbox(now=later)
         queue = Queue("sms", connection=redis_conn)
         SimpleWorker([queue], connection=redis_conn).work(burst=True)

@@ -21,6 +21,9 @@ from models.ledger import (
 from models.outbox import InboundMessage, OutboundMessage
 from models.registry import Member
 
+# Reads the business day: CI runs these again at each risky instant (.ci/run).
+pytestmark = pytest.mark.clock
+
 
 def balance(db, member_id):
     with db.transaction() as session:

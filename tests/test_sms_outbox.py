@@ -11,11 +11,15 @@ import responses
 from rq import Queue, SimpleWorker
 from sqlalchemy import select
 
+from models.base import utcnow
 from models.outbox import Kind, OutboundMessage, Status, queue_sms, quiet_hours_start
 from models.registry import Role, add_group, add_member
 from workers import runtime
 from workers.outbox import MAX_ATTEMPTS, job_id, send_sms, sweep_outbox
 from workers.sms_backends import AfricasTalkingBackend, TransientSmsError
+
+# Reads the business day: CI runs these again at each risky instant (.ci/run).
+pytestmark = pytest.mark.clock
 
 AT_URL = "https://api.africastalking.com/version1/messaging"
 
@@ -89,7 +93,7 @@ def test_nothing_is_sent_for_work_that_rolled_back(db, rt, redis_conn):
     with session.begin():
         queue_sms(session, "+66811000004", "ไม่ควรส่ง", Kind.RECEIPT)
         session.rollback()
-    later = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(hours=1)
+    later = utcnow() + dt.timedelta(hours=1)
     assert sweep_outbox(now=later) == 0
     with db.transaction() as session:
         assert session.scalars(select(OutboundMessage)).all() == []
@@ -185,7 +189,7 @@ def test_the_sweeper_resends_lost_and_stuck_messages(db, rt, redis_conn):
     stuck = queued(db)
     with db.transaction() as session:
         session.get(OutboundMessage, stuck).status = Status.SENDING.value
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    now = utcnow()
     assert sweep_outbox(now=now) == 0  # too fresh to call lost
     assert sweep_outbox(now=now + dt.timedelta(minutes=10)) == 2
     assert sweep_outbox(now=now + dt.timedelta(minutes=10)) == 0  # their jobs are queued
@@ -218,7 +222,7 @@ def test_reminders_wait_for_morning_and_skip_opted_out_members(db, rt):
         member = add_member(session, group, name="ข", phone="0811000004",
                             joined_on=dt.date(2026, 1, 1))  # fmt: skip
         # 22:00 in Bangkok, a few days from now: the reminder waits for 08:00 next day.
-        day = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=3)
+        day = utcnow().date() + dt.timedelta(days=3)
         night = dt.datetime.combine(day, dt.time(15, 0))
         reminder = queue_sms(session, member.phone, "เตือน", Kind.REMINDER, member=member, now=night)
         receipt = queue_sms(session, member.phone, "รับเงิน", Kind.RECEIPT, member=member, now=night)

@@ -10,6 +10,9 @@ from models.ledger import Code, TransferSpec, create_transfer
 from models.registry import Role
 from models.standing import days_behind, member_standing, paid_through
 
+# Reads the business day: CI runs these again at each risky instant (.ci/run).
+pytestmark = pytest.mark.clock
+
 JOINED = dt.date(2026, 1, 1)
 
 

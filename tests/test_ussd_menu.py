@@ -10,6 +10,9 @@ import pytest
 from gateway.flows import ussd as menu
 from gateway.flows.gsm import ussd_budget
 
+# Reads the business day: CI runs these again at each risky instant (.ci/run).
+pytestmark = pytest.mark.clock
+
 TODAY = dt.date(2026, 11, 16)
 
 

@@ -14,6 +14,9 @@ from models.outbox import OutboundMessage
 from models.registry import Member, Role, Status, add_group, add_member
 from models.ussd import UssdSessionEnd
 
+# Reads the business day: CI runs these again at each risky instant (.ci/run).
+pytestmark = pytest.mark.clock
+
 JOINED = dt.date(2026, 1, 1)
 
 

@@ -27,7 +27,8 @@ from models.welfare import (
     store_schedule,
 )
 
-TODAY = local_today()
+# Reads the business day: CI runs these again at each risky instant (.ci/run).
+pytestmark = pytest.mark.clock
 
 
 def test_the_shipped_schedule_parses():
@@ -73,9 +74,9 @@ SCHEDULE = Schedule(
 
 
 @pytest.fixture
-def member(session, make_group, make_member):
+def member(session, make_group, make_member, today):
     group = make_group(waiting_days=180)
-    person = make_member(group, joined_on=TODAY - dt.timedelta(days=400))
+    person = make_member(group, joined_on=today - dt.timedelta(days=400))
     session.execute(
         update(Account)
         .where(Account.key == f"member:{person.id}")
@@ -85,40 +86,41 @@ def member(session, make_group, make_member):
     return person
 
 
-def verdict(session, member, benefit, units=1, day=TODAY):
+def verdict(session, member, benefit, units=1, day=None):
+    day = day or local_today()
     return eligibility(session, member, SCHEDULE, benefit, units, day)
 
 
-def test_eligibility_edges(session, member):
+def test_eligibility_edges(session, member, today):
     assert verdict(session, member, "hospital", 3).amount == 30000
     assert verdict(session, member, "hospital", 11).refusal == "claim_units"
     assert verdict(session, member, "birth").refusal == "claim_no_benefit"
     # The waiting period: 180 days from joining, to the day.
-    member.joined_on = TODAY - dt.timedelta(days=179)
+    member.joined_on = today - dt.timedelta(days=179)
     assert verdict(session, member, "hospital").refusal == "claim_waiting"
     assert verdict(session, member, "hospital").values == {"days": 1}
     assert verdict(session, member, "disaster").ok  # no waiting for disasters
-    member.joined_on = TODAY - dt.timedelta(days=180)
+    member.joined_on = today - dt.timedelta(days=180)
     assert verdict(session, member, "hospital").refusal in (None, "claim_behind")
 
 
-def test_paid_through_limit(session, member):
-    assert verdict(session, member, "hospital", day=TODAY + dt.timedelta(days=30)).ok
-    late = verdict(session, member, "hospital", day=TODAY + dt.timedelta(days=31))
+def test_paid_through_limit(session, member, today):
+    assert verdict(session, member, "hospital", day=today + dt.timedelta(days=30)).ok
+    late = verdict(session, member, "hospital", day=today + dt.timedelta(days=31))
     assert (late.refusal, late.values) == ("claim_behind", {"days": 31})
 
 
-def test_age_conditions(session, member):
+def test_age_conditions(session, member, today):
     assert verdict(session, member, "elderly").refusal == "claim_no_birth_date"
-    member.born_on = dt.date(TODAY.year - 60, TODAY.month, 1) + dt.timedelta(days=40)
+    member.born_on = dt.date(today.year - 60, today.month, 1) + dt.timedelta(days=40)
     assert verdict(session, member, "elderly").refusal == "claim_age"
-    member.born_on = dt.date(TODAY.year - 60, 1, 1)
+    member.born_on = dt.date(today.year - 60, 1, 1)
     assert verdict(session, member, "elderly").amount == 30000
 
 
-def test_tiers_by_years_of_membership(session, member):
+def test_tiers_by_years_of_membership(session, member, today):
     assert verdict(session, member, "funeral").amount == 200000  # 1 year
-    member.joined_on = TODAY - dt.timedelta(days=366 * 2)
+    member.joined_on = today - dt.timedelta(days=366 * 2)
     session.execute(
         update(Account).where(Account.key == f"member:{member.id}").values(credits_posted=73300)
     )
@@ -126,49 +128,49 @@ def test_tiers_by_years_of_membership(session, member):
     assert verdict(session, member, "funeral").amount == 300000
 
 
-def test_caps_across_a_year_and_status(session, member):
+def test_caps_across_a_year_and_status(session, member, today):
     store_schedule(session, member.group, SCHEDULE)
-    file_claim(session, member, "hospital", 10, TODAY, "a")
-    file_claim(session, member, "hospital", 9, TODAY, "a")
+    file_claim(session, member, "hospital", 10, today, "a")
+    file_claim(session, member, "hospital", 9, today, "a")
     with pytest.raises(ClaimRefused) as refused:
-        file_claim(session, member, "hospital", 2, TODAY, "a")
+        file_claim(session, member, "hospital", 2, today, "a")
     assert (refused.value.key, refused.value.values) == ("claim_year_cap", {"left": 1})
-    next_year = dt.date(TODAY.year + 1, 1, 1)
+    next_year = dt.date(today.year + 1, 1, 1)
     assert verdict(session, member, "hospital", 10, next_year).refusal in (None, "claim_behind")
     member.status = Status.DECEASED.value
     assert verdict(session, member, "hospital").refusal == "claim_not_active"
     assert verdict(session, member, "funeral").ok
 
 
-def test_a_new_schedule_never_changes_past_claims(session, member):
+def test_a_new_schedule_never_changes_past_claims(session, member, today):
     store_schedule(session, member.group, SCHEDULE)
-    claim = file_claim(session, member, "hospital", 2, TODAY, "a")
+    claim = file_claim(session, member, "hospital", 2, today, "a")
     richer = Schedule("t2", 30, {"hospital": Benefit("hospital", 500, "night", 10, 20)})
     store_schedule(session, member.group, richer)
     session.refresh(claim)
     assert claim.amount == 20000
     assert current_schedule(session, member.group).version == "t2"
-    assert file_claim(session, member, "hospital", 2, TODAY, "a").amount == 100000
+    assert file_claim(session, member, "hospital", 2, today, "a").amount == 100000
 
 
 # -- by SMS, with two committee members --------------------------------------------
 
 
 @pytest.fixture
-def welfare_fund(db, fund):
+def welfare_fund(db, fund, today):
     """BANNA's member eligible (joined 1 Jan, paid up), and 10,000 baht in the bank."""
     with db.transaction() as session:
         group = session.scalars(select(Group).where(Group.code == "BANNA")).one()
         session.execute(update(Group).where(Group.id == group.id).values(waiting_days=30))
-        paid_up = ((TODAY - dt.date(2026, 1, 1)).days + 1) * 100
+        paid_up = ((today - dt.date(2026, 1, 1)).days + 1) * 100
         for who in ("member", "member_en"):
             create_transfer(session, TransferSpec(
                 key=f"opening:{who}", group_id=group.id,
                 debit=f"collector_cash:{fund['collector'][0]}", credit=f"member:{fund[who][0]}",
-                amount=paid_up, code=Code.CONTRIBUTION, business_date=TODAY,
+                amount=paid_up, code=Code.CONTRIBUTION, business_date=today,
                 member_id=fund[who][0], collector_id=fund["collector"][0],
             ))  # fmt: skip
-        add_funds(session, group, Source.CODI_SEED, 1_000_000, TODAY, "seed")
+        add_funds(session, group, Source.CODI_SEED, 1_000_000, today, "seed")
     return fund
 
 
@@ -221,7 +223,7 @@ def test_reject_needs_a_reason_and_tells_the_filer(client, db, welfare_fund):
         assert session.scalars(select(Account).where(Account.key == "welfare:hospital")).all() == []
 
 
-def test_a_short_bank_refuses_and_the_claim_can_be_paid_later(client, db, welfare_fund):
+def test_a_short_bank_refuses_and_the_claim_can_be_paid_later(client, db, welfare_fund, today):
     fund = welfare_fund
     with db.transaction() as session:
         group = session.scalars(select(Group).where(Group.code == "BANNA")).one()
@@ -232,7 +234,7 @@ def test_a_short_bank_refuses_and_the_claim_can_be_paid_later(client, db, welfar
     assert short == "เงินในบัญชีกองทุนมี 10,000 บ. ไม่พอจ่าย"
     with db.transaction() as session:
         group = session.scalars(select(Group).where(Group.code == "BANNA")).one()
-        add_funds(session, group, Source.LOCAL_GOVERNMENT, 1_000_000, TODAY, "more")
+        add_funds(session, group, Source.LOCAL_GOVERNMENT, 1_000_000, today, "more")
     paid = send(client, fund["treasurer"][2], f"APPROVE {ref}").get_data(as_text=True)
     assert paid.startswith(f"อนุมัติ #{ref}")
 
@@ -263,10 +265,10 @@ def test_a_member_cannot_file_claims(client, db, welfare_fund):
     assert reply == "คำสั่งนี้ใช้ได้เฉพาะกรรมการกองทุน"
 
 
-def test_a_refused_claim_says_why(client, db, welfare_fund):
+def test_a_refused_claim_says_why(client, db, welfare_fund, today):
     with db.transaction() as session:
         session.execute(update(Member).where(Member.id == welfare_fund["member"][0])
-                        .values(joined_on=TODAY - dt.timedelta(days=10)))  # fmt: skip
+                        .values(joined_on=today - dt.timedelta(days=10)))  # fmt: skip
     reply = send(client, welfare_fund["treasurer"][2], f"CLAIM {welfare_fund['member'][1]} ป่วย")
     assert reply.get_data(as_text=True) == "ยังไม่ครบระยะรอสิทธิ์ อีก 20 วัน"
 

@@ -10,12 +10,12 @@ import json
 import pytest
 from sqlalchemy import select
 
-from models.clock import local_today
 from models.ledger import Code, TransferSpec, create_transfer
 from models.outbox import OutboundMessage
 from models.registry import Member, Role, add_group, add_member
 
-TODAY = local_today()
+# Reads the business day: CI runs these again at each risky instant (.ci/run).
+pytestmark = pytest.mark.clock
 
 
 def invoke(runner, *args):
@@ -23,7 +23,7 @@ def invoke(runner, *args):
 
 
 @pytest.fixture
-def small_fund(db):
+def small_fund(db, today):
     """VILLAGE: a member two years in, paid up, and a collector holding their cash."""
     with db.transaction() as session:
         group = add_group(session, "VILLAGE", "กองทุนหมู่บ้าน")
@@ -33,15 +33,15 @@ def small_fund(db):
             name="นายเก็บ เงิน",
             phone="0812000001",
             role=Role.COLLECTOR,
-            joined_on=TODAY - dt.timedelta(days=800),
+            joined_on=today - dt.timedelta(days=800),
         )
         member = add_member(session, group, name="นางมาลี มีสุข", phone="0812000002",
-                            joined_on=TODAY - dt.timedelta(days=800),
+                            joined_on=today - dt.timedelta(days=800),
                             born_on=dt.date(1950, 1, 1))  # fmt: skip
         create_transfer(session, TransferSpec(
             key="v:paid", group_id=group.id, debit=f"collector_cash:{collector.id}",
             credit=f"member:{member.id}", amount=801 * 100, code=Code.CONTRIBUTION,
-            business_date=TODAY, member_id=member.id, collector_id=collector.id,
+            business_date=today, member_id=member.id, collector_id=collector.id,
         ))  # fmt: skip
         return member.number, member.phone
 
@@ -139,7 +139,7 @@ def test_schedule_load_makes_a_new_version(runner, db, small_fund, tmp_path):
 
 
 @pytest.mark.slow
-def test_reports_on_the_demo_data(runner, db, tmp_path):
+def test_reports_on_the_demo_data(runner, db, tmp_path, today):
     assert invoke(runner, "demo", "seed").exit_code == 0
     report = json.loads(invoke(runner, "report", "group", "NAMKHAO", "--json").output)
     assert sum(report["arrears_bands"].values()) == 1_368
@@ -157,7 +157,7 @@ def test_reports_on_the_demo_data(runner, db, tmp_path):
         }
         incomes.append(float(rows[("income", "members")].replace(",", "")))
     assert sum(incomes) == 554_871
-    now = TODAY.year + 543 + (1 if TODAY.month >= 10 else 0)
+    now = today.year + 543 + (1 if today.month >= 10 else 0)
     html = tmp_path / "codi.html"
     out = invoke(runner, "report", "codi", "--group", "NAMKHAO", "--fiscal-year", str(now),
                  "--csv", str(tmp_path / "codi.csv"), "--html", str(html))  # fmt: skip
