@@ -39,9 +39,7 @@ from models.ussd import UssdHop
 from models.welfare import SATANG, Claim, schedule_for, whole_years
 
 log = logging.getLogger(__name__)
-NOT_REGISTERED = (
-    "END เบอร์นี้ยังไม่เป็นสมาชิก ติดต่อกรรมการกองทุน\nNot registered: please ask your fund committee."
-)
+NOT_REGISTERED = "END เบอร์นี้ยังไม่เป็นสมาชิก ติดต่อกรรมการกองทุนค่ะ\nNot a member: ask your fund."
 HISTORY = 5
 
 

@@ -9,8 +9,9 @@ import pytest
 from people import claim_ref, declare, send
 from sqlalchemy import select
 
+from models.clock import local_today
 from models.reconcile import Resolution
-from models.registry import Group
+from models.registry import Group, Member
 from models.users import add_user
 
 # Reads the business day: CI runs these again at each risky instant (.ci/run).
@@ -115,7 +116,9 @@ def test_claims_are_approved_from_the_dashboard_not_by_their_filer(client, db, l
         group = session.scalars(select(Group).where(Group.code == "BANNA")).one()
         group.waiting_days = 0
         add_funds(session, group, Source.DONATION, 100_000, group.created_at.date(), "d")
-    send(client, logins["collector"][2], f"PAY {logins['member'][1]} 365")
+        # Joined today, so one PAY makes the member paid up whatever the date.
+        session.get(Member, logins["member"][0]).joined_on = local_today()
+    send(client, logins["collector"][2], f"PAY {logins['member'][1]} 30")
     ref = claim_ref(send(client, logins["collector"][2], f"CLAIM {logins['member'][1]} ป่วย 2"))
     log_in(client, "somsri")
     page = client.get("/dashboard/g/BANNA/claims").get_data(as_text=True)

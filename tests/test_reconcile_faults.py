@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import create_engine, func, select, text
 
 from models.clock import local_today
 from models.outbox import OutboundMessage
@@ -77,19 +77,61 @@ def after_rerun(db):
         return run.status, found, keys
 
 
+def stall_item_writes(db, is_postgres):
+    """Make the first write of a run's items hang, so a kill lands between freeze and compute.
+
+    A trigger, not a table lock: it works on SQLite too, whose locks cover the whole file.
+    """
+    with db.engine.begin() as conn:
+        if is_postgres:
+            conn.execute(
+                text(
+                    "CREATE FUNCTION stall() RETURNS trigger AS $$"
+                    " BEGIN PERFORM pg_sleep(60); RETURN NEW; END $$ LANGUAGE plpgsql"
+                )
+            )
+            conn.execute(
+                text(
+                    "CREATE TRIGGER stall BEFORE INSERT ON reconcile_items"
+                    " FOR EACH ROW EXECUTE FUNCTION stall()"
+                )
+            )
+        else:  # no sleep in SQLite: a join of a billion rows keeps it busy as long
+            conn.execute(text("CREATE TABLE spin (x INTEGER)"))
+            conn.execute(text("INSERT INTO spin VALUES " + ",".join(["(1)"] * 1000)))
+            conn.execute(
+                text(
+                    "CREATE TRIGGER stall BEFORE INSERT ON reconcile_items BEGIN"
+                    " SELECT count(*) FROM spin a, spin b, spin c; END"
+                )
+            )
+
+
+def unstall(db, is_postgres):
+    with db.engine.begin() as conn:
+        conn.execute(text("DROP TRIGGER stall" + (" ON reconcile_items" if is_postgres else "")))
+        conn.execute(text("DROP FUNCTION stall()" if is_postgres else "DROP TABLE spin"))
+
+
 @pytest.mark.slow
-def test_killed_after_the_freeze_then_rerun(settings, db, busy_day):
+def test_killed_after_the_freeze_then_rerun(settings, db, busy_day, is_postgres):
+    stall_item_writes(db, is_postgres)
     process = start_run(settings)
 
+    reader = create_engine(db.engine.url)  # plain reads: the stalled run holds the write lock
+
     def run_made():
-        with db.transaction() as session:
-            return session.scalar(select(func.count()).select_from(ReconcileRun)) > 0
+        with reader.connect() as conn:
+            return conn.scalar(select(func.count()).select_from(ReconcileRun)) > 0
 
     try:
         assert wait_for(run_made), "the run never froze its day"
     finally:
         kill(process)
-    _, _, expected = frozen(db)
+        reader.dispose()
+    unstall(db, is_postgres)
+    status, items, expected = frozen(db)
+    assert (status, items) == (RunStatus.RUNNING, 0)  # killed between freeze and compute
     status, found, keys = after_rerun(db)
     assert status == RunStatus.DONE and found == expected
     assert len(keys) == len(set(keys)) == 3  # two collectors and the treasurer, once each

@@ -106,7 +106,7 @@ def test_a_lapsed_member_sees_the_balance_and_can_still_pay(client, db, people):
 def test_an_unregistered_caller_gets_one_bilingual_end(client, db, people):
     status, body = hop(client, "+66899999999", "", "s-x")
     assert status == 200 and body.startswith("END ")
-    assert "สมาชิก" in body and "registered" in body
+    assert "สมาชิก" in body and "Not a member" in body
 
 
 def test_balance_by_sms(client, db, people):
