@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 
 from flask import Flask, current_app
 from redis import Redis
@@ -31,6 +32,14 @@ def connect(settings: Settings) -> Redis:
     # so the last process out shuts the embedded server down.
     atexit.register(client.connection_pool.disconnect)
     return client
+
+
+def stop_embedded() -> None:
+    """Shut down the embedded redis-server this process started or joined."""
+    while _EMBEDDED:
+        server = _EMBEDDED.pop()
+        with contextlib.suppress(Exception):  # already gone is as good as stopped
+            server.shutdown()
 
 
 class Broker:

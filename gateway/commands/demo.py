@@ -12,12 +12,13 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from werkzeug.serving import run_simple
 
+from gateway.commands.worker import log_quietly
 from gateway.database import current_db
 from models import demo
 from models.clock import local_today
 from models.phones import display_phone
 from models.registry import Group
-from workers.broker import current_redis
+from workers.broker import current_redis, stop_embedded
 
 group = AppGroup("demo", help="Demo data for trying Satja.")
 
@@ -61,6 +62,9 @@ def seed(network: bool) -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 def run(host: str, port: int) -> None:
     """Serve the gateway with one RQ worker and the cron beside it; Ctrl-C stops all."""
+    settings = current_app.config["SATJA"]
+    log_file = settings.instance_path / "demo.log"
+    log_quietly(log_file)
     # Open Redis first: with the embedded default this starts the redis-server that
     # the worker then joins (it shares the file under instance/).
     current_redis().ping()
@@ -68,11 +72,13 @@ def run(host: str, port: int) -> None:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     flask = [sys.executable, "-m", "flask", "--app", "gateway"]
-    helpers = [subprocess.Popen([*flask, "worker"]), subprocess.Popen([*flask, "cron"])]
+    quiet = ["--log-file", str(log_file)]
+    helpers = [subprocess.Popen([*flask, cmd, *quiet]) for cmd in ("worker", "cron")]
     click.echo(f"Satja is running: the phone simulator at http://{host}:{port}/simulator")
     click.echo(f"the committee dashboard at http://{host}:{port}/dashboard "
                f"({demo.DEMO_USER} / {demo.DEMO_PASSWORD})")  # fmt: skip
     click.echo(f"health at http://{host}:{port}/healthz  (Ctrl-C stops everything)")
+    click.echo(f"the full log: {log_file}")
     try:
         # werkzeug directly: Flask refuses app.run() inside its own CLI.
         run_simple(host, port, current_app._get_current_object(), threaded=True)
@@ -84,6 +90,8 @@ def run(host: str, port: int) -> None:
                 helper.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 helper.kill()
+        # The embedded redis-server runs in a session of its own, out of Ctrl-C's reach.
+        stop_embedded()
 
 
 def init_app(app: Flask) -> None:

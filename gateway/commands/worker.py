@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
@@ -11,12 +14,36 @@ from workers import runtime
 from workers.broker import QUEUES, current_redis
 from workers.schedule import build_cron
 
+LOG_FORMAT = "%(asctime)s %(name)s %(levelname)s %(message)s"
+
+
+def log_quietly(log_file: Path) -> None:
+    """Everything to the file; only warnings and errors to the console."""
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    to_file = logging.FileHandler(log_file, encoding="utf-8")
+    to_file.setFormatter(logging.Formatter(LOG_FORMAT))
+    console = logging.StreamHandler()
+    console.setLevel(logging.WARNING)
+    console.setFormatter(logging.Formatter("%(name)s %(levelname)s: %(message)s"))
+    # Handlers on the root logger keep RQ and werkzeug from adding their own console ones.
+    logging.basicConfig(level=logging.INFO, handlers=[to_file, console], force=True)
+
+
+LOG_FILE = click.option(
+    "--log-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the full log here; the console shows only warnings and errors.",
+)
+
 
 @click.command("worker")
 @with_appcontext
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
-def worker(burst: bool) -> None:
+@LOG_FILE
+def worker(burst: bool, log_file: Path | None) -> None:
     """Run an RQ worker on the sms, ledger and reports queues."""
+    if log_file is not None:
+        log_quietly(log_file)
     runtime.install(current_app.config["SATJA"])
     redis = current_redis()
     queues = [Queue(name, connection=redis) for name in QUEUES]
@@ -25,8 +52,11 @@ def worker(burst: bool) -> None:
 
 @click.command("cron")
 @with_appcontext
-def cron() -> None:
+@LOG_FILE
+def cron(log_file: Path | None) -> None:
     """Run the one cron process that enqueues periodic jobs (run exactly one)."""
+    if log_file is not None:
+        log_quietly(log_file)
     build_cron(current_redis()).start()
 
 
