@@ -53,7 +53,7 @@ def hop():  # noqa: ANN201
     look = hops.look(ussd.session_id, ussd.phone, settings.ussd_hops_per_minute, today)
     if look.over_limit:
         return SLOW_DOWN, 200, TEXT
-    if look.pinned and (quick := answer_from_snapshot(look.snapshot.fields, ussd, now)):
+    if look.held and (quick := answer_from_snapshot(look.snapshot.fields, ussd, now)):
         return quick, 200, TEXT
     try:
         with current_db().transaction() as session:

@@ -1,8 +1,8 @@
-"""The USSD hop's Redis side: caller snapshots, pinned per session, and the phone limit.
+"""The USSD hop's Redis side: caller snapshots, held per session, and the phone limit.
 
 Most hops only move through the menu. Their answers come from a snapshot of the caller
 in Redis, in one round trip (a Lua script) that also counts the hop against the phone's
-limit. The first hop of a session pins the caller's snapshot to the session, so every
+limit. The first hop of a session holds the caller's snapshot for the session, so every
 hop of it, and any repeat of a hop, is answered from the same figures: the same
 (session, text) gets the same screen without storing it. A caller's snapshot is good
 while its group's generation (moved on after every committed change, models.changes)
@@ -31,23 +31,23 @@ from gateway.flows import ussd as menu
 from workers.broker import GENERATION
 
 log = logging.getLogger(__name__)
-PIN_TTL = 600  # seconds; Africa's Talking ends a session long before
+HOLD_TTL = 600  # seconds; Africa's Talking ends a session long before
 SNAPSHOT_TTL = 600
-# KEYS: the phone's rate counter, the session's pin, the caller's snapshot.
-# ARGV: the counter's lifetime, the generation keys' prefix, today, the pin's lifetime.
+# KEYS: the phone's rate counter, the session's held snapshot, the caller's snapshot.
+# ARGV: the counter's lifetime, the generation keys' prefix, today, the hold's lifetime.
 # A snapshot is "<group> <generation> <day> <json>".
 LOOK = """
 local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-local pinned = redis.call('GET', KEYS[2])
-local snapshot = pinned or redis.call('GET', KEYS[3])
+local held = redis.call('GET', KEYS[2])
+local snapshot = held or redis.call('GET', KEYS[3])
 if not snapshot then return {count, false, false, 0} end
 -- The generation's key is named by the snapshot, so it cannot come in KEYS: fine on
 -- the single Redis server Satja runs on (RQ does not run on a cluster either).
 local group, tagged, day = string.match(snapshot, '^(%d+) (%-?%d+) (%S+) ')
 if not group then return {count, false, false, 0} end
 local current = redis.call('GET', ARGV[2] .. group) or '0'
-if pinned then return {count, pinned, current, 1} end
+if held then return {count, held, current, 1} end
 if tagged == current and day == ARGV[3] then
   redis.call('SET', KEYS[2], snapshot, 'EX', ARGV[4])
   return {count, snapshot, current, 1}
@@ -146,8 +146,8 @@ class Look:
 
     reachable: bool = False
     over_limit: bool = False
-    snapshot: Snapshot | None = None  # the session's pin, or else the caller's snapshot
-    pinned: bool = False
+    snapshot: Snapshot | None = None  # the session's held one, or else the caller's
+    held: bool = False
     generation: int = 0  # the snapshot's group's, read before the database
 
 
@@ -160,12 +160,12 @@ class HopCache:
     def look(
         self, session_id: str, phone: str, limit: int, today: dt.date, window: int = 60
     ) -> Look:
-        """Count the hop and fetch the session's pinned snapshot, in one round trip."""
+        """Count the hop and fetch the session's held snapshot, in one round trip."""
         if self._redis is None:
             return Look()
         rate = f"satja:rate:ussd:{phone}:{int(time.time() // window)}"
-        keys = (rate, _pin_key(session_id, phone), _snapshot_key(phone))
-        args = (window * 2, GENERATION, today.isoformat(), PIN_TTL)
+        keys = (rate, _held_key(session_id, phone), _snapshot_key(phone))
+        args = (window * 2, GENERATION, today.isoformat(), HOLD_TTL)
         try:
             try:
                 found = self._redis.evalsha(LOOK_SHA, 3, *keys, *args)
@@ -174,17 +174,17 @@ class HopCache:
         except (RedisError, OSError):
             log.warning("ussd cache unavailable", exc_info=True)
             return Look()
-        count, raw, generation, pinned = found
+        count, raw, generation, held = found
         try:
             snapshot = Snapshot.parse(raw) if raw else None
         except ValueError:  # not one we wrote: read the database, and write it anew
             log.warning("ussd snapshot unreadable; reading the database")
-            snapshot, pinned = None, 0
+            snapshot, held = None, 0
         return Look(
             reachable=True,
             over_limit=count > limit,
             snapshot=snapshot,
-            pinned=bool(pinned),
+            held=bool(held),
             generation=int(generation or 0),
         )
 
@@ -197,7 +197,7 @@ class HopCache:
         read: dict[str, Any],
         today: dt.date,
     ) -> None:
-        """Add what a hop read from the database to the caller's snapshot (and the pin)."""
+        """Add what a hop read from the database to the caller's snapshot (and the session's)."""
         if not look.reachable:
             return
         old = look.snapshot
@@ -215,17 +215,17 @@ class HopCache:
         try:
             with self._redis.pipeline(transaction=False) as pipe:
                 pipe.set(_snapshot_key(phone), text, ex=SNAPSHOT_TTL)
-                if look.pinned and current:
-                    # Nothing changed since the pin: the session may use what was read.
-                    pipe.set(_pin_key(session_id, phone), text, ex=PIN_TTL, xx=True)
+                if look.held and current:
+                    # Nothing changed since the session took hold: it may use what was read.
+                    pipe.set(_held_key(session_id, phone), text, ex=HOLD_TTL, xx=True)
                 pipe.execute()
         except (RedisError, OSError):
             log.warning("ussd cache unavailable", exc_info=True)
 
 
-def _pin_key(session_id: str, phone: str) -> str:
-    # The phone too: a session's pin never answers for another number.
-    return f"satja:ussd:pin:{session_id}:{phone}"
+def _held_key(session_id: str, phone: str) -> str:
+    # The phone too: a session's held snapshot never answers for another number.
+    return f"satja:ussd:held:{session_id}:{phone}"
 
 
 def _snapshot_key(phone: str) -> str:

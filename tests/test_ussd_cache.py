@@ -138,13 +138,13 @@ def test_a_snapshot_is_never_tagged_newer_than_its_data(app, db, fund, redis_con
     today = local_today()
     hops = HopCache(redis_conn)
     look = hops.look("s-race", phone(fund), 1000, today)
-    assert look.pinned and look.snapshot.fields["balance"] == 0
+    assert look.held and look.snapshot.fields["balance"] == 0
     # A writer commits between this hop's look and its database read...
     ref = declare(db, fund, amount=6000)
     send(client, phone(fund, "collector"), f"OK {ref}")
     # ... and the hop stores what it read before the change, tagged as of its look.
     hops.keep(look, "s-race", phone(fund), look.snapshot.group_id, {"balance": 0}, today)
-    assert not hops.look("s-race-2", phone(fund), 1000, today).pinned
+    assert not hops.look("s-race-2", phone(fund), 1000, today).held
     assert walk(client, phone(fund), ["1"])[-1].startswith("CON ให้แล้ว 60 บ.")
 
 
@@ -160,12 +160,12 @@ def test_a_session_answers_from_the_figures_it_began_with(client, db, fund):
     assert walk(client, phone(fund), ["1"])[-1].startswith("CON ให้แล้ว 30 บ.")
 
 
-def test_a_snapshot_from_yesterday_is_not_pinned(client, fund, redis_conn):
+def test_a_snapshot_from_yesterday_is_not_held(client, fund, redis_conn):
     warm(client, fund)
     hops = HopCache(redis_conn)
     tomorrow = local_today() + dt.timedelta(days=1)
-    assert not hops.look("s-b", phone(fund), 1000, tomorrow).pinned
-    assert hops.look("s-a", phone(fund), 1000, local_today()).pinned
+    assert not hops.look("s-b", phone(fund), 1000, tomorrow).held
+    assert hops.look("s-a", phone(fund), 1000, local_today()).held
 
 
 def test_the_generation_moves_on_only_after_commit(db, fund, redis_conn):
