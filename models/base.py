@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from sqlalchemy import BigInteger, Integer, MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING = {
@@ -25,6 +25,27 @@ class Base(DeclarativeBase):
     """Base class of all Satja models."""
 
     metadata = MetaData(naming_convention=NAMING)
+
+
+TOUCHED = "satja.touched_groups"  # session.info: the groups this transaction changes
+
+
+class GroupVisible:
+    """A model whose rows members of a group see: changing one moves the group's generation.
+
+    See models/changes.py; `touch` says the same for writes that bypass the ORM.
+    """
+
+    @property
+    def visible_group_id(self) -> int | None:
+        """The group whose members see this row."""
+        return self.group_id
+
+
+def touch(session: Session, group_id: int | None) -> None:
+    """Note that this transaction changes what members of the group see."""
+    if group_id is not None:
+        session.info.setdefault(TOUCHED, set()).add(group_id)
 
 
 def one_of(column: str, values: Iterable[str]) -> str:

@@ -3,7 +3,8 @@
 Caches of what a member sees (the USSD caller snapshots) are tagged with a per-group
 generation; a committed change to a group's money, members, claims or schedule moves
 that generation on, so no cache outlives the data it was read from. The ledger writes
-through Core statements and says so with `touch`; ORM changes are found at flush.
+through Core statements and says so with `touch`; ORM changes to GroupVisible models
+are found at flush.
 """
 
 from __future__ import annotations
@@ -14,32 +15,20 @@ from collections.abc import Callable
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
+from models.base import TOUCHED, GroupVisible, touch
+
 log = logging.getLogger(__name__)
-TOUCHED = "satja.touched_groups"
 Listener = Callable[[set[int]], None]
-
-
-def touch(session: Session, group_id: int | None) -> None:
-    """Note that this transaction changes what members of the group see."""
-    if group_id is not None:
-        session.info.setdefault(TOUCHED, set()).add(group_id)
 
 
 def watch(sessions: sessionmaker, listeners: list[Listener]) -> None:
     """Tell `listeners` the groups each committed transaction of `sessions` touched."""
-    # Imported here: the models import this module for `touch`.
-    from models.registry import Group, Member
-    from models.welfare import BenefitSchedule, Claim
-
-    visible = (Member, Claim, BenefitSchedule)
 
     @event.listens_for(sessions, "after_flush")
     def found(session: Session, _context: object) -> None:
         for obj in (*session.new, *session.dirty, *session.deleted):
-            if isinstance(obj, Group) and session.is_modified(obj):
-                touch(session, obj.id)
-            elif isinstance(obj, visible) and (obj in session.new or session.is_modified(obj)):
-                touch(session, obj.group_id)
+            if isinstance(obj, GroupVisible) and (obj in session.new or session.is_modified(obj)):
+                touch(session, obj.visible_group_id)
 
     @event.listens_for(sessions, "after_commit")
     def committed(session: Session) -> None:

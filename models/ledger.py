@@ -39,8 +39,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.orm.util import identity_key
 
-from models.base import Base, BigId, utcnow
-from models.changes import touch
+from models.base import Base, BigId, touch, utcnow
 
 
 class Code(enum.StrEnum):

@@ -21,7 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship
 
-from models.base import Base, BigId, one_of, utcnow
+from models.base import Base, BigId, GroupVisible, one_of, utcnow
 from models.ledger import ensure_accounts
 from models.phones import InvalidPhone, display_phone, normalize_phone
 
@@ -49,7 +49,7 @@ class Status(enum.StrEnum):
 LANGUAGES = ("th", "en")
 
 
-class Group(Base):
+class Group(GroupVisible, Base):
     """A village welfare fund, with its own rules (DESIGN.md §1 defaults)."""
 
     __tablename__ = "groups"
@@ -82,8 +82,13 @@ class Group(Base):
 
     members: Mapped[list[Member]] = relationship(back_populates="group")
 
+    @property
+    def visible_group_id(self) -> int | None:
+        """A group's rules are seen by its own members."""
+        return self.id
 
-class Member(Base):
+
+class Member(GroupVisible, Base):
     """A person in a group: member, collector, treasurer or chair."""
 
     __tablename__ = "members"

@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from models.base import Base, BigId, one_of, utcnow
+from models.base import Base, BigId, GroupVisible, one_of, utcnow
 from models.ledger import Account, Code, TransferSpec, create_transfer
 from models.registry import Group, Member, Status
 from models.standing import member_standing
@@ -146,7 +146,7 @@ def parse_schedule(text: str) -> Schedule:
     return Schedule(version, int(data.get("max_days_behind", 30)), benefits)
 
 
-class BenefitSchedule(Base):
+class BenefitSchedule(GroupVisible, Base):
     """One loaded version of a group's schedule (never changed once stored)."""
 
     __tablename__ = "benefit_schedules"
@@ -167,7 +167,7 @@ class BenefitSchedule(Base):
         return Schedule(data["version"], data["max_days_behind"], benefits)
 
 
-class Claim(Base):
+class Claim(GroupVisible, Base):
     """A request for a benefit, decided by a second committee member."""
 
     __tablename__ = "claims"
