@@ -9,10 +9,18 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SMS_BACKENDS = ("simulator", "africastalking")
+REAL_BACKENDS = ("africastalking",)  # they reach real phones: production, whatever SATJA_ENV says
+DEV_SECRET_KEY = "dev-only-not-secret"  # public: it is in this file
+MIN_SECRET_KEY = 32
+MIN_CALLBACK_TOKEN = 24
 
 
 class SettingsError(ValueError):
     """A setting in the environment has a value Satja cannot use."""
+
+
+class UnsafeSettings(SettingsError):
+    """Production settings that would leave the fund open; the message names the setting."""
 
 
 @dataclass(frozen=True)
@@ -27,12 +35,13 @@ class Settings:
     at_api_key: str = field(default="", repr=False)
     at_sender_id: str | None = None
     callback_token: str | None = field(default=None, repr=False)
-    secret_key: str = field(default="dev-only-not-secret", repr=False)
+    secret_key: str = field(default=DEV_SECRET_KEY, repr=False)
     simulator_enabled: bool = True
     cookie_secure: bool = False  # dashboard cookies only over HTTPS (on in production)
     timezone: str = "Asia/Bangkok"
     ussd_code: str = "*1234#"
     ussd_hops_per_minute: int = 30  # per phone; a person on a keypad manages far fewer
+    production: bool = False  # SATJA_ENV=production, or a backend that reaches real phones
 
     @property
     def embedded_database(self) -> bool:
@@ -42,6 +51,23 @@ class Settings:
     def with_(self, **changes: object) -> Settings:
         """A copy with some values changed (for tests and tools)."""
         return replace(self, **changes)
+
+
+def refuse_unsafe(settings: Settings) -> None:
+    """In production, raise UnsafeSettings naming the first setting that leaves a door open."""
+    if not settings.production:
+        return
+    key = settings.secret_key
+    if key == DEV_SECRET_KEY or len(key) < MIN_SECRET_KEY:
+        raise UnsafeSettings(
+            f"SATJA_SECRET_KEY must be set to a secret of at least {MIN_SECRET_KEY} characters"
+        )
+    if len(settings.callback_token or "") < MIN_CALLBACK_TOKEN:
+        raise UnsafeSettings(
+            f"SATJA_CALLBACK_TOKEN must be set, at least {MIN_CALLBACK_TOKEN} characters"
+        )
+    if settings.simulator_enabled:
+        raise UnsafeSettings("SATJA_SIMULATOR must be off in production")
 
 
 def _flag(value: str | None, default: bool) -> bool:
@@ -72,7 +98,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     backend = env.get("SATJA_SMS_BACKEND") or ("africastalking" if api_key else "simulator")
     if backend not in SMS_BACKENDS:
         raise SettingsError(f"SATJA_SMS_BACKEND must be one of {', '.join(SMS_BACKENDS)}")
-    production = backend == "africastalking"
+    environment = (env.get("SATJA_ENV") or "development").strip().lower()
+    if environment not in ("development", "production"):
+        raise SettingsError("SATJA_ENV must be development or production")
+    production = environment == "production" or backend in REAL_BACKENDS
     return Settings(
         instance_path=instance,
         database_url=database_url,
@@ -82,9 +111,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         at_api_key=api_key,
         at_sender_id=env.get("AT_SENDER_ID") or None,
         callback_token=env.get("SATJA_CALLBACK_TOKEN") or None,
-        secret_key=env.get("SATJA_SECRET_KEY") or "dev-only-not-secret",
+        secret_key=env.get("SATJA_SECRET_KEY") or DEV_SECRET_KEY,
         simulator_enabled=_flag(env.get("SATJA_SIMULATOR"), default=not production),
         cookie_secure=_flag(env.get("SATJA_COOKIE_SECURE"), default=production),
         ussd_code=env.get("SATJA_USSD_CODE") or "*1234#",
         ussd_hops_per_minute=_positive(env, "SATJA_USSD_HOPS_PER_MINUTE", 30),
+        production=production,
     )

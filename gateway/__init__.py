@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -16,6 +17,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     Imported on call, so that workers can use the pure `gateway.flows` without loading
     the whole web app.
     """
+    from config.settings import UnsafeSettings
     from gateway.app import create_app as build
 
-    return build(settings)
+    try:
+        return build(settings)
+    except UnsafeSettings as unsafe:
+        # One line an operator can act on, and a non-zero exit for gunicorn, the worker
+        # and the cron alike (they all start through this factory).
+        print(f"satja: refusing to start: {unsafe}", file=sys.stderr)
+        raise SystemExit(2) from None

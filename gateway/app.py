@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from config.settings import Settings, load_settings
+from config.settings import Settings, load_settings, refuse_unsafe
 from gateway import dashboard, database, health, simulator, sms, ussd
 from gateway.commands import init_app as init_commands
 from workers import broker
@@ -13,6 +13,7 @@ from workers import broker
 def create_app(settings: Settings | None = None) -> Flask:
     """Build the gateway for the given settings (the environment's when None)."""
     settings = settings or load_settings()
+    refuse_unsafe(settings)
     app = Flask(__name__, instance_path=str(settings.instance_path))
     # Callbacks are a few hundred bytes; anything near this size is not from the provider.
     app.config.update(SECRET_KEY=settings.secret_key, SATJA=settings, MAX_CONTENT_LENGTH=64 * 1024)

@@ -133,7 +133,8 @@ def login():  # noqa: ANN201
     if not allow(_redis_or_none(), "login", username or "-", LOGINS_PER_MINUTE):
         return render_template("dashboard/login.html", failed=True), 429
     with current_db().transaction() as db_session:
-        user = authenticate(db_session, username, password, utcnow())
+        production = current_app.config["SATJA"].production
+        user = authenticate(db_session, username, password, utcnow(), production=production)
         user_id, lang = (user.id, user.lang) if user else (None, None)
     if user_id is None:
         return render_template("dashboard/login.html", failed=True), 401

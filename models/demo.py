@@ -17,11 +17,10 @@ from sqlalchemy.orm import Session
 
 from models.ledger import Account, Code, TransferSpec, create_transfer
 from models.registry import Group, Member, Role, add_group, add_member
-from models.users import User, add_user
+from models.users import DEMO_USER, User, add_user
 
 NAMKHAO = "NAMKHAO"
-# The demo's dashboard login; never a real fund's (demo data lives on a newcomer's machine).
-DEMO_USER = "namkhao"
+# The demo's dashboard login (DEMO_USER); production refuses it (models/users.py).
 DEMO_PASSWORD = "satja-demo-2569"
 NAMKHAO_NAME = "กองทุนสวัสดิการชุมชนตำบลน้ำขาว"
 NAMKHAO_MEMBERS = 1_368

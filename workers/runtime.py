@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from redis import Redis
 
-from config.settings import Settings, load_settings
+from config.settings import Settings, load_settings, refuse_unsafe
 from models.db import Database
 from workers.broker import announce, connect
 from workers.sms_backends import SmsBackend, make_backend
@@ -28,6 +28,7 @@ _current: Runtime | None = None
 def install(settings: Settings, *, backend: SmsBackend | None = None) -> Runtime:
     """Set up this process's runtime (the worker command and tests call this)."""
     global _current
+    refuse_unsafe(settings)  # a bare `rq worker` starts here, not through the app factory
     _current = Runtime(
         settings=settings,
         db=Database(settings),

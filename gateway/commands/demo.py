@@ -27,6 +27,8 @@ group = AppGroup("demo", help="Demo data for trying Satja.")
 @click.option("--network", is_flag=True, help="Also the 49 other groups of the network.")
 def seed(network: bool) -> None:
     """Create NAMKHAO (1,368 members, 554,871 baht); safe to run again."""
+    if current_app.config["SATJA"].production:
+        raise click.ClickException("demo data is never seeded in production")
     db = current_db()
     today = local_today(current_app.config["SATJA"].timezone)
     stderr = sys.stderr
