@@ -67,6 +67,8 @@ def hop():  # noqa: ANN201
                     UssdHop.hop == len(split_inputs(ussd.text)),
                 )
             ).first()
+        if stored is None:  # no other process answered it: the insert itself failed
+            log.exception("ussd %s from %s failed", ussd.session_id, mask_phone(ussd.phone))
         return stored or SORRY, 200, TEXT
     except Exception:  # a polite END beats a 500 on a feature phone; the log has it all
         log.exception("ussd %s from %s failed", ussd.session_id, mask_phone(ussd.phone))

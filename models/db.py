@@ -36,6 +36,8 @@ def _tune_sqlite(engine: Engine) -> None:
 def make_engine(settings: Settings, **kwargs: object) -> Engine:
     """Create the engine for the configured database."""
     url = settings.database_url
+    # An error's message must not carry its parameters: phones, SMS texts, PIN hashes.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, **kwargs)

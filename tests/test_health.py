@@ -12,8 +12,16 @@ def test_healthz_reports_everything_up(client, redis_conn):
     response = client.get("/healthz")
     assert response.status_code == 200
     body = response.get_json()
-    assert body["ok"] and body["database"] and body["redis"]
+    assert body["status"] == "ok" and body["database"] and body["redis"]
     assert body["queues"] == {"sms": 1, "ledger": 0, "reports": 0}
+
+
+def test_without_the_token_healthz_says_only_ok_or_degraded(app, client, redis_conn):
+    app.config["SATJA"] = app.config["SATJA"].with_(callback_token="t" * 24)
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    assert client.get("/healthz?token=wrong").get_json() == {"status": "ok"}
+    detailed = client.get("/healthz?token=" + "t" * 24).get_json()
+    assert detailed["queues"] == {"sms": 0, "ledger": 0, "reports": 0}
 
 
 def test_healthz_is_503_when_the_database_is_gone(app, client):
@@ -26,6 +34,7 @@ def test_healthz_is_503_when_the_database_is_gone(app, client):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["database"] is False
+    assert response.get_json()["status"] == "degraded"
 
 
 def test_healthz_is_503_when_redis_is_gone(client):

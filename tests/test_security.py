@@ -7,6 +7,7 @@ import logging
 import pytest
 from people import claim_ref, declare, ref_of, send
 from sqlalchemy import func, select
+from sqlalchemy import text as sql
 
 from models.disputes import Dispute
 from models.funds import Source, add_funds
@@ -78,6 +79,39 @@ def test_role_by_command_by_group(client, db, fund, scene, sender, command):
     else:
         assert any(word in reply for word in REFUSALS), (sender, command, reply)
         assert state(db) == before, (sender, command)
+
+
+def refuse_inserts(db, is_postgres, table):
+    """Make every insert into a table fail in the database, as a broken disk or bug would."""
+    trigger = f"CREATE TRIGGER refuse BEFORE INSERT ON {table}"
+    with db.engine.begin() as conn:
+        if is_postgres:
+            conn.execute(
+                sql(
+                    "CREATE FUNCTION refuse() RETURNS trigger AS $$"
+                    " BEGIN RAISE EXCEPTION 'refused'; END $$ LANGUAGE plpgsql"
+                )
+            )
+            conn.execute(sql(f"{trigger} FOR EACH ROW EXECUTE FUNCTION refuse()"))
+        else:
+            conn.execute(sql(f"{trigger} BEGIN SELECT RAISE(ABORT, 'refused'); END"))
+
+
+@pytest.mark.parametrize("table", ["inbound_messages", "ussd_hops"])
+def test_a_database_error_logs_no_pin_no_phone_and_no_sms_text(
+    client, db, fund, caplog, is_postgres, table
+):
+    caplog.set_level(logging.DEBUG)
+    refuse_inserts(db, is_postgres, table)
+    phone, pin = fund["member"][2], "4826"
+    send(client, phone, f"BAL {pin}")
+    for text in ("", "6", f"6*{pin}"):
+        client.post("/ussd", data={"sessionId": "err-1", "serviceCode": "*1234#",
+                                   "phoneNumber": phone, "text": text})  # fmt: skip
+    logged = caplog.text  # messages and tracebacks, as a log file would hold them
+    assert "refused" in logged  # the failure itself was logged
+    assert pin not in logged
+    assert phone not in logged and "0" + phone[3:] not in logged and phone[1:] not in logged
 
 
 def test_logs_of_a_full_run_hold_no_pin_and_no_full_phone(client, db, fund, caplog):

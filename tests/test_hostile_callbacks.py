@@ -1,0 +1,71 @@
+"""Hostile callbacks: over-long fields and odd tokens get 4xx and change nothing, never 5xx."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from models.outbox import InboundMessage, OutboundMessage
+from models.ussd import UssdHop, UssdSessionEnd
+
+TOKEN = "t" * 24
+SMS = {"from": "+66811000004", "to": "4567", "text": "BAL", "id": "ATXid_1",
+       "linkId": "link-1", "networkCode": "52001", "date": "2026-11-16 10:30:00"}  # fmt: skip
+USSD = {"sessionId": "ATUid_1", "serviceCode": "*1234#", "phoneNumber": "+66811000004",
+        "networkCode": "52001", "text": ""}  # fmt: skip
+END = {"sessionId": "ATUid_1", "status": "Success", "phoneNumber": "+66811000004",
+       "input": "1", "durationInMillis": "2000", "hopsCount": "2"}  # fmt: skip
+DLR = {"id": "ATXid_9", "status": "Success", "phoneNumber": "+66811000004"}
+
+
+@pytest.fixture
+def settings(settings):
+    """Callbacks behind a token, as in production."""
+    return settings.with_(callback_token=TOKEN)
+
+
+def rows(db):
+    with db.transaction() as session:
+        return tuple(
+            session.scalar(select(func.count()).select_from(model))
+            for model in (InboundMessage, OutboundMessage, UssdHop, UssdSessionEnd)
+        )
+
+
+@pytest.mark.parametrize(
+    ("path", "form", "field", "length"),
+    [
+        ("/sms/inbound", SMS, "to", 21),
+        ("/sms/inbound", SMS, "linkId", 101),
+        ("/sms/inbound", SMS, "networkCode", 11),
+        ("/sms/inbound", SMS, "date", 41),
+        ("/sms/inbound", SMS, "from", 21),
+        ("/sms/inbound", SMS, "id", 101),
+        ("/ussd", USSD, "networkCode", 11),
+        ("/ussd", USSD, "serviceCode", 21),
+        ("/ussd", USSD, "sessionId", 101),
+        ("/ussd", USSD, "text", 501),
+        ("/ussd/events", END, "phoneNumber", 21),
+        ("/ussd/events", END, "durationInMillis", 21),
+        ("/sms/delivery", DLR, "failureReason", 201),
+    ],
+)
+def test_an_over_long_field_is_a_400_and_writes_nothing(client, db, path, form, field, length):
+    before = rows(db)
+    response = client.post(f"{path}?token={TOKEN}", data={**form, field: "9" * length})
+    assert response.status_code == 400
+    assert field in response.get_data(as_text=True)
+    assert rows(db) == before
+
+
+@pytest.mark.parametrize("path", ["/sms/inbound", "/ussd", "/ussd/events", "/sms/delivery"])
+@pytest.mark.parametrize("token", ["ลับ", "t" * 23 + "é", "", "%00"])
+def test_a_wrong_or_non_ascii_token_is_a_403(client, db, path, token):
+    before = rows(db)
+    response = client.post(f"{path}?token={token}", data=SMS if "sms" in path else USSD)
+    assert response.status_code == 403
+    assert rows(db) == before
+
+
+def test_the_right_token_passes(client, db):
+    assert client.post(f"/ussd?token={TOKEN}", data=USSD).status_code == 200
