@@ -9,6 +9,7 @@ from people import claim_ref, declare, ref_of, send
 from sqlalchemy import func, select
 from sqlalchemy import text as sql
 
+from models.clock import local_today
 from models.disputes import Dispute
 from models.funds import Source, add_funds
 from models.ledger import Transfer
@@ -48,7 +49,9 @@ def scene(client, db, fund):
         group = session.scalars(select(Group).where(Group.code == "BANNA")).one()
         group.waiting_days = 0
         add_funds(session, group, Source.DONATION, 1_000_000, group.created_at.date(), "d")
-        session.get(Member, fund["member"][0]).pin_hash = "set"
+        member = session.get(Member, fund["member"][0])
+        member.pin_hash = "set"
+        member.joined_on = local_today()  # so that one PAY makes them paid up on any date
     member_no = fund["member"][1]
     paid = ref_of(send(client, fund["collector"][2], f"PAY {member_no} 365"))
     declared = declare(db, fund)
