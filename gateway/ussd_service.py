@@ -202,6 +202,7 @@ class LiveCaller:
             "daily_rate": self.daily_rate,
             "has_pin": member.pin_hash is not None,
             "pin_locked_until": member.pin_locked_until,
+            "phone_tail": self.phone_tail,
         }
         if "_standing" in self.__dict__:
             fields.update(
@@ -214,6 +215,11 @@ class LiveCaller:
             if name in self.__dict__:
                 fields[name] = self.__dict__[name]
         return fields
+
+    @property
+    def phone_tail(self) -> str:
+        """The last four digits of the member's phone (a PIN must not be them)."""
+        return self._member.phone[-4:]
 
     @property
     def has_pin(self) -> bool:

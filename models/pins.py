@@ -6,6 +6,7 @@ import datetime as dt
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.orm import object_session
 
 from models.registry import Member
 
@@ -29,6 +30,11 @@ def set_pin(member: Member, pin: str) -> None:
 
 def check_pin(member: Member, pin: str, now: dt.datetime) -> bool:
     """Verify a PIN; a wrong one counts, and the third in a row locks for 30 minutes."""
+    session = object_session(member)
+    if session is not None:
+        # Tries from other sessions at the same moment must all count: read the row again
+        # under its lock (PostgreSQL; SQLite's transactions are serial already).
+        session.refresh(member, ["pin_hash", "pin_tries", "pin_locked_until"], with_for_update=True)
     if pin_locked(member, now) or member.pin_hash is None:
         return False
     try:

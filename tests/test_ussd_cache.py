@@ -61,7 +61,7 @@ def test_a_known_caller_moves_through_the_menu_without_the_database(client, db, 
 def test_hops_that_change_something_still_go_to_the_database(client, db, fund):
     warm(client, fund)
     with statements(db) as seen:
-        answers = walk(client, phone(fund), ["2", "30", "1", "1234", "1234", "1"])
+        answers = walk(client, phone(fund), ["2", "30", "1", "5807", "5807", "1"])
     assert answers[-1].startswith("END แจ้งแล้ว #")
     assert len(seen) > 3  # the PIN, the declaration, the hop's record
     with db.transaction() as session:

@@ -88,22 +88,22 @@ def test_screens(text, starts, node):
 
 
 def test_a_pin_hop_asks_the_host_to_check_it():
-    result = run("2*30*1*1234")
-    assert result.needs_pin_check == "1234"
-    assert run("2*30*1*1234", verdicts={3: True}).node == "pay_confirm"
-    wrong = run("2*30*1*1234", verdicts={3: False})
+    result = run("2*30*1*5807")
+    assert result.needs_pin_check == "5807"
+    assert run("2*30*1*5807", verdicts={3: True}).node == "pay_confirm"
+    wrong = run("2*30*1*5807", verdicts={3: False})
     assert wrong.screen.text.startswith("รหัสไม่ถูก") and wrong.node == "pay_pin"
 
 
 def test_confirming_declares_once_on_the_last_hop_only():
-    confirm = run("2*30*1*1234*1", verdicts={3: True})
+    confirm = run("2*30*1*5807*1", verdicts={3: True})
     assert confirm.effects == (menu.Declare(3000, 3),)
     assert confirm.screen.end
-    assert run("2*30*1*1234", verdicts={3: True}).effects == ()
-    assert run("2*30*1*1234*2", verdicts={3: True}).node == "cancelled"
+    assert run("2*30*1*5807", verdicts={3: True}).effects == ()
+    assert run("2*30*1*5807*2", verdicts={3: True}).node == "cancelled"
 
 
-@pytest.mark.parametrize("text", ["5*2*1", "5*x*2*2*1234", "2*30*1*1234*1*9", "1*1*1"])
+@pytest.mark.parametrize("text", ["5*2*1", "5*x*2*2*5807", "2*30*1*5807*1*9", "1*1*1"])
 def test_inputs_after_an_end_apply_nothing_again(text):
     inputs = menu.split_inputs(text)
     result = menu.answer(caller(), inputs, {i: True for i in range(len(inputs))})
@@ -116,9 +116,9 @@ def test_inputs_after_an_end_apply_nothing_again(text):
         ("", True, False),
         ("1*98*0", True, False),
         ("2*30*1", True, False),  # up to the PIN, the caller's figures decide everything
-        ("2*30*1*1234", True, False),  # the PIN hop itself: a check, not an earlier effect
-        ("2*30*1*1234*0", True, True),  # past a PIN with no verdict recorded here
-        ("2*30*1*1234*1234*0", False, True),  # past a PIN first set in this session
+        ("2*30*1*5807", True, False),  # the PIN hop itself: a check, not an earlier effect
+        ("2*30*1*5807*0", True, True),  # past a PIN with no verdict recorded here
+        ("2*30*1*5807*5807*0", False, True),  # past a PIN first set in this session
         ("5*2*1", True, True),  # past a language choice (an END)
     ],
 )
@@ -130,16 +130,36 @@ def test_answers_past_an_earlier_effect_say_so(text, has_pin, after):
 def test_first_pin_is_entered_twice():
     first = caller(has_pin=False)
     assert run("2*30*1", first).node == "pay_pin_new"
-    assert run("2*30*1*1234*9999", first).node == "pay_pin_new"
-    both = run("2*30*1*1234*1234", first)
-    assert both.node == "pay_confirm" and both.effects == (menu.SetPin("1234"),)
+    assert run("2*30*1*5807*9999", first).node == "pay_pin_new"
+    both = run("2*30*1*5807*5807", first)
+    assert both.node == "pay_confirm" and both.effects == (menu.SetPin("5807"),)
     assert run("2*30*1*12", first).screen.text.startswith("ลองใหม่")
+
+
+@pytest.mark.parametrize(
+    ("pin", "weak"),
+    [
+        ("1111", True), ("0000", True), ("1234", True), ("4321", True), ("6789", True),
+        ("9876", True), ("0004", True),  # the caller's phone ends in 0004
+        ("5807", False), ("1357", False), ("1122", False), ("9012", False),
+    ],
+)  # fmt: skip
+def test_a_pin_anyone_would_guess_is_refused_with_a_reason(pin, weak):
+    first = caller(has_pin=False, phone_tail="0004")
+    for text in (f"2*30*1*{pin}", f"6*{pin}"):
+        result = run(text, first)
+        if weak:
+            assert result.node in ("pay_pin_new", "pin_new") and result.effects == ()
+            assert result.screen.text.startswith("รหัสนี้เดาง่าย ขอรหัสอื่นค่ะ\nตั้งรหัส PIN")
+        else:
+            assert result.node in ("pay_pin_again", "pin_again")
+    assert menu.guessable_pin(pin, "0004") is weak
 
 
 def test_pin_change_and_language():
     assert run("6").node == "pin_old"
-    change = run("6*1111*2222*2222", verdicts={1: True})
-    assert change.effects == (menu.SetPin("2222"),) and change.screen.end
+    change = run("6*3958*2690*2690", verdicts={1: True})
+    assert change.effects == (menu.SetPin("2690"),) and change.screen.end
     english = run("5*2")
     assert english.effects == (menu.SetLanguage("en"),) and english.screen.text == "English it is."
 
@@ -189,7 +209,7 @@ LONGEST = {
         for status in ("rejected", "filed", "paid")
     ),
 }
-CHOICES = ["", "0", "00", "98", "1", "2", "3", "4", "5", "6", "9", "x", "30", "1234", "99991"]
+CHOICES = ["", "0", "00", "98", "1", "2", "3", "4", "5", "6", "9", "x", "30", "5807", "99991"]
 
 
 def walk(who):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from people import hop, walk
@@ -42,7 +44,7 @@ def test_first_hop_is_the_main_menu_as_plain_text(client, people):
 
 
 def test_recording_a_payment_end_to_end(client, db, people):
-    answers = walk(client, people["member"], ["2", "30", "1", "1234", "1234", "1"])
+    answers = walk(client, people["member"], ["2", "30", "1", "5807", "5807", "1"])
     assert answers[-1].startswith("END แจ้งแล้ว #")
     ref = answers[-1].split("#")[1].split()[0]
     with db.transaction() as session:
@@ -58,7 +60,7 @@ def test_recording_a_payment_end_to_end(client, db, people):
 
 
 def test_a_repeated_hop_gets_the_same_screen_and_declares_once(client, db, people):
-    inputs = ["2", "30", "1", "1234", "1234", "1"]
+    inputs = ["2", "30", "1", "5807", "5807", "1"]
     answers = walk(client, people["member"], inputs, "ATUid_same")
     again = hop(client, people["member"], "*".join(inputs), "ATUid_same")[1]
     assert again == answers[-1]
@@ -67,7 +69,7 @@ def test_a_repeated_hop_gets_the_same_screen_and_declares_once(client, db, peopl
 
 def test_two_gateway_processes_serve_one_session(settings, redis_conn, db, people):
     first, second = create_app(settings).test_client(), create_app(settings).test_client()
-    inputs = ["2", "45", "1", "4321", "4321", "1"]
+    inputs = ["2", "45", "1", "6194", "6194", "1"]
     answers = []
     for i in range(len(inputs) + 1):
         client = (first, second)[i % 2]
@@ -77,7 +79,7 @@ def test_two_gateway_processes_serve_one_session(settings, redis_conn, db, peopl
 
 
 def test_three_wrong_pins_lock_for_thirty_minutes(client, db, people):
-    walk(client, people["member"], ["6", "1111", "1111"])  # set the PIN
+    walk(client, people["member"], ["6", "3958", "3958"])  # set the PIN
     answers = walk(client, people["member"], ["2", "30", "1", "9999", "8888", "7777"])
     assert "รหัสไม่ถูก" in answers[4] and "รหัสไม่ถูก" in answers[5]
     assert answers[-1].startswith("END ใส่รหัสผิด 3 ครั้ง")
@@ -90,6 +92,24 @@ def test_three_wrong_pins_lock_for_thirty_minutes(client, db, people):
     assert count(db, Transfer) == 0
 
 
+def test_twelve_wrong_pins_at_once_lock_after_the_third(app, db, people):
+    walk(app.test_client(), people["member"], ["6", "3958", "3958"])  # set the PIN
+    start = threading.Barrier(12)
+
+    def wrong_pin(n):
+        client = app.test_client()  # a client, a request and a database session each
+        start.wait()
+        return hop(client, people["member"], "2*30*1*9999", f"burst-{n}")[1]
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        answers = list(pool.map(wrong_pin, range(12)))
+    wrong = [a for a in answers if a.startswith("CON รหัสไม่ถูก")]
+    locked = [a for a in answers if a.startswith("END ใส่รหัสผิด 3 ครั้ง")]
+    assert (len(wrong), len(locked)) == (2, 10), answers
+    with db.transaction() as session:
+        assert session.get(Member, people["member_id"]).pin_locked_until is not None
+
+
 def test_language_is_remembered(client, people):
     assert walk(client, people["member"], ["5", "2"])[-1] == "END English it is."
     assert walk(client, people["member"], [])[-1].startswith("CON 1 Balance")
@@ -99,7 +119,7 @@ def test_a_lapsed_member_sees_the_balance_and_can_still_pay(client, db, people):
     with db.transaction() as session:
         session.get(Member, people["member_id"]).status = Status.LAPSED.value
     assert walk(client, people["member"], ["1"])[-1].startswith("CON ให้แล้ว 0 บ.")
-    answers = walk(client, people["member"], ["2", "30", "1", "1234", "1234", "1"])
+    answers = walk(client, people["member"], ["2", "30", "1", "5807", "5807", "1"])
     assert answers[-1].startswith("END แจ้งแล้ว")
 
 
@@ -178,7 +198,7 @@ def test_redis_down_does_not_stop_the_menu(app, client, db, people, settings):
     from workers.broker import Broker
 
     app.extensions["satja.redis"] = Broker(settings.with_(redis_url="redis://127.0.0.1:1/0"))
-    answers = walk(client, people["member"], ["2", "30", "1", "1234", "1234", "1"])
+    answers = walk(client, people["member"], ["2", "30", "1", "5807", "5807", "1"])
     assert answers[-1].startswith("END แจ้งแล้ว #")
     with db.transaction() as session:
         message = session.scalars(select(OutboundMessage)).one()

@@ -12,6 +12,7 @@ Conventions on every screen that needs them: 0 back, 00 main menu, 98 more.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from dataclasses import dataclass, field, replace
 
@@ -82,6 +83,7 @@ class Caller:
     payments: tuple[Payment, ...]
     has_pin: bool
     pin_locked: bool
+    phone_tail: str = ""  # the last four digits of the caller's phone
     benefits: tuple[BenefitLine, ...] = ()
     claims: tuple[ClaimLine, ...] = ()
 
@@ -272,6 +274,8 @@ def step(
     if node in ("pay_pin_new", "pin_new"):
         if not PIN.fullmatch(value):
             return bad, ()
+        if guessable_pin(value, caller.phone_tail):
+            return replace(bad, data={**state.data, "weak": True}), ()
         again = "pay_pin_again" if node == "pay_pin_new" else "pin_again"
         return state.at(again, new_pin=value), ()
     if node in ("pay_pin_again", "pin_again"):
@@ -289,6 +293,12 @@ def step(
             return state.at("cancelled"), ()
         return bad, ()
     return bad, ()
+
+
+def guessable_pin(pin: str, phone_tail: str) -> bool:
+    """A PIN anyone would try first: one digit four times, a run up or down, the phone's end."""
+    steps = {int(b) - int(a) for a, b in itertools.pairwise(pin)}
+    return steps in ({0}, {1}, {-1}) or pin == phone_tail
 
 
 def _next_page(
@@ -402,7 +412,8 @@ def _compose(caller: Caller, state: State) -> Screen:
         wrong = t["pin_wrong"] if state.data.get("wrong") and state.hint else hint
         return Screen(wrong + t["pin_enter"])
     if node in ("pay_pin_new", "pin_new"):
-        return Screen(hint + t["pin_new"])
+        weak = t["pin_weak"] if state.data.get("weak") and state.hint else hint
+        return Screen(weak + t["pin_new"])
     if node in ("pay_pin_again", "pin_again"):
         return Screen(hint + t["pin_again"])
     if node == "pay_confirm":
@@ -507,6 +518,7 @@ USSD_TEXTS = {
         "pin_enter": "ใส่รหัส PIN 4 หลัก",
         "pin_wrong": "รหัสไม่ถูก\n",
         "pin_new": "ตั้งรหัส PIN 4 หลัก",
+        "pin_weak": "รหัสนี้เดาง่าย ขอรหัสอื่นค่ะ\n",
         "pin_again": "ใส่รหัส PIN อีกครั้ง",
         "pay_confirm": "แจ้งจ่าย {amount} บ. ให้ {name}\n1 ยืนยัน\n2 ยกเลิก",
         "declared": "แจ้งแล้ว #{ref} รอผู้เก็บเงินยืนยันค่ะ",
@@ -559,6 +571,7 @@ USSD_TEXTS = {
         "pin_enter": "Enter your 4-digit PIN",
         "pin_wrong": "Wrong PIN\n",
         "pin_new": "Choose a 4-digit PIN",
+        "pin_weak": "Too easy to guess: pick another\n",
         "pin_again": "Enter the PIN again",
         "pay_confirm": "Record {amount} baht handed to {name}?\n1 Yes\n2 No",
         "declared": "Recorded #{ref}. Your collector will confirm.",
