@@ -40,6 +40,7 @@ from models.welfare import SATANG, Claim, schedule_for, whole_years
 
 log = logging.getLogger(__name__)
 NOT_REGISTERED = "END เบอร์นี้ยังไม่เป็นสมาชิก ติดต่อกรรมการกองทุนค่ะ\nNot a member: ask your fund."
+OTHER_PHONE = "END ขออภัย กด {code} ใหม่อีกครั้งค่ะ\nSorry, please dial {code} again."
 HISTORY = 5
 
 
@@ -317,19 +318,24 @@ def answer_hop(
     """The answer to one hop; flushes, never commits."""
     inputs = menu.split_inputs(request.text)
     hop = len(inputs)
-    earlier = session.execute(
-        select(UssdHop.hop, UssdHop.pin_ok, UssdHop.pin_set, UssdHop.screen).where(
-            UssdHop.session_id == request.session_id
-        )
-    ).all()
-    for number, _, _, screen in earlier:
-        if number == hop:
-            return Answered(screen, [])
     phone, member = find_by_phone(session, request.phone)
     if member is None or member.status in (Status.WITHDRAWN, Status.DECEASED):
         log.info("ussd %s from unregistered %s", request.session_id, mask_phone(phone))
         return Answered(NOT_REGISTERED, [])
-    verdicts = {number - 1: ok for number, ok, _, _ in earlier if ok is not None}
+    earlier = session.execute(
+        select(
+            UssdHop.hop, UssdHop.pin_ok, UssdHop.pin_set, UssdHop.screen, UssdHop.member_id
+        ).where(UssdHop.session_id == request.session_id)
+    ).all()
+    if any(row.member_id != member.id for row in earlier):
+        # A session belongs to the phone that opened it: another number gets nothing of it,
+        # neither its screens nor its PIN verdicts.
+        log.warning("ussd %s: hop from another phone %s", request.session_id, mask_phone(phone))
+        return Answered(OTHER_PHONE.format(code=settings.ussd_code), [])
+    for number, _, _, screen, _ in earlier:
+        if number == hop:
+            return Answered(screen, [])
+    verdicts = {number - 1: ok for number, ok, _, _, _ in earlier if ok is not None}
     caller = LiveCaller(
         session, member, today, now, pin_set_in_session=any(row[2] for row in earlier)
     )

@@ -11,10 +11,11 @@ from people import hop, walk
 from sqlalchemy import func, select
 
 from gateway import create_app
+from gateway.ussd_service import OTHER_PHONE
 from models.ledger import Transfer
 from models.outbox import OutboundMessage
 from models.registry import Member, Role, Status, add_group, add_member
-from models.ussd import UssdSessionEnd
+from models.ussd import UssdHop, UssdSessionEnd
 
 # Reads the business day: CI runs these again at each risky instant (.ci/run).
 pytestmark = pytest.mark.clock
@@ -108,6 +109,25 @@ def test_twelve_wrong_pins_at_once_lock_after_the_third(app, db, people):
     assert (len(wrong), len(locked)) == (2, 10), answers
     with db.transaction() as session:
         assert session.get(Member, people["member_id"]).pin_locked_until is not None
+
+
+def test_a_session_belongs_to_the_phone_that_opened_it(client, db, people):
+    victim, thief = people["member"], people["collector"]
+    walk(client, victim, ["6", "3958", "3958"])  # the victim has a PIN
+    # The victim opens a PIN change and passes the PIN check...
+    for text in ("", "6", "6*3958"):
+        hop(client, victim, text, "shared")
+    with db.transaction() as session:
+        before = session.get(Member, people["member_id"]).pin_hash
+        hops = session.scalar(select(func.count()).select_from(UssdHop))
+    # ...then another phone continues that session: it may neither see nor change anything.
+    for text in ("6*3958", "6*3958*2690", "6*3958*2690*2690", ""):
+        status, body = hop(client, thief, text, "shared")
+        assert (status, body) == (200, OTHER_PHONE.format(code="*1234#"))
+    with db.transaction() as session:
+        assert session.get(Member, people["member_id"]).pin_hash == before
+        assert session.scalar(select(func.count()).select_from(UssdHop)) == hops
+    assert hop(client, victim, "6*3958*2690", "shared")[1].startswith("CON ใส่รหัส PIN อีกครั้ง")
 
 
 def test_language_is_remembered(client, people):
