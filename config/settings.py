@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -41,6 +42,10 @@ class Settings:
     timezone: str = "Asia/Bangkok"
     ussd_code: str = "*1234#"
     ussd_hops_per_minute: int = 30  # per phone; a person on a keypad manages far fewer
+    sms_per_minute: int = 30  # per phone; a phone back in coverage sends its queue at once
+    # Callbacks only from these networks (empty: from anywhere, the token alone decides).
+    callback_allow: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    trusted_proxies: int = 0  # proxies in front whose X-Forwarded-For may be believed
     production: bool = False  # SATJA_ENV=production, or a backend that reaches real phones
 
     @property
@@ -85,6 +90,27 @@ def _positive(env: Mapping[str, str], name: str, default: int) -> int:
     return int(value)
 
 
+def _networks(env: Mapping[str, str], name: str) -> tuple:
+    value = env.get(name) or ""
+    try:
+        return tuple(
+            ipaddress.ip_network(part.strip(), strict=False)
+            for part in value.split(",")
+            if part.strip()
+        )
+    except ValueError:
+        raise SettingsError(
+            f"{name} must be a comma-separated list of addresses or CIDR blocks"
+        ) from None
+
+
+def _count(env: Mapping[str, str], name: str) -> int:
+    value = (env.get(name) or "0").strip()
+    if not value.isdigit():
+        raise SettingsError(f"{name} must be a whole number")
+    return int(value)
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Build Settings from an environment mapping (os.environ when None)."""
     env = os.environ if env is None else env
@@ -116,5 +142,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         cookie_secure=_flag(env.get("SATJA_COOKIE_SECURE"), default=production),
         ussd_code=env.get("SATJA_USSD_CODE") or "*1234#",
         ussd_hops_per_minute=_positive(env, "SATJA_USSD_HOPS_PER_MINUTE", 30),
+        sms_per_minute=_positive(env, "SATJA_SMS_PER_MINUTE", 30),
+        callback_allow=_networks(env, "SATJA_CALLBACK_ALLOW"),
+        trusted_proxies=_count(env, "SATJA_TRUSTED_PROXIES"),
         production=production,
     )

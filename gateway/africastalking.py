@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
+import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -55,7 +56,10 @@ def guard_callbacks(bp: Blueprint) -> None:
 
     @bp.before_request
     def check_token():  # noqa: ANN202
-        if not token_ok(request.args, current_app.config["SATJA"].callback_token):
+        settings = current_app.config["SATJA"]
+        if not token_ok(request.args, settings.callback_token):
+            return "forbidden\n", 403, TEXT
+        if not address_ok(request.remote_addr, settings.callback_allow):
             return "forbidden\n", 403, TEXT
         return None
 
@@ -71,6 +75,17 @@ def token_ok(query: Mapping[str, str], expected: str | None) -> bool:
     # As bytes: compare_digest refuses non-ASCII str, and a wrong token is a 403, not a 500.
     given = query.get("token", "").encode("utf-8", "surrogateescape")
     return hmac.compare_digest(given, expected.encode("utf-8"))
+
+
+def address_ok(address: str | None, allowed: tuple) -> bool:
+    """True when no networks are configured, or the client's address is in one of them."""
+    if not allowed:
+        return True
+    try:
+        client = ipaddress.ip_address(address or "")
+    except ValueError:
+        return False
+    return any(client in network for network in allowed)
 
 
 def parse_provider_date(text: str | None) -> dt.datetime | None:

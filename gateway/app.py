@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config.settings import Settings, load_settings, refuse_unsafe
 from gateway import dashboard, database, health, simulator, sms, ussd
@@ -15,6 +16,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or load_settings()
     refuse_unsafe(settings)
     app = Flask(__name__, instance_path=str(settings.instance_path))
+    if settings.trusted_proxies:
+        # The client's address from X-Forwarded-For, believed only as far as our own proxies.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=1)
     # Callbacks are a few hundred bytes; anything near this size is not from the provider.
     app.config.update(SECRET_KEY=settings.secret_key, SATJA=settings, MAX_CONTENT_LENGTH=64 * 1024)
     app.json.ensure_ascii = False

@@ -49,6 +49,7 @@ from workers.outbox import enqueue_sends
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 csrf = CSRFProtect()
 LOGINS_PER_MINUTE = 10
+LOGINS_PER_ADDRESS = 30
 
 
 def _today() -> dt.date:
@@ -128,9 +129,15 @@ def login():  # noqa: ANN201
     """The login form; a new session on success."""
     if request.method == "GET":
         return render_template("dashboard/login.html")
-    username = request.form.get("username", "")[:40]
+    username = request.form.get("username", "")[:40].strip().lower()
     password = request.form.get("password", "")[:200]
-    if not allow(_redis_or_none(), "login", username or "-", LOGINS_PER_MINUTE):
+    redis = _redis_or_none()
+    # One budget per account however its name is typed, and one per address for
+    # someone trying many names.
+    if not (
+        allow(redis, "login", username or "-", LOGINS_PER_MINUTE)
+        and allow(redis, "login-from", request.remote_addr or "-", LOGINS_PER_ADDRESS)
+    ):
         return render_template("dashboard/login.html", failed=True), 429
     with current_db().transaction() as db_session:
         production = current_app.config["SATJA"].production

@@ -7,6 +7,10 @@ import time
 
 from redis import Redis
 from redis.exceptions import RedisError
+from sqlalchemy.orm import Session
+
+from gateway.flows.texts import TOO_MANY_SMS
+from models.outbox import Kind, queue_sms
 
 log = logging.getLogger(__name__)
 
@@ -26,3 +30,18 @@ def allow(redis: Redis | None, what: str, phone: str, limit: int, window: int = 
         log.warning("rate limit unavailable: redis unreachable")
         return True
     return count <= limit
+
+
+def sms_flood(redis: Redis | None, phone: str, limit: int) -> tuple[bool, bool]:
+    """(over the limit, tell the sender): a phone over its SMS limit hears of it once a minute."""
+    if allow(redis, "sms", phone, limit):
+        return False, False
+    return True, allow(redis, "sms-told", phone, 1)
+
+
+def tell_flood(session: Session, phone: str) -> list[int]:
+    """The one polite reply to a flooding phone (a stranger's number gets none)."""
+    if not phone.startswith("+"):
+        return []
+    message = queue_sms(session, phone, TOO_MANY_SMS, Kind.REPLY)
+    return [message.id] if message is not None else []

@@ -15,9 +15,11 @@ from gateway.africastalking import (
     parse_inbound_sms,
 )
 from gateway.database import current_db
+from gateway.ratelimit import sms_flood, tell_flood
 from gateway.sms_commands import handle_inbound
 from models.clock import local_today
 from models.outbox import record_delivery
+from models.phones import phone_key
 from workers.broker import current_redis
 from workers.outbox import enqueue_sends
 
@@ -49,9 +51,16 @@ def inbound():  # noqa: ANN201
     """Carry out one SMS; commit; then enqueue its replies and receipts."""
     sms = parse_inbound_sms(request.form)
     settings = current_app.config["SATJA"]
+    redis, phone = current_redis(), phone_key(sms.from_phone)
+    flooding, tell = sms_flood(redis, phone, settings.sms_per_minute)
+    if flooding:  # nothing is recorded or posted; the sender hears once, then silence
+        with current_db().transaction() as session:
+            told = tell_flood(session, phone) if tell else []
+        enqueue_sends(redis, told)
+        return "", 200, TEXT
     with current_db().transaction() as session:
         handled = handle_inbound(session, settings, sms, local_today(settings.timezone))
-    enqueue_sends(current_redis(), handled.message_ids)
+    enqueue_sends(redis, handled.message_ids)
     return handled.reply, 200, TEXT
 
 

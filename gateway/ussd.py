@@ -20,7 +20,7 @@ from gateway.ussd_cache import HopCache
 from gateway.ussd_service import answer_from_snapshot, answer_hop
 from models.base import utcnow
 from models.clock import local_today
-from models.phones import mask_phone
+from models.phones import mask_phone, phone_key
 from models.ussd import UssdHop, UssdSessionEnd
 from workers.broker import current_redis
 from workers.outbox import enqueue_sends
@@ -50,7 +50,8 @@ def hop():  # noqa: ANN201
     settings = current_app.config["SATJA"]
     today, now = local_today(settings.timezone), utcnow()
     hops = HopCache(_redis_or_none())
-    look = hops.look(ussd.session_id, ussd.phone, settings.ussd_hops_per_minute, today)
+    caller = phone_key(ussd.phone)  # one limit and one snapshot however the number is written
+    look = hops.look(ussd.session_id, caller, settings.ussd_hops_per_minute, today)
     if look.over_limit:
         return SLOW_DOWN, 200, TEXT
     if look.held and (quick := answer_from_snapshot(look.snapshot.fields, ussd, now)):
@@ -76,7 +77,7 @@ def hop():  # noqa: ANN201
     if answered.message_ids and (redis := _redis_or_none()) is not None:
         enqueue_sends(redis, answered.message_ids)  # if Redis is down, the sweeper sends them
     if answered.read is not None:
-        hops.keep(look, ussd.session_id, ussd.phone, answered.group_id, answered.read, today)
+        hops.keep(look, ussd.session_id, caller, answered.group_id, answered.read, today)
     return answered.text, 200, TEXT
 
 

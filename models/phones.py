@@ -35,6 +35,15 @@ def normalize_phone(text: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def phone_key(text: str) -> str:
+    """One key for a number however it is written: E.164 when valid, else its digits."""
+    try:
+        return normalize_phone(text)
+    except InvalidPhone:
+        # Not a mobile: still one key for every spelling, so limits cannot be side-stepped.
+        return "?" + "".join(c for c in thai_digits_to_ascii(text) if c.isdigit())[:20]
+
+
 def mask_phone(e164: str) -> str:
     """Hide all but the last four digits, for logs."""
     return "*" * max(0, len(e164) - 4) + e164[-4:]

@@ -77,6 +77,7 @@ def authenticate(
         HASHER.hash(password)  # as slow as a real check, so a name cannot be probed by timing
         return None
     if user.locked_until is not None and user.locked_until > now:
+        HASHER.hash(password)  # as slow as a real check: a lock is not told by timing either
         return None
     try:
         HASHER.verify(user.password_hash, password)

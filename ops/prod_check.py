@@ -137,6 +137,7 @@ def main() -> None:
         "SATJA_SECRET_KEY": secrets.token_hex(32),
         "SATJA_INSTANCE_PATH": tempfile.mkdtemp(prefix="satja-prodcheck-"),
         "SATJA_USSD_HOPS_PER_MINUTE": "100000",  # the load comes from a handful of phones
+        "SATJA_SMS_PER_MINUTE": "100000",
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "WEB_CONCURRENCY": "2",

@@ -10,7 +10,10 @@ import time_machine
 from people import hop
 from sqlalchemy import func, select
 
+from gateway.flows.texts import TOO_MANY_SMS
 from gateway.ussd import SLOW_DOWN
+from models.ledger import Transfer
+from models.outbox import OutboundMessage
 from models.registry import Group
 from models.users import add_user
 from models.ussd import UssdHop
@@ -72,3 +75,55 @@ def test_the_eleventh_login_in_a_minute_is_refused_even_with_the_right_password(
     assert log_in(app.test_client(), "other", PASSWORD).status_code == 302  # others go on
     with time_machine.travel(MID_MINUTE + dt.timedelta(minutes=1), tick=False):
         assert log_in(app.test_client(), "somsri", PASSWORD).status_code == 302
+
+
+def sms(client, phone, text, n):
+    form = {"from": phone, "to": "4567", "text": text, "id": f"flood-{n}"}
+    return client.post("/sms/inbound", data=form)
+
+
+def test_a_flood_of_sms_from_one_phone_is_told_once_and_posts_nothing(
+    app, client, db, fund, still_clock
+):
+    app.config["SATJA"] = app.config["SATJA"].with_(sms_per_minute=3)
+    collector, member = fund["collector"][2], fund["member"][1]
+    assert all(sms(client, collector, f"PAY {member} 1", n).status_code == 200 for n in range(3))
+    with db.transaction() as session:
+        posted = session.scalar(select(func.count()).select_from(Transfer))
+        texts = session.scalar(select(func.count()).select_from(OutboundMessage))
+    # The same number spelled three ways shares one budget.
+    spellings = ["0811000002", "+66 81 100 0002", "๐๘๑๑๐๐๐๐๐๒", collector]
+    for n, phone in enumerate(spellings, start=3):
+        response = sms(client, phone, f"PAY {member} 1", n)
+        assert response.status_code == 200 and response.get_data(as_text=True) == ""
+    with db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Transfer)) == posted
+        told = session.scalars(select(OutboundMessage).where(OutboundMessage.id > texts)).all()
+    assert [m.text for m in told] == [TOO_MANY_SMS]  # once, then silence
+    with time_machine.travel(MID_MINUTE + dt.timedelta(minutes=1), tick=False):
+        sms(client, collector, f"PAY {member} 1", 99)  # a new minute: posted again
+    with db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Transfer)) == posted + 1
+
+
+def test_every_spelling_of_a_number_shares_one_ussd_budget(client, fund, still_clock):
+    spellings = ["0811000004", "+66 81 100 0004", "๐๘๑๑๐๐๐๐๐๔"]
+    answers = [hop(client, phone, "", f"sp-{n}")[1] for n, phone in enumerate(spellings)]
+    assert all(a.startswith("CON ") for a in answers)
+    assert hop(client, fund["member"][2], "", "sp-3")[1] == SLOW_DOWN
+
+
+def test_the_login_budget_is_per_account_however_typed(app, db, fund, still_clock):
+    with db.transaction() as session:
+        group = session.scalars(select(Group).where(Group.code == "BANNA")).one()
+        add_user(session, "somsri", "สมศรี", PASSWORD, group, "th")
+    names = ["somsri", "SomSri", " somsri "] * 4
+    codes = [log_in(app.test_client(), name, PASSWORD).status_code for name in names[:11]]
+    assert codes == [302] * 10 + [429]
+
+
+def test_one_address_trying_many_names_is_slowed_down(app, db, fund, still_clock):
+    codes = [
+        log_in(app.test_client(), f"nobody{n}", "wrong-password").status_code for n in range(31)
+    ]
+    assert codes == [401] * 30 + [429]

@@ -201,6 +201,8 @@ EN = {
 CATALOGUES = {"th": TH, "en": EN}
 
 # For people we do not know we cannot pick a language, so both, in two parts at most.
+# To a phone that sent more SMS in a minute than a person can type; said once a minute.
+TOO_MANY_SMS = "ส่งถี่ไป รอ 1 นาทีแล้วส่งใหม่ค่ะ / Too many: wait 1 minute"
 UNKNOWN_SENDER = (
     "เบอร์นี้ยังไม่ได้เป็นสมาชิก โปรดติดต่อกรรมการกองทุน / "
     "This number is not registered. Please ask your fund committee"
