@@ -7,6 +7,7 @@ test that fills it with the longest values it can meet (tests/test_sms_texts.py)
 from __future__ import annotations
 
 import re
+import string
 
 TH = {
     # collectors
@@ -107,7 +108,7 @@ EN = {
     "ok_ok": "Confirmed {amount} baht from {name} (no. {number}). Ref #{ref}",
     "no_ok": "Rejected #{ref}: {amount} baht from {name}",
     "undo_ok": "Undone #{ref}: {amount} baht from {name}",
-    "sum": "Today: {count} payments, {amount} baht. Cash in hand {cash} baht. "
+    "sum": "Today: {count:payment/payments}, {amount} baht. Cash in hand {cash} baht. "
     "Waiting for OK: {pending}",
     "handed_over": "You handed {amount} baht to the treasurer. Ref #{ref}. "
     "Still in hand {cash} baht",
@@ -125,8 +126,8 @@ EN = {
     "Still in hand {cash} baht",
     "bal_other": "{name} (no. {number}) has given {total} baht, paid through {date}. {state}",
     "pinreset_ok": "PIN reset for {name} (no. {number})",
-    "behind": "{days} days behind",
-    "ahead": "{days} days ahead",
+    "behind": "{days:day/days} behind",
+    "ahead": "{days:day/days} ahead",
     "even": "Up to date",
     "help_member": "BAL = your balance, NO <ref> = report a wrong receipt, "
     "STOP = no reminders. Or dial {ussd}",
@@ -171,8 +172,8 @@ EN = {
     "claim_rejected": "Claim #{ref} rejected: {reason}",
     "claim_no_benefit": "This fund has no benefit of that type",
     "claim_not_active": "Not an active member: no benefit can be claimed",
-    "claim_waiting": "The waiting period is not over: {days} more days",
-    "claim_behind": "{days} days behind: pay up first, then claim",
+    "claim_waiting": "The waiting period is not over: {days:more day/more days}",
+    "claim_behind": "{days:day/days} behind: pay up first, then claim",
     "claim_no_birth_date": "No birth date on record: ask the treasurer to add it",
     "claim_age": "Age {age} does not fit this benefit",
     "claim_units": "At most {most} per claim",
@@ -184,18 +185,19 @@ EN = {
     "err_usage_claim": "Send: CLAIM <member no.> <type> [nights], e.g. CLAIM 12 hospital 3",
     "err_usage_decide": "Send: APPROVE <ref>, or REJECT <ref> <reason>",
     "err_committee_only": "Only committee members can send this command",
-    "recon_collector": "Day {date}: {count} payments, {amount} baht. Cash in hand {cash} baht. "
-    "Waiting for OK: {pending}",
-    "recon_treasurer": "Day {date}: {count} payments, {amount} baht; handed over {handed} baht. "
-    "To check: {declared} unconfirmed, {disputed} disputed, {held} cash held, {short} short",
+    "recon_collector": "Day {date}: {count:payment/payments}, {amount} baht. "
+    "Cash in hand {cash} baht. Waiting for OK: {pending}",
+    "recon_treasurer": "Day {date}: {count:payment/payments}, {amount} baht; "
+    "handed over {handed} baht. To check: {declared} unconfirmed, {disputed} disputed, "
+    "{held} cash held, {short} short",
     "ledger_alarm": "URGENT: the fund's books for {date} do not agree. Please call your "
     "Satja operator now",
-    "reminder": "Your welfare fund: {days} days behind (paid through {date}). "
+    "reminder": "Your welfare fund: {days:day/days} behind (paid through {date}). "
     "Please pay your collector",
-    "meeting": "Month {month}: {members} members, {amount} baht collected, {arrears} behind, "
-    "fund {fund} baht, {open} open issues",
-    "aging": "{count} payments wait for your OK, oldest {days} days, e.g. #{ref}. "
-    "Reply OK or NO with the ref",
+    "meeting": "Month {month}: {members:member/members}, {amount} baht collected, "
+    "{arrears} in arrears, fund {fund} baht, {open:open issue/open issues}",
+    "aging": "{count:payment waits/payments wait} for your OK, oldest {days:day/days}, "
+    "e.g. #{ref}. Reply OK or NO with the ref",
 }
 
 CATALOGUES = {"th": TH, "en": EN}
@@ -217,7 +219,26 @@ def short_name(name: str) -> str:
     return first[:NAME_LIMIT]
 
 
+class _Counting(string.Formatter):
+    """str.format, plus `{days:day/days}`: the number with its noun, singular for 1."""
+
+    def format_field(self, value: object, format_spec: str) -> str:
+        if "/" not in format_spec:
+            return super().format_field(value, format_spec)
+        one, many = format_spec.split("/", 1)
+        number = str(value).replace(",", "")
+        return f"{value} {one if number in ('1', '-1') else many}"
+
+
+_COUNTING = _Counting()
+
+
+def fill(template: str, **values: object) -> str:
+    """Fill a catalogue template: `{name}` as str.format, `{n:day/days}` with its noun."""
+    return _COUNTING.format(template, **values)
+
+
 def render(lang: str, key: str, **values: object) -> str:
     """Fill a template in the given language (Thai when the language is unknown)."""
     catalogue = CATALOGUES.get(lang, TH)
-    return catalogue[key].format(**values)
+    return fill(catalogue[key], **values)
