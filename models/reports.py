@@ -12,6 +12,7 @@ from models.clock import local_today
 from models.figures import (
     ARREARS_AFTER_DAYS,
     count_in_arrears,
+    received,
     received_by_month,
     waiting_declarations,
 )
@@ -65,6 +66,7 @@ def group_report(session: Session, group: Group, today: dt.date | None = None) -
     cash = sum(d - c for key, (d, c) in totals.items() if key.startswith("collector_cash:"))
     waiting = waiting_declarations(session, group)
     today = today or local_today()
+    taken_today = received(session, group, today, today)
     standings = [standing for _, standing in group_standings(session, group, today)]
     income = contributions + sum(matching.values())
     return {
@@ -80,6 +82,9 @@ def group_report(session: Session, group: Group, today: dt.date | None = None) -
         "bank_satang": bank[0] - bank[1],
         "cash_with_collectors_satang": cash,
         "fund_balance_satang": bank[0] - bank[1] + cash,
+        "received_today": taken_today.count,
+        "received_today_satang": taken_today.satang,
+        "received_this_month_satang": received(session, group, today.replace(day=1), today).satang,
         "pending_declarations": waiting.count,
         "pending_declarations_satang": waiting.satang,
         "in_arrears": count_in_arrears(standings),
