@@ -181,3 +181,24 @@ def test_bal_says_one_day(client, db, fund):
     with time_machine.travel(dt.datetime(2026, 1, 30, 12, tzinfo=dt.UTC)):
         reply = send(client, fund["member_en"][2], "BAL").get_data(as_text=True)
     assert reply.endswith("paid through 29 Jan 2026. 1 day behind")
+
+
+def test_payment_history_is_by_business_date_then_reference(client, db, fund, today):
+    from gateway.ussd_service import recent_payments
+    from models.ledger import Code, TransferSpec, create_transfer
+    from models.registry import Member
+
+    member_id, collector_id = fund["member"][0], fund["collector"][0]
+    refs = []
+    with db.transaction() as session:
+        group_id = session.get(Member, member_id).group_id
+        # Typed in this order: today's first, then two late entries of earlier days.
+        for n, days_ago in enumerate((0, 2, 1)):
+            refs.append(create_transfer(session, TransferSpec(
+                key=f"late-{n}", group_id=group_id, debit=f"collector_cash:{collector_id}",
+                credit=f"member:{member_id}", amount=1000 * (n + 1), code=Code.CONTRIBUTION,
+                business_date=today - dt.timedelta(days=days_ago), member_id=member_id,
+                collector_id=collector_id,
+            )).transfer.ref)  # fmt: skip
+        shown = [p.ref for p in recent_payments(session, session.get(Member, member_id))]
+    assert shown == [refs[0], refs[2], refs[1]]
