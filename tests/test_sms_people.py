@@ -202,3 +202,23 @@ def test_payment_history_is_by_business_date_then_reference(client, db, fund, to
             )).transfer.ref)  # fmt: skip
         shown = [p.ref for p in recent_payments(session, session.get(Member, member_id))]
     assert shown == [refs[0], refs[2], refs[1]]
+
+
+def test_the_dashboard_says_one_day(client, db, fund, today):
+    import re
+
+    from models.registry import Group, Member
+    from models.users import add_user
+
+    with db.transaction() as session:
+        group = session.scalars(select(Group).where(Group.code == "BANNA")).one()
+        add_user(session, "anna", "Anna", "ลับมาก-secret-1", group, "en")
+        # Joined yesterday and gave a day's baht: one day behind today.
+        session.get(Member, fund["member_en"][0]).joined_on = today - dt.timedelta(days=1)
+    send(client, fund["collector"][2], f"PAY {fund['member_en'][1]} 1")
+    page = client.get("/dashboard/login").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+    login = {"username": "anna", "password": "ลับมาก-secret-1", "csrf_token": csrf}
+    client.post("/dashboard/login", data=login)
+    page = client.get(f"/dashboard/g/BANNA/members/{fund['member_en'][1]}").get_data(as_text=True)
+    assert re.search(r'data-figure="behind">1</b>day</div>', page), page
