@@ -6,6 +6,7 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
+from gateway.corrections import tell_reversed
 from gateway.flows.dates import format_date
 from gateway.flows.money import format_baht
 from gateway.flows.texts import render
@@ -101,7 +102,10 @@ def resolve(
     if outcome is not None and not outcome.ok:
         raise CannotResolve(f"the ledger refused it: {outcome.refused} {outcome.detail or ''}")
     written = []
-    if outcome is not None and finding.member_id is not None:
+    if finding.kind == Kind.DISPUTED and outcome is not None and action == Action.REVERSE:
+        # The member hears who reversed it and how to object; the collector hears too.
+        written += tell_reversed(session, session.get(Transfer, finding.transfer_id), by)
+    elif outcome is not None and finding.member_id is not None:
         member = session.get(Member, finding.member_id)
         original = session.get(Transfer, finding.transfer_id)
         key = "receipt" if action == Action.CONFIRM else "rejected"

@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -24,6 +24,12 @@ from gateway.flows.sms_grammar import Command, ParseError, Who, parse
 from gateway.flows.texts import UNKNOWN_SENDER, render, short_name
 from models.base import utcnow
 from models.disputes import Dispute
+from models.figures import (
+    cash_with_collectors,
+    open_exception_count,
+    received,
+    waiting_declarations,
+)
 from models.ledger import (
     Account,
     Code,
@@ -40,7 +46,7 @@ from models.ledger import (
     reverse_transfer,
     void_pending,
 )
-from models.outbox import InboundMessage, Kind, OutboundMessage, queue_sms
+from models.outbox import InboundMessage, Kind, OutboundMessage, queue_sms, quiet_hours_start
 from models.phones import InvalidPhone, mask_phone, normalize_phone
 from models.registry import Group, Member, Role, Status, find_by_phone
 from models.standing import member_standing
@@ -48,6 +54,8 @@ from models.welfare import Claim, ClaimRefused, decide_claim, file_claim
 
 log = logging.getLogger(__name__)
 UNKNOWN_REPLY_EVERY = dt.timedelta(hours=24)  # strangers are answered once a day at most
+# A collector resends when a reply is slow: the same PAY within this is asked about first.
+REPEAT_WINDOW = dt.timedelta(minutes=15)
 YEAR_DAYS = 365
 COMMITTEE = (Role.COLLECTOR, Role.TREASURER, Role.CHAIR)
 
@@ -101,8 +109,16 @@ class Desk:
 
     # -- helpers ---------------------------------------------------------------------
 
-    def tell(self, member: Member, key: str, kind: Kind = Kind.NOTICE, **values: object) -> None:
-        """Write a message to a member in their own language."""
+    def tell(
+        self,
+        member: Member,
+        key: str,
+        kind: Kind = Kind.NOTICE,
+        *,
+        quiet: bool = False,
+        **values: object,
+    ) -> None:
+        """Write a message to a member in their own language (quiet: not before 08:00)."""
         values.setdefault("ussd", self.settings.ussd_code)
         text = render(member.lang, key, **values)
         message = queue_sms(
@@ -115,7 +131,23 @@ class Desk:
             flush=False,
         )
         if message is not None:
+            if quiet:
+                message.not_before = quiet_hours_start(utcnow(), self.settings.timezone)
             self.messages.append(message)
+
+    def officers(self, *roles: Role) -> list[Member]:
+        """The group's active members holding one of these offices."""
+        return list(
+            self.session.scalars(
+                select(Member)
+                .where(
+                    Member.group_id == self.group.id,
+                    Member.role.in_([r.value for r in roles]),
+                    Member.status == Status.ACTIVE.value,
+                )
+                .order_by(Member.number)
+            )
+        )
 
     def reply(self, key: str, **values: object) -> str:
         """The reply text to the sender, in their language."""
@@ -160,7 +192,7 @@ class Desk:
 
     def cash_of(self, collector: Member) -> int:
         """Cash in a collector's hand, in satang."""
-        return self.account(f"collector_cash:{collector.id}").debit_balance
+        return cash_with_collectors(self.session, self.group, collector.id)
 
     def own_transfer(self, ref: str) -> Transfer:
         """The transfer a reference names, in the sender's group, or Refused."""
@@ -202,6 +234,14 @@ class Desk:
         most = YEAR_DAYS * self.group.daily_rate_satang
         if amount > most:
             raise Refused("err_amount_max", max=format_baht(most))
+        if not command.again and (first := self.recent_same_payment(member, amount)):
+            return self.reply(
+                "pay_twice",
+                ref=first.ref,
+                amount=format_baht(amount),
+                number=member.number,
+                baht=command.baht,
+            )
         outcome = create_transfer(
             self.session,
             TransferSpec(
@@ -225,6 +265,25 @@ class Desk:
             number=member.number,
             ref=ref,
         )
+
+    def recent_same_payment(self, member: Member, amount: int) -> Transfer | None:
+        """The sender's payment of the same amount from the member a moment ago, if any."""
+        reversal = aliased(Transfer)
+        return self.session.scalars(
+            select(Transfer)
+            .where(
+                Transfer.group_id == self.group.id,
+                Transfer.collector_id == self.sender.id,
+                Transfer.member_id == member.id,
+                Transfer.amount == amount,
+                Transfer.code == Code.CONTRIBUTION.value,
+                Transfer.phase == Phase.SINGLE.value,
+                Transfer.business_date == self.today,
+                Transfer.created_at >= utcnow() - REPEAT_WINDOW,
+                ~select(reversal.id).where(reversal.reversal_of == Transfer.id).exists(),
+            )
+            .order_by(Transfer.id.desc())
+        ).first()
 
     def open_declaration(self, ref: str) -> Transfer:
         """A member's pending declaration to this collector that is still open."""
@@ -257,7 +316,31 @@ class Desk:
         transfer = self.own_transfer(command.ref)
         if transfer.phase == Phase.PENDING and transfer.collector_id == self.sender.id:
             return self.reject_declaration(transfer)
+        if transfer.phase == Phase.PENDING and transfer.member_id == self.sender.id:
+            resolution = resolution_of(self.session, transfer.id)
+            if resolution is None:
+                return self.withdraw_declaration(transfer)
+            if resolution.phase == Phase.VOID:
+                raise Refused("err_done", ref=transfer.ref)
         return self.dispute(transfer, command.ref)
+
+    def withdraw_declaration(self, pending: Transfer) -> str:
+        """A member takes back their own declaration still waiting; the collector is told."""
+        key, note = f"withdraw:{pending.id}", "withdrawn by the member"
+        outcome = void_pending(self.session, key, pending.id, self.today, note)
+        if not outcome.ok:
+            raise Refused("err_done", ref=pending.ref)
+        collector = self.session.get(Member, pending.collector_id)
+        amount = format_baht(pending.amount)
+        self.tell(
+            collector,
+            "withdrawn",
+            name=short_name(self.sender.name),
+            number=self.sender.number,
+            ref=pending.ref,
+            amount=amount,
+        )
+        return self.reply("withdraw_ok", ref=pending.ref, amount=amount)
 
     def reject_declaration(self, pending: Transfer) -> str:
         """Void a declaration the collector did not receive; tell the member."""
@@ -276,13 +359,15 @@ class Desk:
         )
 
     def dispute(self, transfer: Transfer, ref: str) -> str:
-        """A member says a receipt of theirs is wrong: file it for reconciliation."""
+        """A member says a receipt of theirs is wrong: file it, tell the treasurer now."""
         target = transfer
         if transfer.phase == Phase.PENDING:
             target = resolution_of(self.session, transfer.id) or transfer
         money_moved = target.phase in (Phase.SINGLE, Phase.POST)
         if transfer.member_id != self.sender.id or not money_moved:
             raise Refused("err_ref", ref=ref)
+        # Once the committee has reversed it, a NO objects to the reversal.
+        target = reversal_of(self.session, target.id) or target
         exists = self.session.scalars(
             select(Dispute.id).where(
                 Dispute.transfer_id == target.id, Dispute.member_id == self.sender.id
@@ -299,6 +384,16 @@ class Desk:
                 )
             )
             self.session.flush()
+            for treasurer in self.officers(Role.TREASURER):
+                self.tell(
+                    treasurer,
+                    "dispute_alert",
+                    quiet=True,
+                    name=short_name(self.sender.name),
+                    number=self.sender.number,
+                    ref=transfer.ref,
+                    amount=format_baht(target.amount),
+                )
         return self.reply("disputed", ref=transfer.ref)
 
     def undo(self, command: Command) -> str:
@@ -319,6 +414,9 @@ class Desk:
             )
         ):
             raise Refused("err_ref", ref=command.ref)
+        if target.phase == Phase.POST:
+            # A declaration the collector confirmed is the member's money now.
+            raise Refused("err_undo_declared", ref=transfer.ref)
         if target.business_date != self.today:
             raise Refused("err_undo_day")
         if reversal_of(self.session, target.id) is not None:
@@ -345,32 +443,27 @@ class Desk:
         )
 
     def sum(self, _command: Command) -> str:
-        """A collector's day: payments taken, cash in hand, declarations waiting."""
+        """A collector's day; for the treasurer and the chair, the group's day."""
+        if self.sender.role in (Role.TREASURER, Role.CHAIR):
+            taken = received(self.session, self.group, self.today, self.today)
+            return self.reply(
+                "sum_group",
+                count=taken.count,
+                taken=format_baht(taken.satang),
+                cash=format_baht(cash_with_collectors(self.session, self.group)),
+                open=open_exception_count(self.session, self.group, self.today),
+            )
         self.require(Role.COLLECTOR)
-        reversal = aliased(Transfer)
-        taken = self.session.execute(
-            select(func.count(), func.coalesce(func.sum(Transfer.amount), 0)).where(
-                Transfer.collector_id == self.sender.id,
-                Transfer.code == Code.CONTRIBUTION.value,
-                Transfer.phase.in_((Phase.SINGLE.value, Phase.POST.value)),
-                Transfer.business_date == self.today,
-                ~select(reversal.id).where(reversal.reversal_of == Transfer.id).exists(),
-            )
-        ).one()
-        resolution = aliased(Transfer)
-        waiting = self.session.scalar(
-            select(func.count()).where(
-                Transfer.collector_id == self.sender.id,
-                Transfer.phase == Phase.PENDING.value,
-                ~select(resolution.id).where(resolution.pending_id == Transfer.id).exists(),
-            )
+        taken = received(
+            self.session, self.group, self.today, self.today, collector_id=self.sender.id
         )
+        waiting = waiting_declarations(self.session, self.group, self.sender.id)
         return self.reply(
             "sum",
-            count=taken[0],
-            amount=format_baht(int(taken[1])),
+            count=taken.count,
+            amount=format_baht(taken.satang),
             cash=format_baht(self.cash_of(self.sender)),
-            pending=waiting,
+            pending=waiting.count,
         )
 
     def rcv(self, command: Command) -> str:

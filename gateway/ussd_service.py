@@ -77,7 +77,8 @@ def recent_payments(session: Session, member: Member) -> tuple[menu.Payment, ...
             Transfer.code.in_((Code.CONTRIBUTION.value, Code.OPENING.value)),
             Transfer.phase.in_((Phase.SINGLE.value, Phase.PENDING.value)),
         )
-        .order_by(Transfer.id.desc())
+        # Newest business day first; within a day, by reference (the id it is made of).
+        .order_by(Transfer.business_date.desc(), Transfer.id.desc())
         .limit(HISTORY)
     ).all()
     payments = []

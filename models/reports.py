@@ -9,10 +9,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from models.clock import local_today
+from models.figures import (
+    ARREARS_AFTER_DAYS,
+    count_in_arrears,
+    received,
+    received_by_month,
+    waiting_declarations,
+)
 from models.funds import LOCAL, NATIONAL
 from models.ledger import Account, Code, Phase, Transfer
 from models.registry import Group, Member, Status
-from models.standing import group_standings
+from models.standing import Standing, group_standings
 
 
 def _balances(session: Session, group: Group) -> dict[str, tuple[int, int]]:
@@ -31,18 +38,6 @@ def _balances(session: Session, group: Group) -> dict[str, tuple[int, int]]:
     ).one()
     totals["member:*"] = (int(debits), int(credits))
     return totals
-
-
-def _open_pending(session: Session, group: Group) -> tuple[int, int]:
-    """Count and amount of pending transfers not yet posted or voided."""
-    resolution = aliased(Transfer)
-    unresolved = ~select(resolution.id).where(resolution.pending_id == Transfer.id).exists()
-    count, amount = session.execute(
-        select(func.count(), func.coalesce(func.sum(Transfer.amount), 0)).where(
-            Transfer.group_id == group.id, Transfer.phase == Phase.PENDING.value, unresolved
-        )
-    ).one()
-    return int(count), int(amount)
 
 
 def group_report(session: Session, group: Group, today: dt.date | None = None) -> dict[str, Any]:
@@ -69,7 +64,10 @@ def group_report(session: Session, group: Group, today: dt.date | None = None) -
     admin = totals.get("admin_expense", (0, 0))
     bank = totals.get("fund_bank", (0, 0))
     cash = sum(d - c for key, (d, c) in totals.items() if key.startswith("collector_cash:"))
-    pending_count, pending_amount = _open_pending(session, group)
+    waiting = waiting_declarations(session, group)
+    today = today or local_today()
+    taken_today = received(session, group, today, today)
+    standings = [standing for _, standing in group_standings(session, group, today)]
     income = contributions + sum(matching.values())
     return {
         "group": group.code,
@@ -84,9 +82,13 @@ def group_report(session: Session, group: Group, today: dt.date | None = None) -
         "bank_satang": bank[0] - bank[1],
         "cash_with_collectors_satang": cash,
         "fund_balance_satang": bank[0] - bank[1] + cash,
-        "pending_declarations": pending_count,
-        "pending_declarations_satang": pending_amount,
-        "arrears_bands": arrears_bands(session, group, today or local_today()),
+        "received_today": taken_today.count,
+        "received_today_satang": taken_today.satang,
+        "received_this_month_satang": received(session, group, today.replace(day=1), today).satang,
+        "pending_declarations": waiting.count,
+        "pending_declarations_satang": waiting.satang,
+        "in_arrears": count_in_arrears(standings),
+        "arrears_bands": bands_of(standings),
         # CODI's 1:1:1 model: what members gave against local and national matching.
         "ratio_satang": {
             "members": contributions,
@@ -97,17 +99,23 @@ def group_report(session: Session, group: Group, today: dt.date | None = None) -
     }
 
 
-ARREARS_BANDS = ((0, "paid_up"), (30, "1_30"), (60, "31_60"), (90, "61_90"))
+# Upper limits of days behind; everything past the last band is in arrears too.
+ARREARS_BANDS = ((0, "paid_up"), (ARREARS_AFTER_DAYS, "1_30"), (60, "31_60"), (90, "61_90"))
 
 
-def arrears_bands(session: Session, group: Group, today: dt.date) -> dict[str, int]:
-    """Active members by days behind: paid up, 1-30, 31-60, 61-90, over 90."""
+def bands_of(standings: list[Standing]) -> dict[str, int]:
+    """Members by days behind: paid up, 1-30, 31-60, 61-90, over 90 (the last three in arrears)."""
     bands = {name: 0 for _, name in ARREARS_BANDS} | {"over_90": 0}
-    for _, standing in group_standings(session, group, today):
+    for standing in standings:
         behind = max(0, standing.days_behind)
         name = next((n for limit, n in ARREARS_BANDS if behind <= limit), "over_90")
         bands[name] += 1
     return bands
+
+
+def arrears_bands(session: Session, group: Group, today: dt.date) -> dict[str, int]:
+    """Active members by days behind: paid up, 1-30, 31-60, 61-90, over 90."""
+    return bands_of([standing for _, standing in group_standings(session, group, today)])
 
 
 def movements(
@@ -203,29 +211,8 @@ def network_report(session: Session, today: dt.date) -> dict[str, Any]:
 def monthly_contributions(
     session: Session, group: Group, today: dt.date, months: int = 12
 ) -> list[tuple[dt.date, int]]:
-    """(first of month, satang contributed) for the last `months` months, oldest first."""
-    first = today.replace(day=1)
-    starts = []
-    for _ in range(months):
-        starts.append(first)
-        first = (first - dt.timedelta(days=1)).replace(day=1)
-    starts.reverse()
-    rows = session.execute(
-        select(Transfer.business_date, func.sum(Transfer.amount))
-        .where(
-            Transfer.group_id == group.id,
-            Transfer.code == Code.CONTRIBUTION.value,
-            Transfer.phase.in_((Phase.SINGLE.value, Phase.POST.value)),
-            Transfer.reversal_of.is_(None),
-            Transfer.business_date >= starts[0],
-        )
-        .group_by(Transfer.business_date)
-    ).all()
-    totals = dict.fromkeys(starts, 0)
-    for day, amount in rows:
-        day = dt.date.fromisoformat(day) if isinstance(day, str) else day
-        totals[day.replace(day=1)] += int(amount)
-    return list(totals.items())
+    """(first of month, satang received net) for the last `months` months, oldest first."""
+    return received_by_month(session, group, today, months)
 
 
 def collectors_cash(session: Session, group: Group, today: dt.date) -> list[dict[str, Any]]:

@@ -17,9 +17,15 @@ def paid_through(joined_on: dt.date, balance_satang: int, daily_rate_satang: int
     return joined_on + dt.timedelta(days=balance_satang // daily_rate_satang - 1)
 
 
-def days_behind(paid_through_on: dt.date, today: dt.date) -> int:
-    """Days from the paid-through date to today; negative when paid ahead."""
-    return (today - paid_through_on).days
+def days_behind(paid_through_on: dt.date, today: dt.date, joined_on: dt.date | None = None) -> int:
+    """Days from the paid-through date to today; negative when paid ahead.
+
+    The day a member joins is theirs to pay on that day: nobody is behind on it.
+    """
+    behind = (today - paid_through_on).days
+    if joined_on is not None and today <= joined_on:
+        return min(behind, 0)
+    return behind
 
 
 @dataclass(frozen=True)
@@ -42,7 +48,7 @@ def standing_of(member: Member, group: Group, balance_satang: int, today: dt.dat
     return Standing(
         balance_satang=balance_satang,
         paid_through=through,
-        days_behind=days_behind(through, today),
+        days_behind=days_behind(through, today, member.joined_on),
         eligible_on=member.joined_on + dt.timedelta(days=group.waiting_days),
     )
 

@@ -143,6 +143,9 @@ def test_members_import_adds_every_row(runner, village, tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "imported 120 members" in result.output
+    # Each new member's number, name -> number, for the collectors' notebooks.
+    lines = result.output.splitlines()
+    assert "สมาชิก 1 -> 1" in lines and "นาย เก็บเงิน, หมู่ 3 -> 120" in lines
     with village.transaction() as session:
         collector = session.scalars(select(Member).where(Member.role == "collector")).one()
         assert collector.name == "นาย เก็บเงิน, หมู่ 3" and collector.phone == "+66912345678"
@@ -216,8 +219,12 @@ def test_ledger_check_passes_on_balanced_books(runner, village):
     invoke(runner, "demo", "seed")
     result = invoke(runner, "ledger", "check")
     assert result.exit_code == 0, result.output
-    assert "debits equal credits" in result.output
-    total = result.output.strip().splitlines()[-2].split()
+    # One line when all is well; --verbose adds every account and the totals.
+    assert len(result.output.strip().splitlines()) == 1, result.output
+    assert result.output.startswith("ok: ") and "debits equal credits" in result.output
+    verbose = invoke(runner, "ledger", "check", "--verbose")
+    assert verbose.exit_code == 0 and "NAMKHAO fund_bank" in verbose.output
+    total = verbose.output.strip().splitlines()[-2].split()
     assert total[0] == "total" and total[1] == total[2]
 
 

@@ -94,7 +94,7 @@ def test_a_storm_of_repeated_callbacks_posts_each_effect_once(db, fund, two_gate
     collectors = [fund["collector"][2], fund["collector2"][2]]
     numbers = [fund["member"][1], fund["member_en"][1]]
     # Every fifth callback repeats an earlier one (the provider retrying), often on the
-    # other process.
+    # other process. The distinct ones say AGAIN: the same payment twice is meant.
     calls = []
     for i in range(distinct):
         calls.append(i)
@@ -106,7 +106,7 @@ def test_a_storm_of_repeated_callbacks_posts_each_effect_once(db, fund, two_gate
         for n, i in enumerate(calls[offset::8]):
             port = two_gateways[(n + offset) % 2]
             status, _ = post(port, "/sms/inbound", {
-                "from": collectors[i % 2], "to": "4567", "text": f"PAY {numbers[i % 2]} 1",
+                "from": collectors[i % 2], "to": "4567", "text": f"PAY {numbers[i % 2]} 1 AGAIN",
                 "id": f"storm-{i}", "date": "2026-11-16 10:30:00",
             })  # fmt: skip
             if status != 200:

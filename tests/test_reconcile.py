@@ -84,7 +84,7 @@ def test_collectors_and_the_treasurer_hear_about_their_day(db, busy_day, fund, t
     assert collector.startswith("สรุป ") and "รับ 4 ราย 65 บ." in collector
     assert "เงินในมือ 10 บ. รอยืนยัน 1 ราย" in collector
     english = messages_to(db, fund["collector2"][2])[-1]
-    assert "1 payments, 90 baht. Cash in hand 90 baht" in english
+    assert "1 payment, 90 baht. Cash in hand 90 baht" in english
     treasurer = messages_to(db, fund["treasurer"][2])[-1]
     assert "รับ 5 ราย 155 บ. ส่งมอบ 50 บ." in treasurer
     assert "รอยืนยัน 1 ทักท้วง 1 เงินค้างมือ 1 ส่งขาด 1" in treasurer
@@ -237,7 +237,10 @@ def test_resolving_exceptions_from_the_command_line(runner, db, busy_day, fund, 
     assert resolve(waiting, "--confirm", "--note", "x", "--by", "y").exit_code == 1
     disputed = resolve(busy_day["disputed"], "--reverse", "--note", "ไม่ได้จ่าย", "--by", "ประธาน")
     assert disputed.exit_code == 0, disputed.output
-    assert "ยกเลิกรายการ" in messages_to(db, fund["member"][2])[-1]
+    # The member hears who reversed it and how to object; the collector hears too.
+    told = messages_to(db, fund["member"][2])[-1]
+    assert told.startswith("กรรมการ ประธาน ยกเลิก 10 บ.") and f"NO {busy_day['disputed']}" in told
+    assert f"#{busy_day['disputed']} 10 บ. ของ มาลี" in messages_to(db, fund["collector"][2])[-1]
     short = resolve(busy_day["handover"], "--note", "ผู้เก็บทอนเงินสมาชิก", "--by", "เหรัญญิก")
     assert short.exit_code == 0, short.output
     cash = resolve(f"cash:{fund['collector2'][1]}", "--note", "ส่งพรุ่งนี้", "--by", "เหรัญญิก")

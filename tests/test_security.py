@@ -21,7 +21,8 @@ ALLOWED = {
     "PAY": {"collector"},
     "OK": {"collector"},
     "UNDO": {"collector"},
-    "SUM": {"collector", "outsider_collector"},  # their own group's day: nothing of BANNA
+    # Their own (group's) day: nothing of BANNA for the outsider.
+    "SUM": {"collector", "treasurer", "outsider_collector"},
     "RCV": {"treasurer"},
     "PINRESET": {"treasurer"},
     "BAL_OTHER": {"collector", "treasurer"},

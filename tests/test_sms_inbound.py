@@ -240,10 +240,10 @@ def test_undo_refuses_yesterday_and_cash_already_handed_over(client, db, fund):
     _, number, _ = fund["member"]
     yesterday_ref = declare(db, fund, day=local_today() - dt.timedelta(days=1))
     send(client, fund["collector"][2], f"OK {yesterday_ref}")
-    # Confirmed today, so it is today's entry: undo works.
-    assert "ยกเลิก" in send(client, fund["collector"][2], f"UNDO {yesterday_ref}").get_data(
-        as_text=True
-    )
+    # A confirmed declaration is the member's money: only the committee can reverse it.
+    assert "ยกเลิกได้เฉพาะกรรมการ" in send(
+        client, fund["collector"][2], f"UNDO {yesterday_ref}"
+    ).get_data(as_text=True)
     with db.transaction() as session:
         old = create_transfer(
             session,
@@ -265,7 +265,8 @@ def test_undo_refuses_yesterday_and_cash_already_handed_over(client, db, fund):
     ).get_data(as_text=True)
     ref = send(client, fund["collector"][2], f"PAY {number} 30").get_data(as_text=True)
     ref = ref.split("#")[1]
-    send(client, fund["treasurer"][2], f"RCV {fund['collector'][1]} 60")
+    # In hand: 30 declared and confirmed, 30 of yesterday, 30 now; 70 handed over.
+    send(client, fund["treasurer"][2], f"RCV {fund['collector'][1]} 70")
     refused = send(client, fund["collector"][2], f"UNDO {ref}").get_data(as_text=True)
     assert "เงินส่งเหรัญญิกไปแล้ว" in refused
 

@@ -40,6 +40,9 @@ LONGEST = {
     "age": "120",
     "most": "366",
     "left": "366",
+    "baht": "99999",
+    "taken": "9,999,999",
+    "by": "ก" * NAME_LIMIT,
 }
 TWO_PARTS_ALLOWED = {
     "help_member",
@@ -56,7 +59,7 @@ def longest_values(lang, template):
     names = {f for _, f, _, _ in string.Formatter().parse(template) if f}
     values = {k: LONGEST[k] for k in names if k != "state"}
     if lang == "en":
-        values = {k: ("Bartholomewss" if k == "name" else v) for k, v in values.items()}
+        values = {k: ("Bartholomewss" if k in ("name", "by") else v) for k, v in values.items()}
         values["date"] = "30 Sep 2026"
         values["month"] = "Sep 2026"
         values["benefit"] = "disability"

@@ -71,3 +71,35 @@ def test_member_standing_follows_the_ledger(session, make_group, make_member):
     assert standing.paid_through == dt.date(2026, 3, 1)
     assert standing.days_behind == 0
     assert standing.waiting_days_left(dt.date(2026, 7, 1)) == 0
+
+
+@pytest.mark.parametrize(
+    ("balance", "on", "behind"),
+    [
+        (0, JOINED, 0),  # joined today, nothing given yet: not behind
+        (100, JOINED, 0),
+        (3000, JOINED, -29),  # a month given on the first day: ahead
+        (0, JOINED + dt.timedelta(days=1), 2),  # the join day and today are owed from then on
+        (100, JOINED + dt.timedelta(days=1), 1),
+    ],
+)
+def test_nobody_is_behind_on_the_day_they_join(
+    session, make_group, make_member, balance, on, behind
+):
+    group = make_group(daily_rate_satang=100)
+    collector = make_member(group, Role.COLLECTOR)
+    member = make_member(group, joined_on=JOINED)
+    if balance:
+        create_transfer(
+            session,
+            TransferSpec(
+                key="pay",
+                group_id=group.id,
+                debit=f"collector_cash:{collector.id}",
+                credit=f"member:{member.id}",
+                amount=balance,
+                code=Code.CONTRIBUTION,
+                business_date=JOINED,
+            ),
+        )
+    assert member_standing(session, member, on).days_behind == behind

@@ -72,6 +72,40 @@ def test_funds_add_is_recorded_once_and_expenses_warn_past_a_fifth(runner, db, s
     assert report["admin_share_percent"] == 22.2
 
 
+@pytest.mark.parametrize(
+    ("amount", "day", "code", "says"),
+    [
+        ("๑,๐๐๐", "{today}", 0, "1,000 baht from donation on {today}"),  # Thai digits
+        ("500", "{thai_today}", 0, "500 baht from donation on {today}"),
+        ("500", "{tomorrow}", 2, "is in the future"),
+        ("500", "16/11/2569", 2, "not a date like"),
+        ("๐", "{today}", 2, "positive amount"),
+    ],
+)
+def test_funds_add_reads_thai_digits_and_refuses_the_future(
+    runner, db, small_fund, today, amount, day, code, says
+):
+    thai = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
+    dates = {"today": today, "tomorrow": today + dt.timedelta(days=1),
+             "thai_today": today.isoformat().translate(thai)}  # fmt: skip
+    result = invoke(runner, "funds", "add", "--group", "VILLAGE", "--source", "donation",
+                    "--amount", amount, "--date", day.format(**dates))  # fmt: skip
+    assert result.exit_code == code, result.output
+    assert says.format(**dates) in result.output
+
+
+def test_funds_add_twice_says_how_to_record_a_second(runner, db, small_fund, today):
+    args = ["funds", "add", "--group", "VILLAGE", "--source", "donation", "--amount", "500",
+            "--date", today.isoformat()]  # fmt: skip
+    invoke(runner, *args)
+    again = invoke(runner, *args)
+    assert "already recorded; nothing changed" in again.output and "--ref" in again.output
+    second = invoke(runner, *args, "--ref", "R-2")
+    assert "already recorded" not in second.output
+    report = json.loads(invoke(runner, "report", "group", "VILLAGE", "--json").output)
+    assert report["matching_satang"] == {"donation": 100000}
+
+
 def test_claims_from_the_command_line_need_two_people(runner, db, small_fund):
     number, phone = small_fund
     invoke(runner, "funds", "add", "--group", "VILLAGE", "--source", "local_government",

@@ -9,16 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from gateway.flows.dates import format_date, format_month
 from gateway.flows.money import format_baht
 from gateway.flows.texts import render
 from models.clock import local_today
-from models.ledger import Code, Phase, Transfer, ref_for
+from models.figures import count_in_arrears, open_exception_count, received
+from models.ledger import Phase, Transfer, ref_for
 from models.outbox import Kind, queue_once
-from models.reconcile import POSTED, open_exceptions
 from models.registry import Group, Member, Role
 from models.reports import group_report
 from models.standing import group_standings
@@ -56,23 +56,6 @@ def write_reminders(session: Session, group: Group, today: dt.date) -> list[int]
     return written
 
 
-def collected_since(session: Session, group: Group, start: dt.date, end: dt.date) -> int:
-    """Contributions posted with a business date in [start, end), less their reversals."""
-    t, original = aliased(Transfer), aliased(Transfer)
-    in_range = and_(t.group_id == group.id, t.business_date >= start, t.business_date < end)
-    taken = session.scalar(
-        select(func.coalesce(func.sum(t.amount), 0)).where(
-            in_range, t.code == Code.CONTRIBUTION.value, t.phase.in_(POSTED)
-        )
-    )
-    undone = session.scalar(
-        select(func.coalesce(func.sum(t.amount), 0))
-        .join(original, original.id == t.reversal_of)
-        .where(in_range, original.code == Code.CONTRIBUTION.value)
-    )
-    return int(taken) - int(undone)
-
-
 def previous_meeting(day: dt.date, meeting_day: int) -> dt.date:
     """The same meeting day a month earlier."""
     first = day.replace(day=1) - dt.timedelta(days=1)
@@ -82,15 +65,17 @@ def previous_meeting(day: dt.date, meeting_day: int) -> dt.date:
 def write_meeting_summary(session: Session, group: Group, day: dt.date) -> list[int]:
     """The month since the last meeting, for the committee, on the meeting day."""
     standings = group_standings(session, group, day)
+    yesterday = day - dt.timedelta(days=1)
     figures = {
         "month": None,
         "members": len(standings),
+        # Since the last meeting, up to yesterday: the summary goes out at 08:00.
         "amount": format_baht(
-            collected_since(session, group, previous_meeting(day, group.meeting_day), day)
+            received(session, group, previous_meeting(day, group.meeting_day), yesterday).satang
         ),
-        "arrears": sum(1 for _, s in standings if s.days_behind >= REMIND_AFTER_DAYS),
-        "fund": format_baht(group_report(session, group)["fund_balance_satang"]),
-        "open": len(open_exceptions(session, group, day)),
+        "arrears": count_in_arrears(s for _, s in standings),
+        "fund": format_baht(group_report(session, group, day)["fund_balance_satang"]),
+        "open": open_exception_count(session, group, day),
     }
     written = []
     for person in people(session, group, (Role.TREASURER, Role.CHAIR, Role.COLLECTOR)):

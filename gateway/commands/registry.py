@@ -123,13 +123,18 @@ def import_command(file: Path, group_code: str) -> None:
             rows = validate_csv(session, text, _today())
             with click.progressbar(length=len(rows), label="importing", file=sys.stderr) as bar:
                 added = import_members(session, group, rows, bar.update)
+            numbers = [(member.name, member.number) for member in added]
     except RegistryError as exc:
         raise click.ClickException(str(exc)) from None
     except ImportRejected as exc:
         for problem in exc.problems:
             click.echo(problem, err=True)
         raise click.ClickException(str(exc)) from None
-    click.echo(f"imported {len(added)} members into {group.code}")
+    # Each new member's number, for the collectors' notebooks: name -> number.
+    for name, number in numbers:
+        click.echo(f"{name} -> {number}")
+    noun = "member" if len(numbers) == 1 else "members"
+    click.echo(f"imported {len(numbers)} {noun} into {group.code}")
 
 
 def init_app(app: Flask) -> None:

@@ -48,9 +48,13 @@ def report_group(code: str, as_json: bool) -> None:
         ("in the bank", report["bank_satang"]),
         ("with collectors", report["cash_with_collectors_satang"]),
         ("fund balance", report["fund_balance_satang"]),
+        ("received this month", report["received_this_month_satang"]),
+        ("received today", report["received_today_satang"]),
     ]
     for label, satang in rows:
         click.echo(f"{label:<22}{format_baht(satang, decimals=True):>15} baht")
+    click.echo(f"{'payments today':<22}{report['received_today']:>15,}")
+    click.echo(f"{'in arrears (> 30 days)':<22}{report['in_arrears']:>15,}")
 
 
 @group.command("codi")

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from gateway.claims import benefit_name, tell_paid
 from gateway.database import current_db
 from gateway.flows.money import format_baht, parse_baht
+from gateway.flows.sms_grammar import THAI_DIGITS
 from gateway.flows.texts import render
 from models.clock import local_today
 from models.funds import ADMIN_SHARE_LIMIT, Source, add_expense, add_funds, admin_share
@@ -212,37 +213,42 @@ def _funds_key(kind: str, code: str, day: dt.date, amount: int, ref: str | None)
 @funds.command("add")
 @click.option("--group", "code", required=True)
 @click.option("--source", type=click.Choice([s.value for s in Source]), required=True)
-@click.option("--amount", required=True, help="Baht, e.g. 10000 or 10,000.50.")
-@click.option("--date", "day", type=DAY, required=True)
+@click.option("--amount", required=True, help="Baht, e.g. 10000 or 10,000.50 (Thai digits too).")
+@click.option("--date", "day", required=True, help="YYYY-MM-DD, not in the future.")
 @click.option("--ref", help="Tells apart two receipts of the same amount on the same day.")
-def funds_add(code: str, source: str, amount: str, day: dt.datetime, ref: str | None) -> None:
+def funds_add(code: str, source: str, amount: str, day: str, ref: str | None) -> None:
     """Money received into the fund's bank from a source."""
-    satang = _satang(amount)
+    satang, on = _satang(amount), _past_day(day)
     try:
         with current_db().transaction() as session:
             group = find_group(session, code)
-            key = _funds_key(f"funds:{source}", group.code, day.date(), satang, ref)
-            outcome = add_funds(session, group, Source(source), satang, day.date(), key)
+            key = _funds_key(f"funds:{source}", group.code, on, satang, ref)
+            outcome = add_funds(session, group, Source(source), satang, on, key)
     except RegistryError as exc:
         raise click.ClickException(str(exc)) from None
-    seen = " (already recorded; nothing changed)" if outcome.replayed else ""
-    click.echo(f"{group.code}: {format_baht(satang)} baht from {source}{seen}")
+    seen = ""
+    if outcome.replayed:
+        seen = (
+            " (already recorded; nothing changed. A second receipt of the same amount"
+            " on the same day: add --ref with its receipt number)"
+        )
+    click.echo(f"{group.code}: {format_baht(satang)} baht from {source} on {on}{seen}")
 
 
 @funds.command("expense")
 @click.option("--group", "code", required=True)
-@click.option("--amount", required=True, help="Baht.")
-@click.option("--date", "day", type=DAY, required=True)
+@click.option("--amount", required=True, help="Baht (Thai digits too).")
+@click.option("--date", "day", required=True, help="YYYY-MM-DD, not in the future.")
 @click.option("--note", required=True, help="What it paid for.")
 @click.option("--ref", help="Tells apart two expenses of the same amount on the same day.")
-def funds_expense(code: str, amount: str, day: dt.datetime, note: str, ref: str | None) -> None:
+def funds_expense(code: str, amount: str, day: str, note: str, ref: str | None) -> None:
     """An administrative expense paid from the bank; warns past a fifth of the fund."""
-    satang = _satang(amount)
+    satang, on = _satang(amount), _past_day(day)
     try:
         with current_db().transaction() as session:
             group = find_group(session, code)
-            key = _funds_key("expense", group.code, day.date(), satang, ref)
-            outcome = add_expense(session, group, satang, day.date(), key, note)
+            key = _funds_key("expense", group.code, on, satang, ref)
+            outcome = add_expense(session, group, satang, on, key, note)
             if not outcome.ok:
                 raise click.ClickException("the bank does not hold that much")
             spent, received = admin_share(session, group)
@@ -257,8 +263,20 @@ def funds_expense(code: str, amount: str, day: dt.datetime, note: str, ref: str 
         )
 
 
+def _past_day(text: str) -> dt.date:
+    """A YYYY-MM-DD date (Thai digits welcome) that is not after today."""
+    try:
+        day = dt.date.fromisoformat(text.strip().translate(THAI_DIGITS))
+    except ValueError:
+        message = f"{text!r} is not a date like 2026-11-16"
+        raise click.BadParameter(message, param_hint="--date") from None
+    if day > _today():
+        raise click.BadParameter(f"{day} is in the future", param_hint="--date")
+    return day
+
+
 def _satang(amount: str) -> int:
-    satang = parse_baht(amount)
+    satang = parse_baht(amount.translate(THAI_DIGITS))
     if not satang:
         raise click.BadParameter("a positive amount of baht, e.g. 10000", param_hint="--amount")
     return satang

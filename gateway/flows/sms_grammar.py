@@ -48,6 +48,8 @@ PHONE = re.compile(r"\+?[0-9][0-9 ()-]{7,18}")
 REF = re.compile(r"#?([0-9A-Z]{4,8})")
 AMOUNT = re.compile(r"([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:บาท|บ\.?|฿)?")
 MAX_DIGITS = 9  # more than 999 million baht is a typo, not a payment
+# A second payment of the same amount is confirmed with one of these after the amount.
+AGAIN = ("ซ้ำ", "AGAIN")
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ class Command:
     benefit: str | None = None  # CLAIM: birth, hospital, ...
     units: int | None = None  # CLAIM: nights in hospital, months of pension
     reason: str | None = None  # REJECT: why, in the sender's words
+    again: bool = False  # PAY ... AGAIN: yes, a second payment of the same amount
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,23 @@ def _amount(token: str) -> int | None:
     return baht if baht > 0 else None
 
 
+def _again(args: list[str]) -> tuple[list[str], bool]:
+    """The arguments without a trailing AGAIN/ซ้ำ (also glued to the amount: 30ซ้ำ)."""
+    if not args:
+        return args, False
+    last = args[-1].upper()
+    if last in AGAIN:
+        return args[:-1], True
+    for word in AGAIN:
+        if last.endswith(word) and len(last) > len(word):
+            return [*args[:-1], last[: -len(word)]], True
+    return args, False
+
+
 def _person_and_amount(verb: str, args: list[str]) -> Command | ParseError:
+    again = False
+    if verb == "PAY":
+        args, again = _again(args)
     if len(args) < 2:
         return ParseError("usage", verb)
     baht = _amount(args[-1])
@@ -115,7 +134,7 @@ def _person_and_amount(verb: str, args: list[str]) -> Command | ParseError:
     who = _who(" ".join(args[:-1]))
     if who is None:
         return ParseError("member", verb)
-    return Command(verb, who=who, baht=baht)
+    return Command(verb, who=who, baht=baht, again=again)
 
 
 def _reference(verb: str, args: list[str]) -> Command | ParseError:

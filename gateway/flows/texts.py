@@ -7,6 +7,7 @@ test that fills it with the longest values it can meet (tests/test_sms_texts.py)
 from __future__ import annotations
 
 import re
+import string
 
 TH = {
     # collectors
@@ -17,12 +18,17 @@ TH = {
     "sum": "วันนี้ {count} ราย {amount} บ. เงินในมือ {cash} บ. รอยืนยัน {pending} ราย",
     "handed_over": "ส่งเงินเหรัญญิก {amount} บ. #{ref} เหลือในมือ {cash} บ.",
     "declared": "{name} ({number}) จ่าย {amount} บ. ตอบ OK {ref} / NO {ref}",
+    "pay_twice": "ซ้ำกับ #{ref} {amount} บ. ไหม ถ้ารับอีกจริง ส่ง จ่าย {number} {baht} ซ้ำ",
+    "withdrawn": "{name} ({number}) ถอนรายการ #{ref} {amount} บ. แล้ว ไม่ต้องตอบ",
+    "reversed_collector": "กรรมการ {by} ยกเลิก #{ref} {amount} บ. ของ {name} แล้ว",
     # members
     "receipt": "กองทุนได้รับ {amount} บ. จ่ายถึง {date} #{ref} ขอบคุณค่ะ",
     "rejected": "ผู้เก็บเงินไม่ยืนยัน #{ref} {amount} บ. โปรดสอบถามผู้เก็บเงิน",
     "undone": "ยกเลิกรายการ #{ref} {amount} บ. แล้ว จ่ายถึง {date}",
     "bal_self": "ให้กองทุนแล้ว {total} บ. จ่ายถึง {date} {state}",
     "disputed": "รับเรื่องทักท้วง #{ref} แล้ว กรรมการจะติดต่อกลับค่ะ",
+    "withdraw_ok": "ถอนรายการ #{ref} {amount} บ. แล้วค่ะ",
+    "reversed_member": "กรรมการ {by} ยกเลิก {amount} บ. ถ้าทักท้วง ส่ง NO {ref} ค่ะ",
     "pin_was_reset": "ล้างรหัส PIN แล้ว กด {ussd} เพื่อตั้งรหัสใหม่",
     "stopped": "งดข้อความเตือนแล้ว ใบรับเงินยังส่งตามปกติ ส่ง เริ่ม เพื่อรับอีก",
     "started": "รับข้อความเตือนตามเดิมแล้วค่ะ",
@@ -30,14 +36,17 @@ TH = {
     "rcv_ok": "รับจาก {name} ({number}) {amount} บ. #{ref} เหลือ {cash} บ.",
     "bal_other": "{name} ({number}) {total} บ. ถึง {date} {state}",
     "pinreset_ok": "ล้าง PIN ของ {name} ({number}) แล้ว",
+    "sum_group": "วันนี้รับ {count} ราย {taken} บ. ผู้เก็บถือ {cash} บ. ต้องดู {open}",
+    "dispute_alert": "{name} ({number}) ทักท้วง #{ref} {amount} บ. ดูที่เรื่องต้องดู",
     # states
     "behind": "ค้าง {days} วัน",
     "ahead": "ล่วงหน้า {days} วัน",
     "even": "ครบพอดี",
     # help
-    "help_member": "ส่ง ยอด ดูยอดเงิน, NO รหัส แจ้งใบรับผิด, หยุด งดเตือน หรือกด {ussd}",
-    "help_collector": "จ่าย เลขที่ บาท / OK รหัส / NO รหัส / UNDO รหัส / สรุป / ยอด เลขที่",
-    "help_treasurer": "RCV เลขผู้เก็บ บาท / PINRESET เลขที่ / ยอด เลขที่ / "
+    "help_member": "ส่ง ยอด ดูยอดสัจจะ, NO รหัส ทักท้วงหรือถอนรายการ, หยุด งดเตือน หรือกด {ussd}",
+    "help_collector": "จ่าย เลขที่ บาท (ซ้ำ: จ่าย เลขที่ บาท ซ้ำ) / OK รหัส / NO รหัส / UNDO รหัส "
+    "/ สรุป / ยอด เลขที่",
+    "help_treasurer": "RCV เลขผู้เก็บ บาท / สรุป / PINRESET เลขที่ / ยอด เลขที่ / "
     "เบิก เลขที่ ประเภท / อนุมัติ รหัส / ไม่อนุมัติ รหัส เหตุผล",
     # errors: what was wrong and what to send instead
     "err_unknown": "ไม่เข้าใจข้อความ ส่ง ช่วย เพื่อดูวิธีใช้",
@@ -55,6 +64,7 @@ TH = {
     "err_done": "รายการ #{ref} ทำไปแล้ว ไม่มีอะไรเปลี่ยน",
     "err_undo_day": "ยกเลิกได้เฉพาะรายการของคุณที่ทำวันนี้",
     "err_undo_cash": "ยกเลิก #{ref} ไม่ได้ เงินส่งเหรัญญิกไปแล้ว",
+    "err_undo_declared": "#{ref} สมาชิกแจ้งและยืนยันแล้ว ยกเลิกได้เฉพาะกรรมการ",
     "err_cash": "{name} มีเงินในมือ {cash} บ. ไม่พอ {amount} บ.",
     "err_collector_only": "คำสั่งนี้ใช้ได้เฉพาะผู้เก็บเงิน",
     "err_treasurer_only": "คำสั่งนี้ใช้ได้เฉพาะเหรัญญิก",
@@ -98,7 +108,7 @@ TH = {
     "ledger_alarm": "ด่วน: ยอดบัญชีกองทุน {date} ไม่ตรงกัน โปรดแจ้งผู้ดูแลระบบทันที",
     "reminder": "ค้างจ่ายกองทุน {days} วัน จ่ายถึง {date} ฝากจ่ายผู้เก็บเงินได้ค่ะ",
     "meeting": "สรุปเดือน {month}: สมาชิก {members} คน เก็บได้ {amount} บ. "
-    "ค้างจ่าย {arrears} คน เงินกองทุน {fund} บ. เรื่องค้าง {open} เรื่อง",
+    "ค้างส่ง {arrears} คน เงินกองทุน {fund} บ. เรื่องค้าง {open} เรื่อง",
     "aging": "มี {count} รายการรอยืนยัน เก่าสุด {days} วัน เช่น #{ref} ตอบ OK/NO",
 }
 
@@ -107,17 +117,24 @@ EN = {
     "ok_ok": "Confirmed {amount} baht from {name} (no. {number}). Ref #{ref}",
     "no_ok": "Rejected #{ref}: {amount} baht from {name}",
     "undo_ok": "Undone #{ref}: {amount} baht from {name}",
-    "sum": "Today: {count} payments, {amount} baht. Cash in hand {cash} baht. "
+    "sum": "Today: {count:payment/payments}, {amount} baht. Cash in hand {cash} baht. "
     "Waiting for OK: {pending}",
     "handed_over": "You handed {amount} baht to the treasurer. Ref #{ref}. "
     "Still in hand {cash} baht",
     "declared": "{name} (no. {number}) says they paid you {amount} baht. "
     "Reply OK {ref} or NO {ref}",
+    "pay_twice": "Already recorded #{ref}: {amount} baht from no. {number}. "
+    "If this is a second payment, send PAY {number} {baht} AGAIN",
+    "withdrawn": "{name} (no. {number}) withdrew #{ref} ({amount} baht). No reply needed",
+    "reversed_collector": "The committee ({by}) reversed #{ref}: {amount} baht from {name}",
     "receipt": "Your fund received {amount} baht. Paid through {date}. Ref #{ref}. Thank you",
     "rejected": "Your collector did not confirm #{ref} ({amount} baht). Please ask your collector",
     "undone": "Payment #{ref} of {amount} baht was cancelled. Paid through {date}",
     "bal_self": "You have given {total} baht, paid through {date}. {state}",
     "disputed": "We noted your dispute of #{ref}. The committee will contact you",
+    "withdraw_ok": "Withdrawn #{ref} ({amount} baht)",
+    "reversed_member": "The committee ({by}) reversed #{ref} of {amount} baht. "
+    "If you disagree, send NO {ref}",
     "pin_was_reset": "Your PIN was reset. Dial {ussd} to set a new one",
     "stopped": "Reminders stopped. Receipts still come. Send START to get reminders again",
     "started": "Reminders are back on",
@@ -125,14 +142,18 @@ EN = {
     "Still in hand {cash} baht",
     "bal_other": "{name} (no. {number}) has given {total} baht, paid through {date}. {state}",
     "pinreset_ok": "PIN reset for {name} (no. {number})",
-    "behind": "{days} days behind",
-    "ahead": "{days} days ahead",
+    "sum_group": "Today: {count:payment/payments}, {taken} baht. With collectors {cash} baht. "
+    "To check: {open}",
+    "dispute_alert": "{name} (no. {number}) disputes #{ref} ({amount} baht). See 'to check'",
+    "behind": "{days:day/days} behind",
+    "ahead": "{days:day/days} ahead",
     "even": "Up to date",
-    "help_member": "BAL = your balance, NO <ref> = report a wrong receipt, "
+    "help_member": "BAL = your balance, NO <ref> = dispute a receipt or withdraw a payment "
+    "you recorded, "
     "STOP = no reminders. Or dial {ussd}",
-    "help_collector": "PAY <member no.> <baht>, OK <ref>, NO <ref>, UNDO <ref>, SUM, "
-    "BAL <member no.>",
-    "help_treasurer": "RCV <collector no.> <baht>, PINRESET <member no.>, BAL <member no.>, "
+    "help_collector": "PAY <member no.> <baht> (a second one: PAY <member no.> <baht> AGAIN), "
+    "OK <ref>, NO <ref>, UNDO <ref>, SUM, BAL <member no.>",
+    "help_treasurer": "RCV <collector no.> <baht>, SUM, PINRESET <member no.>, BAL <member no.>, "
     "CLAIM <member no.> <type>, APPROVE <ref>, REJECT <ref> <reason>",
     "err_unknown": "Sorry, we did not understand. Send HELP for the commands",
     "err_usage_pay": "Send: PAY <member no.> <baht>, e.g. PAY 12 30",
@@ -149,6 +170,8 @@ EN = {
     "err_done": "#{ref} was already done; nothing changed",
     "err_undo_day": "You can only undo your own entries of today",
     "err_undo_cash": "Cannot undo #{ref}: the cash was already handed over",
+    "err_undo_declared": "#{ref} was declared by the member and confirmed: "
+    "only the committee can reverse it",
     "err_cash": "{name} holds {cash} baht, not enough for {amount}",
     "err_collector_only": "Only collectors can send this command",
     "err_treasurer_only": "Only the treasurer can send this command",
@@ -171,8 +194,8 @@ EN = {
     "claim_rejected": "Claim #{ref} rejected: {reason}",
     "claim_no_benefit": "This fund has no benefit of that type",
     "claim_not_active": "Not an active member: no benefit can be claimed",
-    "claim_waiting": "The waiting period is not over: {days} more days",
-    "claim_behind": "{days} days behind: pay up first, then claim",
+    "claim_waiting": "The waiting period is not over: {days:more day/more days}",
+    "claim_behind": "{days:day/days} behind: pay up first, then claim",
     "claim_no_birth_date": "No birth date on record: ask the treasurer to add it",
     "claim_age": "Age {age} does not fit this benefit",
     "claim_units": "At most {most} per claim",
@@ -184,18 +207,19 @@ EN = {
     "err_usage_claim": "Send: CLAIM <member no.> <type> [nights], e.g. CLAIM 12 hospital 3",
     "err_usage_decide": "Send: APPROVE <ref>, or REJECT <ref> <reason>",
     "err_committee_only": "Only committee members can send this command",
-    "recon_collector": "Day {date}: {count} payments, {amount} baht. Cash in hand {cash} baht. "
-    "Waiting for OK: {pending}",
-    "recon_treasurer": "Day {date}: {count} payments, {amount} baht; handed over {handed} baht. "
-    "To check: {declared} unconfirmed, {disputed} disputed, {held} cash held, {short} short",
+    "recon_collector": "Day {date}: {count:payment/payments}, {amount} baht. "
+    "Cash in hand {cash} baht. Waiting for OK: {pending}",
+    "recon_treasurer": "Day {date}: {count:payment/payments}, {amount} baht; "
+    "handed over {handed} baht. To check: {declared} unconfirmed, {disputed} disputed, "
+    "{held} cash held, {short} short",
     "ledger_alarm": "URGENT: the fund's books for {date} do not agree. Please call your "
     "Satja operator now",
-    "reminder": "Your welfare fund: {days} days behind (paid through {date}). "
+    "reminder": "Your welfare fund: {days:day/days} behind (paid through {date}). "
     "Please pay your collector",
-    "meeting": "Month {month}: {members} members, {amount} baht collected, {arrears} behind, "
-    "fund {fund} baht, {open} open issues",
-    "aging": "{count} payments wait for your OK, oldest {days} days, e.g. #{ref}. "
-    "Reply OK or NO with the ref",
+    "meeting": "Month {month}: {members:member/members}, {amount} baht collected, "
+    "{arrears} in arrears, fund {fund} baht, {open:open issue/open issues}",
+    "aging": "{count:payment waits/payments wait} for your OK, oldest {days:day/days}, "
+    "e.g. #{ref}. Reply OK or NO with the ref",
 }
 
 CATALOGUES = {"th": TH, "en": EN}
@@ -219,7 +243,26 @@ def short_name(name: str) -> str:
     return first[:NAME_LIMIT]
 
 
+class _Counting(string.Formatter):
+    """str.format, plus `{days:day/days}`: the number with its noun, singular for 1."""
+
+    def format_field(self, value: object, format_spec: str) -> str:
+        if "/" not in format_spec:
+            return super().format_field(value, format_spec)
+        one, many = format_spec.split("/", 1)
+        number = str(value).replace(",", "")
+        return f"{value} {one if number in ('1', '-1') else many}"
+
+
+_COUNTING = _Counting()
+
+
+def fill(template: str, **values: object) -> str:
+    """Fill a catalogue template: `{name}` as str.format, `{n:day/days}` with its noun."""
+    return _COUNTING.format(template, **values)
+
+
 def render(lang: str, key: str, **values: object) -> str:
     """Fill a template in the given language (Thai when the language is unknown)."""
     catalogue = CATALOGUES.get(lang, TH)
-    return catalogue[key].format(**values)
+    return fill(catalogue[key], **values)

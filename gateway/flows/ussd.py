@@ -20,6 +20,7 @@ from gateway.flows.dates import format_date
 from gateway.flows.gsm import ussd_budget
 from gateway.flows.money import SATANG_PER_BAHT, format_baht
 from gateway.flows.sms_grammar import THAI_DIGITS
+from gateway.flows.texts import fill
 
 BACK, MAIN, MORE = "0", "00", "98"
 MAX_TRIES = 3
@@ -383,7 +384,7 @@ def _compose(caller: Caller, state: State) -> Screen:
         welfare = (
             t["eligible"]
             if caller.waiting_days_left == 0
-            else t["waiting"].format(days=caller.waiting_days_left)
+            else fill(t["waiting"], days=caller.waiting_days_left)
         )
         return Screen(
             hint + t["balance_more"].format(welfare=welfare, fund=format_baht(caller.fund_total))
@@ -394,7 +395,7 @@ def _compose(caller: Caller, state: State) -> Screen:
         status = (
             t["eligible"]
             if caller.waiting_days_left == 0
-            else t["waiting"].format(days=caller.waiting_days_left)
+            else fill(t["waiting"], days=caller.waiting_days_left)
         )
         return Screen(hint + t["welfare"].format(status=status))
     if node == "welfare_rates":
@@ -427,9 +428,9 @@ def _compose(caller: Caller, state: State) -> Screen:
 
 def _state(t: dict[str, str], days_behind: int) -> str:
     if days_behind > 0:
-        return t["behind"].format(days=days_behind)
+        return fill(t["behind"], days=days_behind)
     if days_behind < 0:
-        return t["ahead"].format(days=-days_behind)
+        return fill(t["ahead"], days=-days_behind)
     return t["even"]
 
 
@@ -534,9 +535,9 @@ USSD_TEXTS = {
         "balance": "Given {total} baht\nPaid through {date}\n{state}\n1 SMS me 98 More 0 Back",
         "balance_more": "{welfare}\nFund total {fund} baht\n1 SMS me 0 Back",
         "eligible": "Welfare: eligible",
-        "waiting": "Welfare in {days} days",
-        "behind": "{days} days behind",
-        "ahead": "{days} days ahead",
+        "waiting": "Welfare in {days:day/days}",
+        "behind": "{days:day/days} behind",
+        "ahead": "{days:day/days} ahead",
         "even": "Up to date",
         "sent": "We have sent you an SMS.",
         "history_empty": "No payments yet\n0 Back",
