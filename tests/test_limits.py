@@ -87,21 +87,24 @@ def test_a_flood_of_sms_from_one_phone_is_told_once_and_posts_nothing(
 ):
     app.config["SATJA"] = app.config["SATJA"].with_(sms_per_minute=3)
     collector, member = fund["collector"][2], fund["member"][1]
-    assert all(sms(client, collector, f"PAY {member} 1", n).status_code == 200 for n in range(3))
+    # Different amounts: the same PAY twice in 15 minutes would be asked about instead.
+    assert all(
+        sms(client, collector, f"PAY {member} {n + 1}", n).status_code == 200 for n in range(3)
+    )
     with db.transaction() as session:
         posted = session.scalar(select(func.count()).select_from(Transfer))
         texts = session.scalar(select(func.count()).select_from(OutboundMessage))
     # The same number spelled three ways shares one budget.
     spellings = ["0811000002", "+66 81 100 0002", "๐๘๑๑๐๐๐๐๐๒", collector]
     for n, phone in enumerate(spellings, start=3):
-        response = sms(client, phone, f"PAY {member} 1", n)
+        response = sms(client, phone, f"PAY {member} {n + 1}", n)
         assert response.status_code == 200 and response.get_data(as_text=True) == ""
     with db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(Transfer)) == posted
         told = session.scalars(select(OutboundMessage).where(OutboundMessage.id > texts)).all()
     assert [m.text for m in told] == [TOO_MANY_SMS]  # once, then silence
     with time_machine.travel(MID_MINUTE + dt.timedelta(minutes=1), tick=False):
-        sms(client, collector, f"PAY {member} 1", 99)  # a new minute: posted again
+        sms(client, collector, f"PAY {member} 9", 99)  # a new minute: posted again
     with db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(Transfer)) == posted + 1
 
