@@ -21,7 +21,7 @@ from gateway.claims import benefit_name, tell_paid
 from gateway.flows.dates import format_date
 from gateway.flows.money import baht_to_satang, format_baht
 from gateway.flows.sms_grammar import Command, ParseError, Who, parse
-from gateway.flows.texts import UNKNOWN_SENDER, render, short_name
+from gateway.flows.texts import MEMBERSHIP_ENDED, UNKNOWN_SENDER, render, short_name
 from models.base import utcnow
 from models.disputes import Dispute
 from models.figures import (
@@ -48,7 +48,7 @@ from models.ledger import (
 )
 from models.outbox import InboundMessage, Kind, OutboundMessage, queue_sms, quiet_hours_start
 from models.phones import InvalidPhone, mask_phone, normalize_phone
-from models.registry import Group, Member, Role, Status, find_by_phone
+from models.registry import ENDED, Group, Member, Role, Status, find_by_phone
 from models.standing import member_standing
 from models.welfare import Claim, ClaimRefused, decide_claim, file_claim
 
@@ -707,8 +707,10 @@ def _record(session: Session, sms: InboundSms) -> tuple[InboundMessage, bool]:
     return earlier, False
 
 
-def _answer_stranger(session: Session, inbound: InboundMessage, phone: str) -> list[int]:
-    """One polite bilingual reply a day to a number we do not know."""
+def _answer_stranger(
+    session: Session, inbound: InboundMessage, phone: str, text: str = UNKNOWN_SENDER
+) -> list[int]:
+    """One polite bilingual reply a day to a number we do not know (or no longer serve)."""
     since = utcnow() - UNKNOWN_REPLY_EVERY
     recent = session.scalars(
         select(OutboundMessage.id).where(
@@ -719,7 +721,7 @@ def _answer_stranger(session: Session, inbound: InboundMessage, phone: str) -> l
     ).first()
     if recent is not None:
         return []
-    message = queue_sms(session, phone, UNKNOWN_SENDER, Kind.REPLY, inbound_id=inbound.id)
+    message = queue_sms(session, phone, text, Kind.REPLY, inbound_id=inbound.id)
     return [message.id]
 
 
@@ -735,6 +737,14 @@ def handle_inbound(
         log.info("sms %s from unknown number %s", inbound.id, mask_phone(phone))
         inbound.reply = UNKNOWN_SENDER
         return Handled(reply=UNKNOWN_SENDER, message_ids=_answer_stranger(session, inbound, phone))
+    if sender.status in ENDED:
+        # The membership is over, and the number may be someone else's now: no role acts.
+        log.info("sms %s from %s: membership ended", inbound.id, mask_phone(phone))
+        inbound.reply = MEMBERSHIP_ENDED
+        return Handled(
+            reply=MEMBERSHIP_ENDED,
+            message_ids=_answer_stranger(session, inbound, phone, MEMBERSHIP_ENDED),
+        )
     inbound.member_id = sender.id
     desk = Desk(session, settings, sender, inbound, today)
     parsed = parse(sms.text)

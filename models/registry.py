@@ -46,6 +46,10 @@ class Status(enum.StrEnum):
     DECEASED = "deceased"
 
 
+# Membership over (พ้นสภาพสมาชิก): no role, no office, no command; carriers reuse numbers.
+ENDED = (Status.WITHDRAWN, Status.DECEASED)
+
+
 LANGUAGES = ("th", "en")
 
 
@@ -254,6 +258,15 @@ def add_member(
         keys.append(f"collector_cash:{member.id}")
     ensure_accounts(session, group.id, keys)
     return member
+
+
+def set_status(member: Member, status: str) -> None:
+    """Change where a membership stands; ending it also ends the member's office."""
+    if status not in (Status.ACTIVE, *ENDED):
+        raise RegistryError(f"status must be one of active, withdrawn, deceased (not {status!r})")
+    member.status = status
+    if status in ENDED:
+        member.role = Role.MEMBER.value
 
 
 def find_by_phone(session: Session, raw_phone: str) -> tuple[str, Member | None]:

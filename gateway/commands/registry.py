@@ -14,7 +14,18 @@ from gateway.database import current_db
 from gateway.flows.money import baht_to_satang
 from models.clock import local_today
 from models.importer import ImportRejected, import_members, validate_csv
-from models.registry import LANGUAGES, RegistryError, Role, add_group, add_member, find_group
+from models.registry import (
+    ENDED,
+    LANGUAGES,
+    RegistryError,
+    Role,
+    Status,
+    add_group,
+    add_member,
+    find_group,
+    find_member,
+    set_status,
+)
 
 groups = AppGroup("groups", help="Welfare fund groups.")
 members = AppGroup("members", help="People in a group.")
@@ -135,6 +146,23 @@ def import_command(file: Path, group_code: str) -> None:
         click.echo(f"{name} -> {number}")
     noun = "member" if len(numbers) == 1 else "members"
     click.echo(f"imported {len(numbers)} {noun} into {group.code}")
+
+
+@members.command("status")
+@click.option("--group", "group_code", required=True, help="Group code.")
+@click.argument("number")
+@click.argument("status", type=click.Choice([s.value for s in (Status.ACTIVE, *ENDED)]))
+def status_command(group_code: str, number: str, status: str) -> None:
+    """Set a membership active, withdrawn or deceased; ending it ends the member's office."""
+    try:
+        with current_db().transaction() as session:
+            member = find_member(session, find_group(session, group_code), number)
+            was = member.role
+            set_status(member, status)
+            office = f"; no longer {was}" if member.role != was else ""
+            click.echo(f"{member.name} (#{member.number}) is {status}{office}")
+    except RegistryError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def init_app(app: Flask) -> None:

@@ -227,6 +227,10 @@ CATALOGUES = {"th": TH, "en": EN}
 # For people we do not know we cannot pick a language, so both, in two parts at most.
 # To a phone that sent more SMS in a minute than a person can type; said once a minute.
 TOO_MANY_SMS = "ส่งถี่ไป รอ 1 นาทีแล้วส่งใหม่ค่ะ / Too many: wait 1 minute"
+MEMBERSHIP_ENDED = (
+    "เบอร์นี้พ้นสภาพสมาชิกแล้ว ติดต่อกรรมการกองทุนค่ะ / "
+    "This membership has ended. Please ask your fund committee"
+)
 UNKNOWN_SENDER = (
     "เบอร์นี้ยังไม่ได้เป็นสมาชิก โปรดติดต่อกรรมการกองทุน / "
     "This number is not registered. Please ask your fund committee"
