@@ -60,6 +60,8 @@ def inbound():  # noqa: ANN201
         return "", 200, TEXT
     with current_db().transaction() as session:
         handled = handle_inbound(session, settings, sms, local_today(settings.timezone))
+    if handled.conflict:
+        return "conflict\n", 409, TEXT
     enqueue_sends(redis, handled.message_ids)
     return handled.reply, 200, TEXT
 

@@ -47,7 +47,7 @@ from models.ledger import (
     void_pending,
 )
 from models.outbox import InboundMessage, Kind, OutboundMessage, queue_sms, quiet_hours_start
-from models.phones import InvalidPhone, mask_phone, normalize_phone
+from models.phones import InvalidPhone, mask_phone, normalize_phone, phone_key
 from models.registry import ENDED, Group, Member, Role, Status, find_by_phone
 from models.standing import member_standing
 from models.welfare import Claim, ClaimRefused, decide_claim, file_claim
@@ -80,6 +80,7 @@ class Handled:
     reply: str
     message_ids: list[int] = field(default_factory=list)
     repeated: bool = False
+    conflict: bool = False  # a known provider id from a different sender
 
 
 class Refused(Exception):
@@ -731,6 +732,10 @@ def handle_inbound(
     """Record, deduplicate and carry out one inbound SMS; flushes, never commits."""
     inbound, new = _record(session, sms)
     if not new:
+        if phone_key(inbound.from_phone) != phone_key(sms.from_phone):
+            # The same provider id from another number is not a repeat: tell nothing.
+            log.warning("sms id reused by another sender %s", mask_phone(sms.from_phone))
+            return Handled(reply="", repeated=True, conflict=True)
         return Handled(reply=inbound.reply or "", repeated=True)
     phone, sender = find_by_phone(session, sms.from_phone)
     if sender is None:

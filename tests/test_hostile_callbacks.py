@@ -69,3 +69,17 @@ def test_a_wrong_or_non_ascii_token_is_a_403(client, db, path, token):
 
 def test_the_right_token_passes(client, db):
     assert client.post(f"/ussd?token={TOKEN}", data=USSD).status_code == 200
+
+
+def test_a_known_provider_id_from_another_sender_is_a_409_with_nothing_told(client, db, fund):
+    first = {**SMS, "from": fund["member"][2], "text": "BAL", "id": "ATXid_same"}
+    reply = client.post(f"/sms/inbound?token={TOKEN}", data=first)
+    assert reply.status_code == 200 and reply.get_data(as_text=True)  # the balance
+    before = rows(db)
+    other = {**first, "from": fund["collector"][2]}
+    response = client.post(f"/sms/inbound?token={TOKEN}", data=other)
+    assert (response.status_code, response.get_data(as_text=True)) == (409, "conflict\n")
+    assert rows(db) == before
+    # The true repeat, however the number is written, still gets its first answer.
+    again = client.post(f"/sms/inbound?token={TOKEN}", data={**first, "from": "0811000004"})
+    assert again.get_data(as_text=True) == reply.get_data(as_text=True)
