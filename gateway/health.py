@@ -8,8 +8,8 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 from rq import Queue
 from sqlalchemy import text
 
-from gateway.africastalking import token_ok
 from gateway.database import current_db
+from gateway.edge.africastalking import token_ok
 from workers.broker import QUEUES, current_redis
 
 log = logging.getLogger(__name__)

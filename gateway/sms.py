@@ -8,15 +8,15 @@ from flask import Blueprint, Flask, current_app, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from gateway.africastalking import (
+from gateway.database import current_db
+from gateway.edge.africastalking import (
     TEXT,
     guard_callbacks,
     parse_delivery_report,
     parse_inbound_sms,
 )
-from gateway.database import current_db
 from gateway.ratelimit import sms_flood, tell_flood
-from gateway.sms_commands import handle_inbound
+from gateway.services.sms.inbound import handle_inbound
 from models.clock import local_today
 from models.outbox import record_delivery
 from models.phones import phone_key

@@ -8,13 +8,13 @@ from flask import Blueprint, Flask, current_app, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from gateway.africastalking import (
+from gateway.database import current_db
+from gateway.edge.africastalking import (
     TEXT,
     guard_callbacks,
     parse_ussd,
     parse_ussd_end,
 )
-from gateway.database import current_db
 from gateway.flows.ussd import split_inputs
 from gateway.ussd_cache import HopCache
 from gateway.ussd_service import answer_from_snapshot, answer_hop

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from config.settings import Settings
+from gateway.edge.types import UssdRequest
 from gateway.flows import ussd as menu
 from gateway.flows.dates import format_date
 from gateway.flows.money import format_baht
@@ -42,17 +43,6 @@ log = logging.getLogger(__name__)
 NOT_REGISTERED = "END เบอร์นี้ยังไม่เป็นสมาชิก ติดต่อกรรมการกองทุนค่ะ\nNot a member: ask your fund."
 OTHER_PHONE = "END ขออภัย กด {code} ใหม่อีกครั้งค่ะ\nSorry, please dial {code} again."
 HISTORY = 5
-
-
-@dataclass(frozen=True)
-class UssdRequest:
-    """One hop as Africa's Talking sent it, parsed at the edge."""
-
-    session_id: str
-    service_code: str
-    phone: str
-    network_code: str | None
-    text: str
 
 
 @dataclass

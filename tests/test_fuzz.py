@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from gateway.africastalking import CONTROL
+from gateway.edge.africastalking import CONTROL
 from gateway.flows.gsm import ussd_budget
 from gateway.flows.sms_grammar import ParseError, parse
 from gateway.ussd import SLOW_DOWN, SORRY

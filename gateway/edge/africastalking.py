@@ -11,13 +11,11 @@ import hmac
 import ipaddress
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from flask import Blueprint, current_app, request
 
-from gateway.sms_commands import InboundSms
-from gateway.ussd_service import UssdRequest
-from models.outbox import PROVIDER_STATUS, Status
+from gateway.edge.types import DeliveryReport, InboundSms, UssdEnd, UssdRequest
+from models.outbox import PROVIDER_STATUS
 
 MAX_TEXT = 1_000
 MAX_USSD_TEXT = 500  # a whole session's inputs; a screen takes 182 characters at most
@@ -141,15 +139,6 @@ def parse_inbound_sms(form: Mapping[str, str]) -> InboundSms:
     )
 
 
-@dataclass(frozen=True)
-class DeliveryReport:
-    """A delivery report for one outbound message."""
-
-    provider_id: str
-    status: Status
-    failure_reason: str | None
-
-
 def parse_delivery_report(form: Mapping[str, str]) -> DeliveryReport:
     """A delivery report callback; an unknown status is refused."""
     form = _clean(form)
@@ -181,19 +170,6 @@ def parse_ussd(form: Mapping[str, str]) -> UssdRequest:
         network_code=form.get("networkCode") or None,
         text=text,
     )
-
-
-@dataclass(frozen=True)
-class UssdEnd:
-    """Africa's Talking's end-of-session notice."""
-
-    session_id: str
-    phone: str | None
-    status: str
-    input: str | None
-    duration_ms: int | None
-    error_message: str | None
-    hops: int | None
 
 
 USSD_END_STATUSES = ("Success", "Incomplete", "Failed")

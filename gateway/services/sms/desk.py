@@ -1,0 +1,165 @@
+"""The SMS desk: one sender, their group and business day, and what every command shares.
+
+A command's handler (collector.py, treasurer.py, member.py, welfare.py) receives the Desk;
+the table in commands.py says who may send each command and checks it once, before the
+handler runs. Replies and notices are written to the outbox in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from config.settings import Settings
+from gateway.flows.dates import format_date
+from gateway.flows.money import format_baht
+from gateway.flows.sms_grammar import Who
+from gateway.flows.texts import render
+from models.base import utcnow
+from models.figures import cash_with_collectors
+from models.ledger import Account, Transfer, id_for_ref
+from models.outbox import InboundMessage, Kind, OutboundMessage, queue_sms, quiet_hours_start
+from models.phones import InvalidPhone, normalize_phone
+from models.registry import Group, Member, Role, Status
+from models.standing import member_standing
+
+
+class Refused(Exception):
+    """A command that cannot be carried out; the message key and values say why."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(key)
+        self.key, self.values = key, values
+
+
+class Desk:
+    """One sender's commands, within their own group, on one business day."""
+
+    def __init__(
+        self,
+        session: Session,
+        settings: Settings,
+        sender: Member,
+        inbound: InboundMessage,
+        today: dt.date,
+    ) -> None:
+        self.session, self.settings = session, settings
+        self.sender, self.inbound, self.today = sender, inbound, today
+        self.group: Group = sender.group
+        self.lang = sender.lang
+        self.messages: list[OutboundMessage] = []
+
+    def tell(
+        self,
+        member: Member,
+        key: str,
+        kind: Kind = Kind.NOTICE,
+        *,
+        quiet: bool = False,
+        **values: object,
+    ) -> None:
+        """Write a message to a member in their own language (quiet: not before 08:00)."""
+        values.setdefault("ussd", self.settings.ussd_code)
+        text = render(member.lang, key, **values)
+        message = queue_sms(
+            self.session,
+            member.phone,
+            text,
+            kind,
+            member=member,
+            inbound_id=self.inbound.id,
+            flush=False,
+        )
+        if message is not None:
+            if quiet:
+                message.not_before = quiet_hours_start(utcnow(), self.settings.timezone)
+            self.messages.append(message)
+
+    def officers(self, *roles: Role) -> list[Member]:
+        """The group's active members holding one of these offices."""
+        return list(
+            self.session.scalars(
+                select(Member)
+                .where(
+                    Member.group_id == self.group.id,
+                    Member.role.in_([r.value for r in roles]),
+                    Member.status == Status.ACTIVE.value,
+                )
+                .order_by(Member.number)
+            )
+        )
+
+    def reply(self, key: str, **values: object) -> str:
+        """The reply text to the sender, in their language."""
+        values.setdefault("ussd", self.settings.ussd_code)
+        return render(self.lang, key, **values)
+
+    def person(self, who: Who) -> Member:
+        """The member of the sender's group a command names, or Refused."""
+        member = None
+        if who.number is not None:
+            member = self.session.scalars(
+                select(Member).where(Member.group_id == self.group.id, Member.number == who.number)
+            ).first()
+            shown = str(who.number)
+        else:
+            shown = who.phone or ""
+            try:
+                phone = normalize_phone(who.phone or "")
+            except InvalidPhone:
+                phone = None
+            if phone:
+                member = self.session.scalars(
+                    select(Member).where(Member.group_id == self.group.id, Member.phone == phone)
+                ).first()
+        if member is None:
+            raise Refused("err_member", who=shown)
+        return member
+
+    def require(self, *roles: Role) -> None:
+        """Refuse unless the sender has one of these roles."""
+        if self.sender.role not in roles:
+            key = "err_collector_only" if Role.COLLECTOR in roles else "err_treasurer_only"
+            raise Refused(key)
+
+    def account(self, key: str) -> Account:
+        """An account of the sender's group, fresh from the database."""
+        return self.session.scalars(
+            select(Account)
+            .where(Account.group_id == self.group.id, Account.key == key)
+            .execution_options(populate_existing=True)
+        ).one()
+
+    def cash_of(self, collector: Member) -> int:
+        """Cash in a collector's hand, in satang."""
+        return cash_with_collectors(self.session, self.group, collector.id)
+
+    def own_transfer(self, ref: str) -> Transfer:
+        """The transfer a reference names, in the sender's group, or Refused."""
+        transfer_id = id_for_ref(ref)
+        transfer = self.session.get(Transfer, transfer_id) if transfer_id else None
+        if transfer is None or transfer.group_id != self.group.id:
+            raise Refused("err_ref", ref=ref)
+        return transfer
+
+    def receipt(self, member: Member, amount: int, ref: str, key: str = "receipt") -> None:
+        """Tell a member what the fund received and where they stand now."""
+        standing = member_standing(self.session, member, self.today)
+        self.tell(
+            member,
+            key,
+            Kind.RECEIPT,
+            amount=format_baht(amount),
+            date=format_date(standing.paid_through, member.lang),
+            ref=ref,
+        )
+
+    def state_text(self, days_behind: int) -> str:
+        """'3 days behind', 'up to date' or '30 days ahead', in the sender's language."""
+        if days_behind > 0:
+            return self.reply("behind", days=days_behind)
+        if days_behind < 0:
+            return self.reply("ahead", days=-days_behind)
+        return self.reply("even")

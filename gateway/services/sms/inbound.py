@@ -1,0 +1,129 @@
+"""One inbound SMS: recorded once, its sender found, its command carried out, replies written.
+
+Nothing is sent here: the caller commits, then enqueues the message ids.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from config.settings import Settings
+from gateway.edge.types import InboundSms
+from gateway.flows.sms_grammar import Command, parse
+from gateway.flows.texts import MEMBERSHIP_ENDED, UNKNOWN_SENDER
+from gateway.services.sms.commands import carry_out
+from gateway.services.sms.desk import Desk
+from models.base import utcnow
+from models.outbox import InboundMessage, Kind, OutboundMessage, queue_sms
+from models.phones import mask_phone, phone_key
+from models.registry import ENDED, find_by_phone
+
+log = logging.getLogger(__name__)
+UNKNOWN_REPLY_EVERY = dt.timedelta(hours=24)  # strangers are answered once a day at most
+
+
+@dataclass
+class Handled:
+    """The reply to show the sender, and the outbox rows to send after commit."""
+
+    reply: str
+    message_ids: list[int] = field(default_factory=list)
+    repeated: bool = False
+    conflict: bool = False  # a known provider id from a different sender
+
+
+def _record(session: Session, sms: InboundSms) -> tuple[InboundMessage, bool]:
+    """Store the inbound message; (row, False) if this provider id came before.
+
+    The insert skips a known id in the same statement, so that two gateway processes
+    receiving one message twice cannot both act on it.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(InboundMessage)
+    stmt = (
+        insert.values(
+            provider_id=sms.provider_id,
+            from_phone=sms.from_phone,
+            to_code=sms.to_code,
+            text=sms.text,
+            received_at=sms.received_at,
+            link_id=sms.link_id,
+            network_code=sms.network_code,
+            created_at=utcnow(),
+        )
+        .on_conflict_do_nothing()
+        .returning(InboundMessage)
+    )
+    row = session.scalars(stmt).first()
+    if row is not None:
+        return row, True
+    earlier = session.scalars(
+        select(InboundMessage).where(InboundMessage.provider_id == sms.provider_id)
+    ).one()
+    return earlier, False
+
+
+def _answer_stranger(
+    session: Session, inbound: InboundMessage, phone: str, text: str = UNKNOWN_SENDER
+) -> list[int]:
+    """One polite bilingual reply a day to a number we do not know (or no longer serve)."""
+    since = utcnow() - UNKNOWN_REPLY_EVERY
+    recent = session.scalars(
+        select(OutboundMessage.id).where(
+            OutboundMessage.to_phone == phone,
+            OutboundMessage.member_id.is_(None),
+            OutboundMessage.created_at >= since,
+        )
+    ).first()
+    if recent is not None:
+        return []
+    message = queue_sms(session, phone, text, Kind.REPLY, inbound_id=inbound.id)
+    return [message.id]
+
+
+def handle_inbound(
+    session: Session, settings: Settings, sms: InboundSms, today: dt.date
+) -> Handled:
+    """Record, deduplicate and carry out one inbound SMS; flushes, never commits."""
+    inbound, new = _record(session, sms)
+    if not new:
+        if phone_key(inbound.from_phone) != phone_key(sms.from_phone):
+            # The same provider id from another number is not a repeat: tell nothing.
+            log.warning("sms id reused by another sender %s", mask_phone(sms.from_phone))
+            return Handled(reply="", repeated=True, conflict=True)
+        return Handled(reply=inbound.reply or "", repeated=True)
+    phone, sender = find_by_phone(session, sms.from_phone)
+    if sender is None:
+        log.info("sms %s from unknown number %s", inbound.id, mask_phone(phone))
+        inbound.reply = UNKNOWN_SENDER
+        return Handled(reply=UNKNOWN_SENDER, message_ids=_answer_stranger(session, inbound, phone))
+    if sender.status in ENDED:
+        # The membership is over, and the number may be someone else's now: no role acts.
+        log.info("sms %s from %s: membership ended", inbound.id, mask_phone(phone))
+        inbound.reply = MEMBERSHIP_ENDED
+        return Handled(
+            reply=MEMBERSHIP_ENDED,
+            message_ids=_answer_stranger(session, inbound, phone, MEMBERSHIP_ENDED),
+        )
+    inbound.member_id = sender.id
+    desk = Desk(session, settings, sender, inbound, today)
+    parsed = parse(sms.text)
+    reply = carry_out(desk, parsed)
+    log.info(
+        "sms %s from %s: %s",
+        inbound.id,
+        mask_phone(phone),
+        parsed.verb if isinstance(parsed, Command) else f"error {parsed.error}",
+    )
+    inbound.reply = reply
+    answer = queue_sms(
+        session, sender.phone, reply, Kind.REPLY, member=sender, inbound_id=inbound.id
+    )
+    desk.messages.insert(0, answer)
+    return Handled(reply=reply, message_ids=[m.id for m in desk.messages])

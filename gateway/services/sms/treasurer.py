@@ -1,0 +1,68 @@
+"""What the treasurer sends: RCV (a hand-over) and PINRESET."""
+
+from __future__ import annotations
+
+from gateway.flows.money import baht_to_satang, format_baht
+from gateway.flows.sms_grammar import Command
+from gateway.flows.texts import short_name
+from gateway.services.sms.desk import Desk, Refused
+from models.ledger import (
+    Code,
+    TransferSpec,
+    create_transfer,
+)
+from models.registry import Role
+
+
+def rcv(desk: Desk, command: Command) -> str:
+    """The treasurer took cash from a collector: post the hand-over."""
+    collector = desk.person(command.who)
+    if collector.role != Role.COLLECTOR:
+        raise Refused("err_not_collector", who=short_name(collector.name))
+    amount = baht_to_satang(command.baht)
+    cash = desk.cash_of(collector)
+    refusal = Refused(
+        "err_cash",
+        name=short_name(collector.name),
+        cash=format_baht(cash),
+        amount=format_baht(amount),
+    )
+    if amount > cash:
+        raise refusal
+    outcome = create_transfer(
+        desk.session,
+        TransferSpec(
+            key=f"sms:{desk.inbound.id}",
+            group_id=desk.group.id,
+            debit="fund_bank",
+            credit=f"collector_cash:{collector.id}",
+            amount=amount,
+            code=Code.HANDOVER,
+            business_date=desk.today,
+            collector_id=collector.id,
+        ),
+    )
+    if not outcome.ok:
+        raise refusal
+    left = format_baht(desk.cash_of(collector))
+    ref = outcome.transfer.ref
+    desk.tell(collector, "handed_over", amount=format_baht(amount), ref=ref, cash=left)
+    return desk.reply(
+        "rcv_ok",
+        name=short_name(collector.name),
+        number=collector.number,
+        amount=format_baht(amount),
+        ref=ref,
+        cash=left,
+    )
+
+
+def pinreset(desk: Desk, command: Command) -> str:
+    """The treasurer clears a member's PIN so that they can set a new one."""
+    member = desk.person(command.who)
+    member.pin_hash = None
+    member.pin_tries = 0
+    member.pin_locked_until = None
+    desk.session.flush()
+    desk.tell(member, "pin_was_reset")
+    return desk.reply("pinreset_ok", name=short_name(member.name), number=member.number)
