@@ -6,9 +6,12 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config.settings import Settings, load_settings, refuse_unsafe
-from gateway import dashboard, database, health, simulator, sms, ussd
+from gateway import dashboard
 from gateway.commands import init_app as init_commands
-from workers import broker
+from gateway.extensions import database
+from gateway.extensions import redis as redis_extension
+from gateway.routes import health, simulator, sms, ussd
+from workers.broker import announce
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -23,9 +26,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config.update(SECRET_KEY=settings.secret_key, SATJA=settings, MAX_CONTENT_LENGTH=64 * 1024)
     app.json.ensure_ascii = False
     db = database.init_app(app, settings)
-    redis = broker.init_app(app, settings)
+    redis = redis_extension.init_app(app, settings)
     # Committed changes move their groups' generations on: cached screens are read anew.
-    db.on_commit(lambda groups: broker.announce(redis.redis, groups))
+    db.on_commit(lambda groups: announce(redis.redis, groups))
     health.init_app(app)
     sms.init_app(app)
     ussd.init_app(app)

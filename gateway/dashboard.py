@@ -27,12 +27,13 @@ from sqlalchemy import or_, select
 
 from gateway.claims import benefit_name, tell_paid
 from gateway.dashboard_texts import DASHBOARD_TEXTS
-from gateway.database import current_db
+from gateway.extensions.database import current_db
+from gateway.extensions.redis import current_redis
 from gateway.flows.dates import format_date, format_month
 from gateway.flows.money import format_baht
-from gateway.ratelimit import allow
 from gateway.resolutions import CannotResolve, find_exception, resolve
-from gateway.ussd_service import recent_payments
+from gateway.services.ratelimit import allow
+from gateway.services.ussd_hop import recent_payments
 from models.base import utcnow
 from models.clock import local_today
 from models.ledger import id_for_ref, ref_for
@@ -43,7 +44,6 @@ from models.reports import collectors_cash, group_report, monthly_contributions
 from models.standing import member_standing
 from models.users import User, authenticate
 from models.welfare import Claim, ClaimRefused, ClaimStatus, decide_claim
-from workers.broker import current_redis
 from workers.outbox import enqueue_sends
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")

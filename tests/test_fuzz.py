@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from gateway.edge.africastalking import CONTROL
 from gateway.flows.gsm import ussd_budget
 from gateway.flows.sms_grammar import ParseError, parse
-from gateway.ussd import SLOW_DOWN, SORRY
+from gateway.routes.ussd import SLOW_DOWN, SORRY
 from models.disputes import Dispute
 from models.ledger import Transfer
 from models.registry import Member

@@ -38,7 +38,7 @@ def test_healthz_is_503_when_the_database_is_gone(app, client):
 
 
 def test_healthz_is_503_when_redis_is_gone(client):
-    from workers.broker import Broker
+    from gateway.extensions.redis import Broker
 
     app = client.application
     gone = app.config["SATJA"].with_(redis_url="redis://127.0.0.1:1/0")

@@ -184,7 +184,7 @@ def test_bal_says_one_day(client, db, fund):
 
 
 def test_payment_history_is_by_business_date_then_reference(client, db, fund, today):
-    from gateway.ussd_service import recent_payments
+    from gateway.services.ussd_hop import recent_payments
     from models.ledger import Code, TransferSpec, create_transfer
     from models.registry import Member
 

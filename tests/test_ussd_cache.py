@@ -10,7 +10,7 @@ from people import declare, hop, ref_of, send, walk
 from sqlalchemy import event, func, select
 
 from gateway import create_app
-from gateway.ussd_cache import HopCache
+from gateway.services.ussd_cache import HopCache
 from models.clock import local_today
 from models.ledger import Code, Transfer, TransferSpec, create_transfer
 from models.registry import Group, Member, Status
@@ -195,7 +195,7 @@ WALKS = [
 
 
 def test_snapshot_answers_equal_database_answers(app, client, db, fund, settings):
-    from workers.broker import Broker
+    from gateway.extensions.redis import Broker
 
     for amount in (3000, 6000, 9000):
         ref = declare(db, fund, amount=amount)

@@ -11,7 +11,7 @@ from people import hop, walk
 from sqlalchemy import func, select
 
 from gateway import create_app
-from gateway.ussd_service import OTHER_PHONE
+from gateway.services.ussd_hop import OTHER_PHONE
 from models.ledger import Transfer
 from models.outbox import OutboundMessage
 from models.registry import Member, Role, Status, add_group, add_member
@@ -215,7 +215,7 @@ def test_too_many_hops_in_a_minute_get_a_polite_end(client, db, people):
 
 
 def test_redis_down_does_not_stop_the_menu(app, client, db, people, settings):
-    from workers.broker import Broker
+    from gateway.extensions.redis import Broker
 
     app.extensions["satja.redis"] = Broker(settings.with_(redis_url="redis://127.0.0.1:1/0"))
     answers = walk(client, people["member"], ["2", "30", "1", "5807", "5807", "1"])

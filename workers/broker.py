@@ -5,14 +5,12 @@ from __future__ import annotations
 import atexit
 import contextlib
 
-from flask import Flask, current_app
 from redis import Redis
 
 from config.settings import Settings
 
-EXTENSION = "satja.redis"
-QUEUES = ("sms", "ledger", "reports")
-_EMBEDDED: list[Redis] = []  # named by purpose; sms first: receipts are urgent
+QUEUES = ("sms", "ledger", "reports")  # named by purpose; sms first: receipts are urgent
+_EMBEDDED: list[Redis] = []
 
 
 def connect(settings: Settings) -> Redis:
@@ -42,27 +40,6 @@ def stop_embedded() -> None:
             server.shutdown()
 
 
-class Broker:
-    """A lazily opened Redis connection (nothing connects at app creation)."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self._redis: Redis | None = None
-
-    @property
-    def redis(self) -> Redis:
-        """The connection, opened on first use."""
-        if self._redis is None:
-            self._redis = connect(self.settings)
-        return self._redis
-
-
-def init_app(app: Flask, settings: Settings) -> Broker:
-    """Attach a Broker to the app."""
-    app.extensions[EXTENSION] = Broker(settings)
-    return app.extensions[EXTENSION]
-
-
 GENERATION = "satja:gen:"  # + group id: counts committed changes to the group
 
 
@@ -77,8 +54,3 @@ def announce(redis: Redis, groups: set[int]) -> None:
         for group_id in sorted(groups):
             pipe.incr(generation_key(group_id))
         pipe.execute()
-
-
-def current_redis() -> Redis:
-    """The Redis of the running app."""
-    return current_app.extensions[EXTENSION].redis

@@ -13,12 +13,13 @@ from sqlalchemy import select
 from werkzeug.serving import run_simple
 
 from gateway.commands.worker import log_quietly
-from gateway.database import current_db
+from gateway.extensions.database import current_db
+from gateway.extensions.redis import current_redis
 from models import demo
 from models.clock import local_today
 from models.phones import display_phone
 from models.registry import Group
-from workers.broker import current_redis, stop_embedded
+from workers.broker import stop_embedded
 
 group = AppGroup("demo", help="Demo data for trying Satja.")
 

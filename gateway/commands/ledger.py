@@ -6,7 +6,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from gateway.database import current_db
+from gateway.extensions.database import current_db
 from gateway.flows.money import format_baht
 from models.audit import LedgerCheck, check_ledger
 

@@ -11,14 +11,14 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
-from gateway.database import current_db
+from gateway.extensions.database import current_db
+from gateway.extensions.redis import current_redis
 from gateway.flows.money import format_baht
 from gateway.resolutions import CannotResolve, find_exception, resolve
 from models.clock import local_today
 from models.ledger import ref_for
 from models.reconcile import Action, Kind, OutOfOrder, open_exceptions
 from models.registry import Group, Member, RegistryError, find_group
-from workers.broker import current_redis
 from workers.outbox import enqueue_sends
 from workers.reconcile import run_night
 

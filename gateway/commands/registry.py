@@ -10,7 +10,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from gateway.database import current_db
+from gateway.extensions.database import current_db
 from gateway.flows.money import baht_to_satang
 from models.clock import local_today
 from models.importer import ImportRejected, import_members, validate_csv

@@ -13,7 +13,7 @@ import click
 from flask import Flask, current_app, render_template
 from flask.cli import AppGroup
 
-from gateway.database import current_db
+from gateway.extensions.database import current_db
 from gateway.flows.dates import format_date
 from gateway.flows.money import format_baht
 from gateway.flows.texts import render

@@ -9,7 +9,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from gateway.database import current_db
+from gateway.extensions.database import current_db
 from models.outbox import OutboundMessage, Status
 from models.phones import InvalidPhone, normalize_phone
 from workers import runtime

@@ -8,7 +8,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from gateway.database import current_db
+from gateway.extensions.database import current_db
 from models.registry import LANGUAGES, RegistryError, find_group
 from models.users import add_user
 

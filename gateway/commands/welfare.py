@@ -12,7 +12,8 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from gateway.claims import benefit_name, tell_paid
-from gateway.database import current_db
+from gateway.extensions.database import current_db
+from gateway.extensions.redis import current_redis
 from gateway.flows.money import format_baht, parse_baht
 from gateway.flows.sms_grammar import THAI_DIGITS
 from gateway.flows.texts import render
@@ -32,7 +33,6 @@ from models.welfare import (
     parse_schedule,
     store_schedule,
 )
-from workers.broker import current_redis
 from workers.outbox import enqueue_sends
 
 welfare = AppGroup("welfare", help="Benefit schedules and claims.")

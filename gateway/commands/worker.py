@@ -10,8 +10,9 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from rq import Queue, Worker
 
+from gateway.extensions.redis import current_redis
 from workers import runtime
-from workers.broker import QUEUES, current_redis
+from workers.broker import QUEUES
 from workers.schedule import build_cron
 
 LOG_FORMAT = "%(asctime)s %(name)s %(levelname)s %(message)s"

@@ -8,36 +8,27 @@ from flask import Blueprint, Flask, current_app, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from gateway.database import current_db
 from gateway.edge.africastalking import (
     TEXT,
     guard_callbacks,
     parse_ussd,
     parse_ussd_end,
 )
+from gateway.extensions.database import current_db
+from gateway.extensions.redis import redis_or_none
 from gateway.flows.ussd import split_inputs
-from gateway.ussd_cache import HopCache
-from gateway.ussd_service import answer_from_snapshot, answer_hop
+from gateway.services.ussd_cache import HopCache
+from gateway.services.ussd_hop import answer_from_snapshot, answer_hop
 from models.base import utcnow
 from models.clock import local_today
 from models.phones import mask_phone, phone_key
 from models.ussd import UssdHop, UssdSessionEnd
-from workers.broker import current_redis
 from workers.outbox import enqueue_sends
 
 log = logging.getLogger(__name__)
 bp = Blueprint("ussd", __name__)
 SORRY = "END ขออภัย ระบบขัดข้อง ลองใหม่ภายหลัง\nSorry, please try again later."
 SLOW_DOWN = "END กดเร็วเกินไป รอสักครู่แล้วลองใหม่\nToo many tries: please wait a minute."
-
-
-def _redis_or_none():  # noqa: ANN202
-    """The app's Redis, or None if even connecting fails (the embedded server may be gone)."""
-    try:
-        return current_redis()
-    except Exception:
-        log.warning("redis unavailable")
-        return None
 
 
 guard_callbacks(bp)
@@ -49,7 +40,7 @@ def hop():  # noqa: ANN201
     ussd = parse_ussd(request.form)
     settings = current_app.config["SATJA"]
     today, now = local_today(settings.timezone), utcnow()
-    hops = HopCache(_redis_or_none())
+    hops = HopCache(redis_or_none())
     caller = phone_key(ussd.phone)  # one limit and one snapshot however the number is written
     look = hops.look(ussd.session_id, caller, settings.ussd_hops_per_minute, today)
     if look.over_limit:
@@ -74,7 +65,7 @@ def hop():  # noqa: ANN201
     except Exception:  # a polite END beats a 500 on a feature phone; the log has it all
         log.exception("ussd %s from %s failed", ussd.session_id, mask_phone(ussd.phone))
         return SORRY, 200, TEXT
-    if answered.message_ids and (redis := _redis_or_none()) is not None:
+    if answered.message_ids and (redis := redis_or_none()) is not None:
         enqueue_sends(redis, answered.message_ids)  # if Redis is down, the sweeper sends them
     if answered.read is not None:
         hops.keep(look, ussd.session_id, caller, answered.group_id, answered.read, today)

@@ -22,7 +22,7 @@ from gateway.flows import ussd as menu
 from gateway.flows.dates import format_date
 from gateway.flows.money import format_baht
 from gateway.flows.texts import render, short_name
-from gateway.ussd_cache import CachedCaller, NotCached
+from gateway.services.ussd_cache import CachedCaller, NotCached
 from models.ledger import (
     Account,
     Code,

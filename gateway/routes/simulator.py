@@ -15,7 +15,7 @@ from flask import (
 )
 from sqlalchemy import select
 
-from gateway.database import current_db
+from gateway.extensions.database import current_db
 from gateway.flows.gsm import length, sms_parts, ussd_budget
 from models.outbox import OutboundMessage
 from models.phones import InvalidPhone, display_phone, normalize_phone

@@ -8,19 +8,19 @@ from flask import Blueprint, Flask, current_app, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from gateway.database import current_db
 from gateway.edge.africastalking import (
     TEXT,
     guard_callbacks,
     parse_delivery_report,
     parse_inbound_sms,
 )
-from gateway.ratelimit import sms_flood, tell_flood
+from gateway.extensions.database import current_db
+from gateway.extensions.redis import current_redis
+from gateway.services.ratelimit import sms_flood, tell_flood
 from gateway.services.sms.inbound import handle_inbound
 from models.clock import local_today
 from models.outbox import record_delivery
 from models.phones import phone_key
-from workers.broker import current_redis
 from workers.outbox import enqueue_sends
 
 log = logging.getLogger(__name__)

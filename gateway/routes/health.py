@@ -8,9 +8,10 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 from rq import Queue
 from sqlalchemy import text
 
-from gateway.database import current_db
 from gateway.edge.africastalking import token_ok
-from workers.broker import QUEUES, current_redis
+from gateway.extensions.database import current_db
+from gateway.extensions.redis import current_redis
+from workers.broker import QUEUES
 
 log = logging.getLogger(__name__)
 bp = Blueprint("health", __name__)

@@ -1,0 +1,1 @@
+"""Flask extensions: the database, Redis and the dashboard's cookie sessions."""

@@ -1,0 +1,1 @@
+"""HTTP routes, thin: parse at the edge, one call to a service, answer."""
