@@ -12,10 +12,10 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from werkzeug.serving import run_simple
 
+from gateway.commands import demo_data as demo
 from gateway.commands.worker import log_quietly
 from gateway.extensions.database import current_db
 from gateway.extensions.redis import current_redis
-from models import demo
 from models.clock import local_today
 from models.phones import display_phone
 from models.registry import Group

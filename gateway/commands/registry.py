@@ -10,10 +10,10 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from gateway.commands.importer import ImportRejected, import_members, validate_csv
 from gateway.extensions.database import current_db
 from gateway.flows.money import baht_to_satang
 from models.clock import local_today
-from models.importer import ImportRejected, import_members, validate_csv
 from models.registry import (
     ENDED,
     LANGUAGES,
