@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from gateway.edge.africastalking import CONTROL
 from gateway.flows.gsm import ussd_budget
 from gateway.flows.sms_grammar import ParseError, parse
-from gateway.routes.ussd import SLOW_DOWN, SORRY
+from gateway.services.ussd import SLOW_DOWN, SORRY
 from models.disputes import Dispute
 from models.ledger import Transfer
 from models.registry import Member
@@ -62,8 +62,8 @@ def effects(db):
 
 @pytest.fixture
 def settings(settings):
-    """No per-phone limit here: the fuzz is after the menu, not the 'too many tries' screen."""
-    return settings.with_(ussd_hops_per_minute=10**9)
+    """No per-phone limits here: the fuzz is after the menus, not the "too many" answers."""
+    return settings.with_(ussd_hops_per_minute=10**9, sms_per_minute=10**9)
 
 
 CALLERS = ["member", "member_en", "collector", "treasurer", "outsider", "stranger"]

@@ -11,7 +11,7 @@ from people import hop
 from sqlalchemy import func, select
 
 from gateway.flows.texts import TOO_MANY_SMS
-from gateway.routes.ussd import SLOW_DOWN
+from gateway.services.ussd import SLOW_DOWN
 from models.ledger import Transfer
 from models.outbox import OutboundMessage
 from models.registry import Group
