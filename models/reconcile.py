@@ -21,6 +21,7 @@ kept as it is: running its day again shows it, beside today's state of its excep
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
 from collections.abc import Callable
@@ -210,6 +211,9 @@ class Window:
     dialect: str
     lo_day: dt.date | None = None
     floor: int = 0
+    # Where the journal is read from: every row the window may take has a higher id.
+    # Exact at the floor; scanned() raises it to what the night really needs.
+    scan_from: int | None = None
 
     @classmethod
     def of(cls, run: ReconcileRun, group: Group, dialect: str) -> Window:
@@ -227,6 +231,23 @@ class Window:
             run.floor_transfer_id or 0,
         )
 
+    def scanned(self, session: Session) -> Window:
+        """The same window, read from the lowest id it may take: an index range."""
+        # Rows below the previous run's watermark count only when dated after its day:
+        # a missed day's catch-up, a few days' rows, found by the (group, date) index.
+        t = Transfer
+        dated_later = session.scalar(
+            select(func.min(t.id)).where(
+                t.group_id == self.group.id,
+                t.business_date > (self.lo_day or dt.date.min),
+                t.business_date <= self.day,
+                t.id <= self.lo,
+                t.id > self.floor,
+            )
+        )
+        start = self.lo if dated_later is None else min(self.lo, dated_later - 1)
+        return dataclasses.replace(self, scan_from=max(start, self.floor))
+
     def params(self) -> dict[str, object]:
         """The values of the bound parameters the cached queries name (see _Bound)."""
         return {
@@ -234,6 +255,7 @@ class Window:
             "w_lo": self.lo,
             "w_hi": self.hi,
             "w_floor": self.floor,
+            "w_scan_from": self.floor if self.scan_from is None else self.scan_from,
             # No previous run: nothing below lo was covered by date (lo is 0 then).
             "w_lo_day": self.lo_day or dt.date.min,
             "w_hi_dispute": self.hi_dispute,
@@ -264,6 +286,7 @@ class _Bound:
     lo = bindparam("w_lo", type_=BigInteger)
     hi = bindparam("w_hi", type_=BigInteger)
     floor = bindparam("w_floor", type_=BigInteger)
+    scan_from = bindparam("w_scan_from", type_=BigInteger)
     lo_day = bindparam("w_lo_day", type_=Date)
     hi_dispute = bindparam("w_hi_dispute", type_=BigInteger)
     hi_resolution = bindparam("w_hi_resolution", type_=BigInteger)
@@ -331,6 +354,7 @@ def in_window(w: _Bound, t: type[Transfer]) -> ColumnElement:
     return and_(
         t.group_id == w.group.id,
         t.id > w.floor,
+        t.id > w.scan_from,  # the same rows; an id range the planner can use
         t.id <= w.hi,
         t.business_date <= w.day,
         # New since the previous run froze, or dated after the previous run's day.
@@ -705,7 +729,7 @@ def compute_run(
         previous = session.get(ReconcileRun, run.previous_id)
         if previous.status == RunStatus.RUNNING:
             raise OutOfOrder(f"{group.code}: {previous.business_date} must be run first")
-    w = Window.of(run, group, session.get_bind().dialect.name)
+    w = Window.of(run, group, session.get_bind().dialect.name).scanned(session)
     session.execute(delete(ReconcileItem).where(ReconcileItem.run_id == run.id))
     found = findings(w.dialect).subquery()
     session.execute(
@@ -754,7 +778,7 @@ def live_window(session: Session, group: Group, day: dt.date) -> Window:
         session.get_bind().dialect.name,
         previous.business_date if previous else None,
         previous.floor_transfer_id if previous else 0,
-    )
+    ).scanned(session)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, exists, func, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from gateway.flows.dates import format_date
@@ -97,29 +97,23 @@ def collector_cash(session: Session, w: Window) -> dict[int, int]:
             Account.group_id == w.group.id, Account.key.like("collector_cash:%")
         )
     ).all()
-    after = (t.group_id == w.group.id, ~as_of(b, t), t.phase.in_(POSTED))
-    debited = dict(
-        _windowed(
+    # The rows after the window: later ids, or ids within it dated after its day (two
+    # index ranges, where one OR would read the group's whole journal).
+    posted = (t.group_id == w.group.id, t.phase.in_(POSTED))
+    after = union_all(
+        select(t.id).where(*posted, t.id > b.hi),
+        select(t.id).where(*posted, t.id <= b.hi, t.business_date > b.day),
+    ).subquery()
+    moved: dict[int, int] = {}
+    for side, sign in ((t.debit_account_id, 1), (t.credit_account_id, -1)):
+        rows = _windowed(
             session,
             w,
-            select(t.debit_account_id, func.sum(t.amount))
-            .where(*after)
-            .group_by(t.debit_account_id),
+            select(side, func.sum(t.amount)).join(after, after.c.id == t.id).group_by(side),
         )
-    )
-    credited = dict(
-        _windowed(
-            session,
-            w,
-            select(t.credit_account_id, func.sum(t.amount))
-            .where(*after)
-            .group_by(t.credit_account_id),
-        )
-    )
-    return {
-        member_id: int(cash) - int(debited.get(aid, 0)) + int(credited.get(aid, 0))
-        for aid, member_id, cash in accounts
-    }
+        for account_id, amount in rows:
+            moved[account_id] = moved.get(account_id, 0) + sign * int(amount)
+    return {member_id: int(cash) - moved.get(aid, 0) for aid, member_id, cash in accounts}
 
 
 def _not_undone(w: Window, transfer_id: object) -> object:
@@ -192,7 +186,7 @@ def _tell(
 
 def _tell_day(session: Session, group: Group, run: ReconcileRun, send: Callable[..., None]) -> None:
     """Each collector's day and the treasurer's, net of entries undone."""
-    w = Window.of(run, group, session.get_bind().dialect.name)
+    w = Window.of(run, group, session.get_bind().dialect.name).scanned(session)
     cash = collector_cash(session, w)
     per = _per_collector(session, run, w)
     summary = run_summary(session, run)
