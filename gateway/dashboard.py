@@ -220,12 +220,14 @@ def exceptions(group: Group):  # noqa: ANN201
         return redirect(url_for("dashboard.exceptions", code=group.code))
     with current_db().transaction() as db_session:
         found = open_exceptions(db_session, group, today)
-        numbers = dict(
-            db_session.execute(
-                select(Member.id, Member.number).where(Member.group_id == group.id)
-            ).all()
-        )
-    return render_template("dashboard/exceptions.html", found=found, numbers=numbers)
+        people = {
+            member_id: (number, name)
+            for member_id, number, name in db_session.execute(
+                select(Member.id, Member.number, Member.name).where(Member.group_id == group.id)
+            )
+        }
+    numbers = {member_id: number for member_id, (number, _) in people.items()}
+    return render_template("dashboard/exceptions.html", found=found, numbers=numbers, people=people)
 
 
 @bp.route("/g/<code>/claims", methods=["GET", "POST"])

@@ -50,7 +50,8 @@ def find_exception(session: Session, group: Group, what: str, today: dt.date) ->
         transfer_id = id_for_ref(what)
         if transfer_id is None:
             raise CannotResolve(f"{what!r} is not a reference like #01K7 or cash:<collector no.>")
-        matches = [f for f in found if f.transfer_id == transfer_id]
+        # The reference the person saw (a declaration's, on the receipt) or the posting's own.
+        matches = [f for f in found if f.names(transfer_id)]
     if not matches:
         raise CannotResolve(f"no open exception {what} in {group.code}")
     return matches[0]

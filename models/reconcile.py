@@ -1,21 +1,33 @@
 """Nightly reconciliation: declarations, confirmations, hand-overs and the ledger.
 
-A run covers one group's business day: the journal rows inserted since the group's
-previous run (ids lo < id <= hi). The watermarks are frozen when the run is first
-made, so a rerun sees exactly the same rows and late entries fall into the next run.
-Open matters (declarations not yet confirmed, disputes, short hand-overs) are carried
-from the previous run's items, so no night scans the whole journal. Items are written
+A run covers one group's business day: the journal rows of business dates up to that
+day and ids up to the watermark frozen when the run was made, less what the previous
+run covered (the rows of dates up to its day and ids up to its watermark). So a day
+never takes a later day's entries, a late entry of an earlier day falls into the next
+run, a rerun sees exactly the same rows, and days after a gap are run one by one, in
+order, whenever they are caught up. A group's first run over a history (entries dated
+before its day) is preceded by one opening run that takes the whole history, dated the
+day before: opening balances, never one day's takings. Disputes and resolutions count
+when made by the end of the day and by the run's frozen watermarks.
+
+Open matters are judged as of the run: declarations not yet confirmed are carried from
+the previous run's items, disputes until resolved; a collector's hand-over is short
+while it is their last one and left cash in hand, so a later hand-over closes it (or
+takes over with what it leaves). No night scans the whole journal. Items are written
 by set-based INSERT ... SELECT and replaced as a whole in one transaction: a run killed
-half-way leaves nothing behind and its rerun gives the same result.
+half-way leaves nothing behind and its rerun gives the same result. A run once done is
+kept as it is: running its day again shows it, beside today's state of its exceptions.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     BigInteger,
@@ -28,6 +40,7 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
+    Subquery,
     UniqueConstraint,
     and_,
     bindparam,
@@ -50,10 +63,11 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from models.base import Base, BigId, one_of, utcnow
 from models.disputes import Dispute
-from models.ledger import Account, Code, Phase, Transfer
+from models.ledger import Account, Code, Phase, Transfer, ref_for
 from models.registry import Group
 
 POSTED = (Phase.SINGLE.value, Phase.POST.value)
+BUSINESS_TIMEZONE = "Asia/Bangkok"  # Satja's days are Bangkok days (models/clock.py)
 
 
 class Kind(enum.StrEnum):
@@ -65,12 +79,12 @@ class Kind(enum.StrEnum):
     DECLARED = "declared"  # declared by a member, not confirmed yet (ages)
     DISPUTED = "disputed"  # confirmed, but the member disputes the receipt
     CASH_HELD = "cash_held"  # a collector holds cash too long or over the limit
-    HANDOVER_SHORT = "handover_short"  # handed over less than the cash in hand
+    HANDOVER_SHORT = "handover_short"  # a collector's last hand-over left cash in hand
     LEDGER = "ledger"  # running totals or debits and credits disagree: alarm
 
 
 EXCEPTIONS = (Kind.DECLARED, Kind.DISPUTED, Kind.CASH_HELD, Kind.HANDOVER_SHORT, Kind.LEDGER)
-CARRIED = (Kind.DECLARED, Kind.HANDOVER_SHORT)  # open until resolved, night after night
+CARRIED = (Kind.DECLARED,)  # open until confirmed or rejected, night after night
 
 
 class RunStatus(enum.StrEnum):
@@ -82,7 +96,7 @@ class RunStatus(enum.StrEnum):
 
 
 class ReconcileRun(Base):
-    """One group's business day, frozen by the journal ids it covers."""
+    """One group's business day, frozen by the dates and journal ids it covers."""
 
     __tablename__ = "reconcile_runs"
     __table_args__ = (
@@ -95,10 +109,16 @@ class ReconcileRun(Base):
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"))
     business_date: Mapped[dt.date] = mapped_column(Date)
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("reconcile_runs.id"))
-    lo_transfer_id: Mapped[int] = mapped_column(BigInteger)  # exclusive
+    # The previous run's watermark and day: what it covered is not covered again.
+    lo_transfer_id: Mapped[int] = mapped_column(BigInteger)
+    lo_business_date: Mapped[dt.date | None] = mapped_column(Date)
     hi_transfer_id: Mapped[int] = mapped_column(BigInteger)  # inclusive
+    # Ids up to here were covered by runs made before runs went by date (migration 0008).
+    floor_transfer_id: Mapped[int] = mapped_column(BigInteger, default=0)
     hi_dispute_id: Mapped[int] = mapped_column(BigInteger)
     hi_resolution_id: Mapped[int] = mapped_column(BigInteger)
+    # The run that takes a group's history before its first day: opening balances.
+    opening: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(10), default=RunStatus.RUNNING.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
@@ -171,6 +191,12 @@ ITEM_COLUMNS = (
 )
 
 
+def day_end_utc(day: dt.date, timezone: str = BUSINESS_TIMEZONE) -> dt.datetime:
+    """The UTC instant (naive, as stored) at which the business day ends."""
+    midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), ZoneInfo(timezone))
+    return midnight.astimezone(dt.UTC).replace(tzinfo=None)
+
+
 @dataclass(frozen=True)
 class Window:
     """What one evaluation sees: a group, a day and the frozen watermarks."""
@@ -183,6 +209,11 @@ class Window:
     hi_resolution: int
     previous_id: int | None
     dialect: str
+    lo_day: dt.date | None = None
+    floor: int = 0
+    # Where the journal is read from: every row the window may take has a higher id.
+    # Exact at the floor; scanned() raises it to what the night really needs.
+    scan_from: int | None = None
 
     @classmethod
     def of(cls, run: ReconcileRun, group: Group, dialect: str) -> Window:
@@ -196,7 +227,26 @@ class Window:
             run.hi_resolution_id,
             run.previous_id,
             dialect,
+            run.lo_business_date,
+            run.floor_transfer_id or 0,
         )
+
+    def scanned(self, session: Session) -> Window:
+        """The same window, read from the lowest id it may take: an index range."""
+        # Rows below the previous run's watermark count only when dated after its day:
+        # a missed day's catch-up, a few days' rows, found by the (group, date) index.
+        t = Transfer
+        dated_later = session.scalar(
+            select(func.min(t.id)).where(
+                t.group_id == self.group.id,
+                t.business_date > (self.lo_day or dt.date.min),
+                t.business_date <= self.day,
+                t.id <= self.lo,
+                t.id > self.floor,
+            )
+        )
+        start = self.lo if dated_later is None else min(self.lo, dated_later - 1)
+        return dataclasses.replace(self, scan_from=max(start, self.floor))
 
     def params(self) -> dict[str, object]:
         """The values of the bound parameters the cached queries name (see _Bound)."""
@@ -204,11 +254,16 @@ class Window:
             "w_group": self.group.id,
             "w_lo": self.lo,
             "w_hi": self.hi,
+            "w_floor": self.floor,
+            "w_scan_from": self.floor if self.scan_from is None else self.scan_from,
+            # No previous run: nothing below lo was covered by date (lo is 0 then).
+            "w_lo_day": self.lo_day or dt.date.min,
             "w_hi_dispute": self.hi_dispute,
             "w_hi_resolution": self.hi_resolution,
             "w_previous": self.previous_id or 0,
             "w_day": self.day,
             "w_day_iso": self.day.isoformat(),
+            "w_day_end": day_end_utc(self.day),
             "w_alert_days": self.group.pending_alert_days,
             "w_cash_limit": self.group.cash_limit_satang,
             "w_cash_age": self.group.cash_age_days,
@@ -230,14 +285,23 @@ class _Bound:
     group = _BoundGroup
     lo = bindparam("w_lo", type_=BigInteger)
     hi = bindparam("w_hi", type_=BigInteger)
+    floor = bindparam("w_floor", type_=BigInteger)
+    scan_from = bindparam("w_scan_from", type_=BigInteger)
+    lo_day = bindparam("w_lo_day", type_=Date)
     hi_dispute = bindparam("w_hi_dispute", type_=BigInteger)
     hi_resolution = bindparam("w_hi_resolution", type_=BigInteger)
     previous_id = bindparam("w_previous", type_=BigInteger)
     day = bindparam("w_day", type_=Date)
     day_iso = bindparam("w_day_iso", type_=String)
+    day_end = bindparam("w_day_end", type_=DateTime)
 
     def __init__(self, dialect: str) -> None:
         self.dialect = dialect
+
+
+def bound(dialect: str) -> _Bound:
+    """The window's bound parameters, to build a query run with Window.params()."""
+    return _Bound(dialect)
 
 
 def _days_since(w: _Bound, column: ColumnElement) -> ColumnElement:
@@ -268,7 +332,7 @@ def _row(**values: object) -> list[ColumnElement]:
 
 
 def _posted_sum(
-    account_id: ColumnElement, id_filter: Callable[[type[Transfer]], ColumnElement]
+    account_id: ColumnElement, row_filter: Callable[[type[Transfer]], ColumnElement]
 ) -> ColumnElement:
     """Debits less credits posted to an account by the journal rows the filter keeps."""
     t = aliased(Transfer)
@@ -279,18 +343,45 @@ def _posted_sum(
         .where(
             or_(t.debit_account_id == account_id, t.credit_account_id == account_id),
             t.phase.in_(POSTED),
-            id_filter(t),
+            row_filter(t),
         )
         .scalar_subquery()
     )
 
 
-def _in_range(w: _Bound, t: type[Transfer]) -> ColumnElement:
-    return and_(t.group_id == w.group.id, t.id > w.lo, t.id <= w.hi)
+def in_window(w: _Bound, t: type[Transfer]) -> ColumnElement:
+    """The rows the run covers: dated up to its day, up to its watermark, not covered before."""
+    return and_(
+        t.group_id == w.group.id,
+        t.id > w.floor,
+        t.id > w.scan_from,  # the same rows; an id range the planner can use
+        t.id <= w.hi,
+        t.business_date <= w.day,
+        # New since the previous run froze, or dated after the previous run's day.
+        or_(t.id > w.lo, t.business_date > w.lo_day),
+    )
+
+
+def as_of(w: _Bound, t: type[Transfer]) -> ColumnElement:
+    """The rows that had happened by the run: dated up to its day, up to its watermark."""
+    return and_(t.id <= w.hi, t.business_date <= w.day)
+
+
+def _after(w: _Bound, t: type[Transfer]) -> ColumnElement:
+    return or_(t.id > w.hi, t.business_date > w.day)
+
+
+def _cash_as_of(w: _Bound, a: type[Account]) -> ColumnElement:
+    """A collector's cash in hand as of the window: the totals now, less what came after."""
+    return (a.debits_posted - a.credits_posted) - _posted_sum(a.id, lambda o: _after(w, o))
 
 
 def _not_resolved(w: _Bound, subject: ColumnElement) -> ColumnElement:
-    return ~exists().where(Resolution.subject == subject, Resolution.id <= w.hi_resolution)
+    return ~exists().where(
+        Resolution.subject == subject,
+        Resolution.id <= w.hi_resolution,
+        Resolution.created_at < w.day_end,
+    )
 
 
 def _carried(w: _Bound, kind: Kind) -> Select:
@@ -322,67 +413,108 @@ def day_entries(w: _Bound) -> Select:
             business_date=t.business_date,
         )
     ).where(
-        _in_range(w, t),
+        in_window(w, t),
         t.phase.in_((*POSTED, Phase.VOID.value)),
         # Hand-overs are judged against the cash in hand, below.
         or_(t.code != Code.HANDOVER.value, t.reversal_of.is_not(None)),
     )
 
 
+def _open_shorts(w: _Bound) -> Subquery:
+    """Each collector's last hand-over as of the window, when it left cash that is still held."""
+    a, t, r = aliased(Account), aliased(Transfer), aliased(Transfer)
+    last = (
+        select(a.id.label("account_id"), func.max(t.id).label("handover_id"))
+        .join(t, t.credit_account_id == a.id)
+        .where(
+            a.group_id == w.group.id,
+            a.key.like("collector_cash:%"),
+            t.code == Code.HANDOVER.value,
+            t.phase == Phase.SINGLE.value,
+            t.reversal_of.is_(None),
+            as_of(w, t),
+            ~exists().where(r.reversal_of == t.id, as_of(w, r)),
+        )
+        .group_by(a.id)
+        .subquery()
+    )
+    h, c = aliased(Transfer), aliased(Account)
+    judged = (
+        select(
+            h.id.label("handover_id"),
+            # Cash left right after it, in journal order: the totals less every later row.
+            ((c.debits_posted - c.credits_posted) - _posted_sum(c.id, lambda o: o.id > h.id)).label(
+                "short"
+            ),
+            _cash_as_of(w, c).label("held"),
+        )
+        .join(last, last.c.handover_id == h.id)
+        .join(c, c.id == last.c.account_id)
+        .subquery()
+    )
+    return (
+        select(judged.c.handover_id, judged.c.short)
+        .where(
+            judged.c.short > 0,
+            judged.c.held > 0,
+            _not_resolved(w, _subject("transfer:", judged.c.handover_id)),
+        )
+        .subquery()
+    )
+
+
 def handovers(w: _Bound) -> tuple[Select, Select]:
-    """The day's hand-overs, matched or short; earlier shorts carried until resolved."""
-    t, a = aliased(Transfer), aliased(Account)
-    # Cash before the hand-over: the totals now, less everything from it on. The rows
-    # from it on are the night's few, where a sum of the history would be thousands.
-    cash_before = (a.debits_posted - a.credits_posted) - _posted_sum(a.id, lambda o: o.id >= t.id)
-    short = cash_before - t.amount
+    """The day's hand-overs, matched or short; a short stays open while it is the last."""
+    shorts = _open_shorts(w)
+    t = aliased(Transfer)
+    is_short = shorts.c.short.is_not(None)
     new = (
         select(
             *_row(
-                kind=case((short > 0, Kind.HANDOVER_SHORT.value), else_=Kind.MATCHED.value),
-                alert=short > 0,
+                kind=case((is_short, Kind.HANDOVER_SHORT.value), else_=Kind.MATCHED.value),
+                alert=is_short,
                 subject=_subject("transfer:", t.id),
                 code=t.code,
                 transfer_id=t.id,
                 collector_id=t.collector_id,
-                amount=case((short > 0, short), else_=t.amount),
+                amount=func.coalesce(shorts.c.short, t.amount),
                 age_days=_days_since(w, t.business_date),
                 business_date=t.business_date,
             )
         )
-        .join(a, a.id == t.credit_account_id)
+        .outerjoin(shorts, shorts.c.handover_id == t.id)
         .where(
-            _in_range(w, t),
+            in_window(w, t),
             t.code == Code.HANDOVER.value,
             t.phase == Phase.SINGLE.value,
             t.reversal_of.is_(None),
         )
     )
-    i = aliased(ReconcileItem)
-    carried = select(
-        *_row(
-            kind=i.kind,
-            alert=true(),
-            subject=i.subject,
-            code=i.code,
-            transfer_id=i.transfer_id,
-            collector_id=i.collector_id,
-            amount=i.amount,
-            age_days=_days_since(w, i.business_date),
-            business_date=i.business_date,
+    h = aliased(Transfer)
+    earlier = (
+        select(
+            *_row(
+                kind=literal(Kind.HANDOVER_SHORT.value),
+                alert=true(),
+                subject=_subject("transfer:", h.id),
+                code=h.code,
+                transfer_id=h.id,
+                collector_id=h.collector_id,
+                amount=shorts.c.short,
+                age_days=_days_since(w, h.business_date),
+                business_date=h.business_date,
+            )
         )
-    ).where(
-        i.run_id == w.previous_id,
-        i.kind == Kind.HANDOVER_SHORT.value,
-        _not_resolved(w, i.subject),
+        .join(shorts, shorts.c.handover_id == h.id)
+        .where(~in_window(w, h))
     )
-    return new, carried
+    return new, earlier
 
 
 def declared(w: _Bound) -> Select:
-    """Declarations not posted or voided by the watermark, with their age."""
+    """Declarations not posted or voided as of the window, with their age."""
     p, r = aliased(Transfer), aliased(Transfer)
-    new = select(p.id).where(_in_range(w, p), p.phase == Phase.PENDING.value)
+    new = select(p.id).where(in_window(w, p), p.phase == Phase.PENDING.value)
     ids = union_all(new, _carried(w, Kind.DECLARED)).subquery()
     age = _days_since(w, p.business_date)
     return (
@@ -401,12 +533,12 @@ def declared(w: _Bound) -> Select:
             )
         )
         .join(ids, ids.c[0] == p.id)
-        .where(~exists().where(r.pending_id == p.id, r.id <= w.hi))
+        .where(~exists().where(r.pending_id == p.id, as_of(w, r)))
     )
 
 
 def disputed(w: _Bound) -> Select:
-    """Receipts a member disputes, until the committee resolves them."""
+    """Receipts a member disputed by the end of the day, until the committee resolves them."""
     t = aliased(Transfer)
     subject = _subject("dispute:", Dispute.id)
     return (
@@ -428,6 +560,7 @@ def disputed(w: _Bound) -> Select:
         .where(
             Dispute.group_id == w.group.id,
             Dispute.id <= w.hi_dispute,
+            Dispute.created_at < w.day_end,
             _not_resolved(w, subject),
         )
     )
@@ -436,27 +569,25 @@ def disputed(w: _Bound) -> Select:
 def cash_held(w: _Bound) -> Select:
     """Collectors holding cash over the limit, or longer than allowed since a hand-over."""
     a, t = aliased(Account), aliased(Transfer)
-    # The totals now, less what came after the watermark: the cash at the watermark.
-    cash = (a.debits_posted - a.credits_posted) - _posted_sum(a.id, lambda o: o.id > w.hi)
     last_handover = (
         select(func.max(t.business_date))
         .where(
             t.credit_account_id == a.id,
             t.code == Code.HANDOVER.value,
             t.reversal_of.is_(None),
-            t.id <= w.hi,
+            as_of(w, t),
         )
         .scalar_subquery()
     )
     first_taken = (
         select(func.min(t.business_date))
-        .where(t.debit_account_id == a.id, t.phase.in_(POSTED), t.id <= w.hi)
+        .where(t.debit_account_id == a.id, t.phase.in_(POSTED), as_of(w, t))
         .scalar_subquery()
     )
     held = (
         select(
             a.member_id.label("collector_id"),
-            cash.label("cash"),
+            _cash_as_of(w, a).label("cash"),
             func.coalesce(last_handover, first_taken).label("since"),
         )
         .where(a.group_id == w.group.id, a.key.like("collector_cash:%"))
@@ -500,28 +631,24 @@ class OutOfOrder(ValueError):
     """A later day of the group was reconciled already; days go in order."""
 
 
-def freeze_run(session: Session, group: Group, day: dt.date) -> ReconcileRun:
-    """The group's run for the day, made now with frozen watermarks unless it exists."""
-    run = session.scalars(
+def run_of(session: Session, group: Group, day: dt.date) -> ReconcileRun | None:
+    """The group's run of that business day, if it was made."""
+    return session.scalars(
         select(ReconcileRun).where(
             ReconcileRun.group_id == group.id, ReconcileRun.business_date == day
         )
     ).first()
-    if run is not None:
-        return run
-    later = session.scalar(
-        select(func.max(ReconcileRun.business_date)).where(
-            ReconcileRun.group_id == group.id, ReconcileRun.business_date > day
-        )
-    )
-    if later is not None:
-        raise OutOfOrder(f"{group.code}: {later} was reconciled already; {day} is too late")
-    previous = session.scalars(
-        select(ReconcileRun)
-        .where(ReconcileRun.group_id == group.id, ReconcileRun.business_date < day)
-        .order_by(ReconcileRun.business_date.desc())
-        .limit(1)
-    ).first()
+
+
+def _freeze(
+    session: Session,
+    group: Group,
+    day: dt.date,
+    previous: ReconcileRun | None,
+    *,
+    opening: bool = False,
+) -> ReconcileRun:
+    """Make the run of a day now, its watermarks frozen."""
     hi, hi_dispute, hi_resolution = watermarks(session)
     lo = previous.hi_transfer_id if previous else 0
     run = ReconcileRun(
@@ -529,15 +656,62 @@ def freeze_run(session: Session, group: Group, day: dt.date) -> ReconcileRun:
         business_date=day,
         previous_id=previous.id if previous else None,
         lo_transfer_id=lo,
+        lo_business_date=previous.business_date if previous else None,
         hi_transfer_id=max(hi, lo),
+        floor_transfer_id=previous.floor_transfer_id if previous else 0,
         hi_dispute_id=hi_dispute,
         hi_resolution_id=hi_resolution,
+        opening=opening,
         status=RunStatus.RUNNING.value,
         attempts=0,
     )
     session.add(run)
     session.flush()
     return run
+
+
+def next_run(session: Session, group: Group, day: dt.date) -> ReconcileRun:
+    """The group's next run on the way to the day: one left running, the day's, or a new one.
+
+    Days go in order: a day after a gap is reached through every missed day, each frozen
+    in turn; a group's first day over a history is reached through its opening run.
+    """
+    runs = ReconcileRun
+    stuck = session.scalars(
+        select(runs)
+        .where(
+            runs.group_id == group.id,
+            runs.business_date < day,
+            runs.status == RunStatus.RUNNING.value,
+        )
+        .order_by(runs.business_date)
+        .limit(1)
+    ).first()
+    if stuck is not None:
+        return stuck
+    existing = run_of(session, group, day)
+    if existing is not None:
+        return existing
+    later = session.scalar(
+        select(func.max(runs.business_date)).where(
+            runs.group_id == group.id, runs.business_date > day
+        )
+    )
+    if later is not None:
+        raise OutOfOrder(f"{group.code}: {later} was reconciled already; {day} is too late")
+    previous = session.scalars(
+        select(runs)
+        .where(runs.group_id == group.id, runs.business_date < day)
+        .order_by(runs.business_date.desc())
+        .limit(1)
+    ).first()
+    if previous is not None:
+        return _freeze(session, group, previous.business_date + dt.timedelta(days=1), previous)
+    t = Transfer
+    history = session.scalar(select(exists().where(t.group_id == group.id, t.business_date < day)))
+    if history:
+        return _freeze(session, group, day - dt.timedelta(days=1), None, opening=True)
+    return _freeze(session, group, day, None)
 
 
 def _plain_plans(session: Session) -> None:
@@ -555,7 +729,7 @@ def compute_run(
         previous = session.get(ReconcileRun, run.previous_id)
         if previous.status == RunStatus.RUNNING:
             raise OutOfOrder(f"{group.code}: {previous.business_date} must be run first")
-    w = Window.of(run, group, session.get_bind().dialect.name)
+    w = Window.of(run, group, session.get_bind().dialect.name).scanned(session)
     session.execute(delete(ReconcileItem).where(ReconcileItem.run_id == run.id))
     found = findings(w.dialect).subquery()
     session.execute(
@@ -602,7 +776,9 @@ def live_window(session: Session, group: Group, day: dt.date) -> Window:
         hi_resolution,
         previous.id if previous else None,
         session.get_bind().dialect.name,
-    )
+        previous.business_date if previous else None,
+        previous.floor_transfer_id if previous else 0,
+    ).scanned(session)
 
 
 @dataclass(frozen=True)
@@ -620,10 +796,22 @@ class Finding:
     age_days: int | None
     business_date: dt.date | None
     detail: str | None
+    # The transfer whose reference the person saw: a declaration's, once it is confirmed.
+    seen_transfer_id: int | None = None
+
+    @property
+    def ref(self) -> str | None:
+        """The reference people saw on their phone (a confirmed declaration's own)."""
+        shown = self.seen_transfer_id or self.transfer_id
+        return ref_for(shown) if shown else None
+
+    def names(self, transfer_id: int) -> bool:
+        """Whether a transfer id names this finding: the one seen, or the posting's own."""
+        return transfer_id in (self.transfer_id, self.seen_transfer_id)
 
 
 def _finding(row: object) -> Finding:
-    values = dict(zip(ITEM_COLUMNS, row, strict=True))
+    values = dict(zip((*ITEM_COLUMNS, "seen_transfer_id"), row, strict=True))
     day = values["business_date"]
     if isinstance(day, str):  # SQLite hands back dates in a UNION as text
         values["business_date"] = dt.date.fromisoformat(day)
@@ -631,13 +819,21 @@ def _finding(row: object) -> Finding:
     return Finding(**values)
 
 
+def _seen() -> tuple[type[Transfer], ColumnElement]:
+    """A transfer an item names, and the id of the one its person saw."""
+    t = aliased(Transfer)
+    return t, func.coalesce(t.pending_id, t.id).label("seen_transfer_id")
+
+
 def open_exceptions(session: Session, group: Group, day: dt.date) -> list[Finding]:
     """Every open exception of the group now, declarations of today (age 0) included."""
     _plain_plans(session)
     w = live_window(session, group, day)
     query = findings(w.dialect).subquery()
+    t, seen = _seen()
     rows = session.execute(
-        select(*(query.c[c] for c in ITEM_COLUMNS))
+        select(*(query.c[c] for c in ITEM_COLUMNS), seen)
+        .outerjoin(t, t.id == query.c.transfer_id)
         .where(query.c.kind.in_([k.value for k in EXCEPTIONS]))
         .order_by(query.c.kind, query.c.age_days.desc(), query.c.subject),
         w.params(),
@@ -647,8 +843,10 @@ def open_exceptions(session: Session, group: Group, day: dt.date) -> list[Findin
 
 def run_items(session: Session, run: ReconcileRun) -> list[Finding]:
     """A stored run's items, in a stable order."""
+    t, seen = _seen()
     rows = session.execute(
-        select(*(getattr(ReconcileItem, c) for c in ITEM_COLUMNS))
+        select(*(getattr(ReconcileItem, c) for c in ITEM_COLUMNS), seen)
+        .outerjoin(t, t.id == ReconcileItem.transfer_id)
         .where(ReconcileItem.run_id == run.id)
         .order_by(ReconcileItem.kind, ReconcileItem.subject)
     ).all()
@@ -663,6 +861,65 @@ def run_summary(session: Session, run: ReconcileRun) -> dict[str, tuple[int, int
         .group_by(ReconcileItem.kind)
     ).all()
     return {kind: (int(n), int(amount)) for kind, n, amount in rows}
+
+
+@dataclass(frozen=True)
+class ExceptionNow:
+    """An exception a run found, with what became of it since."""
+
+    finding: Finding
+    state: str  # open, resolved (by the committee), closed (by what people did since)
+    how: str | None = None  # the resolution's action, or what closed it
+    by: str | None = None
+    on: dt.date | None = None
+
+
+def exceptions_now(
+    session: Session, run: ReconcileRun, group: Group, today: dt.date, ledger_open: bool
+) -> list[ExceptionNow]:
+    """The exceptions of a stored run beside today's state of each."""
+    found = [f for f in run_items(session, run) if f.kind in {k.value for k in EXCEPTIONS}]
+    still_open = {f.subject for f in open_exceptions(session, group, today)}
+    resolutions = {
+        r.subject: r
+        for r in session.scalars(
+            select(Resolution).where(Resolution.subject.in_([f.subject for f in found]))
+        )
+    }
+    pending_ids = [f.transfer_id for f in found if f.kind == Kind.DECLARED.value]
+    settled = {
+        pending_id: (phase, day)
+        for pending_id, phase, day in session.execute(
+            select(Transfer.pending_id, Transfer.phase, Transfer.business_date).where(
+                Transfer.pending_id.in_(pending_ids)
+            )
+        )
+    }
+    out = []
+    for f in found:
+        resolution = resolutions.get(f.subject)
+        if f.kind == Kind.LEDGER.value:
+            out.append(ExceptionNow(f, "open" if ledger_open else "closed"))
+        elif f.subject in still_open:
+            out.append(ExceptionNow(f, "open"))
+        elif resolution is not None:
+            on = resolution.created_at.replace(tzinfo=dt.UTC).astimezone(
+                ZoneInfo(BUSINESS_TIMEZONE)
+            )
+            out.append(
+                ExceptionNow(f, "resolved", resolution.action, resolution.by_name, on.date())
+            )
+        elif f.transfer_id in settled and f.kind == Kind.DECLARED.value:
+            phase, day = settled[f.transfer_id]
+            how = "confirmed" if phase == Phase.POST.value else "rejected"
+            out.append(ExceptionNow(f, "closed", how, "collector", day))
+        else:
+            closed_by = {
+                Kind.HANDOVER_SHORT.value: "a later hand-over",
+                Kind.CASH_HELD.value: "a hand-over",
+            }.get(f.kind)
+            out.append(ExceptionNow(f, "closed", closed_by))
+    return out
 
 
 def ledger_faults_by_group(violations: list[str], groups: list[Group]) -> dict[int, list[str]]:

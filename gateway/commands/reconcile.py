@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections import Counter
+from collections import Counter, defaultdict
+from zoneinfo import ZoneInfo
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from gateway.extensions.database import current_db
 from gateway.extensions.redis import current_redis
@@ -17,10 +19,18 @@ from gateway.flows.money import format_baht
 from gateway.resolutions import CannotResolve, find_exception, resolve
 from models.clock import local_today
 from models.ledger import ref_for
-from models.reconcile import Action, Kind, OutOfOrder, open_exceptions
+from models.reconcile import (
+    Action,
+    Finding,
+    Kind,
+    OutOfOrder,
+    ReconcileRun,
+    exceptions_now,
+    open_exceptions,
+)
 from models.registry import Group, Member, RegistryError, find_group
 from workers.outbox import enqueue_sends
-from workers.reconcile import run_night
+from workers.reconcile import RunReport, run_night
 
 group = AppGroup("reconcile", help="Reconcile declarations, cash and the ledger.")
 DAY = click.DateTime(["%Y-%m-%d"])
@@ -34,7 +44,7 @@ def _today() -> dt.date:
 @click.option("--date", "day", type=DAY, help="Business day (default: today, Asia/Bangkok).")
 @click.option("--group", "code", help="Only this group.")
 def run(day: dt.datetime | None, code: str | None) -> None:
-    """Reconcile a business day now and print what was found."""
+    """Reconcile a business day now (missed days first) and print what was found."""
     db = current_db()
     business_day = day.date() if day else _today()
     with db.transaction() as session:
@@ -52,40 +62,115 @@ def run(day: dt.datetime | None, code: str | None) -> None:
     except OutOfOrder as exc:
         raise click.ClickException(str(exc)) from None
     enqueue_sends(current_redis(), result.messages)
-    totals: Counter[str] = Counter()
-    amounts: Counter[str] = Counter()
-    for summary in result.summaries.values():
-        for kind, (n, amount) in summary.items():
-            totals[kind] += n
-            amounts[kind] += amount
-    click.echo(f"{business_day}: {len(result.summaries)} group(s)")
-    for kind in Kind:
-        if totals[kind.value]:
-            shown = format_baht(amounts[kind.value], decimals=True)
-            click.echo(f"  {kind.value:<15}{totals[kind.value]:>8,}{shown:>18} baht")
+    done_now: dict[tuple[bool, dt.date], list[RunReport]] = defaultdict(list)
+    for report in result.runs:
+        if not report.already:
+            done_now[(not report.opening, report.day)].append(report)
+    for (_, run_day), reports in sorted(done_now.items()):
+        title = f"opening balances, history to {run_day}" if reports[0].opening else run_day
+        click.echo(f"{title}: {len(reports)} group(s)")
+        _echo_kinds([r.summary for r in reports])
+    with db.transaction() as session:
+        for report in result.runs:
+            if report.already:
+                _echo_already(session, report, bool(result.faults))
     if result.faults:
         for fault in result.faults:
             click.echo(f"LEDGER: {fault}", err=True)
         raise click.ClickException("the ledger disagrees with itself; the treasurer was told")
 
 
-def _rows(session, group_: Group, today: dt.date) -> list[dict]:  # noqa: ANN001
-    numbers = dict(
-        session.execute(select(Member.id, Member.number).where(Member.group_id == group_.id)).all()
+def _echo_kinds(summaries: list[dict[str, tuple[int, int]]]) -> None:
+    totals: Counter[str] = Counter()
+    amounts: Counter[str] = Counter()
+    for summary in summaries:
+        for kind, (n, amount) in summary.items():
+            totals[kind] += n
+            amounts[kind] += amount
+    for kind in Kind:
+        if totals[kind.value]:
+            shown = format_baht(amounts[kind.value], decimals=True)
+            click.echo(f"  {kind.value:<15}{totals[kind.value]:>8,}{shown:>18} baht")
+
+
+def _echo_already(session: Session, report: RunReport, ledger_open: bool) -> None:
+    """A day run before: its frozen figures, then its exceptions as they stand today."""
+    stored = session.get(ReconcileRun, report.run_id)
+    group_ = session.get(Group, stored.group_id)
+    finished = _local(stored.finished_at)
+    click.echo(
+        f"{report.day}: {report.group} was reconciled on {finished:%Y-%m-%d %H:%M}; as then:"
     )
+    _echo_kinds([report.summary])
+    states = exceptions_now(session, stored, group_, _today(), ledger_open)
+    if not states:
+        return
+    click.echo("  its exceptions, today:")
+    people = _people(session, group_)
+    for state in states:
+        now = state.state
+        if state.state == "resolved":
+            now = f"resolved ({state.how}) by {state.by} on {state.on}"
+        elif state.how:
+            now = f"closed ({state.how}{f' by the {state.by}' if state.by else ''}"
+            now += f" on {state.on})" if state.on else ")"
+        click.echo(f"  {_line(state.finding, people)}  {now}")
+
+
+def _local(moment: dt.datetime) -> dt.datetime:
+    zone = ZoneInfo(current_app.config["SATJA"].timezone)
+    return moment.replace(tzinfo=dt.UTC).astimezone(zone)
+
+
+def _people(session: Session, group_: Group) -> dict[int, tuple[str, str]]:
+    """Member number and name by id, for the group."""
+    rows = session.execute(
+        select(Member.id, Member.number, Member.name).where(Member.group_id == group_.id)
+    ).all()
+    return {member_id: (str(number), name) for member_id, number, name in rows}
+
+
+def _line(f: Finding, people: dict[int, tuple[str, str]]) -> str:
+    """One exception on one line: kind, the reference the person saw, who, how much."""
+    ref = f"#{f.ref}" if f.ref else f"cash:{people.get(f.collector_id, ('?',))[0]}"
+    who = []
+    if f.member_id in people:
+        who.append("member {} {}".format(*people[f.member_id]))
+    if f.collector_id in people:
+        who.append("collector {} {}".format(*people[f.collector_id]))
+    flag = "!" if f.alert else " "
+    return (
+        f"{flag} {f.kind:<15}{ref:<12}{format_baht(f.amount):>10} baht  "
+        f"{f.age_days or 0} day(s)  {', '.join(who)}"
+    )
+
+
+def _rows(session: Session, group_: Group, today: dt.date) -> list[dict]:
+    people = _people(session, group_)
+
+    def number(member_id: int | None) -> int | None:
+        return int(people[member_id][0]) if member_id in people else None
+
+    def name(member_id: int | None) -> str | None:
+        return people[member_id][1] if member_id in people else None
+
     return [
         {
             "group": group_.code,
             "kind": f.kind,
             "alert": f.alert,
-            "member": numbers.get(f.member_id),
-            "collector": numbers.get(f.collector_id),
+            "member": number(f.member_id),
+            "member_name": name(f.member_id),
+            "collector": number(f.collector_id),
+            "collector_name": name(f.collector_id),
             "amount_satang": f.amount,
             "age_days": f.age_days,
-            "ref": ref_for(f.transfer_id) if f.transfer_id else None,
+            "ref": f.ref,
+            "posting_ref": ref_for(f.transfer_id) if f.transfer_id else None,
             "business_date": f.business_date.isoformat() if f.business_date else None,
             "subject": f.subject,
             "detail": f.detail,
+            "line": _line(f, people),
         }
         for f in open_exceptions(session, group_, today)
     ]
@@ -108,18 +193,14 @@ def exceptions(code: str | None, as_json: bool) -> None:
             raise click.ClickException(str(exc)) from None
         rows = [row for g in groups for row in _rows(session, g, today)]
     if as_json:
+        for row in rows:
+            del row["line"]
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     if not rows:
         click.echo("no open exceptions")
     for row in rows:
-        who = f"member {row['member']}" if row["member"] else f"collector {row['collector']}"
-        ref = f"#{row['ref']}" if row["ref"] else f"cash:{row['collector']}"
-        flag = "!" if row["alert"] else " "
-        click.echo(
-            f"{flag} {row['group']:<10}{row['kind']:<15}{ref:<12}{who:<16}"
-            f"{format_baht(row['amount_satang']):>12} baht  {row['age_days']} day(s)"
-        )
+        click.echo(f"{row['group']:<10}{row['line']}")
 
 
 @group.command("resolve")
