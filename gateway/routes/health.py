@@ -2,45 +2,21 @@
 
 from __future__ import annotations
 
-import logging
-
 from flask import Blueprint, Flask, current_app, jsonify, request
-from rq import Queue
-from sqlalchemy import text
 
 from gateway.edge.africastalking import token_ok
 from gateway.extensions.database import current_db
-from gateway.extensions.redis import current_redis
-from workers.broker import QUEUES
+from gateway.extensions.redis import redis_or_none
+from gateway.services.health import database_ok, queue_depths
 
-log = logging.getLogger(__name__)
 bp = Blueprint("health", __name__)
-
-
-def _database_ok() -> bool:
-    try:
-        with current_db().engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception:  # any failure means "not healthy"; the detail goes to the log
-        log.exception("health: database unreachable")
-        return False
-    return True
-
-
-def _queue_depths() -> dict[str, int] | None:
-    try:
-        redis = current_redis()
-        return {name: Queue(name, connection=redis).count for name in QUEUES}
-    except Exception:
-        log.exception("health: redis unreachable")
-        return None
 
 
 @bp.get("/healthz")
 def healthz():  # noqa: ANN201
     """Ok or degraded (503); with the callback token, which part and the queue depths."""
-    database = _database_ok()
-    depths = _queue_depths()
+    database = database_ok(current_db())
+    depths = queue_depths(redis_or_none())
     ok = database and depths is not None
     body: dict[str, object] = {"status": "ok" if ok else "degraded"}
     # A load balancer needs only the status; the rest tells an outsider what runs here.

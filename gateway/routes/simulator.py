@@ -13,16 +13,13 @@ from flask import (
     request,
     url_for,
 )
-from sqlalchemy import select
 
 from gateway.extensions.database import current_db
-from gateway.flows.gsm import length, sms_parts, ussd_budget
-from models.outbox import OutboundMessage
-from models.phones import InvalidPhone, display_phone, normalize_phone
-from models.registry import Member, Role
+from gateway.flows.gsm import length, ussd_budget
+from gateway.services import simulator
+from models.phones import InvalidPhone, normalize_phone
 
 bp = Blueprint("simulator", __name__)
-PEOPLE = 12
 
 
 @bp.before_request
@@ -48,25 +45,7 @@ def page():  # noqa: ANN201
 @bp.get("/simulator/people")
 def people():  # noqa: ANN201
     """Officials first, then a few members, to pick a phone from."""
-    with current_db().transaction() as session:
-        officials = session.scalars(
-            select(Member).where(Member.role != Role.MEMBER.value).order_by(Member.id).limit(PEOPLE)
-        ).all()
-        members = session.scalars(
-            select(Member).where(Member.role == Role.MEMBER.value).order_by(Member.id).limit(PEOPLE)
-        ).all()
-        rows = [
-            {
-                "phone": m.phone,
-                "shown": display_phone(m.phone),
-                "name": m.name,
-                "number": m.number,
-                "role": m.role,
-                "group": m.group.code,
-            }
-            for m in [*officials, *members]
-        ]
-    return jsonify(rows)
+    return jsonify(simulator.people(current_db()))
 
 
 @bp.get("/simulator/inbox")
@@ -76,26 +55,7 @@ def inbox():  # noqa: ANN201
         phone = normalize_phone(request.args.get("phone", ""))
     except InvalidPhone:
         return jsonify({"error": "not a Thai mobile number"}), 400
-    with current_db().transaction() as session:
-        rows = session.scalars(
-            select(OutboundMessage)
-            .where(OutboundMessage.to_phone == phone)
-            .order_by(OutboundMessage.id.desc())
-            .limit(30)
-        ).all()
-        return jsonify(
-            [
-                {
-                    "text": m.text,
-                    "status": m.status,
-                    "kind": m.kind,
-                    "at": m.created_at.isoformat(timespec="seconds") + "Z",
-                    "chars": length(m.text),
-                    "parts": sms_parts(m.text),
-                }
-                for m in rows
-            ]
-        )
+    return jsonify(simulator.inbox(current_db(), phone))
 
 
 @bp.post("/simulator/measure")

@@ -16,12 +16,8 @@ from gateway.edge.africastalking import (
 )
 from gateway.extensions.database import current_db
 from gateway.extensions.redis import current_redis
-from gateway.services.ratelimit import sms_flood, tell_flood
-from gateway.services.sms.inbound import handle_inbound
+from gateway.services.sms.inbound import take_delivery, take_inbound
 from models.clock import local_today
-from models.outbox import record_delivery
-from models.phones import phone_key
-from workers.outbox import enqueue_sends
 
 log = logging.getLogger(__name__)
 bp = Blueprint("sms", __name__)
@@ -48,30 +44,20 @@ def unexpected(exc: Exception):  # noqa: ANN201
 
 @bp.post("/sms/inbound")
 def inbound():  # noqa: ANN201
-    """Carry out one SMS; commit; then enqueue its replies and receipts."""
+    """Carry out one SMS; its replies and receipts go once it has committed."""
     sms = parse_inbound_sms(request.form)
     settings = current_app.config["SATJA"]
-    redis, phone = current_redis(), phone_key(sms.from_phone)
-    flooding, tell = sms_flood(redis, phone, settings.sms_per_minute)
-    if flooding:  # nothing is recorded or posted; the sender hears once, then silence
-        with current_db().transaction() as session:
-            told = tell_flood(session, phone) if tell else []
-        enqueue_sends(redis, told)
-        return "", 200, TEXT
-    with current_db().transaction() as session:
-        handled = handle_inbound(session, settings, sms, local_today(settings.timezone))
+    today = local_today(settings.timezone)
+    handled = take_inbound(current_db(), current_redis(), settings, sms, today)
     if handled.conflict:
         return "conflict\n", 409, TEXT
-    enqueue_sends(redis, handled.message_ids)
     return handled.reply, 200, TEXT
 
 
 @bp.post("/sms/delivery")
 def delivery():  # noqa: ANN201
     """Record a delivery report against the message it names."""
-    report = parse_delivery_report(request.form)
-    with current_db().transaction() as session:
-        found = record_delivery(session, report.provider_id, report.status, report.failure_reason)
+    found = take_delivery(current_db(), parse_delivery_report(request.form))
     return ("ok\n" if found else "unknown message\n"), 200, TEXT
 
 

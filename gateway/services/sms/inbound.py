@@ -9,20 +9,24 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
+from redis import Redis
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from config.settings import Settings
-from gateway.edge.types import InboundSms
+from gateway.edge.types import DeliveryReport, InboundSms
 from gateway.flows.sms_grammar import Command, parse
 from gateway.flows.texts import MEMBERSHIP_ENDED, UNKNOWN_SENDER
+from gateway.services.ratelimit import sms_flood, tell_flood
 from gateway.services.sms.commands import carry_out
 from gateway.services.sms.desk import Desk
 from models.base import utcnow
-from models.outbox import InboundMessage, Kind, OutboundMessage, queue_sms
+from models.db import Database
+from models.outbox import InboundMessage, Kind, OutboundMessage, queue_sms, record_delivery
 from models.phones import mask_phone, phone_key
 from models.registry import ENDED, find_by_phone
+from workers.outbox import enqueue_sends
 
 log = logging.getLogger(__name__)
 UNKNOWN_REPLY_EVERY = dt.timedelta(hours=24)  # strangers are answered once a day at most
@@ -127,3 +131,27 @@ def handle_inbound(
     )
     desk.messages.insert(0, answer)
     return Handled(reply=reply, message_ids=[m.id for m in desk.messages])
+
+
+def take_inbound(
+    db: Database, redis: Redis | None, settings: Settings, sms: InboundSms, today: dt.date
+) -> Handled:
+    """One inbound SMS end to end: the phone's limit, the desk in one transaction, the sends."""
+    phone = phone_key(sms.from_phone)
+    flooding, tell = sms_flood(redis, phone, settings.sms_per_minute)
+    if flooding:  # nothing is recorded or posted; the sender hears once, then silence
+        with db.transaction() as session:
+            told = tell_flood(session, phone) if tell else []
+        enqueue_sends(redis, told)
+        return Handled(reply="")
+    with db.transaction() as session:
+        handled = handle_inbound(session, settings, sms, today)
+    if not handled.conflict:
+        enqueue_sends(redis, handled.message_ids)  # committed: now they may go
+    return handled
+
+
+def take_delivery(db: Database, report: DeliveryReport) -> bool:
+    """Record a delivery report against the message it names; False if none does."""
+    with db.transaction() as session:
+        return record_delivery(session, report.provider_id, report.status, report.failure_reason)
