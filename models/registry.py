@@ -54,7 +54,7 @@ LANGUAGES = ("th", "en")
 
 
 class Group(GroupVisible, Base):
-    """A village welfare fund, with its own rules (DESIGN.md §1 defaults)."""
+    """A village welfare fund, with its own rules (the defaults are the model fund's)."""
 
     __tablename__ = "groups"
     __table_args__ = (
@@ -73,7 +73,7 @@ class Group(GroupVisible, Base):
     lapse_days: Mapped[int] = mapped_column(Integer, default=90)
     meeting_day: Mapped[int] = mapped_column(Integer, default=16)
     entrance_fee_satang: Mapped[int] = mapped_column(Integer, default=0)
-    # Reconciliation and reminders (DESIGN.md §7).
+    # Reconciliation and reminders (README, Nightly reconciliation).
     reminder_day: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     pending_alert_days: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
     cash_age_days: Mapped[int] = mapped_column(Integer, default=7, server_default="7")

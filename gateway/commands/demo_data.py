@@ -1,4 +1,4 @@
-"""Demo data: the Nam Khao fund of DESIGN.md §1, and the provincial network around it.
+"""Demo data: the Nam Khao fund (README, Two commands), and the provincial network around it.
 
 Names and numbers are synthetic and deterministic; dates are counted back from the
 day of seeding, so the demo never looks years in arrears.

@@ -1,4 +1,4 @@
-"""The SMS command grammar (DESIGN.md §6): text in, a Command or a ParseError out.
+"""The SMS command grammar (README, SMS commands): text in, a Command or a ParseError out.
 
 Case-insensitive, Thai keyword aliases, Thai digits, extra spaces ignored. People are
 named by member number (short digits) or by phone number in any spelling; amounts
