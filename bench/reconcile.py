@@ -91,9 +91,20 @@ class Network:
             self.banks = getattr(self, "banks", {})
             self.banks[g] = bank
 
-    def _row(self, out: list, g: int, debit: int, credit: int, amount: int, code: str,
-             phase: str, day: dt.date, member: int | None, collector: int | None,
-             pending: int | None = None) -> int:  # fmt: skip
+    def _row(
+        self,
+        out: list,
+        g: int,
+        debit: int,
+        credit: int,
+        amount: int,
+        code: str,
+        phase: str,
+        day: dt.date,
+        member: int | None,
+        collector: int | None,
+        pending: int | None = None,
+    ) -> int:
         self.next_id += 1
         posted = phase in ("single", "post")
         if posted:
@@ -105,8 +116,22 @@ class Network:
         if phase in ("post", "void"):
             self.totals[debit][2] -= amount
             self.totals[credit][3] -= amount
-        out.append((self.next_id, f"b:{self.next_id}", g, debit, credit, amount, code, phase,
-                    pending, member, collector, day))  # fmt: skip
+        out.append(
+            (
+                self.next_id,
+                f"b:{self.next_id}",
+                g,
+                debit,
+                credit,
+                amount,
+                code,
+                phase,
+                pending,
+                member,
+                collector,
+                day,
+            )
+        )
         return self.next_id
 
     def day(self, index: int) -> list[tuple]:
@@ -116,31 +141,83 @@ class Network:
         for g, member_id, account, number in self.payers:
             collector_id, cash = self.collectors[g][number % COLLECTORS_PER_GROUP]
             if number % 4 == 0:  # a quarter declare a baht a day by USSD
-                pending = self._row(rows, g, cash, account, 100, "contribution", "pending",
-                                    day, member_id, collector_id)  # fmt: skip
+                pending = self._row(
+                    rows,
+                    g,
+                    cash,
+                    account,
+                    100,
+                    "contribution",
+                    "pending",
+                    day,
+                    member_id,
+                    collector_id,
+                )
                 if number % 400 == 0:  # one in a hundred waits two days for the OK
                     self.waiting[day + dt.timedelta(days=2)].append(
                         (g, cash, account, member_id, collector_id, pending)
                     )
                 else:
-                    self._row(rows, g, cash, account, 100, "contribution", "post", day,
-                              member_id, collector_id, pending)  # fmt: skip
+                    self._row(
+                        rows,
+                        g,
+                        cash,
+                        account,
+                        100,
+                        "contribution",
+                        "post",
+                        day,
+                        member_id,
+                        collector_id,
+                        pending,
+                    )
                     self.cash[cash] += 100
             elif day.day == number % 28 + 1:  # the rest pay 30 baht once a month
-                self._row(rows, g, cash, account, 3000, "contribution", "single", day,
-                          member_id, collector_id)  # fmt: skip
+                self._row(
+                    rows,
+                    g,
+                    cash,
+                    account,
+                    3000,
+                    "contribution",
+                    "single",
+                    day,
+                    member_id,
+                    collector_id,
+                )
                 self.cash[cash] += 3000
         for g, cash, account, member_id, collector_id, pending in self.waiting.pop(day, []):
-            self._row(rows, g, cash, account, 100, "contribution", "post", day,
-                      member_id, collector_id, pending)  # fmt: skip
+            self._row(
+                rows,
+                g,
+                cash,
+                account,
+                100,
+                "contribution",
+                "post",
+                day,
+                member_id,
+                collector_id,
+                pending,
+            )
             self.cash[cash] += 100
         for g, collectors in self.collectors.items():
             for n, (collector_id, cash) in enumerate(collectors):
                 if index % 7 == n % 7 and self.cash[cash] > 0:
                     # Every tenth hand-over keeps 10 baht back: a short one.
                     amount = self.cash[cash] - (1000 if n == 3 and self.cash[cash] > 1000 else 0)
-                    self._row(rows, g, self.banks[g], cash, amount, "handover", "single", day,
-                              None, collector_id)  # fmt: skip
+                    self._row(
+                        rows,
+                        g,
+                        self.banks[g],
+                        cash,
+                        amount,
+                        "handover",
+                        "single",
+                        day,
+                        None,
+                        collector_id,
+                    )
                     self.cash[cash] -= amount
         return rows
 
@@ -154,9 +231,19 @@ def copy_rows(conn, table: str, columns: tuple[str, ...], rows: list[tuple]) -> 
 
 
 TRANSFER_COLUMNS = (
-    "id", "key", "group_id", "debit_account_id", "credit_account_id", "amount",
-    "code", "phase", "pending_id", "member_id", "collector_id", "business_date",
-)  # fmt: skip
+    "id",
+    "key",
+    "group_id",
+    "debit_account_id",
+    "credit_account_id",
+    "amount",
+    "code",
+    "phase",
+    "pending_id",
+    "member_id",
+    "collector_id",
+    "business_date",
+)
 
 
 def load_day(db: Database, net: Network, rows: list[tuple]) -> None:
@@ -164,37 +251,79 @@ def load_day(db: Database, net: Network, rows: list[tuple]) -> None:
     touched = {r[3] for r in rows} | {r[4] for r in rows}
     with db.engine.begin() as conn:
         now = dt.datetime(2026, 1, 1)
-        copy_rows(conn, "transfers", (*TRANSFER_COLUMNS, "created_at"),
-                  [(*r, now) for r in rows])  # fmt: skip
+        copy_rows(conn, "transfers", (*TRANSFER_COLUMNS, "created_at"), [(*r, now) for r in rows])
         conn.execute(
             text(
                 "CREATE TEMP TABLE t (id bigint, dp bigint, cp bigint, dq bigint, cq bigint)"
                 " ON COMMIT DROP"
             )
         )
-        copy_rows(conn, "t", ("id", "dp", "cp", "dq", "cq"),
-                  [(a, *net.totals[a]) for a in touched])  # fmt: skip
-        conn.execute(text(
-            "UPDATE accounts SET debits_posted = t.dp, credits_posted = t.cp,"
-            " debits_pending = t.dq, credits_pending = t.cq FROM t WHERE accounts.id = t.id"
-        ))  # fmt: skip
+        copy_rows(conn, "t", ("id", "dp", "cp", "dq", "cq"), [(a, *net.totals[a]) for a in touched])
+        conn.execute(
+            text(
+                "UPDATE accounts SET debits_posted = t.dp, credits_posted = t.cp,"
+                " debits_pending = t.dq, credits_pending = t.cq FROM t WHERE accounts.id = t.id"
+            )
+        )
 
 
 def load_registry(db: Database, net: Network) -> None:
     """COPY groups, members and accounts."""
     now = dt.datetime(2025, 11, 1)
     with db.engine.begin() as conn:
-        copy_rows(conn, "groups", ("id", "code", "name", "daily_rate_satang", "waiting_days",
-                  "lapse_days", "meeting_day", "entrance_fee_satang", "last_member_no",
-                  "created_at"),
-                  [(g, c, n, 100, 180, 90, 16, 0, 0, now) for g, c, n in net.groups])  # fmt: skip
-        copy_rows(conn, "members", ("id", "group_id", "number", "name", "phone", "role", "lang",
-                  "joined_on", "status", "pin_tries", "reminders_opt_out", "created_at"),
-                  [(*m, "th", START, "active", 0, False, now) for m in net.members])  # fmt: skip
-        copy_rows(conn, "accounts", ("id", "group_id", "key", "member_id",
-                  "debits_must_not_exceed_credits", "credits_must_not_exceed_debits",
-                  "debits_posted", "credits_posted", "debits_pending", "credits_pending"),
-                  [(*a, 0, 0, 0, 0) for a in net.accounts])  # fmt: skip
+        copy_rows(
+            conn,
+            "groups",
+            (
+                "id",
+                "code",
+                "name",
+                "daily_rate_satang",
+                "waiting_days",
+                "lapse_days",
+                "meeting_day",
+                "entrance_fee_satang",
+                "last_member_no",
+                "created_at",
+            ),
+            [(g, c, n, 100, 180, 90, 16, 0, 0, now) for g, c, n in net.groups],
+        )
+        copy_rows(
+            conn,
+            "members",
+            (
+                "id",
+                "group_id",
+                "number",
+                "name",
+                "phone",
+                "role",
+                "lang",
+                "joined_on",
+                "status",
+                "pin_tries",
+                "reminders_opt_out",
+                "created_at",
+            ),
+            [(*m, "th", START, "active", 0, False, now) for m in net.members],
+        )
+        copy_rows(
+            conn,
+            "accounts",
+            (
+                "id",
+                "group_id",
+                "key",
+                "member_id",
+                "debits_must_not_exceed_credits",
+                "credits_must_not_exceed_debits",
+                "debits_posted",
+                "credits_posted",
+                "debits_pending",
+                "credits_pending",
+            ),
+            [(*a, 0, 0, 0, 0) for a in net.accounts],
+        )
         for table in ("groups", "members", "accounts"):
             conn.execute(text(f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))"))
 
@@ -203,10 +332,13 @@ def bare_aggregate(db: Database, lo: int, hi: int) -> float:
     """The baseline: count and sum of the night's rows by group, code and phase."""
     started = time.perf_counter()
     with db.engine.begin() as conn:
-        conn.execute(text(
-            "SELECT group_id, code, phase, count(*), sum(amount) FROM transfers"
-            " WHERE id > :lo AND id <= :hi GROUP BY group_id, code, phase"
-        ), {"lo": lo, "hi": hi}).all()  # fmt: skip
+        conn.execute(
+            text(
+                "SELECT group_id, code, phase, count(*), sum(amount) FROM transfers"
+                " WHERE id > :lo AND id <= :hi GROUP BY group_id, code, phase"
+            ),
+            {"lo": lo, "hi": hi},
+        ).all()
     return time.perf_counter() - started
 
 
@@ -227,8 +359,11 @@ def main() -> None:
     with db.engine.begin() as conn:
         conn.execute(text("SELECT setval('transfers_id_seq', :n)"), {"n": net.next_id})
         conn.execute(text("ANALYZE"))
-    print(f"loaded {net.next_id:,} transfers for {MEMBERS:,} members in "
-          f"{time.perf_counter() - started:.0f} s", flush=True)  # fmt: skip
+    print(
+        f"loaded {net.next_id:,} transfers for {MEMBERS:,} members in "
+        f"{time.perf_counter() - started:.0f} s",
+        flush=True,
+    )
     started = time.perf_counter()
     run_night(db, START + dt.timedelta(days=first_timed - 1))
     print(f"first night (the whole year so far): {time.perf_counter() - started:.1f} s", flush=True)
@@ -253,14 +388,20 @@ def main() -> None:
     with db.engine.begin() as conn:
         total = conn.scalar(text("SELECT count(*) FROM transfers"))
     print(f"journal: {total:,} transfers; nights: median {night:.2f} s, worst {max(nights):.2f} s")
-    print(f"national night projected ({NATIONAL_MEMBERS:,} members): {national:.0f} s "
-          f"(target <= {NATIONAL_TARGET_S:.0f} s)")  # fmt: skip
+    print(
+        f"national night projected ({NATIONAL_MEMBERS:,} members): {national:.0f} s "
+        f"(target <= {NATIONAL_TARGET_S:.0f} s)"
+    )
     verdict = {True: "met", False: "MISSED"}
-    print(f"targets: night <= {NIGHT_TARGET_S} s: {verdict[night <= NIGHT_TARGET_S]}; "
-          f"national <= 10 min: {verdict[national <= NATIONAL_TARGET_S]}")  # fmt: skip
+    print(
+        f"targets: night <= {NIGHT_TARGET_S} s: {verdict[night <= NIGHT_TARGET_S]}; "
+        f"national <= 10 min: {verdict[national <= NATIONAL_TARGET_S]}"
+    )
     db.dispose()
-    print(f"reconcile: night {night:.2f} s, month {month:.1f} s vs bare aggregate "
-          f"{bare:.3f} s ratio={bare / night:.3f}")  # fmt: skip
+    print(
+        f"reconcile: night {night:.2f} s, month {month:.1f} s vs bare aggregate "
+        f"{bare:.3f} s ratio={bare / night:.3f}"
+    )
 
 
 if __name__ == "__main__":

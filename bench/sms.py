@@ -48,10 +48,18 @@ AT_URL = "https://api.africastalking.com/version1/messaging"
 ACCEPTED = {
     "SMSMessageData": {
         "Message": "Sent to 1/1",
-        "Recipients": [{"statusCode": 101, "number": "+66800000000", "status": "Success",
-                        "cost": "THB 0.80", "messageId": "ATXid_bench", "messageParts": 1}],
+        "Recipients": [
+            {
+                "statusCode": 101,
+                "number": "+66800000000",
+                "status": "Success",
+                "cost": "THB 0.80",
+                "messageId": "ATXid_bench",
+                "messageParts": 1,
+            }
+        ],
     }
-}  # fmt: skip
+}
 
 
 def seed(db: Database) -> tuple[list[str], list[int]]:
@@ -60,10 +68,16 @@ def seed(db: Database) -> tuple[list[str], list[int]]:
     with db.transaction() as session:
         group = add_group(session, "BENCH", "bench")
         collectors = [
-            add_member(session, group, name=f"c{i}", phone=f"0810000{i:03d}",
-                       role=Role.COLLECTOR, joined_on=joined).phone
+            add_member(
+                session,
+                group,
+                name=f"c{i}",
+                phone=f"0810000{i:03d}",
+                role=Role.COLLECTOR,
+                joined_on=joined,
+            ).phone
             for i in range(COLLECTORS)
-        ]  # fmt: skip
+        ]
         numbers = [
             add_member(session, group, name=f"m{i}", phone=f"082{i:07d}", joined_on=joined).number
             for i in range(MEMBERS)
@@ -86,8 +100,12 @@ def main() -> None:
     db = Database(settings)
     migrate.upgrade(db.engine)
     collectors, numbers = seed(db)
-    env = {"DATABASE_URL": url, "REDIS_URL": redis_url, "SATJA_SMS_BACKEND": "simulator",
-           "SATJA_SMS_PER_MINUTE": "1000000"}  # fmt: skip
+    env = {
+        "DATABASE_URL": url,
+        "REDIS_URL": redis_url,
+        "SATJA_SMS_BACKEND": "simulator",
+        "SATJA_SMS_PER_MINUTE": "1000000",
+    }
 
     def pay(worker: int, n: int) -> dict[str, str]:
         member = numbers[(worker * 7919 + n) % len(numbers)]
@@ -104,12 +122,23 @@ def main() -> None:
 
     with Server("gateway:create_app()", env) as gateway:
         drive(gateway.port, "/sms/inbound", pay, concurrency=4, seconds=1)  # warm up
-        satja = drive(gateway.port, "/sms/inbound", pay, concurrency=args.concurrency,
-                      seconds=args.seconds, expect=paid)  # fmt: skip
+        satja = drive(
+            gateway.port,
+            "/sms/inbound",
+            pay,
+            concurrency=args.concurrency,
+            seconds=args.seconds,
+            expect=paid,
+        )
     with Server("bench.bare_app:create_app()", {}) as bare_server:
         drive(bare_server.port, "/sms/inbound", pay, concurrency=4, seconds=1)
-        bare = drive(bare_server.port, "/sms/inbound", pay, concurrency=args.concurrency,
-                     seconds=args.seconds)  # fmt: skip
+        bare = drive(
+            bare_server.port,
+            "/sms/inbound",
+            pay,
+            concurrency=args.concurrency,
+            seconds=args.seconds,
+        )
 
     # Phase 2: one worker sends the outbox; the provider answers from this process.
     at = settings.with_(sms_backend="africastalking", at_username="satja", at_api_key="k")
@@ -136,8 +165,10 @@ def main() -> None:
             f"{label:<22}{stats.rate:>10.0f}{stats.percentile(50):>10.1f}"
             f"{stats.percentile(99):>10.1f}{stats.errors:>8}"
         )
-    print(f"outbox: {waiting} messages queued; one worker sent {to_send} "
-          f"at {to_send / send_seconds:.0f}/s")  # fmt: skip
+    print(
+        f"outbox: {waiting} messages queued; one worker sent {to_send} "
+        f"at {to_send / send_seconds:.0f}/s"
+    )
     print(f"ledger check: {'ok' if books.ok else books.violations}")
     verdict = "meets" if satja.rate >= TARGET else "MISSES"
     print(f"target >= {TARGET:.0f} PAY/s: {verdict}")

@@ -43,8 +43,9 @@ def seed(db: Database, callers: int) -> list[str]:
     joined = dt.date(2026, 1, 1)
     with db.transaction() as session:
         group = add_group(session, "BENCH", "bench")
-        add_member(session, group, name="c", phone="0810000000", role=Role.COLLECTOR,
-                   joined_on=joined)  # fmt: skip
+        add_member(
+            session, group, name="c", phone="0810000000", role=Role.COLLECTOR, joined_on=joined
+        )
         return [
             add_member(session, group, name=f"m{i}", phone=f"083{i:07d}", joined_on=joined).phone
             for i in range(callers)
@@ -84,12 +85,26 @@ def main() -> None:
         # Warm up with every caller: measured is the steady state, where a caller has
         # dialled before and nothing changed since (a change costs two database hops).
         drive(gateway.port, "/ussd", hop, concurrency=args.concurrency, seconds=2)
-        satja = drive(gateway.port, "/ussd", hop, concurrency=args.concurrency,
-                      seconds=args.seconds, expect=answered, keep_alive=False)  # fmt: skip
+        satja = drive(
+            gateway.port,
+            "/ussd",
+            hop,
+            concurrency=args.concurrency,
+            seconds=args.seconds,
+            expect=answered,
+            keep_alive=False,
+        )
     with Server("bench.bare_app:create_app()", {}, **GUNICORN) as bare_server:
         drive(bare_server.port, "/ussd", hop, concurrency=args.concurrency, seconds=2)
-        bare = drive(bare_server.port, "/ussd", hop, concurrency=args.concurrency,
-                     seconds=args.seconds, expect=answered, keep_alive=False)  # fmt: skip
+        bare = drive(
+            bare_server.port,
+            "/ussd",
+            hop,
+            concurrency=args.concurrency,
+            seconds=args.seconds,
+            expect=answered,
+            keep_alive=False,
+        )
 
     print(f"{'':<16}{'hops/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}")
     for label, stats in (("satja", satja), ("bare endpoint", bare)):
@@ -102,8 +117,10 @@ def main() -> None:
     latency = "meets" if p99 <= TARGET_P99_MS else "MISSES"
     throughput = "meets" if ratio >= TARGET_RATIO else "MISSES"
     print(f"target p99 <= {TARGET_P99_MS:.0f} ms: {latency}; ratio >= {TARGET_RATIO}: {throughput}")
-    print(f"ussd: {satja.rate:.0f} hops/s p99 {p99:.0f} ms vs bare {bare.rate:.0f} hops/s "
-          f"ratio={ratio:.2f}")  # fmt: skip
+    print(
+        f"ussd: {satja.rate:.0f} hops/s p99 {p99:.0f} ms vs bare {bare.rate:.0f} hops/s "
+        f"ratio={ratio:.2f}"
+    )
 
 
 if __name__ == "__main__":

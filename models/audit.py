@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
+from sqlalchemy.sql import ColumnElement, Subquery
 
 from models.base import Base
 from models.ledger import Account, Phase, Transfer
@@ -74,7 +75,7 @@ class LedgerCheck:
         return not self.violations
 
 
-def _journal_sums(side):  # noqa: ANN001, ANN202
+def _journal_sums(side: ColumnElement[int]) -> Subquery:
     """Posted and net pending amounts per account on one side of the journal."""
     posted = func.sum(case((Transfer.phase.in_(POSTED), Transfer.amount), else_=0))
     pending = func.sum(
@@ -189,7 +190,7 @@ class Checkpoint(Base):
 SUMS = ("debits_posted", "credits_posted", "debits_pending", "credits_pending")
 
 
-def _moves(id_filter):  # noqa: ANN001, ANN202
+def _moves(id_filter: ColumnElement[bool]) -> Subquery:
     """Per account: the four sums moved by the journal rows the filter keeps."""
     t = Transfer
     posted = case((t.phase.in_(POSTED), t.amount), else_=0)
@@ -200,11 +201,17 @@ def _moves(id_filter):  # noqa: ANN001, ANN202
     )
     zero = literal(0, BigInteger)
     sides = union_all(
-        select(t.debit_account_id.label("account_id"), posted.label("dp"), zero.label("cp"),
-               pending.label("dq"), zero.label("cq")).where(id_filter),
-        select(t.credit_account_id.label("account_id"), zero, posted, zero, pending)
-        .where(id_filter),
-    ).subquery()  # fmt: skip
+        select(
+            t.debit_account_id.label("account_id"),
+            posted.label("dp"),
+            zero.label("cp"),
+            pending.label("dq"),
+            zero.label("cq"),
+        ).where(id_filter),
+        select(t.credit_account_id.label("account_id"), zero, posted, zero, pending).where(
+            id_filter
+        ),
+    ).subquery()
     return (
         select(
             sides.c.account_id,
@@ -225,8 +232,10 @@ def check_since_checkpoint(session: Session) -> LedgerCheck:
     hi = session.scalar(select(func.coalesce(func.max(Transfer.id), lo)))
     since = _moves(and_(Transfer.id > lo, Transfer.id <= hi))
     c = CheckpointLine
-    expected = [func.coalesce(getattr(c, n), 0) + func.coalesce(since.c[m], 0)
-                for n, m in zip(SUMS, ("dp", "cp", "dq", "cq"), strict=True)]  # fmt: skip
+    expected = [
+        func.coalesce(getattr(c, n), 0) + func.coalesce(since.c[m], 0)
+        for n, m in zip(SUMS, ("dp", "cp", "dq", "cq"), strict=True)
+    ]
     actual = [getattr(Account, n) for n in SUMS]
     rows = session.execute(
         select(Group.code, Account.key, *actual, *expected)
@@ -244,9 +253,11 @@ def check_since_checkpoint(session: Session) -> LedgerCheck:
             " (debits posted, credits posted, debits pending, credits pending)"
         )
     debits, credits = session.execute(
-        select(func.coalesce(func.sum(Account.debits_posted), 0),
-               func.coalesce(func.sum(Account.credits_posted), 0))
-    ).one()  # fmt: skip
+        select(
+            func.coalesce(func.sum(Account.debits_posted), 0),
+            func.coalesce(func.sum(Account.credits_posted), 0),
+        )
+    ).one()
     if debits != credits:
         result.violations.append(f"debits {debits} != credits {credits}")
     result.violations.extend(_mismatched_links(session, lo, hi))
@@ -255,7 +266,7 @@ def check_since_checkpoint(session: Session) -> LedgerCheck:
     return result
 
 
-def _advance(session: Session, since, hi: int) -> None:  # noqa: ANN001
+def _advance(session: Session, since: Subquery, hi: int) -> None:
     """Fold the rows since the checkpoint into it and move the mark to hi."""
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     table = CheckpointLine.__table__

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from config.settings import Settings
 from models.changes import Listener, watch
@@ -17,7 +19,7 @@ def _tune_sqlite(engine: Engine) -> None:
     """Make SQLite behave like a server database for several processes."""
 
     @event.listens_for(engine, "connect")
-    def on_connect(dbapi_conn, _record) -> None:  # noqa: ANN001
+    def on_connect(dbapi_conn: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
         # Let SQLAlchemy emit BEGIN itself (pysqlite's own handling breaks savepoints).
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
@@ -27,7 +29,7 @@ def _tune_sqlite(engine: Engine) -> None:
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def on_begin(conn) -> None:  # noqa: ANN001
+    def on_begin(conn: Connection) -> None:
         # Take the write lock up front: two writers then queue instead of deadlocking,
         # which is SQLite's stand-in for the row locks PostgreSQL takes.
         conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -38,6 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.orm.util import identity_key
+from sqlalchemy.sql.dml import Insert
 
 from models.base import Base, BigId, touch, utcnow
 
@@ -281,7 +282,7 @@ def account_flags(key: str) -> dict[str, Any]:
     }
 
 
-def _insert(session: Session, model: type[Base]):  # noqa: ANN202
+def _insert(session: Session, model: type[Base]) -> Insert:
     dialect = session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
 

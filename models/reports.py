@@ -232,13 +232,15 @@ def collectors_cash(session: Session, group: Group, today: dt.date) -> list[dict
     out = []
     for member, cash, since in rows:
         since = dt.date.fromisoformat(since) if isinstance(since, str) else since
-        out.append({
-            "number": member.number,
-            "name": member.name,
-            "cash_satang": int(cash),
-            "last_handover": since,
-            "days": (today - since).days if since else None,
-            "over": int(cash) > group.cash_limit_satang
-            or (since is not None and (today - since).days > group.cash_age_days),
-        })  # fmt: skip
+        out.append(
+            {
+                "number": member.number,
+                "name": member.name,
+                "cash_satang": int(cash),
+                "last_handover": since,
+                "days": (today - since).days if since else None,
+                "over": int(cash) > group.cash_limit_satang
+                or (since is not None and (today - since).days > group.cash_age_days),
+            }
+        )
     return out

@@ -46,8 +46,12 @@ def flask(env: dict[str, str], *args: str) -> str:
     """Run a flask command of the app; its output, or exit with it on failure."""
     done = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "gateway", *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode != 0:
         sys.exit(f"flask {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
     return done.stdout
@@ -78,16 +82,24 @@ class Load:
 
     def sms(self, phone: str, body: str) -> str:
         """An inbound SMS from this phone."""
-        return self.post("/sms/inbound", {"from": phone, "to": "4567", "text": body,
-                                          "id": secrets.token_hex(8)})  # fmt: skip
+        return self.post(
+            "/sms/inbound", {"from": phone, "to": "4567", "text": body, "id": secrets.token_hex(8)}
+        )
 
     def ussd(self, phone: str, inputs: list[str]) -> str:
         """A whole USSD session, hop by hop; the last screen."""
         session, answer = secrets.token_hex(8), ""
         for hop in range(len(inputs) + 1):
-            answer = self.post("/ussd", {"sessionId": session, "serviceCode": "*1234#",
-                                         "phoneNumber": phone, "networkCode": "52001",
-                                         "text": "*".join(inputs[:hop])})  # fmt: skip
+            answer = self.post(
+                "/ussd",
+                {
+                    "sessionId": session,
+                    "serviceCode": "*1234#",
+                    "phoneNumber": phone,
+                    "networkCode": "52001",
+                    "text": "*".join(inputs[:hop]),
+                },
+            )
         return answer
 
     def client(self, seed: int, stop: float) -> None:
@@ -157,11 +169,25 @@ def main() -> None:
         people.setdefault(role, []).append((number, phone))
     people["member"] = people[Role.MEMBER.value][:60]
     honcho = subprocess.Popen(
-        [sys.executable, "-m", "honcho", "start", "-f", "Procfile", "-c", "worker=2",
-         "web", "worker", "cron"],
-        cwd=ROOT, env=env, start_new_session=True,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "honcho",
+            "start",
+            "-f",
+            "Procfile",
+            "-c",
+            "worker=2",
+            "web",
+            "worker",
+            "cron",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -207,8 +233,10 @@ def main() -> None:
     engine.dispose()
     if load.errors or set(statuses) != {"done"}:
         sys.exit(f"prod-check FAILED: {load.errors} errors, runs {statuses}")
-    print(f"prod-check: {load.requests} requests, {load.errors} errors, {sent} SMS sent, "
-          "ledger ok, reconciliation done")  # fmt: skip
+    print(
+        f"prod-check: {load.requests} requests, {load.errors} errors, {sent} SMS sent, "
+        "ledger ok, reconciliation done"
+    )
 
 
 if __name__ == "__main__":

@@ -24,21 +24,54 @@ def fund(db):
         banna = add_group(session, "BANNA", "กองทุนบ้านนา")
         other = add_group(session, "NAKLANG", "กองทุนนากลาง")
         people = {
-            "treasurer": add_member(session, banna, name="นางสมศรี ใจดี", phone="0811000001",
-                                    role=Role.TREASURER, joined_on=JOINED),
-            "collector": add_member(session, banna, name="นายบุญมี เก็บเงิน", phone="0811000002",
-                                    role=Role.COLLECTOR, joined_on=JOINED),
-            "collector2": add_member(session, banna, name="Mr. John Collect", phone="0811000003",
-                                     role=Role.COLLECTOR, joined_on=JOINED, lang="en"),
-            "member": add_member(session, banna, name="นางมาลี มีสุข", phone="0811000004",
-                                 joined_on=JOINED),
-            "member_en": add_member(session, banna, name="Ms. Anna Member", phone="0811000005",
-                                    joined_on=JOINED, lang="en"),
-            "outsider": add_member(session, other, name="นายต่าง กลุ่ม", phone="0822000001",
-                                   joined_on=JOINED),
-            "outsider_collector": add_member(session, other, name="นายเก็บ นอก", phone="0822000002",
-                                             role=Role.COLLECTOR, joined_on=JOINED),
-        }  # fmt: skip
+            "treasurer": add_member(
+                session,
+                banna,
+                name="นางสมศรี ใจดี",
+                phone="0811000001",
+                role=Role.TREASURER,
+                joined_on=JOINED,
+            ),
+            "collector": add_member(
+                session,
+                banna,
+                name="นายบุญมี เก็บเงิน",
+                phone="0811000002",
+                role=Role.COLLECTOR,
+                joined_on=JOINED,
+            ),
+            "collector2": add_member(
+                session,
+                banna,
+                name="Mr. John Collect",
+                phone="0811000003",
+                role=Role.COLLECTOR,
+                joined_on=JOINED,
+                lang="en",
+            ),
+            "member": add_member(
+                session, banna, name="นางมาลี มีสุข", phone="0811000004", joined_on=JOINED
+            ),
+            "member_en": add_member(
+                session,
+                banna,
+                name="Ms. Anna Member",
+                phone="0811000005",
+                joined_on=JOINED,
+                lang="en",
+            ),
+            "outsider": add_member(
+                session, other, name="นายต่าง กลุ่ม", phone="0822000001", joined_on=JOINED
+            ),
+            "outsider_collector": add_member(
+                session,
+                other,
+                name="นายเก็บ นอก",
+                phone="0822000002",
+                role=Role.COLLECTOR,
+                joined_on=JOINED,
+            ),
+        }
         ids = {k: (m.id, m.number, m.phone) for k, m in people.items()}
     return ids
 

@@ -75,12 +75,29 @@ def two_gateways(settings, db, fund):
         env["REDIS_URL"] = settings.redis_url
     ports, processes = [free_port(), free_port()], []
     for port in ports:
-        processes.append(subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", "1", "--worker-class", "gthread",
-             "--threads", "4", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-             "gateway:create_app()"],
-            cwd=ROOT, env=env, start_new_session=True,
-        ))  # fmt: skip
+        processes.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "--workers",
+                    "1",
+                    "--worker-class",
+                    "gthread",
+                    "--threads",
+                    "4",
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--log-level",
+                    "warning",
+                    "gateway:create_app()",
+                ],
+                cwd=ROOT,
+                env=env,
+                start_new_session=True,
+            )
+        )
     for port in ports:
         wait_port(port)
     yield ports
@@ -105,10 +122,17 @@ def test_a_storm_of_repeated_callbacks_posts_each_effect_once(db, fund, two_gate
     def worker(offset: int) -> None:
         for n, i in enumerate(calls[offset::8]):
             port = two_gateways[(n + offset) % 2]
-            status, _ = post(port, "/sms/inbound", {
-                "from": collectors[i % 2], "to": "4567", "text": f"PAY {numbers[i % 2]} 1 AGAIN",
-                "id": f"storm-{i}", "date": "2026-11-16 10:30:00",
-            })  # fmt: skip
+            status, _ = post(
+                port,
+                "/sms/inbound",
+                {
+                    "from": collectors[i % 2],
+                    "to": "4567",
+                    "text": f"PAY {numbers[i % 2]} 1 AGAIN",
+                    "id": f"storm-{i}",
+                    "date": "2026-11-16 10:30:00",
+                },
+            )
             if status != 200:
                 with lock:
                     errors.append(status)
@@ -132,10 +156,22 @@ def test_a_storm_of_repeated_callbacks_posts_each_effect_once(db, fund, two_gate
 
 def start_redis(port: int, directory: str) -> subprocess.Popen:
     process = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no", "--dir", directory],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            directory,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     wait_port(port)
     return process
 
@@ -165,8 +201,14 @@ def test_redis_stopped_mid_traffic_the_menu_goes_on_and_sms_follow(settings, db,
         assert hop("2*30*1*2580").startswith("CON ใส่รหัส PIN อีกครั้ง")
         assert hop("2*30*1*2580*2580").startswith("CON แจ้งจ่าย 30 บ.")
         assert hop("2*30*1*2580*2580*1").startswith("END แจ้งแล้ว #")
-        reply = client.post("/sms/inbound", data={"from": fund["collector"][2], "id": "r-sms",
-                            "text": f"PAY {fund['member'][1]} 30"})  # fmt: skip
+        reply = client.post(
+            "/sms/inbound",
+            data={
+                "from": fund["collector"][2],
+                "id": "r-sms",
+                "text": f"PAY {fund['member'][1]} 30",
+            },
+        )
         assert reply.status_code == 200 and "รับ 30 บ." in reply.get_data(as_text=True)
         with db.transaction() as session:
             assert session.scalar(select(func.count()).select_from(Transfer)) == 2
@@ -238,8 +280,14 @@ def test_postgres_stopped_ussd_ends_politely_sms_get_503_then_it_resumes(
     with database.transaction() as session:
         group = add_group(session, "PGDOWN", "ทดสอบ")
         add_member(session, group, name="ก", phone="0815550001", joined_on=dt.date(2026, 1, 1))
-        add_member(session, group, name="ข", phone="0815550002", role=Role.COLLECTOR,
-                   joined_on=dt.date(2026, 1, 1))  # fmt: skip
+        add_member(
+            session,
+            group,
+            name="ข",
+            phone="0815550002",
+            role=Role.COLLECTOR,
+            joined_on=dt.date(2026, 1, 1),
+        )
     database.dispose()
     app = create_app(own)
     client = app.test_client()
@@ -253,14 +301,16 @@ def test_postgres_stopped_ussd_ends_politely_sms_get_503_then_it_resumes(
         answer = client.post("/ussd", data={**hop, "text": "1"})
         assert time.monotonic() - started < 2.0
         assert answer.status_code == 200 and answer.get_data(as_text=True).startswith("END ")
-        sms = client.post("/sms/inbound", data={"from": "0815550002", "id": "pg-sms",
-                                                "text": "PAY 1 30"})  # fmt: skip
+        sms = client.post(
+            "/sms/inbound", data={"from": "0815550002", "id": "pg-sms", "text": "PAY 1 30"}
+        )
         assert sms.status_code == 503
     finally:
         start()
     # Back by itself: the provider's retry of the same SMS now posts, once.
-    retried = client.post("/sms/inbound", data={"from": "0815550002", "id": "pg-sms",
-                                                "text": "PAY 1 30"})  # fmt: skip
+    retried = client.post(
+        "/sms/inbound", data={"from": "0815550002", "id": "pg-sms", "text": "PAY 1 30"}
+    )
     assert retried.status_code == 200 and "รับ 30 บ." in retried.get_data(as_text=True)
     assert (
         client.post("/ussd", data={**hop, "sessionId": "pg-2", "text": "1"})

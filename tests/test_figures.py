@@ -91,8 +91,13 @@ def day_of_everything(client, db, fund, today):
         group = session.scalars(select(Group).where(Group.code == "BANNA")).one()
         # On tomorrow's meeting day one is exactly 30 days behind, one 31.
         for days, name in ((28, "นายสามสิบ วัน"), (29, "นายสามสิบเอ็ด วัน")):
-            add_member(session, group, name=name, phone=f"08130000{days}",
-                       joined_on=today - dt.timedelta(days=days))  # fmt: skip
+            add_member(
+                session,
+                group,
+                name=name,
+                phone=f"08130000{days}",
+                joined_on=today - dt.timedelta(days=days),
+            )
         add_user(session, "somsri", "สมศรี", PASSWORD, group, "th")
     # Received: 30 + 90 + 20 + 10; the undone 45, the repeat, the rejected, withdrawn
     # and waiting declarations never.

@@ -108,9 +108,15 @@ def test_any_ussd_text_gets_a_screen_and_junk_writes_nothing(client, db, fund):
 @example(body="", who="member")
 def test_any_sms_body_gets_an_answer_and_junk_writes_nothing(client, db, fund, body, who):
     before = effects(db)
-    response = client.post("/sms/inbound", data={
-        "from": fund[who][2], "to": "4567", "text": body, "id": f"fuzz-{next(_sessions)}",
-    })  # fmt: skip
+    response = client.post(
+        "/sms/inbound",
+        data={
+            "from": fund[who][2],
+            "to": "4567",
+            "text": body,
+            "id": f"fuzz-{next(_sessions)}",
+        },
+    )
     assert response.status_code < 500
     if isinstance(parse(CONTROL.sub("", body)), ParseError):  # as the edge reads it
         assert response.status_code == 200 and response.get_data(as_text=True)

@@ -9,12 +9,30 @@ from models.outbox import InboundMessage, OutboundMessage
 from models.ussd import UssdHop, UssdSessionEnd
 
 TOKEN = "t" * 24
-SMS = {"from": "+66811000004", "to": "4567", "text": "BAL", "id": "ATXid_1",
-       "linkId": "link-1", "networkCode": "52001", "date": "2026-11-16 10:30:00"}  # fmt: skip
-USSD = {"sessionId": "ATUid_1", "serviceCode": "*1234#", "phoneNumber": "+66811000004",
-        "networkCode": "52001", "text": ""}  # fmt: skip
-END = {"sessionId": "ATUid_1", "status": "Success", "phoneNumber": "+66811000004",
-       "input": "1", "durationInMillis": "2000", "hopsCount": "2"}  # fmt: skip
+SMS = {
+    "from": "+66811000004",
+    "to": "4567",
+    "text": "BAL",
+    "id": "ATXid_1",
+    "linkId": "link-1",
+    "networkCode": "52001",
+    "date": "2026-11-16 10:30:00",
+}
+USSD = {
+    "sessionId": "ATUid_1",
+    "serviceCode": "*1234#",
+    "phoneNumber": "+66811000004",
+    "networkCode": "52001",
+    "text": "",
+}
+END = {
+    "sessionId": "ATUid_1",
+    "status": "Success",
+    "phoneNumber": "+66811000004",
+    "input": "1",
+    "durationInMillis": "2000",
+    "hopsCount": "2",
+}
 DLR = {"id": "ATXid_9", "status": "Success", "phoneNumber": "+66811000004"}
 
 

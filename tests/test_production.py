@@ -66,8 +66,12 @@ def test_every_process_refuses_in_one_line_and_exits_non_zero(command, tmp_path)
     )
     done = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "gateway", *command],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode != 0
     (line,) = done.stderr.strip().splitlines()  # one line, no traceback
     assert line.startswith("satja: refusing to start: SATJA_SECRET_KEY")

@@ -320,9 +320,18 @@ def test_a_dispute_is_listed_and_resolved_by_the_reference_the_member_saw(
     assert f"#{seen}" in text and "member 4 นางมาลี มีสุข" in text
     assert f"#{row['posting_ref']}" not in text
     done = runner.invoke(
-        args=["reconcile", "resolve", seen, "--group", "BANNA", "--note", "ได้รับจริง",
-              "--by", "ประธาน"]
-    )  # fmt: skip
+        args=[
+            "reconcile",
+            "resolve",
+            seen,
+            "--group",
+            "BANNA",
+            "--note",
+            "ได้รับจริง",
+            "--by",
+            "ประธาน",
+        ]
+    )
     assert done.exit_code == 0, done.output
     with db.transaction() as session:
         group = session.scalars(select(Group).where(Group.code == "BANNA")).one()
@@ -335,9 +344,18 @@ def test_the_posting_reference_finds_the_dispute_too(client, runner, db, busy_da
     listed = runner.invoke(args=["reconcile", "exceptions", "--group", "BANNA", "--json"])
     (row,) = [r for r in json.loads(listed.output) if r["ref"] == seen]
     done = runner.invoke(
-        args=["reconcile", "resolve", row["posting_ref"], "--group", "BANNA", "--note", "ok",
-              "--by", "ประธาน"]
-    )  # fmt: skip
+        args=[
+            "reconcile",
+            "resolve",
+            row["posting_ref"],
+            "--group",
+            "BANNA",
+            "--note",
+            "ok",
+            "--by",
+            "ประธาน",
+        ]
+    )
     assert done.exit_code == 0, done.output
 
 
@@ -366,9 +384,18 @@ def test_a_day_run_again_shows_its_figures_and_its_exceptions_today(
     assert first.exit_code == 0, first.output
     send(client, fund["collector"][2], f"OK {busy_day['waiting']}")
     done = runner.invoke(
-        args=["reconcile", "resolve", busy_day["disputed"], "--group", "BANNA", "--note",
-              "ผู้เก็บยืนยัน", "--by", "ประธาน"]
-    )  # fmt: skip
+        args=[
+            "reconcile",
+            "resolve",
+            busy_day["disputed"],
+            "--group",
+            "BANNA",
+            "--note",
+            "ผู้เก็บยืนยัน",
+            "--by",
+            "ประธาน",
+        ]
+    )
     assert done.exit_code == 0, done.output
     again = runner.invoke(args=["reconcile", "run", "--group", "BANNA"])
     assert again.exit_code == 0, again.output

@@ -30,11 +30,25 @@ def start_run(settings):
     if settings.redis_url:
         env["REDIS_URL"] = settings.redis_url
     return subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "gateway", "reconcile", "run",
-         "--date", local_today().isoformat(), "--group", "BANNA"],
-        cwd=ROOT, env=env, start_new_session=True,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "flask",
+            "--app",
+            "gateway",
+            "reconcile",
+            "run",
+            "--date",
+            local_today().isoformat(),
+            "--group",
+            "BANNA",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def wait_for(condition, seconds=30.0):

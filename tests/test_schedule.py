@@ -77,8 +77,11 @@ def test_what_is_due_when(bangkok, expected):
 
 
 def test_reconciliation_at_2330_bangkok_is_1630_utc():
-    (night,) = [d for d in due_jobs(dt.datetime(2026, 11, 26, 16, 30), [], "Asia/Bangkok")
-                if d.job_id.startswith("reconcile")]  # fmt: skip
+    (night,) = [
+        d
+        for d in due_jobs(dt.datetime(2026, 11, 26, 16, 30), [], "Asia/Bangkok")
+        if d.job_id.startswith("reconcile")
+    ]
     assert night.args == ("2026-11-26",) and night.queue == "ledger"
 
 

@@ -110,8 +110,15 @@ def test_a_database_error_logs_no_pin_no_phone_and_no_sms_text(
     phone, pin = fund["member"][2], "4826"
     send(client, phone, f"BAL {pin}")
     for text in ("", "6", f"6*{pin}"):
-        client.post("/ussd", data={"sessionId": "err-1", "serviceCode": "*1234#",
-                                   "phoneNumber": phone, "text": text})  # fmt: skip
+        client.post(
+            "/ussd",
+            data={
+                "sessionId": "err-1",
+                "serviceCode": "*1234#",
+                "phoneNumber": phone,
+                "text": text,
+            },
+        )
     logged = caplog.text  # messages and tracebacks, as a log file would hold them
     assert "refused" in logged  # the failure itself was logged
     assert pin not in logged
@@ -122,13 +129,34 @@ def test_logs_of_a_full_run_hold_no_pin_and_no_full_phone(client, db, fund, capl
     caplog.set_level(logging.DEBUG)
     member_phone = fund["member"][2]
     pin = "4826"
-    for text in ("", "2", "2*30", "2*30*1", f"2*30*1*{pin}", f"2*30*1*{pin}*{pin}",
-                 f"2*30*1*{pin}*{pin}*1"):  # fmt: skip
-        client.post("/ussd", data={"sessionId": "log-1", "serviceCode": "*1234#",
-                                   "phoneNumber": member_phone, "text": text})  # fmt: skip
+    for text in (
+        "",
+        "2",
+        "2*30",
+        "2*30*1",
+        f"2*30*1*{pin}",
+        f"2*30*1*{pin}*{pin}",
+        f"2*30*1*{pin}*{pin}*1",
+    ):
+        client.post(
+            "/ussd",
+            data={
+                "sessionId": "log-1",
+                "serviceCode": "*1234#",
+                "phoneNumber": member_phone,
+                "text": text,
+            },
+        )
     for text in ("", "6", f"6*{pin}", "6*9999"):
-        client.post("/ussd", data={"sessionId": "log-2", "serviceCode": "*1234#",
-                                   "phoneNumber": member_phone, "text": text})  # fmt: skip
+        client.post(
+            "/ussd",
+            data={
+                "sessionId": "log-2",
+                "serviceCode": "*1234#",
+                "phoneNumber": member_phone,
+                "text": text,
+            },
+        )
     send(client, fund["collector"][2], f"PAY {fund['member'][1]} 30")
     send(client, "+66899999999", "HELP")
     send(client, fund["member"][2], "BAL")

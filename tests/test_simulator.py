@@ -10,10 +10,17 @@ from models.registry import Role, add_group, add_member
 def seed(db):
     with db.transaction() as session:
         group = add_group(session, "BANNA", "บ้านนา")
-        add_member(session, group, name="นางวิไล ทองสุข", phone="0811000002",
-                   role=Role.COLLECTOR, joined_on=dt.date(2026, 1, 1))  # fmt: skip
-        add_member(session, group, name="นางมาลี มีสุข", phone="0811000004",
-                   joined_on=dt.date(2026, 1, 1))  # fmt: skip
+        add_member(
+            session,
+            group,
+            name="นางวิไล ทองสุข",
+            phone="0811000002",
+            role=Role.COLLECTOR,
+            joined_on=dt.date(2026, 1, 1),
+        )
+        add_member(
+            session, group, name="นางมาลี มีสุข", phone="0811000004", joined_on=dt.date(2026, 1, 1)
+        )
 
 
 def test_the_page_and_the_people(client, db):

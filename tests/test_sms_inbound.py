@@ -322,9 +322,13 @@ def test_pinreset_by_the_treasurer(client, db, fund):
 
 @pytest.mark.parametrize(
     ("sender", "expected"),
-    [("member", "ส่ง ยอด"), ("collector", "จ่าย เลขที่ บาท"), ("treasurer", "RCV"),
-     ("member_en", "BAL = your balance")],
-)  # fmt: skip
+    [
+        ("member", "ส่ง ยอด"),
+        ("collector", "จ่าย เลขที่ บาท"),
+        ("treasurer", "RCV"),
+        ("member_en", "BAL = your balance"),
+    ],
+)
 def test_help_fits_the_sender(client, fund, sender, expected):
     assert expected in send(client, fund[sender][2], "HELP").get_data(as_text=True)
 
@@ -364,6 +368,7 @@ def test_database_down_is_503_so_the_provider_retries(app, client):
 
 
 def test_an_oversized_callback_is_413_not_a_retry(client, fund):
-    response = client.post("/sms/inbound", data={"from": "+66811000004", "id": "big",
-                                                 "text": "x" * 100_000})  # fmt: skip
+    response = client.post(
+        "/sms/inbound", data={"from": "+66811000004", "id": "big", "text": "x" * 100_000}
+    )
     assert response.status_code == 413

@@ -73,8 +73,14 @@ def recipients(code, status="Success", message_id="ATXid_1"):
 def test_inbound_enqueues_jobs_with_fixed_ids_after_commit(client, db, rt, redis_conn):
     with db.transaction() as session:
         group = add_group(session, "BANNA", "บ้านนา")
-        add_member(session, group, name="ก", phone="0811000002", role=Role.COLLECTOR,
-                   joined_on=dt.date(2026, 1, 1))  # fmt: skip
+        add_member(
+            session,
+            group,
+            name="ก",
+            phone="0811000002",
+            role=Role.COLLECTOR,
+            joined_on=dt.date(2026, 1, 1),
+        )
         add_member(session, group, name="ข", phone="0811000004", joined_on=dt.date(2026, 1, 1))
     response = client.post(
         "/sms/inbound", data={"from": "+66811000002", "text": "PAY 2 30", "id": "a1"}
@@ -176,8 +182,9 @@ def test_a_5xx_is_retried_through_rq(db, at_rt, redis_conn):
 
 @responses.activate
 def test_an_unreadable_answer_is_retried(db, at_rt):
-    responses.post(AT_URL, body=json.dumps({"SMSMessageData": {}}), status=201,
-                   content_type="text/plain")  # fmt: skip
+    responses.post(
+        AT_URL, body=json.dumps({"SMSMessageData": {}}), status=201, content_type="text/plain"
+    )
     message_id = queued(db)
     with pytest.raises(Exception, match="unreadable"):
         send_sms(message_id)
@@ -219,8 +226,9 @@ def test_quiet_hours(local, opens):
 def test_reminders_wait_for_morning_and_skip_opted_out_members(db, rt):
     with db.transaction() as session:
         group = add_group(session, "BANNA", "บ้านนา")
-        member = add_member(session, group, name="ข", phone="0811000004",
-                            joined_on=dt.date(2026, 1, 1))  # fmt: skip
+        member = add_member(
+            session, group, name="ข", phone="0811000004", joined_on=dt.date(2026, 1, 1)
+        )
         # 22:00 in Bangkok, a few days from now: the reminder waits for 08:00 next day.
         day = utcnow().date() + dt.timedelta(days=3)
         night = dt.datetime.combine(day, dt.time(15, 0))
@@ -240,15 +248,18 @@ def test_reminders_wait_for_morning_and_skip_opted_out_members(db, rt):
     [
         ({"id": "ATXid_9", "status": "Success"}, 200, "delivered"),
         ({"id": "ATXid_9", "status": "Failed", "failureReason": "UserIsInactive"}, 200, "failed"),
-        ({"id": "ATXid_9", "status": "Rejected", "failureReason": "DeliveryFailure"}, 200,
-         "rejected"),
+        (
+            {"id": "ATXid_9", "status": "Rejected", "failureReason": "DeliveryFailure"},
+            200,
+            "rejected",
+        ),
         ({"id": "ATXid_9", "status": "Buffered", "retryCount": "1"}, 200, "buffered"),
         ({"id": "ATXid_9", "status": "Delivered"}, 400, "sent"),
         ({"id": "ATXid_9", "status": ""}, 400, "sent"),
         ({"status": "Success"}, 400, "sent"),
         ({"id": "ATXid_other", "status": "Success"}, 200, "sent"),
     ],
-)  # fmt: skip
+)
 def test_delivery_reports(client, db, form, code, status):
     message_id = queued(db)
     with db.transaction() as session:

@@ -157,18 +157,35 @@ def test_sum_for_the_treasurer_is_the_groups_day(client, db, fund):
         ("en", "behind", {"days": 1}, "1 day behind"),
         ("en", "behind", {"days": 2}, "2 days behind"),
         ("en", "ahead", {"days": 1}, "1 day ahead"),
-        ("en", "sum", {"count": 1, "amount": "30", "cash": "30", "pending": 0},
-         "Today: 1 payment, 30 baht. Cash in hand 30 baht. Waiting for OK: 0"),
+        (
+            "en",
+            "sum",
+            {"count": 1, "amount": "30", "cash": "30", "pending": 0},
+            "Today: 1 payment, 30 baht. Cash in hand 30 baht. Waiting for OK: 0",
+        ),
         ("en", "claim_waiting", {"days": 1}, "The waiting period is not over: 1 more day"),
-        ("en", "aging", {"count": 1, "days": 1, "ref": "01K7"},
-         "1 payment waits for your OK, oldest 1 day, e.g. #01K7. Reply OK or NO with the ref"),
-        ("en", "meeting", {"month": "Nov 2026", "members": 1, "amount": "30", "arrears": 1,
-                           "fund": "30", "open": 1},
-         "Month Nov 2026: 1 member, 30 baht collected, 1 in arrears, fund 30 baht, "
-         "1 open issue"),
+        (
+            "en",
+            "aging",
+            {"count": 1, "days": 1, "ref": "01K7"},
+            "1 payment waits for your OK, oldest 1 day, e.g. #01K7. Reply OK or NO with the ref",
+        ),
+        (
+            "en",
+            "meeting",
+            {
+                "month": "Nov 2026",
+                "members": 1,
+                "amount": "30",
+                "arrears": 1,
+                "fund": "30",
+                "open": 1,
+            },
+            "Month Nov 2026: 1 member, 30 baht collected, 1 in arrears, fund 30 baht, 1 open issue",
+        ),
         ("th", "behind", {"days": 1}, "ค้าง 1 วัน"),
     ],
-)  # fmt: skip
+)
 def test_singular_and_plural(lang, key, values, expected):
     from gateway.flows.texts import render
 
@@ -194,12 +211,22 @@ def test_payment_history_is_by_business_date_then_reference(client, db, fund, to
         group_id = session.get(Member, member_id).group_id
         # Typed in this order: today's first, then two late entries of earlier days.
         for n, days_ago in enumerate((0, 2, 1)):
-            refs.append(create_transfer(session, TransferSpec(
-                key=f"late-{n}", group_id=group_id, debit=f"collector_cash:{collector_id}",
-                credit=f"member:{member_id}", amount=1000 * (n + 1), code=Code.CONTRIBUTION,
-                business_date=today - dt.timedelta(days=days_ago), member_id=member_id,
-                collector_id=collector_id,
-            )).transfer.ref)  # fmt: skip
+            refs.append(
+                create_transfer(
+                    session,
+                    TransferSpec(
+                        key=f"late-{n}",
+                        group_id=group_id,
+                        debit=f"collector_cash:{collector_id}",
+                        credit=f"member:{member_id}",
+                        amount=1000 * (n + 1),
+                        code=Code.CONTRIBUTION,
+                        business_date=today - dt.timedelta(days=days_ago),
+                        member_id=member_id,
+                        collector_id=collector_id,
+                    ),
+                ).transfer.ref
+            )
         shown = [p.ref for p in recent_payments(session, session.get(Member, member_id))]
     assert shown == [refs[0], refs[2], refs[1]]
 

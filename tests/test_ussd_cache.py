@@ -80,8 +80,20 @@ def test_a_confirmed_payment_shows_at_once(client, db, fund):
 def test_a_cli_change_to_the_fund_shows_at_once(client, runner, db, fund):
     before = warm(client, fund)[2]
     day = local_today().isoformat()
-    result = runner.invoke(args=["funds", "add", "--group", "BANNA", "--source",
-                                 "local_government", "--amount", "500", "--date", day])  # fmt: skip
+    result = runner.invoke(
+        args=[
+            "funds",
+            "add",
+            "--group",
+            "BANNA",
+            "--source",
+            "local_government",
+            "--amount",
+            "500",
+            "--date",
+            day,
+        ]
+    )
     assert result.exit_code == 0, result.output
     after = walk(client, phone(fund), ["1", "98"])[-1]
     assert after != before and "500" in after
@@ -97,11 +109,16 @@ def test_a_worker_s_change_shows_at_once(client, settings, fund):
             create_transfer(
                 session,
                 TransferSpec(
-                    key="worker-test", group_id=group_id, debit="fund_bank",
-                    credit=f"member:{member_id}", amount=6000, code=Code.OPENING,
-                    business_date=local_today(), member_id=member_id,
+                    key="worker-test",
+                    group_id=group_id,
+                    debit="fund_bank",
+                    credit=f"member:{member_id}",
+                    amount=6000,
+                    code=Code.OPENING,
+                    business_date=local_today(),
+                    member_id=member_id,
                 ),
-            )  # fmt: skip
+            )
     finally:
         runtime.uninstall()
     assert walk(client, phone(fund), ["1"])[-1].startswith("CON ให้แล้ว 60 บ.")
@@ -188,10 +205,28 @@ def test_the_generation_moves_on_only_after_commit(db, fund, redis_conn):
 
 
 WALKS = [
-    [], ["1"], ["1", "98"], ["1", "98", "0"], ["1", "98", "00"], ["3"], ["3", "98"], ["4"],
-    ["4", "1"], ["4", "1", "98"], ["4", "2"], ["2"], ["2", "30"], ["2", "30", "1"], ["5"],
-    ["6"], ["x"], ["1", "x"], ["9", "9", "9"], ["2", "99999"], ["๑"],
-]  # fmt: skip
+    [],
+    ["1"],
+    ["1", "98"],
+    ["1", "98", "0"],
+    ["1", "98", "00"],
+    ["3"],
+    ["3", "98"],
+    ["4"],
+    ["4", "1"],
+    ["4", "1", "98"],
+    ["4", "2"],
+    ["2"],
+    ["2", "30"],
+    ["2", "30", "1"],
+    ["5"],
+    ["6"],
+    ["x"],
+    ["1", "x"],
+    ["9", "9", "9"],
+    ["2", "99999"],
+    ["๑"],
+]
 
 
 def test_snapshot_answers_equal_database_answers(app, client, db, fund, settings):

@@ -139,11 +139,19 @@ def test_first_pin_is_entered_twice():
 @pytest.mark.parametrize(
     ("pin", "weak"),
     [
-        ("1111", True), ("0000", True), ("1234", True), ("4321", True), ("6789", True),
-        ("9876", True), ("0004", True),  # the caller's phone ends in 0004
-        ("5807", False), ("1357", False), ("1122", False), ("9012", False),
+        ("1111", True),
+        ("0000", True),
+        ("1234", True),
+        ("4321", True),
+        ("6789", True),
+        ("9876", True),
+        ("0004", True),  # the caller's phone ends in 0004
+        ("5807", False),
+        ("1357", False),
+        ("1122", False),
+        ("9012", False),
     ],
-)  # fmt: skip
+)
 def test_a_pin_anyone_would_guess_is_refused_with_a_reason(pin, weak):
     first = caller(has_pin=False, phone_tail="0004")
     for text in (f"2*30*1*{pin}", f"6*{pin}"):

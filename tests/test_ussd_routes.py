@@ -27,10 +27,15 @@ JOINED = dt.date(2026, 1, 1)
 def people(db):
     with db.transaction() as session:
         group = add_group(session, "BANNA", "กองทุนบ้านนา")
-        collector = add_member(session, group, name="นางวิไล ทองสุข", phone="0811000002",
-                               role=Role.COLLECTOR, joined_on=JOINED)  # fmt: skip
-        member = add_member(session, group, name="นางมาลี มีสุข", phone="0811000004",
-                            joined_on=JOINED)  # fmt: skip
+        collector = add_member(
+            session,
+            group,
+            name="นางวิไล ทองสุข",
+            phone="0811000002",
+            role=Role.COLLECTOR,
+            joined_on=JOINED,
+        )
+        member = add_member(session, group, name="นางมาลี มีสุข", phone="0811000004", joined_on=JOINED)
         return {"collector": collector.phone, "member": member.phone, "member_id": member.id}
 
 
@@ -191,14 +196,24 @@ def test_callback_token(app, client, people):
 @pytest.mark.parametrize(
     ("form", "code"),
     [
-        ({"sessionId": "e1", "status": "Success", "input": "1*1", "durationInMillis": "5300",
-          "hopsCount": "3", "phoneNumber": "+66811000004", "cost": "THB 0.10"}, 200),
+        (
+            {
+                "sessionId": "e1",
+                "status": "Success",
+                "input": "1*1",
+                "durationInMillis": "5300",
+                "hopsCount": "3",
+                "phoneNumber": "+66811000004",
+                "cost": "THB 0.10",
+            },
+            200,
+        ),
         ({"sessionId": "e2", "status": "Failed", "errorMessage": "timeout"}, 200),
         ({"sessionId": "e3", "status": "Maybe"}, 400),
         ({"status": "Success"}, 400),
         ({"sessionId": "e4", "status": "Success", "durationInMillis": "soon"}, 400),
     ],
-)  # fmt: skip
+)
 def test_session_end_notices(client, db, form, code):
     assert client.post("/ussd/events", data=form).status_code == code
     assert count(db, UssdSessionEnd) == (1 if code == 200 else 0)

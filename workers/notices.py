@@ -30,7 +30,9 @@ log = logging.getLogger(__name__)
 REMIND_AFTER_DAYS = 30  # a month unpaid
 
 
-def _send(session: Session, key: str, member: Member, kind: Kind, name: str, **values: object):  # noqa: ANN202
+def _send(
+    session: Session, key: str, member: Member, kind: Kind, name: str, **values: object
+) -> int | None:
     return queue_once(
         session, key, member.phone, render(member.lang, name, **values), kind, member=member
     )

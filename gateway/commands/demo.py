@@ -78,8 +78,10 @@ def run(host: str, port: int) -> None:
     quiet = ["--log-file", str(log_file)]
     helpers = [subprocess.Popen([*flask, cmd, *quiet]) for cmd in ("worker", "cron")]
     click.echo(f"Satja is running: the phone simulator at http://{host}:{port}/simulator")
-    click.echo(f"the committee dashboard at http://{host}:{port}/dashboard "
-               f"({demo.DEMO_USER} / {demo.DEMO_PASSWORD})")  # fmt: skip
+    click.echo(
+        f"the committee dashboard at http://{host}:{port}/dashboard "
+        f"({demo.DEMO_USER} / {demo.DEMO_PASSWORD})"
+    )
     click.echo(f"health at http://{host}:{port}/healthz  (Ctrl-C stops everything)")
     click.echo(f"the full log: {log_file}")
     try:

@@ -59,12 +59,25 @@ def report_group(code: str, as_json: bool) -> None:
 
 @group.command("codi")
 @click.option("--group", "code", required=True)
-@click.option("--fiscal-year", "be_year", required=True, type=click.IntRange(2540, 2700),
-              help="Buddhist Era year, e.g. 2569 (1 Oct 2568 - 30 Sep 2569).")  # fmt: skip
-@click.option("--csv", "csv_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the figures as CSV here (default: standard output).")  # fmt: skip
-@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write a printable Thai page here.")  # fmt: skip
+@click.option(
+    "--fiscal-year",
+    "be_year",
+    required=True,
+    type=click.IntRange(2540, 2700),
+    help="Buddhist Era year, e.g. 2569 (1 Oct 2568 - 30 Sep 2569).",
+)
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the figures as CSV here (default: standard output).",
+)
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write a printable Thai page here.",
+)
 def report_codi(code: str, be_year: int, csv_path: Path | None, html_path: Path | None) -> None:
     """CODI's yearly status figures for one group, as CSV and a printable page."""
     try:
@@ -85,10 +98,13 @@ def report_codi(code: str, be_year: int, csv_path: Path | None, html_path: Path 
     if html_path:
         start, end = (dt.date.fromisoformat(status[k]) for k in ("start", "end"))
         page = render_template(
-            "codi_report.html", status=status, sections=_sections(rows),
-            start=format_date(start, "th"), end=format_date(end, "th"),
+            "codi_report.html",
+            status=status,
+            sections=_sections(rows),
+            start=format_date(start, "th"),
+            end=format_date(end, "th"),
             printed=format_date(local_today(current_app.config["SATJA"].timezone), "th"),
-        )  # fmt: skip
+        )
         html_path.write_text(page, encoding="utf-8")
         click.echo(f"wrote {html_path}")
 
@@ -129,13 +145,25 @@ def codi_rows(status: dict) -> list[tuple[str, str, str, str]]:
     for key, satang in status["welfare_satang"].items():
         rows.append(("welfare", key, THAI_ITEMS.get(key, key), format_baht(satang, decimals=True)))
     rows += [
-        ("expenses", "administration", "ค่าบริหารจัดการ",
-         format_baht(status["expenses_satang"], decimals=True)),
-        ("balance", "bank", "เงินฝากธนาคาร ณ สิ้นปี",
-         format_baht(status["bank_satang"], decimals=True)),
-        ("balance", "cash_on_hand", "เงินสดในมือผู้เก็บ ณ สิ้นปี",
-         format_baht(status["cash_on_hand_satang"], decimals=True)),
-    ]  # fmt: skip
+        (
+            "expenses",
+            "administration",
+            "ค่าบริหารจัดการ",
+            format_baht(status["expenses_satang"], decimals=True),
+        ),
+        (
+            "balance",
+            "bank",
+            "เงินฝากธนาคาร ณ สิ้นปี",
+            format_baht(status["bank_satang"], decimals=True),
+        ),
+        (
+            "balance",
+            "cash_on_hand",
+            "เงินสดในมือผู้เก็บ ณ สิ้นปี",
+            format_baht(status["cash_on_hand_satang"], decimals=True),
+        ),
+    ]
     return rows
 
 
@@ -150,10 +178,12 @@ def report_network(as_json: bool) -> None:
         return
     total = report["total"]
     click.echo(f"{total['groups']} groups, {total.get('members', 0):,} active members")
-    for label, key in (("contributions", "contributions_satang"),
-                       ("welfare paid", "welfare_paid_satang"),
-                       ("administration", "admin_expense_satang"),
-                       ("fund balance", "fund_balance_satang")):  # fmt: skip
+    for label, key in (
+        ("contributions", "contributions_satang"),
+        ("welfare paid", "welfare_paid_satang"),
+        ("administration", "admin_expense_satang"),
+        ("fund balance", "fund_balance_satang"),
+    ):
         click.echo(f"{label:<22}{format_baht(total.get(key, 0), decimals=True):>18} baht")
     for source, satang in sorted(total.get("matching_satang", {}).items()):
         click.echo(f"{'matching: ' + source:<22}{format_baht(satang, decimals=True):>18} baht")

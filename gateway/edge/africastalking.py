@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 
 from flask import Blueprint, current_app, request
+from flask.typing import ResponseReturnValue
 
 from gateway.edge.types import DeliveryReport, InboundSms, UssdEnd, UssdRequest
 from models.outbox import PROVIDER_STATUS
@@ -53,7 +54,7 @@ def guard_callbacks(bp: Blueprint) -> None:
     """Give a blueprint of provider callbacks the token check and the 400 for bad input."""
 
     @bp.before_request
-    def check_token():  # noqa: ANN202
+    def check_token() -> ResponseReturnValue:
         settings = current_app.config["SATJA"]
         if not token_ok(request.args, settings.callback_token):
             return "forbidden\n", 403, TEXT
@@ -62,7 +63,7 @@ def guard_callbacks(bp: Blueprint) -> None:
         return None
 
     @bp.errorhandler(BadCallback)
-    def bad_callback(exc: BadCallback):  # noqa: ANN202
+    def bad_callback(exc: BadCallback) -> ResponseReturnValue:
         return f"bad request: {exc}\n", 400, TEXT
 
 

@@ -29,20 +29,48 @@ ALIASES = {
 
 # Benefit types as committee members type them.
 BENEFITS = {
-    "BIRTH": "birth", "คลอด": "birth", "เกิด": "birth",
-    "HOSPITAL": "hospital", "ป่วย": "hospital", "รพ": "hospital", "รพ.": "hospital",
-    "ELDERLY": "elderly", "ชรา": "elderly", "สูงอายุ": "elderly",
-    "FUNERAL": "funeral", "ศพ": "funeral", "ตาย": "funeral", "เสียชีวิต": "funeral",
-    "DISABILITY": "disability", "พิการ": "disability",
-    "EDUCATION": "education", "ทุน": "education", "เรียน": "education",
-    "DISASTER": "disaster", "ภัย": "disaster",
-    "OTHER": "other", "อื่น": "other", "อื่นๆ": "other",
-}  # fmt: skip
+    "BIRTH": "birth",
+    "คลอด": "birth",
+    "เกิด": "birth",
+    "HOSPITAL": "hospital",
+    "ป่วย": "hospital",
+    "รพ": "hospital",
+    "รพ.": "hospital",
+    "ELDERLY": "elderly",
+    "ชรา": "elderly",
+    "สูงอายุ": "elderly",
+    "FUNERAL": "funeral",
+    "ศพ": "funeral",
+    "ตาย": "funeral",
+    "เสียชีวิต": "funeral",
+    "DISABILITY": "disability",
+    "พิการ": "disability",
+    "EDUCATION": "education",
+    "ทุน": "education",
+    "เรียน": "education",
+    "DISASTER": "disaster",
+    "ภัย": "disaster",
+    "OTHER": "other",
+    "อื่น": "other",
+    "อื่นๆ": "other",
+}
 MAX_UNITS = 366
 VERBS = {
-    "PAY", "OK", "NO", "UNDO", "SUM", "RCV", "BAL", "PINRESET", "HELP", "STOP", "START",
-    "CLAIM", "APPROVE", "REJECT",
-}  # fmt: skip
+    "PAY",
+    "OK",
+    "NO",
+    "UNDO",
+    "SUM",
+    "RCV",
+    "BAL",
+    "PINRESET",
+    "HELP",
+    "STOP",
+    "START",
+    "CLAIM",
+    "APPROVE",
+    "REJECT",
+}
 MEMBER_NUMBER = re.compile(r"[0-9]{1,6}")
 PHONE = re.compile(r"\+?[0-9][0-9 ()-]{7,18}")
 REF = re.compile(r"#?([0-9A-Z]{4,8})")

@@ -354,8 +354,16 @@ def answer(caller: Caller, inputs: list[str], verdicts: dict[int, bool]) -> Resu
     )
 
 
-ENDS = {"sent", "declared", "cancelled", "language_set", "pin_changed", "locked",
-        "no_collectors", "too_many"}  # fmt: skip
+ENDS = {
+    "sent",
+    "declared",
+    "cancelled",
+    "language_set",
+    "pin_changed",
+    "locked",
+    "no_collectors",
+    "too_many",
+}
 
 
 def _screen(caller: Caller, state: State) -> Screen:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Flask, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
 
 from gateway.edge.africastalking import token_ok
 from gateway.extensions.database import current_db
@@ -13,7 +14,7 @@ bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
-def healthz():  # noqa: ANN201
+def healthz() -> ResponseReturnValue:
     """Ok or degraded (503); with the callback token, which part and the queue depths."""
     database = database_ok(current_db())
     depths = queue_depths(redis_or_none())

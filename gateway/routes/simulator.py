@@ -13,6 +13,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 
 from gateway.extensions.database import current_db
 from gateway.flows.gsm import length, ussd_budget
@@ -30,26 +31,26 @@ def only_when_enabled() -> None:
 
 
 @bp.get("/")
-def index():  # noqa: ANN201
+def index() -> ResponseReturnValue:
     """Newcomers land on the phone."""
     return redirect(url_for("simulator.page"))
 
 
 @bp.get("/simulator")
-def page():  # noqa: ANN201
+def page() -> ResponseReturnValue:
     """The phone."""
     settings = current_app.config["SATJA"]
     return render_template("simulator.html", ussd_code=settings.ussd_code)
 
 
 @bp.get("/simulator/people")
-def people():  # noqa: ANN201
+def people() -> ResponseReturnValue:
     """Officials first, then a few members, to pick a phone from."""
     return jsonify(simulator.people(current_db()))
 
 
 @bp.get("/simulator/inbox")
-def inbox():  # noqa: ANN201
+def inbox() -> ResponseReturnValue:
     """The SMS a phone has been sent, newest first, with their length on a phone."""
     try:
         phone = normalize_phone(request.args.get("phone", ""))
@@ -59,7 +60,7 @@ def inbox():  # noqa: ANN201
 
 
 @bp.post("/simulator/measure")
-def measure():  # noqa: ANN201
+def measure() -> ResponseReturnValue:
     """How long a USSD screen is against its budget (the page shows it under the screen)."""
     text = request.get_data(as_text=True)
     body = text[4:] if text[:4] in ("CON ", "END ") else text

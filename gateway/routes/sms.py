@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Flask, current_app, request
+from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -27,14 +28,14 @@ guard_callbacks(bp)
 
 
 @bp.errorhandler(OperationalError)
-def database_down(exc: OperationalError):  # noqa: ANN201
+def database_down(exc: OperationalError) -> ResponseReturnValue:
     """The database is unreachable: 503, so that the provider tries again."""
     log.error("sms callback: database unavailable: %s", type(exc.orig).__name__)
     return "try again later\n", 503, TEXT
 
 
 @bp.errorhandler(Exception)
-def unexpected(exc: Exception):  # noqa: ANN201
+def unexpected(exc: Exception) -> ResponseReturnValue:
     """Anything else: logged, rolled back, and 503 so that the provider tries again."""
     if isinstance(exc, HTTPException):  # a 405 or 413 is the caller's mistake: say so
         return exc
@@ -43,7 +44,7 @@ def unexpected(exc: Exception):  # noqa: ANN201
 
 
 @bp.post("/sms/inbound")
-def inbound():  # noqa: ANN201
+def inbound() -> ResponseReturnValue:
     """Carry out one SMS; its replies and receipts go once it has committed."""
     sms = parse_inbound_sms(request.form)
     settings = current_app.config["SATJA"]
@@ -55,7 +56,7 @@ def inbound():  # noqa: ANN201
 
 
 @bp.post("/sms/delivery")
-def delivery():  # noqa: ANN201
+def delivery() -> ResponseReturnValue:
     """Record a delivery report against the message it names."""
     found = take_delivery(current_db(), parse_delivery_report(request.form))
     return ("ok\n" if found else "unknown message\n"), 200, TEXT

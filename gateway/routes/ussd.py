@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Flask, current_app, request
+from flask.typing import ResponseReturnValue
 
 from gateway.edge.africastalking import TEXT, guard_callbacks, parse_ussd, parse_ussd_end
 from gateway.extensions.database import current_db
@@ -16,7 +17,7 @@ guard_callbacks(bp)
 
 
 @bp.post("/ussd")
-def hop():  # noqa: ANN201
+def hop() -> ResponseReturnValue:
     """Answer one hop, CON or END."""
     ussd = parse_ussd(request.form)
     settings = current_app.config["SATJA"]
@@ -25,7 +26,7 @@ def hop():  # noqa: ANN201
 
 
 @bp.post("/ussd/events")
-def session_end():  # noqa: ANN201
+def session_end() -> ResponseReturnValue:
     """Store the provider's end-of-session notice (once per session)."""
     record_session_end(current_db(), parse_ussd_end(request.form))
     return "ok\n", 200, TEXT

@@ -361,9 +361,11 @@ def answer_hop(
     log.info("ussd %s hop %s from %s: %s", request.session_id, hop, mask_phone(phone), result.node)
     changed = bool(result.effects) or pin_ok is not None
     return Answered(
-        text, [m.id for m in messages if m is not None], member.group_id,
+        text,
+        [m.id for m in messages if m is not None],
+        member.group_id,
         None if changed else caller.read(),
-    )  # fmt: skip
+    )
 
 
 def answer_from_snapshot(
@@ -385,7 +387,10 @@ def answer_from_snapshot(
     if result.effects or result.needs_pin_check is not None or result.after_effects:
         return None
     log.info(
-        "ussd %s hop %s from %s: %s", request.session_id, len(inputs), mask_phone(request.phone),
+        "ussd %s hop %s from %s: %s",
+        request.session_id,
+        len(inputs),
+        mask_phone(request.phone),
         result.node,
-    )  # fmt: skip
+    )
     return ("END " if result.screen.end else "CON ") + result.screen.text

@@ -28,9 +28,13 @@ def claim(desk: Desk, command: Command) -> str:
     member = desk.person(command.who)
     try:
         claim = file_claim(
-            desk.session, member, command.benefit, command.units, desk.today,
+            desk.session,
+            member,
+            command.benefit,
+            command.units,
+            desk.today,
             f"member:{desk.sender.id}",
-        )  # fmt: skip
+        )
     except ClaimRefused as refused:
         raise Refused(refused.key, **refused.values) from None
     ref = ref_for(claim.id)
@@ -42,9 +46,15 @@ def claim(desk: Desk, command: Command) -> str:
             Member.id != desk.sender.id,
         )
     ):
-        desk.tell(person, "claim_to_decide", benefit=benefit_name(desk, claim.benefit,
-                  person.lang), name=short_name(member.name), number=member.number,
-                  amount=format_baht(claim.amount), ref=ref)  # fmt: skip
+        desk.tell(
+            person,
+            "claim_to_decide",
+            benefit=benefit_name(desk, claim.benefit, person.lang),
+            name=short_name(member.name),
+            number=member.number,
+            amount=format_baht(claim.amount),
+            ref=ref,
+        )
     return desk.reply(
         "claim_ok",
         benefit=benefit_name(desk, claim.benefit),
@@ -78,8 +88,14 @@ def decide(desk: Desk, command: Command, approve: bool) -> str:
     """Approve or reject a claim and tell the member (or beneficiary) and the filer."""
     claim = own_claim(desk, command.ref)
     try:
-        decide_claim(desk.session, claim, f"member:{desk.sender.id}", approve, desk.today,
-                     command.reason or "")  # fmt: skip
+        decide_claim(
+            desk.session,
+            claim,
+            f"member:{desk.sender.id}",
+            approve,
+            desk.today,
+            command.reason or "",
+        )
     except ClaimRefused as refused:
         values = dict(refused.values)
         if "bank" in values:
