@@ -65,6 +65,15 @@ def find_exception(session: Session, group: Group, what: str, today: dt.date) ->
     return matches[0]
 
 
+def finding_people(session: Session, finding: Finding) -> dict[str, str]:
+    """The names of the member and the collector an exception is about."""
+    names = {}
+    for role, member_id in (("member", finding.member_id), ("collector", finding.collector_id)):
+        person = session.get(Member, member_id) if member_id else None
+        names[role] = person.name if person else "-"
+    return names
+
+
 def _tell_member(
     session: Session, member: Member, key: str, amount: int, ref: str, today: dt.date
 ) -> int:

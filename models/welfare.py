@@ -40,6 +40,7 @@ from models.ledger import (
     Transfer,
     TransferSpec,
     create_transfer,
+    ref_for,
     reverse_transfer,
 )
 from models.registry import Group, Member, Status
@@ -428,7 +429,7 @@ def reverse_claim(
     if claim.status == ClaimStatus.REVERSED:
         return ClaimReversal(claim, session.get(Transfer, claim.reversal_id), already=True)
     if claim.status != ClaimStatus.PAID:
-        raise ClaimRefused("claim_not_paid")
+        raise ClaimRefused("claim_not_paid", ref=ref_for(claim.id))
     if not reason.strip() or not by.strip():
         raise ClaimRefused("claim_reversal_reason")
     outcome: Outcome = reverse_transfer(
@@ -439,7 +440,7 @@ def reverse_claim(
         f"claim {claim.id} reversed by {by.strip()}: {reason.strip()}"[:200],
     )
     if not outcome.ok:  # the journal says it was reversed already: never twice
-        raise ClaimRefused("claim_not_paid")
+        raise ClaimRefused("claim_not_paid", ref=ref_for(claim.id))
     claim.status, claim.reversal_id = ClaimStatus.REVERSED.value, outcome.transfer.id
     claim.reversed_by, claim.reversal_reason = by.strip()[:120], reason.strip()[:200]
     claim.reversed_at = utcnow()

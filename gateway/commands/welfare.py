@@ -49,7 +49,7 @@ def _refusal(refused: ClaimRefused) -> click.ClickException:
     values = dict(refused.values)
     if "bank" in values:
         values["bank"] = format_baht(values["bank"])
-    return click.ClickException(render("en", refused.key, ref="", **values))
+    return click.ClickException(render("en", refused.key, **{"ref": "", **values}))
 
 
 @schedule.command("show")
