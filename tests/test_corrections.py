@@ -58,7 +58,11 @@ def texts_to(db, phone):
 
 def bank(db):
     with db.transaction() as session:
-        account = session.scalars(select(Account).where(Account.key == "fund_bank")).first()
+        account = session.scalars(
+            select(Account)
+            .join(Group, Group.id == Account.group_id)
+            .where(Group.code == "BANNA", Account.key == "fund_bank")
+        ).one()
         return account.debit_balance
 
 

@@ -208,3 +208,9 @@ def test_users_add(runner, db, fund):
     assert short.exit_code == 1 and "at least 10" in short.output
     both = runner.invoke(args=["users", "add", "abc", "--password-stdin"], input="x\n")
     assert both.exit_code == 2 and "either --group" in both.output
+
+
+def test_both_languages_have_every_dashboard_word():
+    from gateway.dashboard_texts import DASHBOARD_TEXTS
+
+    assert DASHBOARD_TEXTS["th"].keys() == DASHBOARD_TEXTS["en"].keys()
