@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from people import claim_ref, ref_of, send
+from people import claim_ref, ref_of, send, walk
 from sqlalchemy import func, select
 from test_dashboard import log_in, token
 
@@ -166,6 +166,12 @@ def test_a_reversed_claim_frees_its_units_and_lists_as_reversed(runner, db, paid
     runner.invoke(args=["welfare", "reverse", paid, "--reason", "ผิดคน", "--by", "สมศรี"])
     listed = runner.invoke(args=["welfare", "claims", "--group", "BANNA", "--status", "reversed"])
     assert f"#{paid}" in listed.output and "reversed" in listed.output
+
+
+def test_the_member_sees_a_reversed_claim_as_such_in_the_ussd_menu(client, runner, paid, fund):
+    runner.invoke(args=["welfare", "reverse", paid, "--reason", "ผิดคน", "--by", "สมศรี"])
+    screens = walk(client, fund["member"][2], ["4", "2"])
+    assert screens[-1].startswith("CON") and "นอนรพ. 200 ยกเลิกแล้ว" in screens[-1]
 
 
 def test_reconcile_restore_posts_the_receipt_again_once(runner, db, reversed_receipt, fund):
