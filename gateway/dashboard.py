@@ -25,42 +25,46 @@ from flask.wrappers import Request
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import or_, select
 
-from gateway.claims import benefit_name, tell_paid
+from gateway.claims import Payee, approve, benefit_name, find_claim, reject, reverse_paid
 from gateway.dashboard_texts import DASHBOARD_TEXTS
 from gateway.extensions.database import current_db
-from gateway.extensions.redis import current_redis
+from gateway.extensions.redis import redis_or_none
 from gateway.flows.dates import format_date, format_month
 from gateway.flows.money import format_baht
-from gateway.resolutions import CannotResolve, find_exception, resolve
+from gateway.flows.texts import render
+from gateway.resolutions import (
+    ALLOWED,
+    CannotResolve,
+    CannotRestore,
+    find_exception,
+    find_receipt,
+    finding_people,
+    resolve,
+    restore_receipt,
+)
 from gateway.services.ratelimit import allow
 from gateway.services.ussd_hop import recent_payments
 from models.base import utcnow
 from models.clock import local_today
-from models.ledger import id_for_ref, ref_for
+from models.ledger import ref_for
 from models.phones import InvalidPhone, normalize_phone
-from models.reconcile import Action, open_exceptions
+from models.reconcile import Action, Finding, Kind, open_exceptions
 from models.registry import Group, Member
 from models.reports import collectors_cash, group_report, monthly_contributions
 from models.standing import member_standing
 from models.users import User, authenticate
-from models.welfare import Claim, ClaimRefused, ClaimStatus, decide_claim
+from models.welfare import Claim, ClaimRefused, ClaimStatus
 from workers.outbox import enqueue_sends
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 csrf = CSRFProtect()
 LOGINS_PER_MINUTE = 10
 LOGINS_PER_ADDRESS = 30
+PAID_SHOWN = 30  # the latest paid claims on the claims page, each reversible
 
 
 def _today() -> dt.date:
     return local_today(current_app.config["SATJA"].timezone)
-
-
-def _redis_or_none():  # noqa: ANN202
-    try:
-        return current_redis()
-    except Exception:
-        return None
 
 
 @bp.before_request
@@ -131,7 +135,7 @@ def login():  # noqa: ANN201
         return render_template("dashboard/login.html")
     username = request.form.get("username", "")[:40].strip().lower()
     password = request.form.get("password", "")[:200]
-    redis = _redis_or_none()
+    redis = redis_or_none()
     # One budget per account however its name is typed, and one per address for
     # someone trying many names.
     if not (
@@ -197,26 +201,66 @@ def collectors(group: Group):  # noqa: ANN201
     return render_template("dashboard/collectors.html", rows=rows)
 
 
+def _say(key: str, **values: object) -> str:
+    """A dashboard sentence in the viewer's language."""
+    return DASHBOARD_TEXTS[g.lang][key].format(**values)
+
+
+def _refusal(exc: Exception) -> str:
+    """Why nothing was done, in the viewer's language where the catalogues have it."""
+    key, values = getattr(exc, "key", None), dict(getattr(exc, "values", {}))
+    if key is None:
+        return str(exc)  # the settling rules speak English, as on the command line
+    if f"refused_{key}" in DASHBOARD_TEXTS[g.lang]:
+        return _say(f"refused_{key}")
+    if isinstance(values.get("bank"), int):
+        values["bank"] = format_baht(values["bank"])
+    return render(g.lang, key, **{"ref": "", **values})
+
+
+def _send(messages: list[int]) -> None:
+    if messages and (redis := redis_or_none()) is not None:
+        enqueue_sends(redis, messages)
+
+
+def _confirm_page(effect: str, back: str, *, reason_name: str | None = None, **keep: str) -> str:
+    """The confirmation step: the effect in words, then one button that does it.
+
+    The reason is typed in a GET form that only shows this page again, so Enter in it
+    never confirms; the confirming form holds no text field at all.
+    """
+    reason = keep.pop(reason_name, "").strip()[:200] if reason_name else ""
+    return render_template(
+        "dashboard/confirm.html", effect=effect, back=back, keep=keep,
+        reason_name=reason_name, reason=reason, ready=bool(reason) or reason_name is None,
+    )  # fmt: skip
+
+
+def _confirmed() -> None:
+    """Money moves only from the confirmation page's own button."""
+    if request.form.get("confirmed") != "yes":
+        abort(400)
+
+
 @bp.route("/g/<code>/exceptions", methods=["GET", "POST"])
 @group_page
 def exceptions(group: Group):  # noqa: ANN201
-    """Open reconciliation exceptions, each with the actions that settle it."""
+    """Open reconciliation exceptions; a note is kept here, money actions are confirmed apart."""
     today = _today()
     if request.method == "POST":
-        action = request.form.get("action", "note")
+        what, note = request.form.get("what", ""), request.form.get("note", "")
+        if not note.strip():
+            flash(_say("refused_note"), "error")
+            return redirect(url_for("dashboard.exceptions", code=group.code))
         try:
             with current_db().transaction() as db_session:
-                finding = find_exception(db_session, group, request.form.get("what", ""), today)
-                _, messages = resolve(
-                    db_session, group, finding, Action(action),
-                    note=request.form.get("note", ""), by=g.user.name, today=today,
-                )  # fmt: skip
+                finding = find_exception(db_session, group, what, today)
+                resolve(db_session, group, finding, Action.NOTE, note=note, by=g.user.name,
+                        today=today)  # fmt: skip
         except (CannotResolve, ValueError) as exc:
-            flash(str(exc), "error")
+            flash(_refusal(exc), "error")
         else:
-            if (redis := _redis_or_none()) is not None:
-                enqueue_sends(redis, messages)
-            flash(DASHBOARD_TEXTS[g.lang]["done"], "ok")
+            flash(_say("did_note", what=what), "ok")
         return redirect(url_for("dashboard.exceptions", code=group.code))
     with current_db().transaction() as db_session:
         found = open_exceptions(db_session, group, today)
@@ -227,31 +271,66 @@ def exceptions(group: Group):  # noqa: ANN201
             )
         }
     numbers = {member_id: number for member_id, (number, _) in people.items()}
-    return render_template("dashboard/exceptions.html", found=found, numbers=numbers, people=people)
+    return render_template(
+        "dashboard/exceptions.html", found=found, numbers=numbers, people=people, allowed=ALLOWED
+    )
 
 
-@bp.route("/g/<code>/claims", methods=["GET", "POST"])
+# Settling these moves money; every other confirm only acknowledges.
+MONEY_SETTLEMENTS = {
+    (Kind.DECLARED, Action.CONFIRM),
+    (Kind.DECLARED, Action.REVERSE),
+    (Kind.DISPUTED, Action.REVERSE),
+}
+
+
+def _settle_key(finding: Finding, action: Action) -> str:
+    """The sentence that says what settling this way does."""
+    if (Kind(finding.kind), action) in MONEY_SETTLEMENTS:
+        return f"{finding.kind}_{action}"
+    return "confirm"
+
+
+@bp.route("/g/<code>/exceptions/settle", methods=["GET", "POST"])
+@group_page
+def settle(group: Group):  # noqa: ANN201
+    """Confirm or reverse an exception: the effect in words first, then the one button."""
+    today, form = _today(), request.values
+    what, note = form.get("what", ""), form.get("note", "")
+    back = url_for("dashboard.exceptions", code=group.code)
+    try:
+        action = Action(form.get("action", ""))
+        if action == Action.NOTE:
+            raise ValueError(action)
+    except ValueError:
+        abort(400)
+    try:
+        with current_db().transaction() as db_session:
+            finding = find_exception(db_session, group, what, today)
+            if action not in ALLOWED[Kind(finding.kind)]:
+                raise CannotResolve(_say("refused_action"))
+            words = {"what": what, "ref": what.lstrip("#"), "amount": format_baht(finding.amount),
+                     **finding_people(db_session, finding)}  # fmt: skip
+            key = _settle_key(finding, action)
+            if request.method == "GET":
+                return _confirm_page(_say(f"effect_{key}", **words), back, reason_name="note",
+                                     what=what, action=action.value, note=note)  # fmt: skip
+            _confirmed()
+            resolution, messages = resolve(db_session, group, finding, action, note=note,
+                                           by=g.user.name, today=today)  # fmt: skip
+            new = ref_for(resolution.transfer_id) if resolution.transfer_id else ""
+    except (CannotResolve, ValueError) as exc:
+        flash(_refusal(exc), "error")
+        return redirect(back)
+    _send(messages)
+    flash(_say(f"did_{key}", new=new, **words), "ok")
+    return redirect(back)
+
+
+@bp.get("/g/<code>/claims")
 @group_page
 def claims(group: Group):  # noqa: ANN201
-    """The approval queue: claims filed and waiting for a second committee member."""
-    if request.method == "POST":
-        claim_id = id_for_ref(request.form.get("ref", ""))
-        approve = request.form.get("decision") == "approve"
-        try:
-            with current_db().transaction() as db_session:
-                claim = db_session.get(Claim, claim_id, with_for_update=True) if claim_id else None
-                if claim is None or claim.group_id != group.id:
-                    abort(404)
-                decide_claim(db_session, claim, f"name:{g.user.name}", approve, _today(),
-                             request.form.get("reason", ""))  # fmt: skip
-                messages = [tell_paid(db_session, claim).id] if approve else []
-        except ClaimRefused as refused:
-            flash(refused.key, "error")
-        else:
-            if (redis := _redis_or_none()) is not None:
-                enqueue_sends(redis, messages)
-            flash(DASHBOARD_TEXTS[g.lang]["done"], "ok")
-        return redirect(url_for("dashboard.claims", code=group.code))
+    """The approval queue, and the latest payments (which can be reversed)."""
     with current_db().transaction() as db_session:
         rows = db_session.execute(
             select(Claim, Member)
@@ -259,7 +338,119 @@ def claims(group: Group):  # noqa: ANN201
             .where(Claim.group_id == group.id, Claim.status == ClaimStatus.FILED.value)
             .order_by(Claim.id)
         ).all()
-    return render_template("dashboard/claims.html", rows=rows)
+        paid = db_session.execute(
+            select(Claim, Member)
+            .join(Member, Member.id == Claim.member_id)
+            .where(
+                Claim.group_id == group.id,
+                Claim.status.in_((ClaimStatus.PAID.value, ClaimStatus.REVERSED.value)),
+            )
+            .order_by(Claim.id.desc())
+            .limit(PAID_SHOWN)
+        ).all()
+    return render_template("dashboard/claims.html", rows=rows, paid=paid)
+
+
+def _claim_words(payee: Payee) -> dict[str, object]:
+    claim = payee.claim
+    return {
+        "ref": ref_for(claim.id),
+        "amount": format_baht(claim.amount),
+        "name": payee.name,
+        "benefit": benefit_name(claim.benefit, g.lang),
+        "units": claim.units,
+    }
+
+
+@bp.route("/g/<code>/claims/<ref>/approve", methods=["GET", "POST"])
+@group_page
+def approve_claim(group: Group, ref: str):  # noqa: ANN201
+    """Approve and pay a claim: what will be paid, to whom, from where; then the button."""
+    back = url_for("dashboard.claims", code=group.code)
+    try:
+        with current_db().transaction() as db_session:
+            words = _claim_words(find_claim(db_session, group, ref))
+            if request.method == "GET":
+                return _confirm_page(_say("effect_approve", **words), back)
+            _confirmed()
+            _, messages = approve(db_session, group, ref, g.user.name, _today())
+    except ClaimRefused as refused:
+        flash(_refusal(refused), "error")
+        return redirect(back)
+    _send(messages)
+    flash(_say("did_approve", **words), "ok")
+    return redirect(back)
+
+
+@bp.post("/g/<code>/claims/<ref>/reject")
+@group_page
+def reject_claim(group: Group, ref: str):  # noqa: ANN201
+    """Reject a claim, with its reason; no money moves."""
+    reason = request.form.get("reason", "")
+    try:
+        with current_db().transaction() as db_session:
+            claim = reject(db_session, group, ref, g.user.name, reason, _today())
+            done = _say("did_reject", ref=ref_for(claim.id), reason=claim.reason)
+    except ClaimRefused as refused:
+        flash(_refusal(refused), "error")
+    else:
+        flash(done, "ok")
+    return redirect(url_for("dashboard.claims", code=group.code))
+
+
+@bp.route("/g/<code>/claims/<ref>/reverse", methods=["GET", "POST"])
+@group_page
+def reverse_claim(group: Group, ref: str):  # noqa: ANN201
+    """Reverse a paid claim back into the bank, with a reason, after saying so in words."""
+    back = url_for("dashboard.claims", code=group.code)
+    reason = request.values.get("reason", "")
+    try:
+        with current_db().transaction() as db_session:
+            words = _claim_words(find_claim(db_session, group, ref))
+            if request.method == "GET":
+                return _confirm_page(_say("effect_reverse_claim", **words), back,
+                                     reason_name="reason", reason=reason)  # fmt: skip
+            _confirmed()
+            done, messages = reverse_paid(db_session, group, ref, g.user.name, reason, _today())
+            new = ref_for(done.transfer.id)
+    except ClaimRefused as refused:
+        flash(_refusal(refused), "error")
+        return redirect(back)
+    _send(messages)
+    flash(_say("already_reversed_claim" if done.already else "did_reverse_claim",
+               new=new, **words), "ok")  # fmt: skip
+    return redirect(back)
+
+
+@bp.route("/g/<code>/receipts/<ref>/restore", methods=["GET", "POST"])
+@group_page
+def restore(group: Group, ref: str):  # noqa: ANN201
+    """Restore a receipt reversed by mistake, as a new entry, after saying so in words."""
+    reason = request.values.get("reason", "")
+    try:
+        with current_db().transaction() as db_session:
+            receipt = find_receipt(db_session, group, ref)
+            back = url_for("dashboard.member", code=group.code, number=receipt.member.number)
+            words = {
+                "ref": receipt.seen.ref,
+                "amount": format_baht(receipt.posted.amount),
+                "member": receipt.member.name,
+                "name": receipt.member.name,
+                "collector": receipt.collector.name if receipt.collector else "-",
+            }
+            if request.method == "GET":
+                return _confirm_page(_say("effect_restore", **words), back,
+                                     reason_name="reason", reason=reason)  # fmt: skip
+            _confirmed()
+            done, messages = restore_receipt(db_session, group, ref, reason=reason,
+                                             by=g.user.name, today=_today())  # fmt: skip
+            new = ref_for(done.transfer.id)
+    except CannotRestore as refused:
+        flash(_refusal(refused), "error")
+        return redirect(url_for("dashboard.members", code=group.code))
+    _send(messages)
+    flash(_say("already_restored" if done.already else "did_restore", new=new, **words), "ok")
+    return redirect(back)
 
 
 @bp.get("/g/<code>/members")

@@ -1,22 +1,32 @@
-"""Settling a reconciliation exception: confirm, reverse or note it, and keep how."""
+"""Settling a reconciliation exception, and restoring a receipt reversed by mistake."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.corrections import tell_reversed
 from gateway.flows.dates import format_date
 from gateway.flows.money import format_baht
-from gateway.flows.texts import render
+from gateway.flows.texts import render, short_name
 from models.disputes import Dispute
 from models.ledger import (
+    Account,
+    Code,
+    IdempotencyConflict,
     Outcome,
+    Phase,
     Transfer,
+    TransferSpec,
+    create_transfer,
     id_for_ref,
     post_pending,
     ref_for,
+    resolution_of,
+    reversal_of,
     reverse_transfer,
     void_pending,
 )
@@ -55,6 +65,15 @@ def find_exception(session: Session, group: Group, what: str, today: dt.date) ->
     if not matches:
         raise CannotResolve(f"no open exception {what} in {group.code}")
     return matches[0]
+
+
+def finding_people(session: Session, finding: Finding) -> dict[str, str]:
+    """The names of the member and the collector an exception is about."""
+    names = {}
+    for role, member_id in (("member", finding.member_id), ("collector", finding.collector_id)):
+        person = session.get(Member, member_id) if member_id else None
+        names[role] = person.name if person else "-"
+    return names
 
 
 def _tell_member(
@@ -129,3 +148,126 @@ def resolve(
     session.add(resolution)
     session.flush()
     return resolution, written
+
+
+class CannotRestore(ValueError):
+    """A receipt that cannot be restored: a catalogue key and its values; nothing was written."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        super().__init__(render("en", key, **values))
+        self.key, self.values = key, values
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A member's contribution as people saw it, what undid it and what restored it."""
+
+    seen: Transfer  # the reference on the member's receipt (a declaration's, or the PAY's)
+    posted: Transfer  # the transfer that moved the money
+    reversal: Transfer | None
+    restored: Transfer | None
+    member: Member
+    collector: Member | None
+
+
+def restore_key(transfer_id: int) -> str:
+    """The idempotency key of a restoration: one per reversed transfer, ever."""
+    return f"restore:{transfer_id}"
+
+
+def group_of_ref(session: Session, ref: str) -> Group:
+    """The group a transfer's reference belongs to, for commands that need no --group."""
+    transfer_id = id_for_ref(ref)
+    found = session.get(Transfer, transfer_id) if transfer_id else None
+    if found is None:
+        raise CannotRestore("restore_not_found", ref=ref.strip().lstrip("#").upper()[:8])
+    return session.get(Group, found.group_id)
+
+
+def find_receipt(session: Session, group: Group, ref: str) -> Receipt:
+    """The group's contribution a reference names: the receipt's own, or its reversal's."""
+    shown = ref.strip().lstrip("#").upper()[:8]
+    transfer_id = id_for_ref(ref)
+    found = session.get(Transfer, transfer_id) if transfer_id else None
+    if found is None or found.group_id != group.id:
+        raise CannotRestore("restore_not_found", ref=shown)
+    if found.reversal_of is not None:
+        found = session.get(Transfer, found.reversal_of)
+    seen, posted = found, found
+    if found.phase == Phase.PENDING:
+        posted = resolution_of(session, found.id)
+    elif found.phase == Phase.POST:
+        seen = session.get(Transfer, found.pending_id)
+    if (
+        posted is None
+        or posted.phase not in (Phase.SINGLE, Phase.POST)
+        or posted.code != Code.CONTRIBUTION
+    ):
+        raise CannotRestore("restore_not_reversed", ref=seen.ref)
+    restored = session.scalars(
+        select(Transfer).where(Transfer.key == restore_key(posted.id))
+    ).first()
+    return Receipt(
+        seen=seen,
+        posted=posted,
+        reversal=reversal_of(session, posted.id),
+        restored=restored,
+        member=session.get(Member, posted.member_id),
+        collector=session.get(Member, posted.collector_id) if posted.collector_id else None,
+    )
+
+
+@dataclass(frozen=True)
+class Restored:
+    """A receipt restored: the new contribution transfer, and whether it existed already."""
+
+    receipt: Receipt
+    transfer: Transfer
+    already: bool = False
+
+
+def restore_receipt(
+    session: Session, group: Group, ref: str, *, reason: str, by: str, today: dt.date
+) -> tuple[Restored, list[int]]:
+    """Post a reversed receipt again as a new contribution; the member and collector are told."""
+    receipt = find_receipt(session, group, ref)
+    if receipt.restored is not None:
+        return Restored(receipt, receipt.restored, already=True), []
+    if receipt.reversal is None:
+        raise CannotRestore("restore_not_reversed", ref=receipt.seen.ref)
+    if not reason.strip() or not by.strip():
+        raise CannotRestore("restore_reason")
+    posted = receipt.posted
+    spec = TransferSpec(
+        # Keyed by the reversed transfer: whoever restores it, it is restored once.
+        key=restore_key(posted.id),
+        group_id=group.id,
+        debit=session.get(Account, posted.debit_account_id).key,
+        credit=session.get(Account, posted.credit_account_id).key,
+        amount=posted.amount,
+        code=Code.CONTRIBUTION,
+        business_date=today,
+        member_id=posted.member_id,
+        collector_id=posted.collector_id,
+        note=f"restores #{receipt.seen.ref} by {by.strip()}: {reason.strip()}"[:200],
+    )
+    try:
+        outcome = create_transfer(session, spec)
+    except IdempotencyConflict:  # restored at this very moment by someone else
+        stored = session.scalars(select(Transfer).where(Transfer.key == spec.key)).one()
+        return Restored(receipt, stored, already=True), []
+    if not outcome.ok:
+        raise CannotRestore("restore_not_reversed", ref=receipt.seen.ref)
+    if outcome.replayed:
+        return Restored(receipt, outcome.transfer, already=True), []
+    amount, member = format_baht(posted.amount), receipt.member
+    written = [_tell_member(session, member, "receipt_restored", posted.amount,
+                            receipt.seen.ref, today)]  # fmt: skip
+    if receipt.collector is not None:
+        collector = receipt.collector
+        text = render(collector.lang, "receipt_restored_collector", ref=receipt.seen.ref,
+                      amount=amount, name=short_name(member.name))  # fmt: skip
+        message = queue_sms(session, collector.phone, text, MessageKind.NOTICE, member=collector)
+        if message is not None:
+            written.append(message.id)
+    return Restored(receipt, outcome.transfer), written

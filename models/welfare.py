@@ -4,7 +4,8 @@ A schedule is loaded from a file the committee edits (config/benefits/default.to
 the start); each load is a new stored version, and a claim keeps the version and the
 amount it was filed under, so changing the schedule never changes past claims. A claim
 is filed by one committee member and approved or rejected by another; approval pays
-it from the fund's bank as a ledger transfer to welfare:<type>.
+it from the fund's bank as a ledger transfer to welfare:<type>. A payment made by
+mistake is reversed by a new transfer back to the bank, with who and why kept.
 """
 
 from __future__ import annotations
@@ -32,7 +33,16 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, BigId, GroupVisible, one_of, utcnow
-from models.ledger import Account, Code, TransferSpec, create_transfer
+from models.ledger import (
+    Account,
+    Code,
+    Outcome,
+    Transfer,
+    TransferSpec,
+    create_transfer,
+    ref_for,
+    reverse_transfer,
+)
 from models.registry import Group, Member, Status
 from models.standing import member_standing
 
@@ -57,11 +67,12 @@ UNITS = ("event", "night", "month")
 
 
 class ClaimStatus(enum.StrEnum):
-    """Where a claim is: filed, then paid (approved) or rejected."""
+    """Where a claim is: filed, then paid (approved) or rejected; a paid one may be reversed."""
 
     FILED = "filed"
     PAID = "paid"
     REJECTED = "rejected"
+    REVERSED = "reversed"
 
 
 class ScheduleError(ValueError):
@@ -194,6 +205,11 @@ class Claim(GroupVisible, Base):
     transfer_id: Mapped[int | None] = mapped_column(ForeignKey("transfers.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # A payment reversed by mistake: the reversing transfer, who and why.
+    reversal_id: Mapped[int | None] = mapped_column(ForeignKey("transfers.id"))
+    reversed_by: Mapped[str | None] = mapped_column(String(120))
+    reversal_reason: Mapped[str | None] = mapped_column(String(200))
+    reversed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 def store_schedule(session: Session, group: Group, schedule: Schedule) -> BenefitSchedule:
@@ -261,7 +277,7 @@ def units_this_year(session: Session, member: Member, benefit: str, day: dt.date
             select(func.coalesce(func.sum(Claim.units), 0)).where(
                 Claim.member_id == member.id,
                 Claim.benefit == benefit,
-                Claim.status != ClaimStatus.REJECTED.value,
+                Claim.status.in_((ClaimStatus.FILED.value, ClaimStatus.PAID.value)),
                 Claim.event_date >= dt.date(day.year, 1, 1),
                 Claim.event_date <= dt.date(day.year, 12, 31),
             )
@@ -395,3 +411,38 @@ def decide_claim(
     claim.status, claim.transfer_id = ClaimStatus.PAID.value, outcome.transfer.id
     session.flush()
     return claim
+
+
+@dataclass(frozen=True)
+class ClaimReversal:
+    """A paid claim reversed: its reversing transfer, and whether it had been reversed before."""
+
+    claim: Claim
+    transfer: Transfer
+    already: bool = False
+
+
+def reverse_claim(
+    session: Session, claim: Claim, by: str, reason: str, day: dt.date
+) -> ClaimReversal:
+    """Put a paid claim's money back into the bank by a reversal transfer; once only."""
+    if claim.status == ClaimStatus.REVERSED:
+        return ClaimReversal(claim, session.get(Transfer, claim.reversal_id), already=True)
+    if claim.status != ClaimStatus.PAID:
+        raise ClaimRefused("claim_not_paid", ref=ref_for(claim.id))
+    if not reason.strip() or not by.strip():
+        raise ClaimRefused("claim_reversal_reason")
+    outcome: Outcome = reverse_transfer(
+        session,
+        f"claim-reversal:{claim.id}",
+        claim.transfer_id,
+        day,
+        f"claim {claim.id} reversed by {by.strip()}: {reason.strip()}"[:200],
+    )
+    if not outcome.ok:  # the journal says it was reversed already: never twice
+        raise ClaimRefused("claim_not_paid", ref=ref_for(claim.id))
+    claim.status, claim.reversal_id = ClaimStatus.REVERSED.value, outcome.transfer.id
+    claim.reversed_by, claim.reversal_reason = by.strip()[:120], reason.strip()[:200]
+    claim.reversed_at = utcnow()
+    session.flush()
+    return ClaimReversal(claim, outcome.transfer)

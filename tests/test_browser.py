@@ -12,11 +12,16 @@ import shutil
 import threading
 
 import pytest
-from sqlalchemy import select
+from people import claim_ref, declare, ref_of, send
+from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
+from models.funds import Source, add_funds
+from models.ledger import Account, Transfer
+from models.reconcile import Resolution
 from models.registry import Group
 from models.users import add_user
+from models.welfare import Claim
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 HAVE_CHROMIUM = os.path.exists(CHROMIUM)
@@ -115,3 +120,131 @@ def test_a_wrong_password_and_another_groups_page_are_refused(page, live_app):
     response = page.goto(f"{url}/dashboard/g/NAKLANG")
     assert response.status == 403
     assert "ไม่มีสิทธิ์" in page.text_content("[role=alert]")
+
+
+TEXT_FIELDS = (
+    "form input:not([type]), form input[type=text], form input[type=search], "
+    "form input[type=password]"
+)
+
+
+def money(db):
+    """What would show that money moved: the journal, every total, paid claims, settlements."""
+    with db.transaction() as session:
+        return {
+            "transfers": session.scalar(select(func.count()).select_from(Transfer)),
+            "totals": sorted(
+                session.execute(
+                    select(
+                        Account.id,
+                        Account.debits_posted,
+                        Account.credits_posted,
+                        Account.debits_pending,
+                        Account.credits_pending,
+                    )
+                ).all()
+            ),
+            "paid": sorted(
+                session.scalars(
+                    select(Claim.id).where(Claim.status.in_(("paid", "reversed")))
+                ).all()
+            ),
+            "money_resolutions": session.scalar(
+                select(func.count()).select_from(Resolution).where(Resolution.action != "note")
+            ),
+        }
+
+
+@pytest.fixture
+def everything_to_act_on(live_app, client, runner, db):
+    """BANNA with a claim filed, one paid, a declaration waiting, a dispute, a reversed receipt."""
+    url, fund = live_app
+    with db.transaction() as session:
+        group = session.scalars(select(Group).where(Group.code == "BANNA")).one()
+        group.waiting_days = 0
+        add_funds(session, group, Source.DONATION, 1_000_000, group.created_at.date(), "d")
+    collector, member = fund["collector"][2], fund["member"]
+    send(client, collector, f"PAY {member[1]} 365")
+    paid = claim_ref(send(client, collector, f"CLAIM {member[1]} ป่วย 1"))
+    assert runner.invoke(args=["welfare", "approve", paid, "--group", "BANNA",
+                               "--by", "ประธาน"]).exit_code == 0  # fmt: skip
+    filed = claim_ref(send(client, collector, f"CLAIM {member[1]} ป่วย 2"))
+    declared = declare(db, fund, amount=4000)
+    disputed = ref_of(send(client, collector, f"PAY {member[1]} 30"))
+    send(client, member[2], f"NO {disputed}")
+    undone = ref_of(send(client, collector, f"PAY {member[1]} 20"))
+    send(client, member[2], f"NO {undone}")
+    assert runner.invoke(args=["reconcile", "resolve", undone, "--group", "BANNA", "--reverse",
+                               "--note", "x", "--by", "ประธาน"]).exit_code == 0  # fmt: skip
+    g = f"{url}/dashboard/g/BANNA"
+    settle = f"{g}/exceptions/settle?what=%23"
+    return url, [
+        # the confirmation pages first, while everything they confirm is still open
+        f"{g}/claims/{filed}/approve",
+        f"{g}/claims/{paid}/reverse",
+        f"{g}/claims/{paid}/reverse?reason=ผิด",
+        f"{g}/receipts/{undone}/restore",
+        f"{g}/receipts/{undone}/restore?reason=ผิด",
+        f"{settle}{declared}&action=confirm",
+        f"{settle}{declared}&action=reverse&note=x",
+        f"{settle}{disputed}&action=reverse",
+        f"{settle}{disputed}&action=reverse&note=x",
+        # then every page with a form
+        f"{g}",
+        f"{g}/collectors",
+        f"{g}/members?q=มาลี",
+        f"{g}/members/{member[1]}",
+        f"{g}/claims",
+        f"{g}/exceptions",
+        f"{url}/dashboard/login",
+    ]
+
+
+def test_enter_in_any_text_field_of_any_form_moves_no_money(page, everything_to_act_on, db):
+    url, pages = everything_to_act_on
+    page.goto(f"{url}/dashboard/login")
+    page.fill("input[name=username]", "somsri")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("[data-figure=members]")
+    before = money(db)
+    pressed = 0
+    for address in pages:
+        page.goto(address)
+        fields = page.locator(TEXT_FIELDS).count()
+        assert fields or "/claims/" in address or address.endswith(("BANNA", "collectors")), address
+        for i in range(fields):
+            for typed in ("", "ใบรับถูกต้อง ไม่ต้องทำอะไร"):
+                page.goto(address)
+                if i >= page.locator(TEXT_FIELDS).count():
+                    continue  # a rejection with its reason took that claim off the queue
+                field = page.locator(TEXT_FIELDS).nth(i)
+                field.fill(typed)
+                if field.evaluate("el => el.form.checkValidity()"):
+                    with page.expect_navigation():
+                        field.press("Enter")
+                else:  # the browser refuses an empty required field: nothing is sent
+                    field.press("Enter")
+                pressed += 1
+                assert money(db) == before, (address, i, typed)
+    assert pressed >= 20
+    # The Enter did the harmless thing: the dispute's note was kept as a note.
+    with db.transaction() as session:
+        notes = session.scalars(select(Resolution.action).where(Resolution.by_name == "สมศรี"))
+        assert set(notes.all()) <= {"note"}
+
+
+def test_paying_takes_the_button_on_the_page_that_says_the_effect(page, everything_to_act_on, db):
+    url, pages = everything_to_act_on
+    page.goto(f"{url}/dashboard/login")
+    page.fill("input[name=username]", "somsri")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("[data-figure=members]")
+    page.goto(pages[0])
+    assert "จ่าย 200 บ. ให้ นางมาลี มีสุข จากบัญชีธนาคารของกองทุน" in page.text_content("[data-effect]")
+    before = money(db)
+    page.click("form[data-step=confirm] button")
+    page.wait_for_selector(".flash.ok")
+    assert "อนุมัติและจ่าย #" in page.text_content(".flash.ok")
+    assert money(db)["transfers"] == before["transfers"] + 1

@@ -6,10 +6,11 @@ import json
 import re
 
 import pytest
-from people import claim_ref, declare, send
-from sqlalchemy import select
+from people import claim_ref, declare, ref_of, send
+from sqlalchemy import func, select
 
 from models.clock import local_today
+from models.ledger import Transfer
 from models.reconcile import Resolution
 from models.registry import Group, Member
 from models.users import add_user
@@ -97,16 +98,62 @@ def test_exceptions_are_settled_from_the_dashboard(client, db, logins):
     log_in(client, "somsri")
     page = client.get("/dashboard/g/BANNA/exceptions").get_data(as_text=True)
     assert f"#{ref}" in page and "แจ้งจ่ายรอยืนยัน" in page
-    done = client.post(
-        "/dashboard/g/BANNA/exceptions",
-        data={"what": f"#{ref}", "action": "confirm", "note": "เห็นเงิน", "csrf_token": token(page)},
-        follow_redirects=True,
+    check = client.get(
+        "/dashboard/g/BANNA/exceptions/settle",
+        query_string={"what": f"#{ref}", "action": "confirm", "note": "เห็นเงิน"},
     )
-    assert "เรียบร้อย" in done.get_data(as_text=True)
-    assert f"#{ref}" not in done.get_data(as_text=True)
+    check = check.get_data(as_text=True)  # fmt: skip
+    assert (f"ยืนยันว่า นายบุญมี เก็บเงิน ได้รับเงินสัจจะ 30 บ. จาก นางมาลี มีสุข (#{ref})"
+            in check)  # fmt: skip
+    done = client.post(
+        "/dashboard/g/BANNA/exceptions/settle",
+        data={"what": f"#{ref}", "action": "confirm", "note": "เห็นเงิน", "confirmed": "yes",
+              "csrf_token": token(page)},
+        follow_redirects=True,
+    ).get_data(as_text=True)  # fmt: skip
+    assert f"ยืนยันรายการ #{ref} 30 บ. ของ นางมาลี มีสุข แล้ว" in done
+    assert f"<td>#{ref}</td>" not in done
     with db.transaction() as session:
         kept = session.scalars(select(Resolution)).one()
         assert (kept.action, kept.by_name) == ("confirm", "สมศรี")
+
+
+@pytest.mark.parametrize("action", ["reverse", "confirm", "note", ""])
+def test_a_note_on_the_exceptions_page_is_kept_as_a_note_and_moves_no_money(
+    client, db, logins, action
+):
+    # The old form sent its first button's action with Enter: a dispute's note reversed it.
+    ref = ref_of(send(client, logins["collector"][2], f"PAY {logins['member'][1]} 30"))
+    send(client, logins["member"][2], f"NO {ref}")
+    log_in(client, "somsri")
+    page = client.get("/dashboard/g/BANNA/exceptions").get_data(as_text=True)
+    with db.transaction() as session:
+        transfers = session.scalar(select(func.count()).select_from(Transfer))
+    done = client.post(
+        "/dashboard/g/BANNA/exceptions",
+        data={"what": f"#{ref}", "action": action, "note": "ใบรับถูกต้อง", "csrf_token": token(page)},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert f"บันทึกเหตุผลเรื่อง #{ref} แล้ว ไม่มีเงินเคลื่อนไหว" in done
+    with db.transaction() as session:
+        kept = session.scalars(select(Resolution)).one()
+        assert (kept.action, kept.note, kept.transfer_id) == ("note", "ใบรับถูกต้อง", None)
+        assert session.scalar(select(func.count()).select_from(Transfer)) == transfers
+
+
+def test_a_waiting_declaration_cannot_be_settled_by_a_note(client, db, logins):
+    ref = declare(db, logins)
+    log_in(client, "somsri")
+    page = client.get("/dashboard/g/BANNA/exceptions").get_data(as_text=True)
+    assert 'name="note"' not in page  # its only actions move money: no text field beside them
+    done = client.post(
+        "/dashboard/g/BANNA/exceptions",
+        data={"what": f"#{ref}", "action": "confirm", "note": "x", "csrf_token": token(page)},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "can be settled by: confirm, reverse" in done
+    with db.transaction() as session:
+        assert session.scalars(select(Resolution)).all() == []
 
 
 def test_claims_are_approved_from_the_dashboard_not_by_their_filer(client, db, logins):
@@ -124,11 +171,12 @@ def test_claims_are_approved_from_the_dashboard_not_by_their_filer(client, db, l
     page = client.get("/dashboard/g/BANNA/claims").get_data(as_text=True)
     assert f"#{ref}" in page and "ค่านอนโรงพยาบาล × 2" in page
     done = client.post(
-        "/dashboard/g/BANNA/claims",
-        data={"ref": ref, "decision": "approve", "csrf_token": token(page)},
+        f"/dashboard/g/BANNA/claims/{ref}/approve",
+        data={"confirmed": "yes", "csrf_token": token(page)},
         follow_redirects=True,
-    )
-    assert "เรียบร้อย" in done.get_data(as_text=True) and f"#{ref}" not in done.get_data(as_text=True)
+    ).get_data(as_text=True)
+    assert f"อนุมัติและจ่าย #{ref} 200 บ. ให้ นางมาลี มีสุข แล้ว" in done
+    assert "ไม่พบ" not in done and f"/claims/{ref}/approve" not in done
 
 
 def test_member_search_and_history(client, db, logins):
@@ -163,3 +211,9 @@ def test_users_add(runner, db, fund):
     assert short.exit_code == 1 and "at least 10" in short.output
     both = runner.invoke(args=["users", "add", "abc", "--password-stdin"], input="x\n")
     assert both.exit_code == 2 and "either --group" in both.output
+
+
+def test_both_languages_have_every_dashboard_word():
+    from gateway.dashboard_texts import DASHBOARD_TEXTS
+
+    assert DASHBOARD_TEXTS["th"].keys() == DASHBOARD_TEXTS["en"].keys()

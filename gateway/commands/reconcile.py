@@ -1,4 +1,4 @@
-"""`reconcile run`, `reconcile exceptions`, `reconcile resolve`: the nightly books by hand."""
+"""`reconcile run`, `exceptions`, `resolve`, `restore`: the nightly books by hand."""
 
 from __future__ import annotations
 
@@ -16,7 +16,14 @@ from sqlalchemy.orm import Session
 from gateway.extensions.database import current_db
 from gateway.extensions.redis import current_redis
 from gateway.flows.money import format_baht
-from gateway.resolutions import CannotResolve, find_exception, resolve
+from gateway.resolutions import (
+    CannotResolve,
+    CannotRestore,
+    find_exception,
+    group_of_ref,
+    resolve,
+    restore_receipt,
+)
 from models.clock import local_today
 from models.ledger import ref_for
 from models.reconcile import (
@@ -206,26 +213,56 @@ def exceptions(code: str | None, as_json: bool) -> None:
 @group.command("resolve")
 @click.argument("what")
 @click.option("--group", "code", required=True, help="The group the exception is in.")
-@click.option("--confirm", "action", flag_value=Action.CONFIRM.value, help="Confirm it.")
-@click.option("--reverse", "action", flag_value=Action.REVERSE.value, help="Undo it.")
+@click.option("--confirm", is_flag=True, help="Confirm it.")
+@click.option("--reverse", is_flag=True, help="Undo it.")
 @click.option("--note", required=True, help="Why, in a few words (kept for good).")
 @click.option("--by", "by", required=True, help="Who decides (a committee member).")
-def resolve_command(what: str, code: str, action: str | None, note: str, by: str) -> None:
+def resolve_command(what: str, code: str, confirm: bool, reverse: bool, note: str, by: str) -> None:
     """Settle an exception named by its ref (#01K7) or cash:<collector no.>."""
+    if confirm and reverse:
+        # Opposite decisions in one command: do neither, and say so.
+        raise click.ClickException("--confirm and --reverse contradict each other: give one")
+    action = Action.CONFIRM if confirm else Action.REVERSE if reverse else Action.NOTE
     today = _today()
     try:
         with current_db().transaction() as session:
             group_ = find_group(session, code)
             finding = find_exception(session, group_, what, today)
             resolution, messages = resolve(
-                session, group_, finding, Action(action or Action.NOTE.value),
-                note=note, by=by, today=today,
-            )  # fmt: skip
+                session, group_, finding, action, note=note, by=by, today=today
+            )
             done = f"{finding.kind} {what}: {resolution.action} by {resolution.by_name}"
     except (RegistryError, CannotResolve) as exc:
         raise click.ClickException(str(exc)) from None
     enqueue_sends(current_redis(), messages)
     click.echo(done)
+
+
+@group.command("restore")
+@click.argument("ref")
+@click.option("--group", "code", help="The group the receipt is in (checked when given).")
+@click.option("--reason", required=True, help="Why the reversal was a mistake (kept for good).")
+@click.option("--by", "by", required=True, help="Who decides (a committee member).")
+def restore_command(ref: str, code: str | None, reason: str, by: str) -> None:
+    """Post again, as a new entry, a receipt that was reversed by mistake."""
+    try:
+        with current_db().transaction() as session:
+            group_ = find_group(session, code) if code else group_of_ref(session, ref)
+            done, messages = restore_receipt(
+                session, group_, ref, reason=reason, by=by, today=_today()
+            )
+            receipt, new_ref = done.receipt, ref_for(done.transfer.id)
+            amount = format_baht(receipt.posted.amount)
+    except (RegistryError, CannotRestore) as exc:
+        raise click.ClickException(str(exc)) from None
+    if done.already:
+        click.echo(f"#{receipt.seen.ref} was restored already as #{new_ref}; nothing changed")
+        return
+    enqueue_sends(current_redis(), messages)
+    click.echo(
+        f"#{receipt.seen.ref} restored: {amount} baht to member {receipt.member.number} "
+        f"as #{new_ref}; member and collector told"
+    )
 
 
 def init_app(app: Flask) -> None:

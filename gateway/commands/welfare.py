@@ -11,7 +11,8 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from gateway.claims import benefit_name, tell_paid
+from gateway import claims
+from gateway.claims import benefit_name
 from gateway.extensions.database import current_db
 from gateway.extensions.redis import current_redis
 from gateway.flows.money import format_baht, parse_baht
@@ -19,7 +20,7 @@ from gateway.flows.sms_grammar import THAI_DIGITS
 from gateway.flows.texts import render
 from models.clock import local_today
 from models.funds import ADMIN_SHARE_LIMIT, Source, add_expense, add_funds, admin_share
-from models.ledger import id_for_ref, ref_for
+from models.ledger import ref_for
 from models.registry import RegistryError, find_group, find_member
 from models.welfare import (
     BenefitType,
@@ -28,7 +29,6 @@ from models.welfare import (
     ClaimStatus,
     ScheduleError,
     current_schedule,
-    decide_claim,
     file_claim,
     parse_schedule,
     store_schedule,
@@ -50,7 +50,7 @@ def _refusal(refused: ClaimRefused) -> click.ClickException:
     values = dict(refused.values)
     if "bank" in values:
         values["bank"] = format_baht(values["bank"])
-    return click.ClickException(render("en", refused.key, ref="", **values))
+    return click.ClickException(render("en", refused.key, **{"ref": "", **values}))
 
 
 @schedule.command("show")
@@ -127,17 +127,14 @@ def claim_command(
 
 
 def _decide(ref: str, code: str, by: str, approve: bool, reason: str = "") -> None:
-    claim_id = id_for_ref(ref)
-    if claim_id is None:
-        raise click.ClickException(f"{ref!r} is not a reference like #01K7")
     try:
         with current_db().transaction() as session:
             group = find_group(session, code)
-            claim = session.get(Claim, claim_id, with_for_update=True)
-            if claim is None or claim.group_id != group.id:
-                raise click.ClickException(f"no claim #{ref} in {group.code}")
-            decide_claim(session, claim, f"name:{by.strip()}", approve, _today(), reason)
-            message_ids = [tell_paid(session, claim).id] if approve else []
+            if approve:
+                claim, message_ids = claims.approve(session, group, ref, by, _today())
+            else:
+                claim = claims.reject(session, group, ref, by, reason, _today())
+                message_ids = []
             done = f"claim #{ref_for(claim.id)}: {claim.status}, {format_baht(claim.amount)} baht"
     except RegistryError as exc:
         raise click.ClickException(str(exc)) from None
@@ -164,6 +161,33 @@ def approve_command(ref: str, code: str, by: str) -> None:
 def reject_command(ref: str, code: str, by: str, reason: str) -> None:
     """Reject a claim, saying why."""
     _decide(ref, code, by, approve=False, reason=reason)
+
+
+@welfare.command("reverse")
+@click.argument("ref")
+@click.option("--group", "code", help="The group the claim is in (checked when given).")
+@click.option("--reason", required=True, help="Why the payment was a mistake (kept for good).")
+@click.option("--by", required=True, help="Who decides (a committee member).")
+def reverse_command(ref: str, code: str | None, reason: str, by: str) -> None:
+    """Reverse a paid claim: the money goes back to the bank and the payee is told."""
+    try:
+        with current_db().transaction() as session:
+            group = find_group(session, code) if code else None
+            done, message_ids = claims.reverse_paid(session, group, ref, by, reason, _today())
+            claim_ref, amount = ref_for(done.claim.id), format_baht(done.claim.amount)
+            reversal_ref = ref_for(done.transfer.id)
+    except RegistryError as exc:
+        raise click.ClickException(str(exc)) from None
+    except ClaimRefused as refused:
+        raise _refusal(refused) from None
+    if done.already:
+        click.echo(f"claim #{claim_ref} was reversed already (#{reversal_ref}); nothing changed")
+        return
+    enqueue_sends(current_redis(), message_ids)
+    click.echo(
+        f"claim #{claim_ref}: reversed, {amount} baht back to the bank as #{reversal_ref}; "
+        "payee told"
+    )
 
 
 @welfare.command("claims")

@@ -100,6 +100,16 @@ TH = {
     "err_usage_claim": "ส่งแบบนี้: เบิก เลขที่สมาชิก ประเภท จำนวน เช่น เบิก 12 ป่วย 3",
     "err_usage_decide": "ส่งแบบนี้: อนุมัติ รหัส หรือ ไม่อนุมัติ รหัส เหตุผล",
     "err_committee_only": "คำสั่งนี้ใช้ได้เฉพาะกรรมการกองทุน",
+    # corrections by the committee (dashboard and command line)
+    "claim_reversed": "กองทุนขออภัย รายการ{benefit} {amount} บ. #{ref} ผิด ขอยกเลิกค่ะ",
+    "claim_not_found": "ไม่พบคำขอ #{ref} ในกองทุนนี้",
+    "claim_not_paid": "คำขอ #{ref} ยังไม่ได้จ่าย จึงยกเลิกการจ่ายไม่ได้",
+    "claim_reversal_reason": "บอกเหตุผลที่ยกเลิกการจ่ายด้วยค่ะ",
+    "receipt_restored": "กองทุนคืน #{ref} {amount} บ. ที่ยกเลิกผิด ส่งถึง {date} ค่ะ",
+    "receipt_restored_collector": "กรรมการคืน #{ref} {amount} บ. ของ {name} เป็นเงินในมือแล้ว",
+    "restore_not_found": "ไม่พบรายการ #{ref} ในกองทุนนี้",
+    "restore_not_reversed": "รายการ #{ref} ไม่ได้ถูกยกเลิก จึงไม่มีอะไรต้องคืน",
+    "restore_reason": "บอกเหตุผลที่คืนรายการด้วยค่ะ",
     # nightly and scheduled (summaries may take two parts)
     "recon_collector": "สรุป {date}: รับ {count} ราย {amount} บ. "
     "เงินในมือ {cash} บ. รอยืนยัน {pending} ราย",
@@ -207,6 +217,19 @@ EN = {
     "err_usage_claim": "Send: CLAIM <member no.> <type> [nights], e.g. CLAIM 12 hospital 3",
     "err_usage_decide": "Send: APPROVE <ref>, or REJECT <ref> <reason>",
     "err_committee_only": "Only committee members can send this command",
+    # corrections by the committee (dashboard and command line)
+    "claim_reversed": "We are sorry: your fund recorded {benefit} benefit of {amount} baht "
+    "(ref #{ref}) by mistake and has cancelled it",
+    "claim_not_found": "No claim #{ref} in this fund",
+    "claim_not_paid": "Claim #{ref} has not been paid: there is nothing to reverse",
+    "claim_reversal_reason": "Give the reason for reversing the payment",
+    "receipt_restored": "Your fund restored payment #{ref} of {amount} baht, cancelled by "
+    "mistake. Paid through {date}",
+    "receipt_restored_collector": "The committee restored #{ref}, {amount} baht from {name}: "
+    "it counts in your cash in hand again",
+    "restore_not_found": "No payment #{ref} in this fund",
+    "restore_not_reversed": "Payment #{ref} was not cancelled: there is nothing to restore",
+    "restore_reason": "Give the reason for restoring the payment",
     "recon_collector": "Day {date}: {count:payment/payments}, {amount} baht. "
     "Cash in hand {cash} baht. Waiting for OK: {pending}",
     "recon_treasurer": "Day {date}: {count:payment/payments}, {amount} baht; "
