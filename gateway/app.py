@@ -6,11 +6,10 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config.settings import Settings, load_settings, refuse_unsafe
-from gateway import dashboard
 from gateway.commands import init_app as init_commands
 from gateway.extensions import database
 from gateway.extensions import redis as redis_extension
-from gateway.routes import health, simulator, sms, ussd
+from gateway.routes import dashboard, health, simulator, sms, ussd
 from workers.broker import announce
 
 

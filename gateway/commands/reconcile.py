@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from gateway.extensions.database import current_db
 from gateway.extensions.redis import current_redis
 from gateway.flows.money import format_baht
-from gateway.resolutions import (
+from gateway.services.resolutions import (
     CannotResolve,
     CannotRestore,
     find_exception,

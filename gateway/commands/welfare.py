@@ -11,13 +11,13 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from gateway import claims
-from gateway.claims import benefit_name
 from gateway.extensions.database import current_db
 from gateway.extensions.redis import current_redis
 from gateway.flows.money import format_baht, parse_baht
 from gateway.flows.sms_grammar import THAI_DIGITS
 from gateway.flows.texts import render
+from gateway.services import claims
+from gateway.services.claims import benefit_name
 from models.clock import local_today
 from models.funds import ADMIN_SHARE_LIMIT, Source, add_expense, add_funds, admin_share
 from models.ledger import ref_for

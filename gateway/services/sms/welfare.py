@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from gateway.claims import benefit_name as catalogue_benefit_name
-from gateway.claims import tell_paid
 from gateway.flows.money import format_baht
 from gateway.flows.sms_grammar import Command
 from gateway.flows.texts import short_name
+from gateway.services.claims import benefit_name as catalogue_benefit_name
+from gateway.services.claims import tell_paid
 from gateway.services.sms.desk import Desk, Refused
 from models.ledger import (
     id_for_ref,

@@ -25,14 +25,15 @@ from flask.wrappers import Request
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import or_, select
 
-from gateway.claims import Payee, approve, benefit_name, find_claim, reject, reverse_paid
 from gateway.dashboard_texts import DASHBOARD_TEXTS
 from gateway.extensions.database import current_db
 from gateway.extensions.redis import redis_or_none
 from gateway.flows.dates import format_date, format_month
 from gateway.flows.money import format_baht
 from gateway.flows.texts import render
-from gateway.resolutions import (
+from gateway.services.claims import Payee, approve, benefit_name, find_claim, reject, reverse_paid
+from gateway.services.ratelimit import allow
+from gateway.services.resolutions import (
     ALLOWED,
     CannotResolve,
     CannotRestore,
@@ -42,7 +43,6 @@ from gateway.resolutions import (
     resolve,
     restore_receipt,
 )
-from gateway.services.ratelimit import allow
 from gateway.services.ussd_hop import recent_payments
 from models.base import utcnow
 from models.clock import local_today

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.corrections import tell_reversed
 from gateway.flows.dates import format_date
 from gateway.flows.money import format_baht
 from gateway.flows.texts import render, short_name
+from gateway.services.corrections import tell_reversed
 from models.disputes import Dispute
 from models.ledger import (
     Account,
