@@ -28,7 +28,7 @@ from models.base import Base, BigId, one_of, utcnow
 from models.registry import Member
 
 
-class Kind(enum.StrEnum):
+class MessageKind(enum.StrEnum):
     """Why a message is sent; reminders and summaries keep quiet hours."""
 
     REPLY = "reply"
@@ -38,7 +38,7 @@ class Kind(enum.StrEnum):
     SUMMARY = "summary"
 
 
-QUIET_KINDS = (Kind.REMINDER, Kind.SUMMARY)
+QUIET_KINDS = (MessageKind.REMINDER, MessageKind.SUMMARY)
 
 
 class Status(enum.StrEnum):
@@ -89,7 +89,7 @@ class OutboundMessage(Base):
 
     __tablename__ = "outbound_messages"
     __table_args__ = (
-        CheckConstraint(one_of("kind", Kind), name="kind_known"),
+        CheckConstraint(one_of("kind", MessageKind), name="kind_known"),
         CheckConstraint(one_of("status", Status), name="status_known"),
         Index("ix_outbound_messages_status_created", "status", "created_at"),
         Index("uq_outbound_messages_key", "key", unique=True),
@@ -127,13 +127,13 @@ def quiet_hours_start(now: dt.datetime, timezone: str = "Asia/Bangkok") -> dt.da
 def _fields(
     to_phone: str,
     text: str,
-    kind: Kind,
+    kind: MessageKind,
     member: Member | None,
     group_id: int | None,
     now: dt.datetime | None,
 ) -> dict[str, object] | None:
     """An outbound row's columns; None when the member opted out of this kind."""
-    if kind == Kind.REMINDER and member is not None and member.reminders_opt_out:
+    if kind == MessageKind.REMINDER and member is not None and member.reminders_opt_out:
         return None
     now = now or utcnow()
     return {
@@ -154,7 +154,7 @@ def queue_sms(
     session: Session,
     to_phone: str,
     text: str,
-    kind: Kind,
+    kind: MessageKind,
     *,
     member: Member | None = None,
     group_id: int | None = None,
@@ -181,7 +181,7 @@ def queue_once(
     key: str,
     to_phone: str,
     text: str,
-    kind: Kind,
+    kind: MessageKind,
     *,
     member: Member | None = None,
     group_id: int | None = None,

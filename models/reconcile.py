@@ -70,7 +70,7 @@ POSTED = (Phase.SINGLE.value, Phase.POST.value)
 BUSINESS_TIMEZONE = "Asia/Bangkok"  # Satja's days are Bangkok days (models/clock.py)
 
 
-class Kind(enum.StrEnum):
+class ItemKind(enum.StrEnum):
     """What reconciliation made of an item."""
 
     MATCHED = "matched"  # confirmed money that needs nothing more
@@ -83,8 +83,14 @@ class Kind(enum.StrEnum):
     LEDGER = "ledger"  # running totals or debits and credits disagree: alarm
 
 
-EXCEPTIONS = (Kind.DECLARED, Kind.DISPUTED, Kind.CASH_HELD, Kind.HANDOVER_SHORT, Kind.LEDGER)
-CARRIED = (Kind.DECLARED,)  # open until confirmed or rejected, night after night
+EXCEPTIONS = (
+    ItemKind.DECLARED,
+    ItemKind.DISPUTED,
+    ItemKind.CASH_HELD,
+    ItemKind.HANDOVER_SHORT,
+    ItemKind.LEDGER,
+)
+CARRIED = (ItemKind.DECLARED,)  # open until confirmed or rejected, night after night
 
 
 class RunStatus(enum.StrEnum):
@@ -130,7 +136,7 @@ class ReconcileItem(Base):
 
     __tablename__ = "reconcile_items"
     __table_args__ = (
-        CheckConstraint(one_of("kind", Kind), name="kind_known"),
+        CheckConstraint(one_of("kind", ItemKind), name="kind_known"),
         # The next night carries open items by (run, kind).
         Index("ix_reconcile_items_run_kind", "run_id", "kind"),
     )
@@ -384,7 +390,7 @@ def _not_resolved(w: _Bound, subject: ColumnElement) -> ColumnElement:
     )
 
 
-def _carried(w: _Bound, kind: Kind) -> Select:
+def _carried(w: _Bound, kind: ItemKind) -> Select:
     """Transfer ids of the previous run's open items of this kind."""
     return select(ReconcileItem.transfer_id).where(
         ReconcileItem.run_id == w.previous_id, ReconcileItem.kind == kind.value
@@ -395,9 +401,9 @@ def day_entries(w: _Bound) -> Select:
     """Posted entries of the day: matched, rejected or reversed."""
     t = aliased(Transfer)
     kind = case(
-        (t.phase == Phase.VOID.value, Kind.REJECTED.value),
-        (t.reversal_of.is_not(None), Kind.REVERSED.value),
-        else_=Kind.MATCHED.value,
+        (t.phase == Phase.VOID.value, ItemKind.REJECTED.value),
+        (t.reversal_of.is_not(None), ItemKind.REVERSED.value),
+        else_=ItemKind.MATCHED.value,
     )
     return select(
         *_row(
@@ -471,7 +477,7 @@ def handovers(w: _Bound) -> tuple[Select, Select]:
     new = (
         select(
             *_row(
-                kind=case((is_short, Kind.HANDOVER_SHORT.value), else_=Kind.MATCHED.value),
+                kind=case((is_short, ItemKind.HANDOVER_SHORT.value), else_=ItemKind.MATCHED.value),
                 alert=is_short,
                 subject=_subject("transfer:", t.id),
                 code=t.code,
@@ -494,7 +500,7 @@ def handovers(w: _Bound) -> tuple[Select, Select]:
     earlier = (
         select(
             *_row(
-                kind=literal(Kind.HANDOVER_SHORT.value),
+                kind=literal(ItemKind.HANDOVER_SHORT.value),
                 alert=true(),
                 subject=_subject("transfer:", h.id),
                 code=h.code,
@@ -515,12 +521,12 @@ def declared(w: _Bound) -> Select:
     """Declarations not posted or voided as of the window, with their age."""
     p, r = aliased(Transfer), aliased(Transfer)
     new = select(p.id).where(in_window(w, p), p.phase == Phase.PENDING.value)
-    ids = union_all(new, _carried(w, Kind.DECLARED)).subquery()
+    ids = union_all(new, _carried(w, ItemKind.DECLARED)).subquery()
     age = _days_since(w, p.business_date)
     return (
         select(
             *_row(
-                kind=literal(Kind.DECLARED.value),
+                kind=literal(ItemKind.DECLARED.value),
                 alert=age >= w.group.pending_alert_days,
                 subject=_subject("transfer:", p.id),
                 code=p.code,
@@ -544,7 +550,7 @@ def disputed(w: _Bound) -> Select:
     return (
         select(
             *_row(
-                kind=literal(Kind.DISPUTED.value),
+                kind=literal(ItemKind.DISPUTED.value),
                 alert=true(),
                 subject=subject,
                 code=t.code,
@@ -597,7 +603,7 @@ def cash_held(w: _Bound) -> Select:
     subject = _subject("cash:", held.c.collector_id, held.c.since)
     return select(
         *_row(
-            kind=literal(Kind.CASH_HELD.value),
+            kind=literal(ItemKind.CASH_HELD.value),
             alert=true(),
             subject=subject,
             collector_id=held.c.collector_id,
@@ -743,7 +749,7 @@ def compute_run(
         session.add_all(
             ReconcileItem(
                 run_id=run.id,
-                kind=Kind.LEDGER.value,
+                kind=ItemKind.LEDGER.value,
                 alert=True,
                 subject=f"ledger:{run.business_date}:{i}",
                 amount=0,
@@ -886,7 +892,7 @@ def exceptions_now(
             select(Resolution).where(Resolution.subject.in_([f.subject for f in found]))
         )
     }
-    pending_ids = [f.transfer_id for f in found if f.kind == Kind.DECLARED.value]
+    pending_ids = [f.transfer_id for f in found if f.kind == ItemKind.DECLARED.value]
     settled = {
         pending_id: (phase, day)
         for pending_id, phase, day in session.execute(
@@ -898,7 +904,7 @@ def exceptions_now(
     out = []
     for f in found:
         resolution = resolutions.get(f.subject)
-        if f.kind == Kind.LEDGER.value:
+        if f.kind == ItemKind.LEDGER.value:
             out.append(ExceptionNow(f, "open" if ledger_open else "closed"))
         elif f.subject in still_open:
             out.append(ExceptionNow(f, "open"))
@@ -909,14 +915,14 @@ def exceptions_now(
             out.append(
                 ExceptionNow(f, "resolved", resolution.action, resolution.by_name, on.date())
             )
-        elif f.transfer_id in settled and f.kind == Kind.DECLARED.value:
+        elif f.transfer_id in settled and f.kind == ItemKind.DECLARED.value:
             phase, day = settled[f.transfer_id]
             how = "confirmed" if phase == Phase.POST.value else "rejected"
             out.append(ExceptionNow(f, "closed", how, "collector", day))
         else:
             closed_by = {
-                Kind.HANDOVER_SHORT.value: "a later hand-over",
-                Kind.CASH_HELD.value: "a hand-over",
+                ItemKind.HANDOVER_SHORT.value: "a later hand-over",
+                ItemKind.CASH_HELD.value: "a hand-over",
             }.get(f.kind)
             out.append(ExceptionNow(f, "closed", closed_by))
     return out

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from rq import Queue, SimpleWorker
 
-from models.outbox import Kind, OutboundMessage, queue_sms
+from models.outbox import MessageKind, OutboundMessage, queue_sms
 from workers import runtime
 from workers.outbox import enqueue_sends, sweep_outbox
 
@@ -60,7 +60,10 @@ def wait_for(predicate, seconds=30.0):
 @pytest.mark.slow
 def test_sigkill_while_sending_loses_nothing(settings, db, redis_conn, silent_proxy):
     with db.transaction() as session:
-        ids = [queue_sms(session, "+66811000004", f"ใบรับ {i}", Kind.RECEIPT).id for i in range(3)]
+        ids = [
+            queue_sms(session, "+66811000004", f"ใบรับ {i}", MessageKind.RECEIPT).id
+            for i in range(3)
+        ]
     enqueue_sends(redis_conn, ids)
 
     env = {

@@ -12,7 +12,7 @@ from rq import Queue, SimpleWorker
 from sqlalchemy import select
 
 from models.base import utcnow
-from models.outbox import Kind, OutboundMessage, Status, queue_sms, quiet_hours_start
+from models.outbox import MessageKind, OutboundMessage, Status, queue_sms, quiet_hours_start
 from models.registry import Role, add_group, add_member
 from workers import runtime
 from workers.outbox import MAX_ATTEMPTS, job_id, send_sms, sweep_outbox
@@ -41,7 +41,7 @@ def at_rt(settings, redis_conn):
     runtime.uninstall()
 
 
-def queued(db, text="ทดสอบ", kind=Kind.RECEIPT, phone="+66811000004", now=None):
+def queued(db, text="ทดสอบ", kind=MessageKind.RECEIPT, phone="+66811000004", now=None):
     with db.transaction() as session:
         return queue_sms(session, phone, text, kind, now=now).id
 
@@ -97,7 +97,7 @@ def test_inbound_enqueues_jobs_with_fixed_ids_after_commit(client, db, rt, redis
 def test_nothing_is_sent_for_work_that_rolled_back(db, rt, redis_conn):
     session = db.sessions()
     with session.begin():
-        queue_sms(session, "+66811000004", "ไม่ควรส่ง", Kind.RECEIPT)
+        queue_sms(session, "+66811000004", "ไม่ควรส่ง", MessageKind.RECEIPT)
         session.rollback()
     later = utcnow() + dt.timedelta(hours=1)
     assert sweep_outbox(now=later) == 0
@@ -232,13 +232,19 @@ def test_reminders_wait_for_morning_and_skip_opted_out_members(db, rt):
         # 22:00 in Bangkok, a few days from now: the reminder waits for 08:00 next day.
         day = utcnow().date() + dt.timedelta(days=3)
         night = dt.datetime.combine(day, dt.time(15, 0))
-        reminder = queue_sms(session, member.phone, "เตือน", Kind.REMINDER, member=member, now=night)
-        receipt = queue_sms(session, member.phone, "รับเงิน", Kind.RECEIPT, member=member, now=night)
+        reminder = queue_sms(
+            session, member.phone, "เตือน", MessageKind.REMINDER, member=member, now=night
+        )
+        receipt = queue_sms(
+            session, member.phone, "รับเงิน", MessageKind.RECEIPT, member=member, now=night
+        )
         assert reminder.not_before == night + dt.timedelta(hours=10)
         assert receipt.not_before is None
         member.reminders_opt_out = True
-        assert queue_sms(session, member.phone, "เตือน", Kind.REMINDER, member=member) is None
-        assert queue_sms(session, member.phone, "รับ", Kind.RECEIPT, member=member) is not None
+        assert queue_sms(session, member.phone, "เตือน", MessageKind.REMINDER, member=member) is None
+        assert (
+            queue_sms(session, member.phone, "รับ", MessageKind.RECEIPT, member=member) is not None
+        )
         reminder_id = reminder.id
     assert send_sms(reminder_id) == "skipped"  # not before 08:00
 

@@ -18,7 +18,7 @@ from gateway.flows.texts import render
 from models.clock import local_today
 from models.figures import count_in_arrears, open_exception_count, received
 from models.ledger import Phase, Transfer, ref_for
-from models.outbox import Kind, queue_once
+from models.outbox import MessageKind, queue_once
 from models.registry import Group, Member, Role
 from models.reports import group_report
 from models.standing import group_standings
@@ -31,7 +31,7 @@ REMIND_AFTER_DAYS = 30  # a month unpaid
 
 
 def _send(
-    session: Session, key: str, member: Member, kind: Kind, name: str, **values: object
+    session: Session, key: str, member: Member, kind: MessageKind, name: str, **values: object
 ) -> int | None:
     return queue_once(
         session, key, member.phone, render(member.lang, name, **values), kind, member=member
@@ -48,7 +48,7 @@ def write_reminders(session: Session, group: Group, today: dt.date) -> list[int]
             session,
             f"reminder:{today:%Y-%m}:{member.id}",
             member,
-            Kind.REMINDER,
+            MessageKind.REMINDER,
             "reminder",
             days=standing.days_behind,
             date=format_date(standing.paid_through, member.lang),
@@ -83,7 +83,7 @@ def write_meeting_summary(session: Session, group: Group, day: dt.date) -> list[
     for person in people(session, group, (Role.TREASURER, Role.CHAIR, Role.COLLECTOR)):
         figures["month"] = format_month(day, person.lang)
         message_id = _send(
-            session, f"meeting:{day}:{person.id}", person, Kind.SUMMARY, "meeting", **figures
+            session, f"meeting:{day}:{person.id}", person, MessageKind.SUMMARY, "meeting", **figures
         )
         if message_id is not None:
             written.append(message_id)
@@ -109,7 +109,7 @@ def write_aging_notices(session: Session, day: dt.date) -> list[int]:
             session,
             f"aging:{day}:{collector_id}",
             collector,
-            Kind.NOTICE,
+            MessageKind.NOTICE,
             "aging",
             count=count,
             days=(day - _as_date(oldest)).days,

@@ -17,12 +17,11 @@ from models.audit import check_since_checkpoint
 from models.clock import local_today
 from models.db import Database
 from models.ledger import Account, Code, Phase, Transfer
-from models.outbox import Kind as MessageKind
-from models.outbox import queue_once
+from models.outbox import MessageKind, queue_once
 from models.reconcile import (
     EXCEPTIONS,
     POSTED,
-    Kind,
+    ItemKind,
     ReconcileItem,
     ReconcileRun,
     RunStatus,
@@ -127,7 +126,7 @@ def _per_collector(
 ) -> dict[int, tuple[int, int, int]]:
     """(payments, amount, declarations waiting) per collector, net of entries undone."""
     i = ReconcileItem
-    taken = (i.kind == Kind.MATCHED.value) & (i.code == Code.CONTRIBUTION.value)
+    taken = (i.kind == ItemKind.MATCHED.value) & (i.code == Code.CONTRIBUTION.value)
     taken = taken & _not_undone(w, i.transfer_id)
     rows = _windowed(
         session,
@@ -136,7 +135,7 @@ def _per_collector(
             i.collector_id,
             func.count().filter(taken),
             func.coalesce(func.sum(i.amount).filter(taken), 0),
-            func.count().filter(i.kind == Kind.DECLARED.value),
+            func.count().filter(i.kind == ItemKind.DECLARED.value),
         )
         .where(i.run_id == run.id, i.collector_id.is_not(None))
         .group_by(i.collector_id),
@@ -211,10 +210,10 @@ def _tell_day(session: Session, group: Group, run: ReconcileRun, send: Callable[
             count=matched[0],
             amount=format_baht(matched[1]),
             handed=format_baht(_handed_over(session, w)),
-            declared=open_counts[Kind.DECLARED],
-            disputed=open_counts[Kind.DISPUTED],
-            held=open_counts[Kind.CASH_HELD],
-            short=open_counts[Kind.HANDOVER_SHORT],
+            declared=open_counts[ItemKind.DECLARED],
+            disputed=open_counts[ItemKind.DISPUTED],
+            held=open_counts[ItemKind.CASH_HELD],
+            short=open_counts[ItemKind.HANDOVER_SHORT],
         )
 
 

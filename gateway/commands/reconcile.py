@@ -29,7 +29,7 @@ from models.ledger import ref_for
 from models.reconcile import (
     Action,
     Finding,
-    Kind,
+    ItemKind,
     OutOfOrder,
     ReconcileRun,
     exceptions_now,
@@ -94,7 +94,7 @@ def _echo_kinds(summaries: list[dict[str, tuple[int, int]]]) -> None:
         for kind, (n, amount) in summary.items():
             totals[kind] += n
             amounts[kind] += amount
-    for kind in Kind:
+    for kind in ItemKind:
         if totals[kind.value]:
             shown = format_baht(amounts[kind.value], decimals=True)
             click.echo(f"  {kind.value:<15}{totals[kind.value]:>8,}{shown:>18} baht")

@@ -48,7 +48,7 @@ from models.base import utcnow
 from models.clock import local_today
 from models.ledger import ref_for
 from models.phones import InvalidPhone, normalize_phone
-from models.reconcile import Action, Finding, Kind, open_exceptions
+from models.reconcile import Action, Finding, ItemKind, open_exceptions
 from models.registry import Group, Member
 from models.reports import collectors_cash, group_report, monthly_contributions
 from models.standing import member_standing
@@ -278,15 +278,15 @@ def exceptions(group: Group):  # noqa: ANN201
 
 # Settling these moves money; every other confirm only acknowledges.
 MONEY_SETTLEMENTS = {
-    (Kind.DECLARED, Action.CONFIRM),
-    (Kind.DECLARED, Action.REVERSE),
-    (Kind.DISPUTED, Action.REVERSE),
+    (ItemKind.DECLARED, Action.CONFIRM),
+    (ItemKind.DECLARED, Action.REVERSE),
+    (ItemKind.DISPUTED, Action.REVERSE),
 }
 
 
 def _settle_key(finding: Finding, action: Action) -> str:
     """The sentence that says what settling this way does."""
-    if (Kind(finding.kind), action) in MONEY_SETTLEMENTS:
+    if (ItemKind(finding.kind), action) in MONEY_SETTLEMENTS:
         return f"{finding.kind}_{action}"
     return "confirm"
 
@@ -307,7 +307,7 @@ def settle(group: Group):  # noqa: ANN201
     try:
         with current_db().transaction() as db_session:
             finding = find_exception(db_session, group, what, today)
-            if action not in ALLOWED[Kind(finding.kind)]:
+            if action not in ALLOWED[ItemKind(finding.kind)]:
                 raise CannotResolve(_say("refused_action"))
             words = {"what": what, "ref": what.lstrip("#"), "amount": format_baht(finding.amount),
                      **finding_people(db_session, finding)}  # fmt: skip

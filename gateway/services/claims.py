@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from gateway.flows.money import format_baht
 from gateway.flows.texts import render, short_name
 from models.ledger import id_for_ref, ref_for
-from models.outbox import Kind, OutboundMessage, queue_sms
+from models.outbox import MessageKind, OutboundMessage, queue_sms
 from models.registry import Group, Member
 from models.welfare import Claim, ClaimRefused, ClaimReversal, decide_claim, reverse_claim
 
@@ -32,7 +32,7 @@ def tell_paid(session: Session, claim: Claim, inbound_id: int | None = None) -> 
         ref=ref_for(claim.id),
     )
     to = claim.beneficiary_phone or member.phone
-    return queue_sms(session, to, text, Kind.RECEIPT, member=member, inbound_id=inbound_id)
+    return queue_sms(session, to, text, MessageKind.RECEIPT, member=member, inbound_id=inbound_id)
 
 
 def tell_reversed(session: Session, claim: Claim) -> OutboundMessage:
@@ -46,7 +46,7 @@ def tell_reversed(session: Session, claim: Claim) -> OutboundMessage:
         ref=ref_for(claim.id),
     )
     to = claim.beneficiary_phone or member.phone
-    return queue_sms(session, to, text, Kind.RECEIPT, member=member)
+    return queue_sms(session, to, text, MessageKind.RECEIPT, member=member)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from gateway.flows.money import format_baht
 from gateway.flows.texts import render, short_name
 from models.ledger import Transfer, ref_for
-from models.outbox import Kind, queue_sms
+from models.outbox import MessageKind, queue_sms
 from models.registry import Member
 
 
@@ -26,11 +26,13 @@ def tell_reversed(
     written = []
     if member is not None:
         text = render(member.lang, "reversed_member", by=who, ref=ref, amount=amount)
-        written.append(queue_sms(session, member.phone, text, Kind.RECEIPT, member=member))
+        written.append(queue_sms(session, member.phone, text, MessageKind.RECEIPT, member=member))
     if collector is not None:
         name = short_name(member.name) if member is not None else ""
         text = render(
             collector.lang, "reversed_collector", by=who, ref=ref, amount=amount, name=name
         )
-        written.append(queue_sms(session, collector.phone, text, Kind.NOTICE, member=collector))
+        written.append(
+            queue_sms(session, collector.phone, text, MessageKind.NOTICE, member=collector)
+        )
     return [message.id for message in written if message is not None]

@@ -10,7 +10,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.orm import Session
 
 from gateway.flows.texts import TOO_MANY_SMS
-from models.outbox import Kind, queue_sms
+from models.outbox import MessageKind, queue_sms
 
 log = logging.getLogger(__name__)
 
@@ -43,5 +43,5 @@ def tell_flood(session: Session, phone: str) -> list[int]:
     """The one polite reply to a flooding phone (a stranger's number gets none)."""
     if not phone.startswith("+"):
         return []
-    message = queue_sms(session, phone, TOO_MANY_SMS, Kind.REPLY)
+    message = queue_sms(session, phone, TOO_MANY_SMS, MessageKind.REPLY)
     return [message.id] if message is not None else []

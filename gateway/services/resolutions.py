@@ -30,19 +30,18 @@ from models.ledger import (
     reverse_transfer,
     void_pending,
 )
-from models.outbox import Kind as MessageKind
-from models.outbox import queue_sms
-from models.reconcile import Action, Finding, Kind, Resolution, open_exceptions
+from models.outbox import MessageKind, queue_sms
+from models.reconcile import Action, Finding, ItemKind, Resolution, open_exceptions
 from models.registry import Group, Member, find_member
 from models.standing import member_standing
 
 # What each kind of exception may be settled by.
 ALLOWED = {
-    Kind.DECLARED: (Action.CONFIRM, Action.REVERSE),  # a note would leave money pending
-    Kind.DISPUTED: (Action.CONFIRM, Action.REVERSE, Action.NOTE),
-    Kind.HANDOVER_SHORT: (Action.CONFIRM, Action.NOTE),
-    Kind.CASH_HELD: (Action.CONFIRM, Action.NOTE),
-    Kind.LEDGER: (),  # only a fix of the books clears it
+    ItemKind.DECLARED: (Action.CONFIRM, Action.REVERSE),  # a note would leave money pending
+    ItemKind.DISPUTED: (Action.CONFIRM, Action.REVERSE, Action.NOTE),
+    ItemKind.HANDOVER_SHORT: (Action.CONFIRM, Action.NOTE),
+    ItemKind.CASH_HELD: (Action.CONFIRM, Action.NOTE),
+    ItemKind.LEDGER: (),  # only a fix of the books clears it
 }
 
 
@@ -55,7 +54,9 @@ def find_exception(session: Session, group: Group, what: str, today: dt.date) ->
     found = open_exceptions(session, group, today)
     if what.lower().startswith("cash:"):
         collector = find_member(session, group, what.split(":", 1)[1])
-        matches = [f for f in found if f.kind == Kind.CASH_HELD and f.collector_id == collector.id]
+        matches = [
+            f for f in found if f.kind == ItemKind.CASH_HELD and f.collector_id == collector.id
+        ]
     else:
         transfer_id = id_for_ref(what)
         if transfer_id is None:
@@ -93,11 +94,11 @@ def _tell_member(
 def _ledger(session: Session, finding: Finding, action: Action, today: dt.date) -> Outcome | None:
     """Move the money the action implies; None when the action moves none."""
     key = f"resolve:{finding.subject}"
-    if finding.kind == Kind.DECLARED and action == Action.CONFIRM:
+    if finding.kind == ItemKind.DECLARED and action == Action.CONFIRM:
         return post_pending(session, key, finding.transfer_id, today, "confirmed by the committee")
-    if finding.kind == Kind.DECLARED and action == Action.REVERSE:
+    if finding.kind == ItemKind.DECLARED and action == Action.REVERSE:
         return void_pending(session, key, finding.transfer_id, today, "rejected by the committee")
-    if finding.kind == Kind.DISPUTED and action == Action.REVERSE:
+    if finding.kind == ItemKind.DISPUTED and action == Action.REVERSE:
         return reverse_transfer(session, key, finding.transfer_id, today, "dispute upheld")
     return None
 
@@ -113,8 +114,8 @@ def resolve(
     today: dt.date,
 ) -> tuple[Resolution, list[int]]:
     """Settle one exception; returns the resolution and the ids of messages to send."""
-    if action not in ALLOWED[Kind(finding.kind)]:
-        allowed = ", ".join(a.value for a in ALLOWED[Kind(finding.kind)]) or "nothing"
+    if action not in ALLOWED[ItemKind(finding.kind)]:
+        allowed = ", ".join(a.value for a in ALLOWED[ItemKind(finding.kind)]) or "nothing"
         raise CannotResolve(f"a {finding.kind} exception can be settled by: {allowed}")
     if not note.strip() or not by.strip():
         raise CannotResolve("say who settles it and why (--by and --note)")
@@ -122,19 +123,19 @@ def resolve(
     if outcome is not None and not outcome.ok:
         raise CannotResolve(f"the ledger refused it: {outcome.refused} {outcome.detail or ''}")
     written = []
-    if finding.kind == Kind.DISPUTED and outcome is not None and action == Action.REVERSE:
+    if finding.kind == ItemKind.DISPUTED and outcome is not None and action == Action.REVERSE:
         # The member hears who reversed it and how to object; the collector hears too.
         written += tell_reversed(session, session.get(Transfer, finding.transfer_id), by)
     elif outcome is not None and finding.member_id is not None:
         member = session.get(Member, finding.member_id)
         original = session.get(Transfer, finding.transfer_id)
         key = "receipt" if action == Action.CONFIRM else "rejected"
-        if finding.kind == Kind.DISPUTED:
+        if finding.kind == ItemKind.DISPUTED:
             key = "undone"
         written.append(
             _tell_member(session, member, key, original.amount, ref_for(original.id), today)
         )
-    if finding.kind == Kind.DISPUTED:
+    if finding.kind == ItemKind.DISPUTED:
         dispute_id = int(finding.subject.split(":", 1)[1])
         session.get(Dispute, dispute_id).status = "resolved"
     resolution = Resolution(

@@ -31,7 +31,7 @@ from models.ledger import (
     TransferSpec,
     create_transfer,
 )
-from models.outbox import Kind, OutboundMessage, queue_sms
+from models.outbox import MessageKind, OutboundMessage, queue_sms
 from models.phones import mask_phone
 from models.pins import check_pin, pin_locked, set_pin
 from models.registry import Member, Role, Status, find_by_phone
@@ -264,7 +264,7 @@ def _declare(
         amount=format_baht(effect.amount),
         ref=ref,
     )
-    message = queue_sms(session, collector.phone, text, Kind.NOTICE, member=collector)
+    message = queue_sms(session, collector.phone, text, MessageKind.NOTICE, member=collector)
     return ref, message
 
 
@@ -299,7 +299,9 @@ def _apply(
                 date=format_date(standing.paid_through, member.lang),
                 state=state,
             )
-            messages.append(queue_sms(session, member.phone, text, Kind.NOTICE, member=member))
+            messages.append(
+                queue_sms(session, member.phone, text, MessageKind.NOTICE, member=member)
+            )
     return ref, messages
 
 

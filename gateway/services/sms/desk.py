@@ -20,7 +20,7 @@ from gateway.flows.texts import render
 from models.base import utcnow
 from models.figures import cash_with_collectors
 from models.ledger import Account, Transfer, id_for_ref
-from models.outbox import InboundMessage, Kind, OutboundMessage, queue_sms, quiet_hours_start
+from models.outbox import InboundMessage, MessageKind, OutboundMessage, queue_sms, quiet_hours_start
 from models.phones import InvalidPhone, normalize_phone
 from models.registry import Group, Member, Role, Status
 from models.standing import member_standing
@@ -55,7 +55,7 @@ class Desk:
         self,
         member: Member,
         key: str,
-        kind: Kind = Kind.NOTICE,
+        kind: MessageKind = MessageKind.NOTICE,
         *,
         quiet: bool = False,
         **values: object,
@@ -150,7 +150,7 @@ class Desk:
         self.tell(
             member,
             key,
-            Kind.RECEIPT,
+            MessageKind.RECEIPT,
             amount=format_baht(amount),
             date=format_date(standing.paid_through, member.lang),
             ref=ref,

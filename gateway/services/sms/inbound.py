@@ -23,7 +23,7 @@ from gateway.services.sms.commands import carry_out
 from gateway.services.sms.desk import Desk
 from models.base import utcnow
 from models.db import Database
-from models.outbox import InboundMessage, Kind, OutboundMessage, queue_sms, record_delivery
+from models.outbox import InboundMessage, MessageKind, OutboundMessage, queue_sms, record_delivery
 from models.phones import mask_phone, phone_key
 from models.registry import ENDED, find_by_phone
 from workers.outbox import enqueue_sends
@@ -87,7 +87,7 @@ def _answer_stranger(
     ).first()
     if recent is not None:
         return []
-    message = queue_sms(session, phone, text, Kind.REPLY, inbound_id=inbound.id)
+    message = queue_sms(session, phone, text, MessageKind.REPLY, inbound_id=inbound.id)
     return [message.id]
 
 
@@ -127,7 +127,7 @@ def handle_inbound(
     )
     inbound.reply = reply
     answer = queue_sms(
-        session, sender.phone, reply, Kind.REPLY, member=sender, inbound_id=inbound.id
+        session, sender.phone, reply, MessageKind.REPLY, member=sender, inbound_id=inbound.id
     )
     desk.messages.insert(0, answer)
     return Handled(reply=reply, message_ids=[m.id for m in desk.messages])
