@@ -12,6 +12,7 @@ Conventions on every screen that needs them: 0 back, 00 main menu, 98 more.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import itertools
 import re
 from dataclasses import dataclass, field, replace
@@ -30,6 +31,36 @@ HISTORY_PAGE = 2
 RATES_PAGE = 2
 CLAIMS_PAGE = 1  # a claim line is long in Thai: one a screen
 LIST_LIMIT = 4  # collectors listed by position; more are chosen by member number
+
+
+class Node(enum.StrEnum):
+    """The screens of the menu; the last ones (an END) are named for what happened."""
+
+    BALANCE = "balance"
+    BALANCE_MORE = "balance_more"
+    CANCELLED = "cancelled"
+    DECLARED = "declared"
+    HISTORY = "history"
+    LANGUAGE = "language"
+    LANGUAGE_SET = "language_set"
+    LOCKED = "locked"
+    MAIN = "main"
+    NO_COLLECTORS = "no_collectors"
+    PAY_AMOUNT = "pay_amount"
+    PAY_COLLECTOR = "pay_collector"
+    PAY_CONFIRM = "pay_confirm"
+    PAY_PIN = "pay_pin"
+    PAY_PIN_AGAIN = "pay_pin_again"
+    PAY_PIN_NEW = "pay_pin_new"
+    PIN_AGAIN = "pin_again"
+    PIN_CHANGED = "pin_changed"
+    PIN_NEW = "pin_new"
+    PIN_OLD = "pin_old"
+    SENT = "sent"
+    TOO_MANY = "too_many"
+    WELFARE = "welfare"
+    WELFARE_CLAIMS = "welfare_claims"
+    WELFARE_RATES = "welfare_rates"
 
 
 @dataclass(frozen=True)
@@ -141,13 +172,13 @@ class Screen:
 class State:
     """Where the fold stands: a node, its data, and how many bad inputs in a row."""
 
-    node: str = "main"
+    node: Node = Node.MAIN
     data: dict[str, object] = field(default_factory=dict)
     tries: int = 0
     hint: bool = False
     lang: str | None = None  # a language picked in this session
 
-    def at(self, node: str, **data: object) -> State:
+    def at(self, node: Node, **data: object) -> State:
         """Move to a node with fresh tries."""
         return replace(self, node=node, data={**self.data, **data}, tries=0, hint=False)
 
@@ -158,7 +189,7 @@ class Result:
 
     screen: Screen
     effects: tuple[Effect, ...] = ()
-    node: str = "main"
+    node: Node = Node.MAIN
     needs_pin_check: str | None = None  # the PIN typed at this hop, if it must be checked
     tries: int = 0  # bad inputs in a row on this screen
     # An earlier hop had effects: the answer depends on what the host recorded then.
@@ -166,24 +197,24 @@ class Result:
 
 
 PARENT = {
-    "balance": "main",
-    "balance_more": "balance",
-    "pay_amount": "main",
-    "pay_collector": "pay_amount",
-    "pay_pin": "pay_collector",
-    "pay_pin_new": "pay_collector",
-    "pay_pin_again": "pay_pin_new",
-    "pay_confirm": "pay_collector",
-    "history": "main",
-    "welfare": "main",
-    "welfare_rates": "welfare",
-    "welfare_claims": "welfare",
-    "language": "main",
-    "pin_old": "main",
-    "pin_new": "pin_old",
-    "pin_again": "pin_new",
+    Node.BALANCE: Node.MAIN,
+    Node.BALANCE_MORE: Node.BALANCE,
+    Node.PAY_AMOUNT: Node.MAIN,
+    Node.PAY_COLLECTOR: Node.PAY_AMOUNT,
+    Node.PAY_PIN: Node.PAY_COLLECTOR,
+    Node.PAY_PIN_NEW: Node.PAY_COLLECTOR,
+    Node.PAY_PIN_AGAIN: Node.PAY_PIN_NEW,
+    Node.PAY_CONFIRM: Node.PAY_COLLECTOR,
+    Node.HISTORY: Node.MAIN,
+    Node.WELFARE: Node.MAIN,
+    Node.WELFARE_RATES: Node.WELFARE,
+    Node.WELFARE_CLAIMS: Node.WELFARE,
+    Node.LANGUAGE: Node.MAIN,
+    Node.PIN_OLD: Node.MAIN,
+    Node.PIN_NEW: Node.PIN_OLD,
+    Node.PIN_AGAIN: Node.PIN_NEW,
 }
-PIN_NODES = {"pay_pin", "pin_old"}
+PIN_NODES = {Node.PAY_PIN, Node.PIN_OLD}
 
 
 def split_inputs(text: str) -> list[str]:
@@ -193,14 +224,14 @@ def split_inputs(text: str) -> list[str]:
     return [part.translate(THAI_DIGITS).strip() for part in text.split("*")]
 
 
-def _menu_choice(choice: str) -> str | None:
+def _menu_choice(choice: str) -> Node | None:
     return {
-        "1": "balance",
-        "2": "pay_amount",
-        "3": "history",
-        "4": "welfare",
-        "5": "language",
-        "6": "pin_old",
+        "1": Node.BALANCE,
+        "2": Node.PAY_AMOUNT,
+        "3": Node.HISTORY,
+        "4": Node.WELFARE,
+        "5": Node.LANGUAGE,
+        "6": Node.PIN_OLD,
     }.get(choice)
 
 
@@ -214,55 +245,55 @@ def step(
     if value == BACK and node in PARENT:
         return state.at(PARENT[node]), ()
     bad = replace(state, tries=state.tries + 1, hint=True)
-    if node == "main":
+    if node == Node.MAIN:
         target = _menu_choice(value)
         if target is None:
             return bad, ()
-        if target in ("pay_amount", "pin_old") and caller.pin_locked:
-            return state.at("locked"), ()
-        if target == "pin_old" and not caller.has_pin:
-            return state.at("pin_new"), ()
+        if target in (Node.PAY_AMOUNT, Node.PIN_OLD) and caller.pin_locked:
+            return state.at(Node.LOCKED), ()
+        if target == Node.PIN_OLD and not caller.has_pin:
+            return state.at(Node.PIN_NEW), ()
         return state.at(target, page=0), ()
-    if node == "balance":
+    if node == Node.BALANCE:
         if value == "1":
-            return state.at("sent"), (SendBalance(),)
+            return state.at(Node.SENT), (SendBalance(),)
         if value == MORE:
-            return state.at("balance_more"), ()
+            return state.at(Node.BALANCE_MORE), ()
         return bad, ()
-    if node == "balance_more":
+    if node == Node.BALANCE_MORE:
         if value == "1":
-            return state.at("sent"), (SendBalance(),)
+            return state.at(Node.SENT), (SendBalance(),)
         return bad, ()
-    if node == "history":
+    if node == Node.HISTORY:
         return _next_page(state, bad, value, len(caller.payments), HISTORY_PAGE)
-    if node == "welfare":
+    if node == Node.WELFARE:
         if value in ("1", "2"):
-            return state.at("welfare_rates" if value == "1" else "welfare_claims", page=0), ()
+            return state.at(Node.WELFARE_RATES if value == "1" else Node.WELFARE_CLAIMS, page=0), ()
         return bad, ()
-    if node == "welfare_rates":
+    if node == Node.WELFARE_RATES:
         return _next_page(state, bad, value, len(caller.benefits), RATES_PAGE)
-    if node == "welfare_claims":
+    if node == Node.WELFARE_CLAIMS:
         return _next_page(state, bad, value, len(caller.claims), CLAIMS_PAGE)
-    if node == "language":
+    if node == Node.LANGUAGE:
         if value in ("1", "2"):
             lang = "th" if value == "1" else "en"
-            return replace(state.at("language_set"), lang=lang), (SetLanguage(lang),)
+            return replace(state.at(Node.LANGUAGE_SET), lang=lang), (SetLanguage(lang),)
         return bad, ()
-    if node == "pay_amount":
+    if node == Node.PAY_AMOUNT:
         most = 365 * caller.daily_rate
         if not WHOLE.fullmatch(value) or not 0 < int(value) * SATANG_PER_BAHT <= most:
             return bad, ()
         if not caller.collectors:
-            return state.at("no_collectors"), ()
-        return state.at("pay_collector", amount=int(value) * SATANG_PER_BAHT), ()
-    if node == "pay_collector":
+            return state.at(Node.NO_COLLECTORS), ()
+        return state.at(Node.PAY_COLLECTOR, amount=int(value) * SATANG_PER_BAHT), ()
+    if node == Node.PAY_COLLECTOR:
         numbers = {c.number for c in caller.collectors}
         chosen = _collector_choice(caller, value)
         if chosen is None or chosen not in numbers:
             return bad, ()
-        next_node = "pay_pin" if caller.has_pin else "pay_pin_new"
+        next_node = Node.PAY_PIN if caller.has_pin else Node.PAY_PIN_NEW
         return state.at(next_node, collector=chosen), ()
-    if node in ("pay_pin", "pin_old"):
+    if node in (Node.PAY_PIN, Node.PIN_OLD):
         if not PIN.fullmatch(value):
             return bad, ()
         if verdict is None:
@@ -271,27 +302,27 @@ def step(
             return replace(
                 state, tries=state.tries + 1, hint=True, data={**state.data, "wrong": True}
             ), ()
-        return state.at("pay_confirm" if node == "pay_pin" else "pin_new"), ()
-    if node in ("pay_pin_new", "pin_new"):
+        return state.at(Node.PAY_CONFIRM if node == Node.PAY_PIN else Node.PIN_NEW), ()
+    if node in (Node.PAY_PIN_NEW, Node.PIN_NEW):
         if not PIN.fullmatch(value):
             return bad, ()
         if guessable_pin(value, caller.phone_tail):
             return replace(bad, data={**state.data, "weak": True}), ()
-        again = "pay_pin_again" if node == "pay_pin_new" else "pin_again"
+        again = Node.PAY_PIN_AGAIN if node == Node.PAY_PIN_NEW else Node.PIN_AGAIN
         return state.at(again, new_pin=value), ()
-    if node in ("pay_pin_again", "pin_again"):
+    if node in (Node.PAY_PIN_AGAIN, Node.PIN_AGAIN):
         if value != state.data.get("new_pin"):
-            back = "pay_pin_new" if node == "pay_pin_again" else "pin_new"
+            back = Node.PAY_PIN_NEW if node == Node.PAY_PIN_AGAIN else Node.PIN_NEW
             return replace(state.at(back), hint=True, tries=state.tries + 1), ()
-        if node == "pay_pin_again":
-            return state.at("pay_confirm", pin_set=True), (SetPin(value),)
-        return state.at("pin_changed"), (SetPin(value),)
-    if node == "pay_confirm":
+        if node == Node.PAY_PIN_AGAIN:
+            return state.at(Node.PAY_CONFIRM, pin_set=True), (SetPin(value),)
+        return state.at(Node.PIN_CHANGED), (SetPin(value),)
+    if node == Node.PAY_CONFIRM:
         if value == "1":
             effect = Declare(state.data["amount"], state.data["collector"])
-            return state.at("declared"), (effect,)
+            return state.at(Node.DECLARED), (effect,)
         if value == "2":
-            return state.at("cancelled"), ()
+            return state.at(Node.CANCELLED), ()
         return bad, ()
     return bad, ()
 
@@ -331,7 +362,7 @@ def answer(caller: Caller, inputs: list[str], verdicts: dict[int, bool]) -> Resu
         state, effects = step(caller, state, value, verdicts.get(hop))
         if state.tries >= MAX_TRIES:
             return Result(
-                _screen(caller, state.at("too_many")), node="too_many", after_effects=after
+                _screen(caller, state.at(Node.TOO_MANY)), node=Node.TOO_MANY, after_effects=after
             )
         if effects and isinstance(effects[0], CheckPin):
             if last:
@@ -340,7 +371,7 @@ def answer(caller: Caller, inputs: list[str], verdicts: dict[int, bool]) -> Resu
                 )
             # An earlier PIN hop without a recorded verdict: the session is not ours.
             return Result(
-                _screen(caller, state.at("too_many")), node="too_many", after_effects=True
+                _screen(caller, state.at(Node.TOO_MANY)), node=Node.TOO_MANY, after_effects=True
             )
         if state.node in ENDS:
             if not last:
@@ -355,14 +386,14 @@ def answer(caller: Caller, inputs: list[str], verdicts: dict[int, bool]) -> Resu
 
 
 ENDS = {
-    "sent",
-    "declared",
-    "cancelled",
-    "language_set",
-    "pin_changed",
-    "locked",
-    "no_collectors",
-    "too_many",
+    Node.SENT,
+    Node.DECLARED,
+    Node.CANCELLED,
+    Node.LANGUAGE_SET,
+    Node.PIN_CHANGED,
+    Node.LOCKED,
+    Node.NO_COLLECTORS,
+    Node.TOO_MANY,
 }
 
 
@@ -379,16 +410,16 @@ def _compose(caller: Caller, state: State) -> Screen:
     t = USSD_TEXTS[lang if lang in USSD_TEXTS else "th"]
     node = state.node
     hint = t["hint"] if state.hint else ""
-    if node == "main":
+    if node == Node.MAIN:
         return Screen(hint + t["main"])
-    if node == "balance":
+    if node == Node.BALANCE:
         text = t["balance"].format(
             total=format_baht(caller.balance),
             date=format_date(caller.paid_through, lang),
             state=_state(t, caller.days_behind),
         )
         return Screen(hint + text)
-    if node == "balance_more":
+    if node == Node.BALANCE_MORE:
         welfare = (
             t["eligible"]
             if caller.waiting_days_left == 0
@@ -397,35 +428,35 @@ def _compose(caller: Caller, state: State) -> Screen:
         return Screen(
             hint + t["balance_more"].format(welfare=welfare, fund=format_baht(caller.fund_total))
         )
-    if node == "history":
+    if node == Node.HISTORY:
         return Screen(hint + _history(t, caller, state.data["page"], lang))
-    if node == "welfare":
+    if node == Node.WELFARE:
         status = (
             t["eligible"]
             if caller.waiting_days_left == 0
             else fill(t["waiting"], days=caller.waiting_days_left)
         )
         return Screen(hint + t["welfare"].format(status=status))
-    if node == "welfare_rates":
+    if node == Node.WELFARE_RATES:
         return Screen(hint + _rates(t, caller, state.data["page"]))
-    if node == "welfare_claims":
+    if node == Node.WELFARE_CLAIMS:
         return Screen(hint + _claims(t, caller, state.data["page"], lang))
-    if node == "language":
+    if node == Node.LANGUAGE:
         return Screen(hint + t["language"])
-    if node == "pay_amount":
+    if node == Node.PAY_AMOUNT:
         most = format_baht(365 * caller.daily_rate)
         return Screen(hint + t["pay_amount"].format(max=most))
-    if node == "pay_collector":
+    if node == Node.PAY_COLLECTOR:
         return Screen(hint + _collectors(t, caller))
-    if node in ("pay_pin", "pin_old"):
+    if node in (Node.PAY_PIN, Node.PIN_OLD):
         wrong = t["pin_wrong"] if state.data.get("wrong") and state.hint else hint
         return Screen(wrong + t["pin_enter"])
-    if node in ("pay_pin_new", "pin_new"):
+    if node in (Node.PAY_PIN_NEW, Node.PIN_NEW):
         weak = t["pin_weak"] if state.data.get("weak") and state.hint else hint
         return Screen(weak + t["pin_new"])
-    if node in ("pay_pin_again", "pin_again"):
+    if node in (Node.PAY_PIN_AGAIN, Node.PIN_AGAIN):
         return Screen(hint + t["pin_again"])
-    if node == "pay_confirm":
+    if node == Node.PAY_CONFIRM:
         collector = next(c for c in caller.collectors if c.number == state.data["collector"])
         return Screen(
             t["pay_confirm"].format(amount=format_baht(state.data["amount"]), name=collector.name)

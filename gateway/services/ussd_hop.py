@@ -338,7 +338,7 @@ def answer_hop(
         pin_ok = check_pin(member, result.needs_pin_check, now)
         verdicts[hop - 1] = pin_ok
         if pin_locked(member, now):
-            result = menu.Result(menu.locked_screen(caller.lang), node="locked")
+            result = menu.Result(menu.locked_screen(caller.lang), node=menu.Node.LOCKED)
         else:
             result = menu.answer(caller, inputs, verdicts)
     ref, messages = _apply(
