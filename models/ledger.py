@@ -40,6 +40,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.dml import Insert
 
+from config.conventions import REF_SHAPE
 from models.base import Base, BigId, touch, utcnow
 
 
@@ -205,7 +206,7 @@ class RefusedTransfer(Base):
 # References: base-32 digits without I, L, O, U, then a check character, so that
 # a mistyped reference is caught instead of naming somebody else's payment.
 REF_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-REF_PATTERN = re.compile(r"#?([0-9A-Z]{4,8})")
+REF_PATTERN = re.compile(REF_SHAPE)
 
 
 def _ref_check(digits: str) -> str:

@@ -25,8 +25,6 @@ from models.base import Base, BigId, GroupVisible, one_of, utcnow
 from models.ledger import ensure_accounts
 from models.phones import InvalidPhone, display_phone, normalize_phone
 
-SATANG_PER_BAHT = 100
-
 
 class Role(enum.StrEnum):
     """What a person does in their group."""

@@ -32,6 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from config.conventions import SATANG_PER_BAHT
 from models.base import Base, BigId, GroupVisible, one_of, utcnow
 from models.ledger import (
     Account,
@@ -47,7 +48,6 @@ from models.registry import Group, Member, Status
 from models.standing import member_standing
 
 DEFAULT_SCHEDULE = Path(__file__).resolve().parent.parent / "config" / "benefits" / "default.toml"
-SATANG = 100
 
 
 class BenefitType(enum.StrEnum):
@@ -317,7 +317,7 @@ def eligibility(
     if used + units > line.per_year:
         return Verdict(refusal="claim_year_cap", values={"left": max(0, line.per_year - used)})
     per_unit = line.amount_for(whole_years(member.joined_on, day))
-    return Verdict(amount=per_unit * units * SATANG)
+    return Verdict(amount=per_unit * units * SATANG_PER_BAHT)
 
 
 class ClaimRefused(ValueError):

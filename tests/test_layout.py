@@ -19,7 +19,7 @@ RULES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "gateway/flows": (
         ("flask", "werkzeug", "sqlalchemy", "redis", "rq", "models", "workers", "config",
          "gateway"),
-        ("gateway.flows",),
+        ("gateway.flows", "config.conventions"),
     ),
     # Provider payloads in, Satja's types out; no business rule, no database.
     "gateway/edge": (

@@ -15,6 +15,7 @@ import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from config.conventions import SATANG_PER_BAHT
 from models.ledger import Account, Code, TransferSpec, create_transfer
 from models.registry import Group, Member, Role, add_group, add_member
 from models.users import DEMO_USER, User, add_user
@@ -184,7 +185,7 @@ def _post_opening(session: Session, group: Group, member: Member, baht: int) -> 
         group_id=group.id,
         debit="fund_bank",
         credit=f"member:{member.id}",
-        amount=baht * 100,
+        amount=baht * SATANG_PER_BAHT,
         code=Code.OPENING,
         business_date=member.joined_on,
         member_id=member.id,
@@ -200,7 +201,7 @@ def _add_matching(session: Session, group: Group, sources: dict[str, int], day: 
             group_id=group.id,
             debit="fund_bank",
             credit=f"matching:{source}",
-            amount=baht * 100,
+            amount=baht * SATANG_PER_BAHT,
             code=Code.MATCHING,
             business_date=day,
         )
@@ -261,7 +262,7 @@ def _seed_history(
             group_id=group.id,
             debit=f"collector_cash:{collector.id}",
             credit=f"member:{member.id}",
-            amount=baht * 100,
+            amount=baht * SATANG_PER_BAHT,
             code=Code.CONTRIBUTION,
             business_date=day,
             member_id=member.id,

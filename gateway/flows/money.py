@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-SATANG_PER_BAHT = 100
+from config.conventions import SATANG_PER_BAHT
 
 
 def format_baht(satang: int, *, decimals: bool = False) -> str:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from config.conventions import REF_SHAPE
+
 THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 ALIASES = {
     "จ่าย": "PAY",
@@ -73,7 +75,7 @@ VERBS = {
 }
 MEMBER_NUMBER = re.compile(r"[0-9]{1,6}")
 PHONE = re.compile(r"\+?[0-9][0-9 ()-]{7,18}")
-REF = re.compile(r"#?([0-9A-Z]{4,8})")
+REF = re.compile(REF_SHAPE)
 AMOUNT = re.compile(r"([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:บาท|บ\.?|฿)?")
 MAX_DIGITS = 9  # more than 999 million baht is a typo, not a payment
 # A second payment of the same amount is confirmed with one of these after the amount.

@@ -17,9 +17,10 @@ import itertools
 import re
 from dataclasses import dataclass, field, replace
 
+from config.conventions import SATANG_PER_BAHT
 from gateway.flows.dates import format_date
 from gateway.flows.gsm import ussd_budget
-from gateway.flows.money import SATANG_PER_BAHT, format_baht
+from gateway.flows.money import format_baht
 from gateway.flows.sms_grammar import THAI_DIGITS
 from gateway.flows.texts import fill
 

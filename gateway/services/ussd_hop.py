@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
+from config.conventions import SATANG_PER_BAHT
 from config.settings import Settings
 from gateway.edge.types import UssdRequest
 from gateway.flows import ussd as menu
@@ -37,7 +38,7 @@ from models.pins import check_pin, pin_locked, set_pin
 from models.registry import Member, Role, Status, find_by_phone
 from models.standing import Standing, member_standing
 from models.ussd import UssdHop
-from models.welfare import SATANG, Claim, schedule_for, whole_years
+from models.welfare import Claim, schedule_for, whole_years
 
 log = logging.getLogger(__name__)
 NOT_REGISTERED = "END เบอร์นี้ยังไม่เป็นสมาชิก ติดต่อกรรมการกองทุนค่ะ\nNot a member: ask your fund."
@@ -170,7 +171,7 @@ class LiveCaller:
         schedule = schedule_for(self._session, self._member.group)
         years = whole_years(self._member.joined_on, self._today)
         return tuple(
-            menu.BenefitLine(b.type, b.amount_for(years) * SATANG, b.unit)
+            menu.BenefitLine(b.type, b.amount_for(years) * SATANG_PER_BAHT, b.unit)
             for b in schedule.benefits.values()
         )
 
