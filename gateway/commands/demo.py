@@ -16,7 +16,7 @@ from gateway.commands import demo_data as demo
 from gateway.commands.worker import log_quietly
 from gateway.extensions.database import current_db
 from gateway.extensions.redis import current_redis
-from models.clock import local_today
+from gateway.extensions.settings import business_day
 from models.phones import display_phone
 from models.registry import Group
 from workers.broker import stop_embedded
@@ -31,7 +31,7 @@ def seed(network: bool) -> None:
     if current_app.config["SATJA"].production:
         raise click.ClickException("demo data is never seeded in production")
     db = current_db()
-    today = local_today(current_app.config["SATJA"].timezone)
+    today = business_day()
     stderr = sys.stderr
     with db.transaction() as session:
         exists = session.scalars(select(Group.id).where(Group.code == demo.NAMKHAO)).first()

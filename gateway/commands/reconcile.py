@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from gateway.extensions.database import current_db
 from gateway.extensions.redis import current_redis
+from gateway.extensions.settings import business_day
 from gateway.flows.money import format_baht
 from gateway.services.resolutions import (
     CannotResolve,
@@ -24,7 +25,6 @@ from gateway.services.resolutions import (
     resolve,
     restore_receipt,
 )
-from models.clock import local_today
 from models.ledger import ref_for
 from models.reconcile import (
     Action,
@@ -43,17 +43,13 @@ group = AppGroup("reconcile", help="Reconcile declarations, cash and the ledger.
 DAY = click.DateTime(["%Y-%m-%d"])
 
 
-def _today() -> dt.date:
-    return local_today(current_app.config["SATJA"].timezone)
-
-
 @group.command("run")
 @click.option("--date", "day", type=DAY, help="Business day (default: today, Asia/Bangkok).")
 @click.option("--group", "code", help="Only this group.")
 def run(day: dt.datetime | None, code: str | None) -> None:
     """Reconcile a business day now (missed days first) and print what was found."""
     db = current_db()
-    business_day = day.date() if day else _today()
+    night = day.date() if day else business_day()
     with db.transaction() as session:
         try:
             codes = [find_group(session, code).code] if code else None
@@ -61,9 +57,9 @@ def run(day: dt.datetime | None, code: str | None) -> None:
             raise click.ClickException(str(exc)) from None
         count = len(codes) if codes else session.scalar(select(func.count()).select_from(Group))
     try:
-        with click.progressbar(length=count, label=f"reconcile {business_day}") as bar:
+        with click.progressbar(length=count, label=f"reconcile {night}") as bar:
             result = run_night(
-                db, business_day, group_code=code.upper() if code else None,
+                db, night, group_code=code.upper() if code else None,
                 progress=lambda _: bar.update(1),
             )  # fmt: skip
     except OutOfOrder as exc:
@@ -109,7 +105,7 @@ def _echo_already(session: Session, report: RunReport, ledger_open: bool) -> Non
         f"{report.day}: {report.group} was reconciled on {finished:%Y-%m-%d %H:%M}; as then:"
     )
     _echo_kinds([report.summary])
-    states = exceptions_now(session, stored, group_, _today(), ledger_open)
+    states = exceptions_now(session, stored, group_, business_day(), ledger_open)
     if not states:
         return
     click.echo("  its exceptions, today:")
@@ -188,7 +184,7 @@ def _rows(session: Session, group_: Group, today: dt.date) -> list[dict]:
 @click.option("--json", "as_json", is_flag=True, help="A list of objects, money in satang.")
 def exceptions(code: str | None, as_json: bool) -> None:
     """Every open exception now, declarations of today included."""
-    today = _today()
+    today = business_day()
     with current_db().transaction() as session:
         try:
             groups = (
@@ -223,7 +219,7 @@ def resolve_command(what: str, code: str, confirm: bool, reverse: bool, note: st
         # Opposite decisions in one command: do neither, and say so.
         raise click.ClickException("--confirm and --reverse contradict each other: give one")
     action = Action.CONFIRM if confirm else Action.REVERSE if reverse else Action.NOTE
-    today = _today()
+    today = business_day()
     try:
         with current_db().transaction() as session:
             group_ = find_group(session, code)
@@ -249,7 +245,7 @@ def restore_command(ref: str, code: str | None, reason: str, by: str) -> None:
         with current_db().transaction() as session:
             group_ = find_group(session, code) if code else group_of_ref(session, ref)
             done, messages = restore_receipt(
-                session, group_, ref, reason=reason, by=by, today=_today()
+                session, group_, ref, reason=reason, by=by, today=business_day()
             )
             receipt, new_ref = done.receipt, ref_for(done.transfer.id)
             amount = format_baht(receipt.posted.amount)

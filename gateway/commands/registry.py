@@ -7,13 +7,13 @@ import sys
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import AppGroup
 
 from gateway.commands.importer import ImportRejected, import_members, validate_csv
 from gateway.extensions.database import current_db
+from gateway.extensions.settings import business_day
 from gateway.flows.money import baht_to_satang
-from models.clock import local_today
 from models.registry import (
     ENDED,
     LANGUAGES,
@@ -29,10 +29,6 @@ from models.registry import (
 
 groups = AppGroup("groups", help="Welfare fund groups.")
 members = AppGroup("members", help="People in a group.")
-
-
-def _today() -> dt.date:
-    return local_today(current_app.config["SATJA"].timezone)
 
 
 @groups.command("add")
@@ -95,8 +91,8 @@ def add_member_command(
     born: dt.datetime | None,
 ) -> None:
     """Register a person; the last line printed is the new member number."""
-    joined_on = joined.date() if joined else _today()
-    if joined_on > _today():
+    joined_on = joined.date() if joined else business_day()
+    if joined_on > business_day():
         raise click.ClickException("joined date is in the future")
     try:
         with current_db().transaction() as session:
@@ -131,7 +127,7 @@ def import_command(file: Path, group_code: str) -> None:
     try:
         with current_db().transaction() as session:
             group = find_group(session, group_code)
-            rows = validate_csv(session, text, _today())
+            rows = validate_csv(session, text, business_day())
             with click.progressbar(length=len(rows), label="importing", file=sys.stderr) as bar:
                 added = import_members(session, group, rows, bar.update)
             numbers = [(member.name, member.number) for member in added]

@@ -10,14 +10,14 @@ import json
 from pathlib import Path
 
 import click
-from flask import Flask, current_app, render_template
+from flask import Flask, render_template
 from flask.cli import AppGroup
 
 from gateway.extensions.database import current_db
+from gateway.extensions.settings import business_day
 from gateway.flows.dates import format_date
 from gateway.flows.money import format_baht
 from gateway.flows.texts import render
-from models.clock import local_today
 from models.registry import RegistryError, find_group
 from models.reports import codi_status, group_report, network_report
 from models.welfare import BenefitType
@@ -103,7 +103,7 @@ def report_codi(code: str, be_year: int, csv_path: Path | None, html_path: Path 
             sections=_sections(rows),
             start=format_date(start, "th"),
             end=format_date(end, "th"),
-            printed=format_date(local_today(current_app.config["SATJA"].timezone), "th"),
+            printed=format_date(business_day(), "th"),
         )
         html_path.write_text(page, encoding="utf-8")
         click.echo(f"wrote {html_path}")
@@ -172,7 +172,7 @@ def codi_rows(status: dict) -> list[tuple[str, str, str, str]]:
 def report_network(as_json: bool) -> None:
     """Every group summed: members, contributions, matching, welfare, the fund."""
     with current_db().transaction() as session:
-        report = network_report(session, local_today(current_app.config["SATJA"].timezone))
+        report = network_report(session, business_day())
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
         return

@@ -7,18 +7,18 @@ import json
 from pathlib import Path
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
 from gateway.extensions.database import current_db
 from gateway.extensions.redis import current_redis
+from gateway.extensions.settings import business_day
 from gateway.flows.money import format_baht, parse_baht
 from gateway.flows.sms_grammar import THAI_DIGITS
 from gateway.flows.texts import render
 from gateway.services import claims
 from gateway.services.claims import benefit_name
-from models.clock import local_today
 from models.funds import ADMIN_SHARE_LIMIT, Source, add_expense, add_funds, admin_share
 from models.ledger import ref_for
 from models.registry import RegistryError, find_group, find_member
@@ -40,10 +40,6 @@ schedule = AppGroup("schedule", help="A group's benefit schedule.")
 funds = AppGroup("funds", help="Matching money in, administrative expenses out.")
 welfare.add_command(schedule)
 DAY = click.DateTime(["%Y-%m-%d"])
-
-
-def _today() -> dt.date:
-    return local_today(current_app.config["SATJA"].timezone)
 
 
 def _refusal(refused: ClaimRefused) -> click.ClickException:
@@ -115,7 +111,7 @@ def claim_command(
             group = find_group(session, code)
             member = find_member(session, group, number)
             claim = file_claim(
-                session, member, benefit, units, day.date() if day else _today(),
+                session, member, benefit, units, day.date() if day else business_day(),
                 f"name:{by.strip()}", beneficiary_name=beneficiary_name, beneficiary_phone=phone,
             )  # fmt: skip
             ref, amount = ref_for(claim.id), claim.amount
@@ -131,9 +127,9 @@ def _decide(ref: str, code: str, by: str, approve: bool, reason: str = "") -> No
         with current_db().transaction() as session:
             group = find_group(session, code)
             if approve:
-                claim, message_ids = claims.approve(session, group, ref, by, _today())
+                claim, message_ids = claims.approve(session, group, ref, by, business_day())
             else:
-                claim = claims.reject(session, group, ref, by, reason, _today())
+                claim = claims.reject(session, group, ref, by, reason, business_day())
                 message_ids = []
             done = f"claim #{ref_for(claim.id)}: {claim.status}, {format_baht(claim.amount)} baht"
     except RegistryError as exc:
@@ -173,7 +169,7 @@ def reverse_command(ref: str, code: str | None, reason: str, by: str) -> None:
     try:
         with current_db().transaction() as session:
             group = find_group(session, code) if code else None
-            done, message_ids = claims.reverse_paid(session, group, ref, by, reason, _today())
+            done, message_ids = claims.reverse_paid(session, group, ref, by, reason, business_day())
             claim_ref, amount = ref_for(done.claim.id), format_baht(done.claim.amount)
             reversal_ref = ref_for(done.transfer.id)
     except RegistryError as exc:
@@ -294,7 +290,7 @@ def _past_day(text: str) -> dt.date:
     except ValueError:
         message = f"{text!r} is not a date like 2026-11-16"
         raise click.BadParameter(message, param_hint="--date") from None
-    if day > _today():
+    if day > business_day():
         raise click.BadParameter(f"{day} is in the future", param_hint="--date")
     return day
 
