@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Mapping
 
 TH = {
     # collectors
@@ -293,3 +294,17 @@ def render(lang: str, key: str, **values: object) -> str:
     """Fill a template in the given language (Thai when the language is unknown)."""
     catalogue = CATALOGUES.get(lang, TH)
     return fill(catalogue[key], **values)
+
+
+def pick_standing(catalogue: Mapping[str, str], days_behind: int) -> str:
+    """'3 days behind', 'up to date' or '30 days ahead', in a catalogue's own words."""
+    if days_behind > 0:
+        return fill(catalogue["behind"], days=days_behind)
+    if days_behind < 0:
+        return fill(catalogue["ahead"], days=-days_behind)
+    return catalogue["even"]
+
+
+def standing_text(lang: str, days_behind: int) -> str:
+    """Where a member stands, in the SMS words of the given language."""
+    return pick_standing(CATALOGUES.get(lang, TH), days_behind)

@@ -22,7 +22,7 @@ from gateway.flows.dates import format_date
 from gateway.flows.gsm import ussd_budget
 from gateway.flows.money import format_baht
 from gateway.flows.sms_grammar import THAI_DIGITS
-from gateway.flows.texts import fill
+from gateway.flows.texts import fill, pick_standing
 
 BACK, MAIN, MORE = "0", "00", "98"
 MAX_TRIES = 3
@@ -417,7 +417,7 @@ def _compose(caller: Caller, state: State) -> Screen:
         text = t["balance"].format(
             total=format_baht(caller.balance),
             date=format_date(caller.paid_through, lang),
-            state=_state(t, caller.days_behind),
+            state=pick_standing(t, caller.days_behind),
         )
         return Screen(hint + text)
     if node == Node.BALANCE_MORE:
@@ -464,14 +464,6 @@ def _compose(caller: Caller, state: State) -> Screen:
         )
     text = t[node] if node in t else t["too_many"]
     return Screen(text, end=True)
-
-
-def _state(t: dict[str, str], days_behind: int) -> str:
-    if days_behind > 0:
-        return fill(t["behind"], days=days_behind)
-    if days_behind < 0:
-        return fill(t["ahead"], days=-days_behind)
-    return t["even"]
 
 
 def _history(t: dict[str, str], caller: Caller, page: int, lang: str) -> str:

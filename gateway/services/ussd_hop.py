@@ -22,7 +22,7 @@ from gateway.edge.types import UssdRequest
 from gateway.flows import ussd as menu
 from gateway.flows.dates import format_date
 from gateway.flows.money import format_baht
-from gateway.flows.texts import render, short_name
+from gateway.flows.texts import render, short_name, standing_text
 from gateway.services.ussd_cache import CachedCaller, NotCached
 from models.ledger import (
     Account,
@@ -289,10 +289,7 @@ def _apply(
             messages.append(message)
         elif isinstance(effect, menu.SendBalance):
             standing = member_standing(session, member, today)
-            state = render(member.lang, "even")
-            if standing.days_behind:
-                which = "behind" if standing.days_behind > 0 else "ahead"
-                state = render(member.lang, which, days=abs(standing.days_behind))
+            state = standing_text(member.lang, standing.days_behind)
             text = render(
                 member.lang,
                 "bal_self",

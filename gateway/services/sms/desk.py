@@ -16,7 +16,7 @@ from config.settings import Settings
 from gateway.flows.dates import format_date
 from gateway.flows.money import format_baht
 from gateway.flows.sms_grammar import Who
-from gateway.flows.texts import render
+from gateway.flows.texts import render, standing_text
 from models.base import utcnow
 from models.figures import cash_with_collectors
 from models.ledger import Account, Transfer, id_for_ref
@@ -158,8 +158,4 @@ class Desk:
 
     def state_text(self, days_behind: int) -> str:
         """'3 days behind', 'up to date' or '30 days ahead', in the sender's language."""
-        if days_behind > 0:
-            return self.reply("behind", days=days_behind)
-        if days_behind < 0:
-            return self.reply("ahead", days=-days_behind)
-        return self.reply("even")
+        return standing_text(self.lang, days_behind)
