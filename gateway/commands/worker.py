@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from rq import Queue, Worker
+from rq.exceptions import StopRequested
 
 from gateway.extensions.redis import current_redis
 from workers import runtime
@@ -58,7 +60,8 @@ def cron(log_file: Path | None) -> None:
     """Run the one cron process that enqueues periodic jobs (run exactly one)."""
     if log_file is not None:
         log_quietly(log_file)
-    build_cron(current_redis()).start()
+    with contextlib.suppress(StopRequested, KeyboardInterrupt):  # asked to stop: no traceback
+        build_cron(current_redis()).start()
 
 
 def init_app(app: Flask) -> None:
