@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
@@ -40,7 +42,38 @@ def _balances(session: Session, group: Group) -> dict[str, tuple[int, int]]:
     return totals
 
 
-def group_report(session: Session, group: Group, today: dt.date | None = None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class GroupReport:
+    """A group's figures, all money in satang: report group, the dashboard, the meeting SMS."""
+
+    group: str
+    name: str
+    members: int  # active
+    members_by_status: dict[str, int]
+    contributions_satang: int
+    matching_satang: dict[str, int]  # by source
+    welfare_paid_satang: int
+    welfare_by_type_satang: dict[str, int]
+    admin_expense_satang: int
+    bank_satang: int
+    cash_with_collectors_satang: int
+    fund_balance_satang: int
+    received_today: int
+    received_today_satang: int
+    received_this_month_satang: int
+    pending_declarations: int
+    pending_declarations_satang: int
+    in_arrears: int
+    arrears_bands: dict[str, int]
+    ratio_satang: dict[str, int]  # CODI's 1:1:1: members, local, national
+    admin_share_percent: float
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data, for JSON."""
+        return dataclasses.asdict(self)
+
+
+def group_report(session: Session, group: Group, today: dt.date | None = None) -> GroupReport:
     """The group's figures, all money in satang."""
     totals = _balances(session, group)
     by_status = dict(
@@ -69,34 +102,34 @@ def group_report(session: Session, group: Group, today: dt.date | None = None) -
     taken_today = received(session, group, today, today)
     standings = [standing for _, standing in group_standings(session, group, today)]
     income = contributions + sum(matching.values())
-    return {
-        "group": group.code,
-        "name": group.name,
-        "members": by_status.get(Status.ACTIVE.value, 0),
-        "members_by_status": {s.value: by_status.get(s.value, 0) for s in Status},
-        "contributions_satang": contributions,
-        "matching_satang": matching,
-        "welfare_paid_satang": sum(welfare.values()),
-        "welfare_by_type_satang": welfare,
-        "admin_expense_satang": admin[0] - admin[1],
-        "bank_satang": bank[0] - bank[1],
-        "cash_with_collectors_satang": cash,
-        "fund_balance_satang": bank[0] - bank[1] + cash,
-        "received_today": taken_today.count,
-        "received_today_satang": taken_today.satang,
-        "received_this_month_satang": received(session, group, today.replace(day=1), today).satang,
-        "pending_declarations": waiting.count,
-        "pending_declarations_satang": waiting.satang,
-        "in_arrears": count_in_arrears(standings),
-        "arrears_bands": bands_of(standings),
+    return GroupReport(
+        group=group.code,
+        name=group.name,
+        members=by_status.get(Status.ACTIVE.value, 0),
+        members_by_status={s.value: by_status.get(s.value, 0) for s in Status},
+        contributions_satang=contributions,
+        matching_satang=matching,
+        welfare_paid_satang=sum(welfare.values()),
+        welfare_by_type_satang=welfare,
+        admin_expense_satang=admin[0] - admin[1],
+        bank_satang=bank[0] - bank[1],
+        cash_with_collectors_satang=cash,
+        fund_balance_satang=bank[0] - bank[1] + cash,
+        received_today=taken_today.count,
+        received_today_satang=taken_today.satang,
+        received_this_month_satang=received(session, group, today.replace(day=1), today).satang,
+        pending_declarations=waiting.count,
+        pending_declarations_satang=waiting.satang,
+        in_arrears=count_in_arrears(standings),
+        arrears_bands=bands_of(standings),
         # CODI's 1:1:1 model: what members gave against local and national matching.
-        "ratio_satang": {
+        ratio_satang={
             "members": contributions,
             "local": sum(matching.get(s, 0) for s in LOCAL),
             "national": sum(matching.get(s, 0) for s in NATIONAL),
         },
-        "admin_share_percent": round(100 * (admin[0] - admin[1]) / income, 1) if income else 0.0,
-    }
+        admin_share_percent=round(100 * (admin[0] - admin[1]) / income, 1) if income else 0.0,
+    )
 
 
 # Upper limits of days behind; everything past the last band is in arrears too.
@@ -194,7 +227,7 @@ def codi_status(session: Session, group: Group, be_year: int) -> dict[str, Any]:
 def network_report(session: Session, today: dt.date) -> dict[str, Any]:
     """Every group's figures summed, and the groups one by one."""
     groups = session.scalars(select(Group).order_by(Group.code)).all()
-    reports = [group_report(session, g, today) for g in groups]
+    reports = [group_report(session, g, today).as_dict() for g in groups]
     total: dict[str, Any] = {"groups": len(reports)}
     for report in reports:
         for key, value in report.items():

@@ -171,4 +171,4 @@ def test_every_figure_agrees_with_the_ledger(client, runner, db, day_of_everythi
     assert (int(got[1]), int(got[3])) == (7, 6)
     with db.transaction() as session:
         group = session.scalars(select(Group).where(Group.code == "BANNA")).one()
-        assert group_report(session, group, tomorrow)["in_arrears"] == 6
+        assert group_report(session, group, tomorrow).in_arrears == 6

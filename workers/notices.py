@@ -76,7 +76,7 @@ def write_meeting_summary(session: Session, group: Group, day: dt.date) -> list[
             received(session, group, previous_meeting(day, group.meeting_day), yesterday).satang
         ),
         "arrears": count_in_arrears(s for _, s in standings),
-        "fund": format_baht(group_report(session, group, day)["fund_balance_satang"]),
+        "fund": format_baht(group_report(session, group, day).fund_balance_satang),
         "open": open_exception_count(session, group, day),
     }
     written = []

@@ -36,25 +36,25 @@ def report_group(code: str, as_json: bool) -> None:
     except RegistryError as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
-        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
         return
-    click.echo(f"{report['group']}  {report['name']}")
-    click.echo(f"active members        {report['members']:>14,}")
+    click.echo(f"{report.group}  {report.name}")
+    click.echo(f"active members        {report.members:>14,}")
     rows = [
-        ("contributions", report["contributions_satang"]),
-        *((f"matching: {k}", v) for k, v in report["matching_satang"].items()),
-        ("welfare paid", report["welfare_paid_satang"]),
-        ("administration", report["admin_expense_satang"]),
-        ("in the bank", report["bank_satang"]),
-        ("with collectors", report["cash_with_collectors_satang"]),
-        ("fund balance", report["fund_balance_satang"]),
-        ("received this month", report["received_this_month_satang"]),
-        ("received today", report["received_today_satang"]),
+        ("contributions", report.contributions_satang),
+        *((f"matching: {k}", v) for k, v in report.matching_satang.items()),
+        ("welfare paid", report.welfare_paid_satang),
+        ("administration", report.admin_expense_satang),
+        ("in the bank", report.bank_satang),
+        ("with collectors", report.cash_with_collectors_satang),
+        ("fund balance", report.fund_balance_satang),
+        ("received this month", report.received_this_month_satang),
+        ("received today", report.received_today_satang),
     ]
     for label, satang in rows:
         click.echo(f"{label:<22}{format_baht(satang, decimals=True):>15} baht")
-    click.echo(f"{'payments today':<22}{report['received_today']:>15,}")
-    click.echo(f"{'in arrears (> 30 days)':<22}{report['in_arrears']:>15,}")
+    click.echo(f"{'payments today':<22}{report.received_today:>15,}")
+    click.echo(f"{'in arrears (> 30 days)':<22}{report.in_arrears:>15,}")
 
 
 @group.command("codi")
