@@ -98,8 +98,20 @@ def reversed_receipt(client, runner, committee, today):
     """A PAY the member disputed and the committee reversed (wrongly, as it turns out)."""
     ref = ref_of(send(client, committee["collector"][2], f"PAY {committee['member'][1]} 30"))
     send(client, committee["member"][2], f"NO {ref}")
-    undone = runner.invoke(args=["reconcile", "resolve", ref, "--group", "BANNA", "--reverse",
-                                 "--note", "สมาชิกทักท้วง", "--by", "ประธาน"])  # fmt: skip
+    undone = runner.invoke(
+        args=[
+            "reconcile",
+            "resolve",
+            ref,
+            "--group",
+            "BANNA",
+            "--reverse",
+            "--note",
+            "สมาชิกทักท้วง",
+            "--by",
+            "ประธาน",
+        ]
+    )
     assert undone.exit_code == 0, undone.output
     return ref
 
@@ -118,14 +130,19 @@ def test_welfare_reverse_puts_the_money_back_once_and_tells_the_payee(runner, db
     args = ["welfare", "reverse", paid, "--reason", "จ่ายซ้ำ", "--by", "สมศรี"]
     done = runner.invoke(args=args)
     assert done.exit_code == 0, done.output
-    assert re.fullmatch(rf"claim #{paid}: reversed, 200 baht back to the bank as #\w+; "
-                        r"payee told\n", done.output)  # fmt: skip
+    assert re.fullmatch(
+        rf"claim #{paid}: reversed, 200 baht back to the bank as #\w+; "
+        r"payee told\n",
+        done.output,
+    )
     assert bank(db) == before + 20_000
     with db.transaction() as session:
         claim = session.get(Claim, id_for_ref(paid))
         assert (claim.status, claim.reversed_by, claim.reversal_reason) == (
-            "reversed", "สมศรี", "จ่ายซ้ำ",
-        )  # fmt: skip
+            "reversed",
+            "สมศรี",
+            "จ่ายซ้ำ",
+        )
         reversal = session.get(Transfer, claim.reversal_id)
         assert (reversal.reversal_of, reversal.code) == (claim.transfer_id, Code.REVERSAL)
         assert "จ่ายซ้ำ" in reversal.note and "สมศรี" in reversal.note
@@ -184,8 +201,11 @@ def test_reconcile_restore_posts_the_receipt_again_once(runner, db, reversed_rec
     assert given(db, member_id) == 3000
     with db.transaction() as session:
         new = session.scalars(select(Transfer).where(Transfer.key.like("restore:%"))).one()
-        assert (new.code, new.amount, new.collector_id) == (Code.CONTRIBUTION, 3000,
-                                                            fund["collector"][0])  # fmt: skip
+        assert (new.code, new.amount, new.collector_id) == (
+            Code.CONTRIBUTION,
+            3000,
+            fund["collector"][0],
+        )
         assert f"#{reversed_receipt}" in new.note and "เงินถึงจริง" in new.note
     member_told = texts_to(db, fund["member"][2])[-1]
     assert member_told.startswith(f"กองทุนคืน #{reversed_receipt} 30 บ. ที่ยกเลิกผิด ส่งถึง")
@@ -230,8 +250,21 @@ def test_reconcile_resolve_refuses_contradictory_flags(client, runner, db, fund)
     ref = ref_of(send(client, fund["collector"][2], f"PAY {fund['member'][1]} 30"))
     send(client, fund["member"][2], f"NO {ref}")
     before = books(db)
-    both = runner.invoke(args=["reconcile", "resolve", ref, "--group", "BANNA", "--confirm",
-                               "--reverse", "--note", "ใบรับถูกต้อง", "--by", "ประธาน"])  # fmt: skip
+    both = runner.invoke(
+        args=[
+            "reconcile",
+            "resolve",
+            ref,
+            "--group",
+            "BANNA",
+            "--confirm",
+            "--reverse",
+            "--note",
+            "ใบรับถูกต้อง",
+            "--by",
+            "ประธาน",
+        ]
+    )
     assert both.exit_code == 1
     assert both.output.strip().splitlines() == [
         "Error: --confirm and --reverse contradict each other: give one"
@@ -257,9 +290,11 @@ def test_paying_a_claim_says_the_effect_then_pays_on_the_confirm_button(client, 
     form = confirm_form(page)
     assert form is not None and "<input name=" not in form  # no text field beside the button
     before = bank(db)
-    done = client.post(f"/dashboard/g/BANNA/claims/{filed}/approve",
-                       data={"csrf_token": token(page), "confirmed": "yes"},
-                       follow_redirects=True).get_data(as_text=True)  # fmt: skip
+    done = client.post(
+        f"/dashboard/g/BANNA/claims/{filed}/approve",
+        data={"csrf_token": token(page), "confirmed": "yes"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
     assert f"อนุมัติและจ่าย #{filed} 200 บ. ให้ นางมาลี มีสุข แล้ว" in done
     assert bank(db) == before - 20_000
 
@@ -288,8 +323,9 @@ def test_no_money_moves_without_the_confirm_button(
     csrf = token(client.get("/dashboard/g/BANNA/claims").get_data(as_text=True))
     before = books(db)
     body = {k: v.format(**names) for k, v in data.items()}
-    response = client.post(f"/dashboard/g/BANNA/{path.format(**names)}",
-                           data={**body, "csrf_token": csrf})  # fmt: skip
+    response = client.post(
+        f"/dashboard/g/BANNA/{path.format(**names)}", data={**body, "csrf_token": csrf}
+    )
     assert response.status_code == 400
     assert books(db) == before
 
@@ -302,9 +338,11 @@ def test_rejecting_needs_a_reason_and_says_what_was_done(client, db, filed):
     empty = client.post(url, data={"reason": "  ", "csrf_token": csrf}, follow_redirects=True)
     assert "ใส่เหตุผลที่ไม่อนุมัติก่อน ยังไม่มีอะไรเปลี่ยน" in empty.get_data(as_text=True)
     assert books(db) == before
-    done = client.post(f"/dashboard/g/BANNA/claims/{filed}/reject",
-                       data={"reason": "ไม่มีใบรับรองแพทย์", "csrf_token": csrf},
-                       follow_redirects=True).get_data(as_text=True)  # fmt: skip
+    done = client.post(
+        f"/dashboard/g/BANNA/claims/{filed}/reject",
+        data={"reason": "ไม่มีใบรับรองแพทย์", "csrf_token": csrf},
+        follow_redirects=True,
+    ).get_data(as_text=True)
     assert f"ไม่อนุมัติ #{filed} แล้ว เหตุผล: ไม่มีใบรับรองแพทย์" in done
     after = books(db)
     assert after["transfers"] == before["transfers"] and after["accounts"] == before["accounts"]
@@ -341,8 +379,10 @@ def test_a_wrongly_reversed_receipt_is_restored_from_the_members_page(
     url = f"/dashboard/g/BANNA/receipts/{reversed_receipt}/restore"
     assert url in history
     page = client.get(url, query_string={"reason": "ผู้เก็บยืนยันว่าได้เงิน"}).get_data(as_text=True)
-    assert (f"คืนรายการ #{reversed_receipt}: บันทึกเงินสัจจะ 30 บ. ของ นางมาลี มีสุข อีกครั้ง "
-            "เป็นเงินในมือ นายบุญมี เก็บเงิน") in page  # fmt: skip
+    assert (
+        f"คืนรายการ #{reversed_receipt}: บันทึกเงินสัจจะ 30 บ. ของ นางมาลี มีสุข อีกครั้ง "
+        "เป็นเงินในมือ นายบุญมี เก็บเงิน"
+    ) in page
     data = {"reason": "ผู้เก็บยืนยันว่าได้เงิน", "confirmed": "yes", "csrf_token": token(page)}
     done = client.post(url, data=data, follow_redirects=True).get_data(as_text=True)
     assert f"คืนรายการ #{reversed_receipt} 30 บ. ให้ นางมาลี มีสุข แล้ว (รายการใหม่ #" in done

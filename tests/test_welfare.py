@@ -44,17 +44,27 @@ def test_the_shipped_schedule_parses():
     [
         ("", "version"),
         ('version = "1"', "no benefit"),
-        ('version = "1"\n[[benefit]]\ntype = "party"\namount = 1\nper_claim = 1\nper_year = 1',
-         "type must be"),
-        ('version = "1"\n[[benefit]]\ntype = "birth"\namount = 0\nper_claim = 1\nper_year = 1',
-         "amount must be"),
-        ('version = "1"\n[[benefit]]\ntype = "birth"\namount = 5\nper_claim = 1\nper_year = 1\n'
-         'unit = "week"', "unit must be"),
-        ('version = "1"\n[[benefit]]\ntype = "birth"\namount = 5\nper_claim = 1\nper_year = 1\n'
-         "tiers = [{ years = 0, amount = 9 }]", "tier"),
+        (
+            'version = "1"\n[[benefit]]\ntype = "party"\namount = 1\nper_claim = 1\nper_year = 1',
+            "type must be",
+        ),
+        (
+            'version = "1"\n[[benefit]]\ntype = "birth"\namount = 0\nper_claim = 1\nper_year = 1',
+            "amount must be",
+        ),
+        (
+            'version = "1"\n[[benefit]]\ntype = "birth"\namount = 5\nper_claim = 1\nper_year = 1\n'
+            'unit = "week"',
+            "unit must be",
+        ),
+        (
+            'version = "1"\n[[benefit]]\ntype = "birth"\namount = 5\nper_claim = 1\nper_year = 1\n'
+            "tiers = [{ years = 0, amount = 9 }]",
+            "tier",
+        ),
         ("version = ", "not a TOML"),
     ],
-)  # fmt: skip
+)
 def test_bad_schedules_are_refused_with_a_reason(text, message):
     with pytest.raises(ScheduleError, match=message):
         parse_schedule(text)
@@ -164,12 +174,20 @@ def welfare_fund(db, fund, today):
         session.execute(update(Group).where(Group.id == group.id).values(waiting_days=30))
         paid_up = ((today - dt.date(2026, 1, 1)).days + 1) * 100
         for who in ("member", "member_en"):
-            create_transfer(session, TransferSpec(
-                key=f"opening:{who}", group_id=group.id,
-                debit=f"collector_cash:{fund['collector'][0]}", credit=f"member:{fund[who][0]}",
-                amount=paid_up, code=Code.CONTRIBUTION, business_date=today,
-                member_id=fund[who][0], collector_id=fund["collector"][0],
-            ))  # fmt: skip
+            create_transfer(
+                session,
+                TransferSpec(
+                    key=f"opening:{who}",
+                    group_id=group.id,
+                    debit=f"collector_cash:{fund['collector'][0]}",
+                    credit=f"member:{fund[who][0]}",
+                    amount=paid_up,
+                    code=Code.CONTRIBUTION,
+                    business_date=today,
+                    member_id=fund[who][0],
+                    collector_id=fund["collector"][0],
+                ),
+            )
         add_funds(session, group, Source.CODI_SEED, 1_000_000, today, "seed")
     return fund
 
@@ -205,8 +223,9 @@ def test_claim_then_approve_by_another_pays_from_the_fund(client, db, welfare_fu
         assert welfare.debit_balance == 30000 and bank.debit_balance == 1_000_000 - 30000
         claim = session.scalars(select(Claim)).one()
         assert claim.status == "paid" and claim.transfer_id is not None
-    again = send(client, fund["chair"][2] if "chair" in fund else fund["treasurer"][2],
-                 f"APPROVE {ref}").get_data(as_text=True)  # fmt: skip
+    again = send(
+        client, fund["chair"][2] if "chair" in fund else fund["treasurer"][2], f"APPROVE {ref}"
+    ).get_data(as_text=True)
     assert "ตัดสินไปแล้ว" in again
 
 
@@ -227,8 +246,11 @@ def test_a_short_bank_refuses_and_the_claim_can_be_paid_later(client, db, welfar
     fund = welfare_fund
     with db.transaction() as session:
         group = session.scalars(select(Group).where(Group.code == "BANNA")).one()
-        store_schedule(session, group, Schedule("big", 30, {"disaster": Benefit(
-            "disaster", 20000, waiting_days=0)}))  # fmt: skip
+        store_schedule(
+            session,
+            group,
+            Schedule("big", 30, {"disaster": Benefit("disaster", 20000, waiting_days=0)}),
+        )
     ref = claim_ref(send(client, fund["collector"][2], f"CLAIM {fund['member'][1]} disaster"))
     short = send(client, fund["treasurer"][2], f"APPROVE {ref}").get_data(as_text=True)
     assert short == "เงินในบัญชีกองทุนมี 10,000 บ. ไม่พอจ่าย"
@@ -267,8 +289,11 @@ def test_a_member_cannot_file_claims(client, db, welfare_fund):
 
 def test_a_refused_claim_says_why(client, db, welfare_fund, today):
     with db.transaction() as session:
-        session.execute(update(Member).where(Member.id == welfare_fund["member"][0])
-                        .values(joined_on=today - dt.timedelta(days=10)))  # fmt: skip
+        session.execute(
+            update(Member)
+            .where(Member.id == welfare_fund["member"][0])
+            .values(joined_on=today - dt.timedelta(days=10))
+        )
     reply = send(client, welfare_fund["treasurer"][2], f"CLAIM {welfare_fund['member'][1]} ป่วย")
     assert reply.get_data(as_text=True) == "ยังไม่ครบระยะรอสิทธิ์ อีก 20 วัน"
 
@@ -279,8 +304,13 @@ def test_the_ussd_welfare_menu_shows_rates_and_claims(client, db, welfare_fund):
     send(client, fund["treasurer"][2], f"APPROVE {ref}")
 
     def dial(text):
-        form = {"sessionId": f"ATUid_{text}", "serviceCode": "*1234#", "networkCode": "52001",
-                "phoneNumber": fund["member"][2], "text": text}  # fmt: skip
+        form = {
+            "sessionId": f"ATUid_{text}",
+            "serviceCode": "*1234#",
+            "networkCode": "52001",
+            "phoneNumber": fund["member"][2],
+            "text": text,
+        }
         return client.post("/ussd", data=form).get_data(as_text=True)
 
     assert dial("4").startswith("CON สวัสดิการ: ได้รับสวัสดิการแล้ว\n1 อัตราสวัสดิการ")

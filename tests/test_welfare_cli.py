@@ -35,35 +35,115 @@ def small_fund(db, today):
             role=Role.COLLECTOR,
             joined_on=today - dt.timedelta(days=800),
         )
-        member = add_member(session, group, name="นางมาลี มีสุข", phone="0812000002",
-                            joined_on=today - dt.timedelta(days=800),
-                            born_on=dt.date(1950, 1, 1))  # fmt: skip
-        create_transfer(session, TransferSpec(
-            key="v:paid", group_id=group.id, debit=f"collector_cash:{collector.id}",
-            credit=f"member:{member.id}", amount=801 * 100, code=Code.CONTRIBUTION,
-            business_date=today, member_id=member.id, collector_id=collector.id,
-        ))  # fmt: skip
+        member = add_member(
+            session,
+            group,
+            name="นางมาลี มีสุข",
+            phone="0812000002",
+            joined_on=today - dt.timedelta(days=800),
+            born_on=dt.date(1950, 1, 1),
+        )
+        create_transfer(
+            session,
+            TransferSpec(
+                key="v:paid",
+                group_id=group.id,
+                debit=f"collector_cash:{collector.id}",
+                credit=f"member:{member.id}",
+                amount=801 * 100,
+                code=Code.CONTRIBUTION,
+                business_date=today,
+                member_id=member.id,
+                collector_id=collector.id,
+            ),
+        )
         return member.number, member.phone
 
 
 def test_funds_add_is_recorded_once_and_expenses_warn_past_a_fifth(runner, db, small_fund):
-    first = invoke(runner, "funds", "add", "--group", "village", "--source", "codi_seed",
-                   "--amount", "1,000", "--date", "2026-11-01")  # fmt: skip
+    first = invoke(
+        runner,
+        "funds",
+        "add",
+        "--group",
+        "village",
+        "--source",
+        "codi_seed",
+        "--amount",
+        "1,000",
+        "--date",
+        "2026-11-01",
+    )
     assert first.exit_code == 0 and "1,000 baht from codi_seed" in first.output
-    again = invoke(runner, "funds", "add", "--group", "VILLAGE", "--source", "codi_seed",
-                   "--amount", "1000", "--date", "2026-11-01")  # fmt: skip
+    again = invoke(
+        runner,
+        "funds",
+        "add",
+        "--group",
+        "VILLAGE",
+        "--source",
+        "codi_seed",
+        "--amount",
+        "1000",
+        "--date",
+        "2026-11-01",
+    )
     assert "already recorded" in again.output
-    bad = invoke(runner, "funds", "add", "--group", "VILLAGE", "--source", "codi_seed",
-                 "--amount", "-5", "--date", "2026-11-01")  # fmt: skip
+    bad = invoke(
+        runner,
+        "funds",
+        "add",
+        "--group",
+        "VILLAGE",
+        "--source",
+        "codi_seed",
+        "--amount",
+        "-5",
+        "--date",
+        "2026-11-01",
+    )
     assert bad.exit_code == 2 and "positive amount" in bad.output
-    ok = invoke(runner, "funds", "expense", "--group", "VILLAGE", "--amount", "100",
-                "--date", "2026-11-02", "--note", "สมุดบัญชี")  # fmt: skip
+    ok = invoke(
+        runner,
+        "funds",
+        "expense",
+        "--group",
+        "VILLAGE",
+        "--amount",
+        "100",
+        "--date",
+        "2026-11-02",
+        "--note",
+        "สมุดบัญชี",
+    )
     assert ok.exit_code == 0 and "WARNING" not in ok.output
-    heavy = invoke(runner, "funds", "expense", "--group", "VILLAGE", "--amount", "300",
-                   "--date", "2026-11-03", "--note", "ค่าเดินทาง")  # fmt: skip
+    heavy = invoke(
+        runner,
+        "funds",
+        "expense",
+        "--group",
+        "VILLAGE",
+        "--amount",
+        "300",
+        "--date",
+        "2026-11-03",
+        "--note",
+        "ค่าเดินทาง",
+    )
     assert heavy.exit_code == 0 and "WARNING: administration is 22% of the fund" in heavy.output
-    too_much = invoke(runner, "funds", "expense", "--group", "VILLAGE", "--amount", "5000",
-                      "--date", "2026-11-03", "--note", "x")  # fmt: skip
+    too_much = invoke(
+        runner,
+        "funds",
+        "expense",
+        "--group",
+        "VILLAGE",
+        "--amount",
+        "5000",
+        "--date",
+        "2026-11-03",
+        "--note",
+        "x",
+    )
     assert too_much.exit_code == 1 and "bank does not hold" in too_much.output
     report = json.loads(invoke(runner, "report", "group", "VILLAGE", "--json").output)
     assert report["matching_satang"] == {"codi_seed": 100000}
@@ -86,17 +166,41 @@ def test_funds_add_reads_thai_digits_and_refuses_the_future(
     runner, db, small_fund, today, amount, day, code, says
 ):
     thai = str.maketrans("0123456789", "๐๑๒๓๔๕๖๗๘๙")
-    dates = {"today": today, "tomorrow": today + dt.timedelta(days=1),
-             "thai_today": today.isoformat().translate(thai)}  # fmt: skip
-    result = invoke(runner, "funds", "add", "--group", "VILLAGE", "--source", "donation",
-                    "--amount", amount, "--date", day.format(**dates))  # fmt: skip
+    dates = {
+        "today": today,
+        "tomorrow": today + dt.timedelta(days=1),
+        "thai_today": today.isoformat().translate(thai),
+    }
+    result = invoke(
+        runner,
+        "funds",
+        "add",
+        "--group",
+        "VILLAGE",
+        "--source",
+        "donation",
+        "--amount",
+        amount,
+        "--date",
+        day.format(**dates),
+    )
     assert result.exit_code == code, result.output
     assert says.format(**dates) in result.output
 
 
 def test_funds_add_twice_says_how_to_record_a_second(runner, db, small_fund, today):
-    args = ["funds", "add", "--group", "VILLAGE", "--source", "donation", "--amount", "500",
-            "--date", today.isoformat()]  # fmt: skip
+    args = [
+        "funds",
+        "add",
+        "--group",
+        "VILLAGE",
+        "--source",
+        "donation",
+        "--amount",
+        "500",
+        "--date",
+        today.isoformat(),
+    ]
     invoke(runner, *args)
     again = invoke(runner, *args)
     assert "already recorded; nothing changed" in again.output and "--ref" in again.output
@@ -108,19 +212,44 @@ def test_funds_add_twice_says_how_to_record_a_second(runner, db, small_fund, tod
 
 def test_claims_from_the_command_line_need_two_people(runner, db, small_fund):
     number, phone = small_fund
-    invoke(runner, "funds", "add", "--group", "VILLAGE", "--source", "local_government",
-           "--amount", "5000", "--date", "2026-11-01")  # fmt: skip
+    invoke(
+        runner,
+        "funds",
+        "add",
+        "--group",
+        "VILLAGE",
+        "--source",
+        "local_government",
+        "--amount",
+        "5000",
+        "--date",
+        "2026-11-01",
+    )
     shown = invoke(runner, "welfare", "schedule", "show", "--group", "VILLAGE")
     assert "version default-2569" in shown.output and "hospital" in shown.output
-    filed = invoke(runner, "welfare", "claim", "--group", "VILLAGE", "--member", str(number),
-                   "--type", "elderly", "--by", "สมศรี")  # fmt: skip
+    filed = invoke(
+        runner,
+        "welfare",
+        "claim",
+        "--group",
+        "VILLAGE",
+        "--member",
+        str(number),
+        "--type",
+        "elderly",
+        "--by",
+        "สมศรี",
+    )
     assert filed.exit_code == 0, filed.output
     assert "300 baht" in filed.output  # two years in: the 500 baht tier needs five
     ref = filed.output.split("#")[1].split(":")[0]
     own = invoke(runner, "welfare", "approve", ref, "--group", "VILLAGE", "--by", "สมศรี")
     assert own.exit_code == 1 and "your own claim" in own.output
-    listed = json.loads(invoke(runner, "welfare", "claims", "--group", "VILLAGE", "--status",
-                               "filed", "--json").output)  # fmt: skip
+    listed = json.loads(
+        invoke(
+            runner, "welfare", "claims", "--group", "VILLAGE", "--status", "filed", "--json"
+        ).output
+    )
     assert [c["ref"] for c in listed] == [ref]
     paid = invoke(runner, "welfare", "approve", ref, "--group", "VILLAGE", "--by", "ประธาน")
     assert paid.exit_code == 0 and "paid" in paid.output
@@ -131,21 +260,59 @@ def test_claims_from_the_command_line_need_two_people(runner, db, small_fund):
     assert told[-1].startswith("กองทุนจ่ายบำนาญผู้สูงอายุให้ มาลี")
     report = json.loads(invoke(runner, "report", "group", "VILLAGE", "--json").output)
     assert report["welfare_by_type_satang"] == {"elderly": 30000}
-    refused = invoke(runner, "welfare", "claim", "--group", "VILLAGE", "--member", str(number),
-                     "--type", "hospital", "--units", "11", "--by", "x")  # fmt: skip
+    refused = invoke(
+        runner,
+        "welfare",
+        "claim",
+        "--group",
+        "VILLAGE",
+        "--member",
+        str(number),
+        "--type",
+        "hospital",
+        "--units",
+        "11",
+        "--by",
+        "x",
+    )
     assert refused.exit_code == 1 and "At most 10 per claim" in refused.output
 
 
 def test_a_funeral_benefit_goes_to_the_named_beneficiary(runner, db, small_fund):
     number, _ = small_fund
-    invoke(runner, "funds", "add", "--group", "VILLAGE", "--source", "donation",
-           "--amount", "5000", "--date", "2026-11-01")  # fmt: skip
+    invoke(
+        runner,
+        "funds",
+        "add",
+        "--group",
+        "VILLAGE",
+        "--source",
+        "donation",
+        "--amount",
+        "5000",
+        "--date",
+        "2026-11-01",
+    )
     with db.transaction() as session:
         member = session.scalars(select(Member).where(Member.phone == small_fund[1])).one()
         member.status = "deceased"
-    filed = invoke(runner, "welfare", "claim", "--group", "VILLAGE", "--member", str(number),
-                   "--type", "funeral", "--by", "a", "--beneficiary-name", "ลูกสาว",
-                   "--beneficiary-phone", "089-111-2222")  # fmt: skip
+    filed = invoke(
+        runner,
+        "welfare",
+        "claim",
+        "--group",
+        "VILLAGE",
+        "--member",
+        str(number),
+        "--type",
+        "funeral",
+        "--by",
+        "a",
+        "--beneficiary-name",
+        "ลูกสาว",
+        "--beneficiary-phone",
+        "089-111-2222",
+    )
     assert filed.exit_code == 0, filed.output
     assert "3,000 baht" in filed.output  # two years of membership: the second tier
     ref = filed.output.split("#")[1].split(":")[0]
@@ -161,12 +328,16 @@ def test_a_funeral_benefit_goes_to_the_named_beneficiary(runner, db, small_fund)
 
 def test_schedule_load_makes_a_new_version(runner, db, small_fund, tmp_path):
     path = tmp_path / "village.toml"
-    path.write_text('version = "v2"\n[[benefit]]\ntype = "birth"\namount = 800\n'
-                    "per_claim = 1\nper_year = 1\n", "utf-8")  # fmt: skip
+    path.write_text(
+        'version = "v2"\n[[benefit]]\ntype = "birth"\namount = 800\nper_claim = 1\nper_year = 1\n',
+        "utf-8",
+    )
     loaded = invoke(runner, "welfare", "schedule", "load", str(path), "--group", "VILLAGE")
     assert loaded.exit_code == 0 and "schedule v2 loaded, 1 benefits" in loaded.output
-    assert "800 baht/event" in invoke(runner, "welfare", "schedule", "show", "--group",
-                                      "VILLAGE").output  # fmt: skip
+    assert (
+        "800 baht/event"
+        in invoke(runner, "welfare", "schedule", "show", "--group", "VILLAGE").output
+    )
     path.write_text('version = "v3"\n', "utf-8")
     bad = invoke(runner, "welfare", "schedule", "load", str(path), "--group", "VILLAGE")
     assert bad.exit_code == 1 and "no benefit" in bad.output
@@ -178,8 +349,10 @@ def test_reports_on_the_demo_data(runner, db, tmp_path, today):
     report = json.loads(invoke(runner, "report", "group", "NAMKHAO", "--json").output)
     assert sum(report["arrears_bands"].values()) == 1_368
     assert report["ratio_satang"] == {
-        "members": 554_871_00, "local": 10_000_00, "national": 100_000_00,
-    }  # fmt: skip
+        "members": 554_871_00,
+        "local": 10_000_00,
+        "national": 100_000_00,
+    }
     # Every baht of the members' money falls in exactly one fiscal year (of the last four).
     now = today.year + 543 + (1 if today.month >= 10 else 0)
     years = range(now - 3, now + 1)
@@ -193,8 +366,19 @@ def test_reports_on_the_demo_data(runner, db, tmp_path, today):
         incomes.append(float(rows[("income", "members")].replace(",", "")))
     assert sum(incomes) == 554_871
     html = tmp_path / "codi.html"
-    out = invoke(runner, "report", "codi", "--group", "NAMKHAO", "--fiscal-year", str(now),
-                 "--csv", str(tmp_path / "codi.csv"), "--html", str(html))  # fmt: skip
+    out = invoke(
+        runner,
+        "report",
+        "codi",
+        "--group",
+        "NAMKHAO",
+        "--fiscal-year",
+        str(now),
+        "--csv",
+        str(tmp_path / "codi.csv"),
+        "--html",
+        str(html),
+    )
     assert out.exit_code == 0, out.output
     page = html.read_text("utf-8")
     assert f"ปีงบประมาณ {now}" in page and f"30 ก.ย. {now}" in page

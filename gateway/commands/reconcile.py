@@ -59,9 +59,11 @@ def run(day: dt.datetime | None, code: str | None) -> None:
     try:
         with click.progressbar(length=count, label=f"reconcile {night}") as bar:
             result = run_night(
-                db, night, group_code=code.upper() if code else None,
+                db,
+                night,
+                group_code=code.upper() if code else None,
                 progress=lambda _: bar.update(1),
-            )  # fmt: skip
+            )
     except OutOfOrder as exc:
         raise click.ClickException(str(exc)) from None
     enqueue_sends(current_redis(), result.messages)

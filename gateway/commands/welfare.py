@@ -111,9 +111,15 @@ def claim_command(
             group = find_group(session, code)
             member = find_member(session, group, number)
             claim = file_claim(
-                session, member, benefit, units, day.date() if day else business_day(),
-                f"name:{by.strip()}", beneficiary_name=beneficiary_name, beneficiary_phone=phone,
-            )  # fmt: skip
+                session,
+                member,
+                benefit,
+                units,
+                day.date() if day else business_day(),
+                f"name:{by.strip()}",
+                beneficiary_name=beneficiary_name,
+                beneficiary_phone=phone,
+            )
             ref, amount = ref_for(claim.id), claim.amount
     except (RegistryError, InvalidPhone) as exc:
         raise click.ClickException(str(exc)) from None

@@ -262,12 +262,18 @@ def restore_receipt(
     if outcome.replayed:
         return Restored(receipt, outcome.transfer, already=True), []
     amount, member = format_baht(posted.amount), receipt.member
-    written = [_tell_member(session, member, "receipt_restored", posted.amount,
-                            receipt.seen.ref, today)]  # fmt: skip
+    written = [
+        _tell_member(session, member, "receipt_restored", posted.amount, receipt.seen.ref, today)
+    ]
     if receipt.collector is not None:
         collector = receipt.collector
-        text = render(collector.lang, "receipt_restored_collector", ref=receipt.seen.ref,
-                      amount=amount, name=short_name(member.name))  # fmt: skip
+        text = render(
+            collector.lang,
+            "receipt_restored_collector",
+            ref=receipt.seen.ref,
+            amount=amount,
+            name=short_name(member.name),
+        )
         message = queue_sms(session, collector.phone, text, MessageKind.NOTICE, member=collector)
         if message is not None:
             written.append(message.id)
