@@ -20,12 +20,14 @@ def benefit_name(benefit: str, lang: str) -> str:
     return render(lang, f"benefit_{benefit}")
 
 
-def tell_paid(session: Session, claim: Claim, inbound_id: int | None = None) -> OutboundMessage:
-    """Tell the member, or the named beneficiary after a death, that the fund paid."""
+def _tell_payee(
+    session: Session, claim: Claim, key: str, inbound_id: int | None = None
+) -> OutboundMessage:
+    """A message about a claim to the member, or the named beneficiary after a death."""
     member = session.get(Member, claim.member_id)
     text = render(
         member.lang,
-        "welfare_paid",
+        key,
         benefit=benefit_name(claim.benefit, member.lang),
         amount=format_baht(claim.amount),
         name=short_name(member.name),
@@ -35,18 +37,14 @@ def tell_paid(session: Session, claim: Claim, inbound_id: int | None = None) -> 
     return queue_sms(session, to, text, MessageKind.RECEIPT, member=member, inbound_id=inbound_id)
 
 
+def tell_paid(session: Session, claim: Claim, inbound_id: int | None = None) -> OutboundMessage:
+    """Tell the member, or the named beneficiary after a death, that the fund paid."""
+    return _tell_payee(session, claim, "welfare_paid", inbound_id)
+
+
 def tell_reversed(session: Session, claim: Claim) -> OutboundMessage:
     """Tell whoever was told of the payment, with an apology, that it was cancelled."""
-    member = session.get(Member, claim.member_id)
-    text = render(
-        member.lang,
-        "claim_reversed",
-        benefit=benefit_name(claim.benefit, member.lang),
-        amount=format_baht(claim.amount),
-        ref=ref_for(claim.id),
-    )
-    to = claim.beneficiary_phone or member.phone
-    return queue_sms(session, to, text, MessageKind.RECEIPT, member=member)
+    return _tell_payee(session, claim, "claim_reversed")
 
 
 @dataclass(frozen=True)
