@@ -153,15 +153,8 @@ def undo(desk: Desk, command: Command) -> str:
     if transfer.phase == Phase.PENDING:
         target = resolution_of(desk.session, transfer.id)
     mine = target is not None and target.collector_id == desk.sender.id
-    if (
-        not mine
-        or target.code != Code.CONTRIBUTION
-        or target.phase
-        not in (
-            Phase.SINGLE,
-            Phase.POST,
-        )
-    ):
+    posted = mine and target.phase in (Phase.SINGLE, Phase.POST)
+    if not posted or target.code != Code.CONTRIBUTION:
         raise Refused("err_ref", ref=command.ref)
     if target.phase == Phase.POST:
         # A declaration the collector confirmed is the member's money now.
