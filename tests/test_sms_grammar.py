@@ -42,6 +42,30 @@ def test_commands(text, expected):
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [  # Thai is typed without spaces: the command word may be glued to what follows.
+        ("จ่าย12 30", Command("PAY", who=Who(number=12), baht=30)),
+        ("จ่าย๑๒ ๓๐", Command("PAY", who=Who(number=12), baht=30)),
+        ("ยอด12", Command("BAL", who=Who(number=12))),
+        ("รับ3 500", Command("RCV", who=Who(number=3), baht=500)),
+        ("ตกลง#01K7", Command("OK", ref="01K7")),
+        ("ไม่01K7", Command("NO", ref="01K7")),
+        ("ยกเลิก01K7", Command("UNDO", ref="01K7")),
+        ("ไม่อนุมัติ#01K7 ไม่ครบ", Command("REJECT", ref="01K7", reason="ไม่ครบ")),
+        ("PAY12 30", Command("PAY", who=Who(number=12), baht=30)),
+        ("bal12", Command("BAL", who=Who(number=12))),
+    ],
+)
+def test_command_words_glued_to_their_arguments(text, expected):
+    assert parse(text) == expected
+
+
+@pytest.mark.parametrize("text", ["จ่ายxx", "ยอดเงิน", "12 30", "PAYX 12 30"])
+def test_a_glued_word_must_be_a_whole_command_word(text):
+    assert parse(text) == ParseError("unknown")
+
+
+@pytest.mark.parametrize(
     ("text", "error", "verb"),
     [
         ("", "unknown", None),

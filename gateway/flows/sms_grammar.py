@@ -203,11 +203,28 @@ def _decision(verb: str, args: list[str]) -> Command | ParseError:
     return Command(verb, ref=match.group(1), reason=reason)
 
 
+# Command words, longest first, to find one glued to what follows (Thai is typed
+# without spaces: "จ่าย12 30" is "จ่าย 12 30", "ไม่อนุมัติ#01K7" is not "ไม่ …").
+KEYWORDS = sorted([*ALIASES, *VERBS], key=len, reverse=True)
+
+
+def _unglue(head: str) -> list[str]:
+    """A first word split into command word and argument when they were typed together."""
+    if ALIASES.get(head, head.upper()) in VERBS:
+        return [head]
+    for word in KEYWORDS:
+        rest = head[len(word) :]
+        if head.upper().startswith(word.upper()) and (rest[:1].isdigit() or rest[:1] == "#"):
+            return [head[: len(word)], rest]
+    return [head]
+
+
 def parse(text: str) -> Command | ParseError:
     """Read one SMS as a command."""
     tokens = normalize(text).split(" ")
     if not tokens or not tokens[0]:
         return ParseError("unknown")
+    tokens = [*_unglue(tokens[0]), *tokens[1:]]
     head = tokens[0]
     verb = ALIASES.get(head, head.upper())
     args = tokens[1:]
