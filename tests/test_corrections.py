@@ -13,11 +13,12 @@ from people import claim_ref, ref_of, send, walk
 from sqlalchemy import func, select
 from test_dashboard import log_in, token
 
+from models.clock import local_today
 from models.funds import Source, add_funds
 from models.ledger import Account, Code, Transfer, id_for_ref
 from models.outbox import OutboundMessage
 from models.reconcile import Resolution
-from models.registry import Group
+from models.registry import Group, Member
 from models.users import add_user
 from models.welfare import Claim
 
@@ -74,6 +75,8 @@ def committee(db, fund):
         group.waiting_days = 0
         add_funds(session, group, Source.DONATION, 1_000_000, group.created_at.date(), "d")
         add_user(session, "somsri", "สมศรี", PASSWORD, group, "th")
+        # Joined today, so one PAY makes the member paid up at any instant.
+        session.get(Member, fund["member"][0]).joined_on = local_today()
     return fund
 
 
