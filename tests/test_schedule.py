@@ -158,16 +158,18 @@ def test_the_meeting_day_summary_reaches_the_committee(client, db, fund):
 
     send(client, fund["collector"][2], f"PAY {fund['member'][1]} 30")
     declare(db, fund)
-    day = local_today()
+    # Tomorrow's meeting, so today's payment falls in the month it sums up; the summary
+    # is named for the meeting's month (on 31 December that is January of the next year).
+    meeting = local_today() + dt.timedelta(days=1)
     with db.transaction() as session:
         group = session.scalars(select(Group).where(Group.code == "BANNA")).one()
-        written = write_meeting_summary(session, group, day + dt.timedelta(days=1))
+        written = write_meeting_summary(session, group, meeting)
     assert len(written) == 3  # treasurer and two collectors
     (summary,) = [m for m in texts_to(db, fund["treasurer"][2]) if m.kind == "summary"]
     assert "สมาชิก 5 คน เก็บได้ 30 บ." in summary.text
-    assert str(day.year + 543) in summary.text and "เรื่องค้าง 1 เรื่อง" in summary.text
+    assert str(meeting.year + 543) in summary.text and "เรื่องค้าง 1 เรื่อง" in summary.text
     (english,) = [m for m in texts_to(db, fund["collector2"][2]) if m.kind == "summary"]
-    assert english.text.startswith(f"Month {(day + dt.timedelta(days=1)):%b %Y}: 5 members")
+    assert english.text.startswith(f"Month {meeting:%b %Y}: 5 members")
 
 
 def test_aging_notices_name_the_oldest_waiting_declaration(db, fund):
