@@ -1,0 +1,473 @@
+"""What the committee's dashboard reads and does: logins, its pages, and the confirmed actions."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from redis import Redis
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from gateway.flows.money import format_baht
+from gateway.flows.ussd import Payment
+from gateway.services.claims import Payee, approve, benefit_name, find_claim, reject, reverse_paid
+from gateway.services.resolutions import (
+    ALLOWED,
+    CannotResolve,
+    CannotRestore,
+    find_exception,
+    find_receipt,
+    finding_people,
+    resolve,
+    restore_receipt,
+)
+from gateway.services.ussd_hop import recent_payments
+from models.db import Database
+from models.ledger import ref_for
+from models.phones import InvalidPhone, normalize_phone
+from models.reconcile import Action, Finding, ItemKind, open_exceptions
+from models.registry import Group, Member
+from models.reports import collectors_cash, group_report, monthly_contributions
+from models.standing import Standing, member_standing
+from models.users import User, authenticate
+from models.welfare import Claim, ClaimRefused, ClaimStatus
+from workers.outbox import enqueue_sends
+
+__all__ = ["ref_for"]  # the pages name transfers and claims by their reference
+
+PAID_SHOWN = 30  # the latest paid claims on the claims page, each reversible
+FOUND_SHOWN = 50  # members found by one search
+
+# Settling these moves money; every other confirm only acknowledges.
+MONEY_SETTLEMENTS = {
+    (ItemKind.DECLARED, Action.CONFIRM),
+    (ItemKind.DECLARED, Action.REVERSE),
+    (ItemKind.DISPUTED, Action.REVERSE),
+}
+
+
+class NotAllowed(CannotResolve):
+    """An exception of a kind that cannot be settled that way (the page offers only what can)."""
+
+    key, values = "action", {}
+
+
+class Refused(Exception):
+    """Nothing was done: a catalogue key and its values, or a sentence when there is no key."""
+
+    def __init__(self, message: str, key: str | None = None, values: dict | None = None) -> None:
+        super().__init__(message)
+        self.key, self.values = key, dict(values or {})
+
+
+@contextlib.contextmanager
+def _refusals(*kinds: type[Exception]) -> Iterator[None]:
+    """Turn the given domain refusals into Refused; the transaction has rolled back by then."""
+    try:
+        yield
+    except kinds as exc:
+        raise Refused(str(exc), getattr(exc, "key", None), getattr(exc, "values", None)) from exc
+
+
+def _send(redis: Redis | None, messages: list[int]) -> None:
+    """Committed messages go now; without Redis the sweeper sends them."""
+    if messages and redis is not None:
+        enqueue_sends(redis, messages)
+
+
+# Who is looking
+
+
+@dataclass(frozen=True)
+class GroupView:
+    """A group as the pages name it."""
+
+    id: int
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The person logged in, as the pages need them."""
+
+    id: int
+    name: str
+    lang: str
+    group_id: int | None  # None: the network, every group
+    group_code: str | None
+
+    def may_see(self, group: GroupView) -> bool:
+        """Whether this login may see (and act for) the group."""
+        return self.group_id is None or self.group_id == group.id
+
+
+def _viewer(session: Session, user: User) -> Viewer:
+    group = session.get(Group, user.group_id) if user.group_id is not None else None
+    return Viewer(user.id, user.name, user.lang, user.group_id, group.code if group else None)
+
+
+def log_in(
+    db: Database, username: str, password: str, now: dt.datetime, *, production: bool
+) -> Viewer | None:
+    """The viewer when the password is right and the login open; wrong tries are counted."""
+    with db.transaction() as session:
+        user = authenticate(session, username, password, now, production=production)
+        return _viewer(session, user) if user is not None else None
+
+
+def viewer(db: Database, user_id: object) -> Viewer | None:
+    """The viewer a session names, if that login still exists."""
+    if not isinstance(user_id, int):
+        return None
+    with db.transaction() as session:
+        user = session.get(User, user_id)
+        return _viewer(session, user) if user is not None else None
+
+
+def group_named(db: Database, code: str) -> GroupView | None:
+    """The group a URL names, or None."""
+    with db.transaction() as session:
+        group = session.scalars(select(Group).where(Group.code == code.upper())).first()
+        return GroupView(group.id, group.code, group.name) if group else None
+
+
+def all_groups(db: Database) -> list[GroupView]:
+    """Every group, by code, for the network's landing page."""
+    with db.transaction() as session:
+        return [
+            GroupView(g.id, g.code, g.name)
+            for g in session.scalars(select(Group).order_by(Group.code))
+        ]
+
+
+# Reading pages
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The figures of `report group` and the received money per month."""
+
+    report: dict[str, Any]
+    months: list[tuple[dt.date, int]]
+
+
+def overview(db: Database, view: GroupView, today: dt.date) -> Overview:
+    """Members, money, contributions per month, arrears, matching."""
+    with db.transaction() as session:
+        group = session.get(Group, view.id)
+        return Overview(
+            group_report(session, group, today), monthly_contributions(session, group, today)
+        )
+
+
+def collectors(db: Database, view: GroupView, today: dt.date) -> list[dict[str, Any]]:
+    """Cash in each collector's hand, and how long since they handed over."""
+    with db.transaction() as session:
+        return collectors_cash(session, session.get(Group, view.id), today)
+
+
+@dataclass(frozen=True)
+class ExceptionsPage:
+    """Open exceptions, the people they name, and how each kind may be settled."""
+
+    found: list[Finding]
+    people: dict[int, tuple[int, str]]  # member id -> (number, name)
+    allowed: dict[ItemKind, tuple[Action, ...]]
+
+    @property
+    def numbers(self) -> dict[int, int]:
+        """Member id -> member number."""
+        return {member_id: number for member_id, (number, _) in self.people.items()}
+
+
+def exceptions(db: Database, view: GroupView, today: dt.date) -> ExceptionsPage:
+    """Every open exception of the group now."""
+    with db.transaction() as session:
+        found = open_exceptions(session, session.get(Group, view.id), today)
+        people = {
+            member_id: (number, name)
+            for member_id, number, name in session.execute(
+                select(Member.id, Member.number, Member.name).where(Member.group_id == view.id)
+            )
+        }
+    return ExceptionsPage(found, people, ALLOWED)
+
+
+@dataclass(frozen=True)
+class ClaimsPage:
+    """Claims waiting for a decision, and the latest paid (or reversed) ones."""
+
+    filed: list[tuple[Claim, Member]]
+    paid: list[tuple[Claim, Member]]
+
+
+def claims(db: Database, view: GroupView) -> ClaimsPage:
+    """The approval queue, and the latest payments (which can be reversed)."""
+    paid_states = (ClaimStatus.PAID.value, ClaimStatus.REVERSED.value)
+    with db.transaction() as session:
+        both = select(Claim, Member).join(Member, Member.id == Claim.member_id)
+        filed = session.execute(
+            both.where(Claim.group_id == view.id, Claim.status == ClaimStatus.FILED.value).order_by(
+                Claim.id
+            )
+        ).all()
+        paid = session.execute(
+            both.where(Claim.group_id == view.id, Claim.status.in_(paid_states))
+            .order_by(Claim.id.desc())
+            .limit(PAID_SHOWN)
+        ).all()
+    return ClaimsPage([tuple(row) for row in filed], [tuple(row) for row in paid])
+
+
+def find_members(db: Database, view: GroupView, q: str) -> list[Member]:
+    """Members of the group whose name holds q, or whose number or phone q is."""
+    if not q:
+        return []
+    found = [Member.name.contains(q)]
+    if q.isdigit():
+        found.append(Member.number == int(q))
+    with contextlib.suppress(InvalidPhone):
+        found.append(Member.phone == normalize_phone(q))
+    with db.transaction() as session:
+        return list(
+            session.scalars(
+                select(Member)
+                .where(Member.group_id == view.id, or_(*found))
+                .order_by(Member.number)
+                .limit(FOUND_SHOWN)
+            )
+        )
+
+
+@dataclass(frozen=True)
+class MemberPage:
+    """One member: where they stand, their payments and claims."""
+
+    person: Member
+    standing: Standing
+    payments: tuple[Payment, ...]
+    claims: list[Claim]
+
+
+def member_page(db: Database, view: GroupView, number: int, today: dt.date) -> MemberPage | None:
+    """The member with this number in the group, or None."""
+    with db.transaction() as session:
+        person = session.scalars(
+            select(Member).where(Member.group_id == view.id, Member.number == number)
+        ).first()
+        if person is None:
+            return None
+        their_claims = session.scalars(
+            select(Claim).where(Claim.member_id == person.id).order_by(Claim.id.desc())
+        ).all()
+        return MemberPage(
+            person,
+            member_standing(session, person, today),
+            recent_payments(session, person),
+            list(their_claims),
+        )
+
+
+# Exceptions: a note here, money only after the confirmation page
+
+
+def keep_note(db: Database, view: GroupView, what: str, note: str, by: str, today: dt.date) -> None:
+    """Keep a written note on an open exception; no money moves."""
+    with _refusals(ValueError), db.transaction() as session:
+        group = session.get(Group, view.id)
+        finding = find_exception(session, group, what, today)
+        resolve(session, group, finding, Action.NOTE, note=note, by=by, today=today)
+
+
+def money_action(value: str) -> Action:
+    """The confirm or reverse a settle form asks for; ValueError for anything else."""
+    action = Action(value)
+    if action == Action.NOTE:
+        raise ValueError(action)
+    return action
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """What settling an exception this way does: its sentence's key and the words in it."""
+
+    key: str  # <kind>_<action> when money moves, else "confirm"
+    words: dict[str, str]
+    new: str = ""  # the reference of the transfer it posted, once done
+
+
+def _settlement(
+    session: Session, group: Group, what: str, action: Action, today: dt.date
+) -> tuple[Finding, Settlement]:
+    finding = find_exception(session, group, what, today)
+    if action not in ALLOWED[ItemKind(finding.kind)]:
+        raise NotAllowed(f"a {finding.kind} exception cannot be settled by {action}")
+    words = {
+        "what": what,
+        "ref": what.lstrip("#"),
+        "amount": format_baht(finding.amount),
+        **finding_people(session, finding),
+    }
+    moves = (ItemKind(finding.kind), action) in MONEY_SETTLEMENTS
+    return finding, Settlement(f"{finding.kind}_{action}" if moves else "confirm", words)
+
+
+def settlement(
+    db: Database, view: GroupView, what: str, action: Action, today: dt.date
+) -> Settlement:
+    """What settling this exception this way would do, before anything is done."""
+    with _refusals(ValueError), db.transaction() as session:
+        return _settlement(session, session.get(Group, view.id), what, action, today)[1]
+
+
+def settle(
+    db: Database,
+    redis: Redis | None,
+    view: GroupView,
+    what: str,
+    action: Action,
+    *,
+    note: str,
+    by: str,
+    today: dt.date,
+) -> Settlement:
+    """Settle an exception, then send what people are told."""
+    with _refusals(ValueError), db.transaction() as session:
+        group = session.get(Group, view.id)
+        finding, done = _settlement(session, group, what, action, today)
+        resolution, messages = resolve(
+            session, group, finding, action, note=note, by=by, today=today
+        )
+        new = ref_for(resolution.transfer_id) if resolution.transfer_id else ""
+    _send(redis, messages)
+    return Settlement(done.key, done.words, new)
+
+
+# Claims and receipts
+
+
+def _claim_words(payee: Payee, lang: str) -> dict[str, object]:
+    claim = payee.claim
+    return {
+        "ref": ref_for(claim.id),
+        "amount": format_baht(claim.amount),
+        "name": payee.name,
+        "benefit": benefit_name(claim.benefit, lang),
+        "units": claim.units,
+    }
+
+
+def claim_words(db: Database, view: GroupView, ref: str, lang: str) -> dict[str, object]:
+    """What a claim pays, to whom: the words of its confirmation page."""
+    with _refusals(ClaimRefused), db.transaction() as session:
+        return _claim_words(find_claim(session, session.get(Group, view.id), ref), lang)
+
+
+def approve_claim(
+    db: Database,
+    redis: Redis | None,
+    view: GroupView,
+    ref: str,
+    *,
+    by: str,
+    today: dt.date,
+    lang: str,
+) -> dict[str, object]:
+    """Approve and pay a claim, then tell the payee; the words of what was done."""
+    with _refusals(ClaimRefused), db.transaction() as session:
+        group = session.get(Group, view.id)
+        words = _claim_words(find_claim(session, group, ref), lang)
+        _, messages = approve(session, group, ref, by, today)
+    _send(redis, messages)
+    return words
+
+
+def reject_claim(
+    db: Database, view: GroupView, ref: str, *, by: str, reason: str, today: dt.date
+) -> dict[str, object]:
+    """Reject a claim with its reason; no money moves."""
+    with _refusals(ClaimRefused), db.transaction() as session:
+        claim = reject(session, session.get(Group, view.id), ref, by, reason, today)
+        return {"ref": ref_for(claim.id), "reason": claim.reason}
+
+
+@dataclass(frozen=True)
+class Undone:
+    """A reversal or a restoration done: its words, the new reference, whether done before."""
+
+    words: dict[str, object]
+    new: str
+    already: bool
+    member_number: int | None = None  # whose receipt was restored
+
+
+def reverse_claim(
+    db: Database,
+    redis: Redis | None,
+    view: GroupView,
+    ref: str,
+    *,
+    by: str,
+    reason: str,
+    today: dt.date,
+    lang: str,
+) -> Undone:
+    """Reverse a paid claim back into the bank and tell the payee."""
+    with _refusals(ClaimRefused), db.transaction() as session:
+        group = session.get(Group, view.id)
+        words = _claim_words(find_claim(session, group, ref), lang)
+        done, messages = reverse_paid(session, group, ref, by, reason, today)
+        new = ref_for(done.transfer.id)
+    _send(redis, messages)
+    return Undone(words, new, done.already)
+
+
+@dataclass(frozen=True)
+class ReceiptWords:
+    """A reversed receipt as its confirmation page says it, and whose it is."""
+
+    words: dict[str, object]
+    member_number: int
+
+
+def _receipt_words(session: Session, group: Group, ref: str) -> ReceiptWords:
+    receipt = find_receipt(session, group, ref)
+    words = {
+        "ref": receipt.seen.ref,
+        "amount": format_baht(receipt.posted.amount),
+        "member": receipt.member.name,
+        "name": receipt.member.name,
+        "collector": receipt.collector.name if receipt.collector else "-",
+    }
+    return ReceiptWords(words, receipt.member.number)
+
+
+def receipt_words(db: Database, view: GroupView, ref: str) -> ReceiptWords:
+    """What restoring a receipt would do, before anything is done."""
+    with _refusals(CannotRestore), db.transaction() as session:
+        return _receipt_words(session, session.get(Group, view.id), ref)
+
+
+def restore(
+    db: Database,
+    redis: Redis | None,
+    view: GroupView,
+    ref: str,
+    *,
+    by: str,
+    reason: str,
+    today: dt.date,
+) -> Undone:
+    """Restore a receipt reversed by mistake as a new entry; the member and collector told."""
+    with _refusals(CannotRestore), db.transaction() as session:
+        group = session.get(Group, view.id)
+        seen = _receipt_words(session, group, ref)
+        done, messages = restore_receipt(session, group, ref, reason=reason, by=by, today=today)
+        new = ref_for(done.transfer.id)
+    _send(redis, messages)
+    return Undone(seen.words, new, done.already, seen.member_number)
