@@ -34,6 +34,10 @@ class User(Base):
     lang: Mapped[str] = mapped_column(String(2), default="th")
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Every dashboard cookie carries the version it was issued under; moving it on ends
+    # them all at once (a signed cookie alone cannot be taken back).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     def may_see(self, group: Group) -> bool:
@@ -73,7 +77,7 @@ def authenticate(
     """The user if the password is right and the login not locked; counts wrong tries."""
     username = username.strip().lower()
     user = session.scalars(select(User).where(User.username == username).with_for_update()).first()
-    if user is None or (production and username == DEMO_USER):
+    if user is None or user.disabled_at is not None or (production and username == DEMO_USER):
         HASHER.hash(password)  # as slow as a real check, so a name cannot be probed by timing
         return None
     if user.locked_until is not None and user.locked_until > now:
@@ -88,3 +92,37 @@ def authenticate(
         return None
     user.failed_logins, user.locked_until = 0, None
     return user
+
+
+def end_sessions(user: User) -> None:
+    """End every open dashboard session of this login: the cookies issued so far stop working."""
+    user.session_version += 1
+
+
+def find_user(session: Session, username: str) -> User:
+    """The login with this name; RegistryError when there is none."""
+    username = username.strip().lower()
+    user = session.scalars(select(User).where(User.username == username)).first()
+    if user is None:
+        raise RegistryError(f"no login {username}")
+    return user
+
+
+def disable_user(session: Session, username: str, now: dt.datetime) -> User:
+    """Refuse this login from now on and end its open sessions."""
+    user = find_user(session, username)
+    user.disabled_at = user.disabled_at or now
+    end_sessions(user)
+    return user
+
+
+def list_users(session: Session) -> list[tuple[User, str | None]]:
+    """Every login with its group's code (None for the network), by username."""
+    return [
+        (user, code)
+        for user, code in session.execute(
+            select(User, Group.code)
+            .outerjoin(Group, Group.id == User.group_id)
+            .order_by(User.username)
+        )
+    ]

@@ -1,4 +1,4 @@
-"""`users add`: a dashboard login for a committee member or for the network."""
+"""`users add`, `users disable`, `users list`: the dashboard's logins."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from gateway.extensions.database import current_db
+from models.base import utcnow
 from models.registry import LANGUAGES, RegistryError, find_group
-from models.users import add_user
+from models.users import add_user, disable_user, list_users
 
 group = AppGroup("users", help="Dashboard logins.")
 
@@ -42,6 +43,37 @@ def add_command(
     except RegistryError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(done)
+
+
+@group.command("disable")
+@click.argument("username")
+def disable_command(username: str) -> None:
+    """Refuse a login from now on; its open dashboard sessions end at once."""
+    try:
+        with current_db().transaction() as session:
+            user = disable_user(session, username, utcnow())
+            done = f"{user.username} can no longer log in; its open sessions have ended"
+    except RegistryError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(done)
+
+
+@group.command("list")
+def list_command() -> None:
+    """Every login, one line each: username, name, group, language, active or disabled."""
+    with current_db().transaction() as session:
+        rows = [
+            (
+                user.username,
+                user.name,
+                code or "(network)",
+                user.lang,
+                "disabled" if user.disabled_at else "active",
+            )
+            for user, code in list_users(session)
+        ]
+    for row in rows:
+        click.echo("\t".join(row))
 
 
 def init_app(app: Flask) -> None:

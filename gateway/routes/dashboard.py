@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable
+from urllib.parse import urlsplit, urlunsplit
 
 from flask import (
     Blueprint,
@@ -50,7 +51,9 @@ def guard() -> ResponseReturnValue | None:
     g.lang = session.get("lang", "th")
     g.user = None
     if session.get("user_id") is not None:
-        g.user = dashboard.viewer(current_db(), session["user_id"])
+        g.user = dashboard.viewer(current_db(), session["user_id"], session.get("version"))
+        if g.user is None:
+            session.clear()  # ended on the server: logged out elsewhere, or disabled
     if g.user is None and request.endpoint not in ("dashboard.login", "dashboard.language"):
         return redirect(url_for("dashboard.login"))
     return None
@@ -121,13 +124,14 @@ def login() -> ResponseReturnValue:
         return render_template("dashboard/login.html", failed=True), 401
     session.clear()  # a fresh session: nothing carried over from before the login
     session.permanent = True
-    session.update(user_id=user.id, lang=user.lang)
+    session.update(user_id=user.id, version=user.session_version, lang=user.lang)
     return redirect(url_for("dashboard.home"))
 
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
-    """End the session."""
+    """End the session on the server too: a saved copy of the cookie no longer works."""
+    dashboard.log_out(current_db(), session.get("user_id"))
     session.clear()
     return redirect(url_for("dashboard.login"))
 
@@ -137,7 +141,21 @@ def language(code: str) -> ResponseReturnValue:
     """Switch the dashboard's language."""
     if code in DASHBOARD_TEXTS:
         session["lang"] = code
-    return redirect(request.referrer or url_for("dashboard.home"))
+    return redirect(_back_here(request.referrer))
+
+
+def _back_here(referrer: str | None) -> str:
+    """The referring page's path when it is a page of this site, else the dashboard's home.
+
+    Only a path goes out, never a host. A Referer from elsewhere, a scheme-relative `//host`,
+    or anything a browser might read as one (a backslash, a tab) falls back.
+    """
+    if referrer and not any(c == "\\" or ord(c) < 0x21 for c in referrer):
+        parts = urlsplit(referrer)
+        here = parts.scheme in ("", "http", "https") and parts.netloc in ("", request.host)
+        if here and parts.path.startswith("/") and not parts.path.startswith("//"):
+            return urlunsplit(("", "", parts.path, parts.query, ""))
+    return url_for("dashboard.home")
 
 
 @bp.get("/")

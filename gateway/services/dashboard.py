@@ -33,7 +33,7 @@ from models.reconcile import Action, Finding, ItemKind, open_exceptions
 from models.registry import Group, Member
 from models.reports import collectors_cash, group_report, monthly_contributions
 from models.standing import Standing, member_standing
-from models.users import User, authenticate
+from models.users import User, authenticate, end_sessions
 from models.welfare import Claim, ClaimRefused, ClaimStatus
 from workers.outbox import enqueue_sends
 
@@ -100,6 +100,7 @@ class Viewer:
     lang: str
     group_id: int | None  # None: the network, every group
     group_code: str | None
+    session_version: int  # what this login's cookies must carry to be honoured
 
     def may_see(self, group: GroupView) -> bool:
         """Whether this login may see (and act for) the group."""
@@ -108,7 +109,8 @@ class Viewer:
 
 def _viewer(session: Session, user: User) -> Viewer:
     group = session.get(Group, user.group_id) if user.group_id is not None else None
-    return Viewer(user.id, user.name, user.lang, user.group_id, group.code if group else None)
+    code = group.code if group else None
+    return Viewer(user.id, user.name, user.lang, user.group_id, code, user.session_version)
 
 
 def log_in(
@@ -120,13 +122,24 @@ def log_in(
         return _viewer(session, user) if user is not None else None
 
 
-def viewer(db: Database, user_id: object) -> Viewer | None:
-    """The viewer a session names, if that login still exists."""
-    if not isinstance(user_id, int):
+def viewer(db: Database, user_id: object, session_version: object) -> Viewer | None:
+    """The viewer a session names, while that session is still open on the server."""
+    if not isinstance(user_id, int) or not isinstance(session_version, int):
         return None
     with db.transaction() as session:
         user = session.get(User, user_id)
-        return _viewer(session, user) if user is not None else None
+        # Logging out or disabling moves the version on: every cookie issued before is dead.
+        if user is None or user.disabled_at is not None or user.session_version != session_version:
+            return None
+        return _viewer(session, user)
+
+
+def log_out(db: Database, user_id: object) -> None:
+    """End every open session of this login, so that a saved cookie no longer works."""
+    if isinstance(user_id, int):
+        with db.transaction() as session:
+            if (user := session.get(User, user_id)) is not None:
+                end_sessions(user)
 
 
 def group_named(db: Database, code: str) -> GroupView | None:
