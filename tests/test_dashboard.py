@@ -214,6 +214,6 @@ def test_users_add(runner, db, fund):
 
 
 def test_both_languages_have_every_dashboard_word():
-    from gateway.dashboard_texts import DASHBOARD_TEXTS
+    from gateway.flows.dashboard_texts import DASHBOARD_TEXTS
 
     assert DASHBOARD_TEXTS["th"].keys() == DASHBOARD_TEXTS["en"].keys()

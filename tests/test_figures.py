@@ -16,7 +16,7 @@ from people import declare, ref_of, send
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
-from gateway.dashboard_texts import DASHBOARD_TEXTS
+from gateway.flows.dashboard_texts import DASHBOARD_TEXTS
 from models.ledger import Account, Phase, Transfer
 from models.outbox import OutboundMessage
 from models.registry import Group, add_member

@@ -23,11 +23,11 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFProtect
 
-from gateway.dashboard_texts import DASHBOARD_TEXTS
 from gateway.extensions import sessions
 from gateway.extensions.database import current_db
 from gateway.extensions.redis import redis_or_none
 from gateway.extensions.settings import business_day
+from gateway.flows.dashboard_texts import DASHBOARD_TEXTS
 from gateway.flows.dates import format_date, format_month
 from gateway.flows.money import format_baht
 from gateway.flows.texts import render
