@@ -40,10 +40,6 @@ class User(Base):
     disabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
-    def may_see(self, group: Group) -> bool:
-        """Whether this login may see (and act for) the group."""
-        return self.group_id is None or self.group_id == group.id
-
 
 def add_user(
     session: Session, username: str, name: str, password: str, group: Group | None, lang: str
