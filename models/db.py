@@ -46,6 +46,9 @@ def make_engine(settings: Settings, **kwargs: object) -> Engine:
         _tune_sqlite(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    # A database that does not answer must not hold a USSD hop past the provider's
+    # patience: give up connecting after 2 s and answer a polite END.
+    kwargs.setdefault("connect_args", {"connect_timeout": 2})
     return create_engine(url, **kwargs)
 
 
