@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+import shlex
 
 import pytest
 from sqlalchemy import select
@@ -18,8 +19,9 @@ from models.registry import Member, Role, add_group, add_member
 pytestmark = pytest.mark.clock
 
 
-def invoke(runner, *args):
-    return runner.invoke(args=list(args))
+def invoke(runner, *parts):
+    """Run a command given as shell-like words ("welfare claim --group X", str(number))."""
+    return runner.invoke(args=[word for part in parts for word in shlex.split(part)])
 
 
 @pytest.fixture
@@ -62,90 +64,30 @@ def small_fund(db, today):
 
 def test_funds_add_is_recorded_once_and_expenses_warn_past_a_fifth(runner, db, small_fund):
     first = invoke(
-        runner,
-        "funds",
-        "add",
-        "--group",
-        "village",
-        "--source",
-        "codi_seed",
-        "--amount",
-        "1,000",
-        "--date",
-        "2026-11-01",
+        runner, "funds add --group village --source codi_seed --amount", "1,000 --date 2026-11-01"
     )
     assert first.exit_code == 0 and "1,000 baht from codi_seed" in first.output
     again = invoke(
-        runner,
-        "funds",
-        "add",
-        "--group",
-        "VILLAGE",
-        "--source",
-        "codi_seed",
-        "--amount",
-        "1000",
-        "--date",
-        "2026-11-01",
+        runner, "funds add --group VILLAGE --source codi_seed --amount", "1000 --date 2026-11-01"
     )
     assert "already recorded" in again.output
     bad = invoke(
-        runner,
-        "funds",
-        "add",
-        "--group",
-        "VILLAGE",
-        "--source",
-        "codi_seed",
-        "--amount",
-        "-5",
-        "--date",
-        "2026-11-01",
+        runner, "funds add --group VILLAGE --source codi_seed --amount -5", "--date 2026-11-01"
     )
     assert bad.exit_code == 2 and "positive amount" in bad.output
     ok = invoke(
-        runner,
-        "funds",
-        "expense",
-        "--group",
-        "VILLAGE",
-        "--amount",
-        "100",
-        "--date",
-        "2026-11-02",
-        "--note",
-        "สมุดบัญชี",
+        runner, "funds expense --group VILLAGE --amount 100 --date", "2026-11-02 --note 'สมุดบัญชี'"
     )
     assert ok.exit_code == 0 and "WARNING" not in ok.output
     heavy = invoke(
-        runner,
-        "funds",
-        "expense",
-        "--group",
-        "VILLAGE",
-        "--amount",
-        "300",
-        "--date",
-        "2026-11-03",
-        "--note",
-        "ค่าเดินทาง",
+        runner, "funds expense --group VILLAGE --amount 300 --date", "2026-11-03 --note 'ค่าเดินทาง'"
     )
     assert heavy.exit_code == 0 and "WARNING: administration is 22% of the fund" in heavy.output
     too_much = invoke(
-        runner,
-        "funds",
-        "expense",
-        "--group",
-        "VILLAGE",
-        "--amount",
-        "5000",
-        "--date",
-        "2026-11-03",
-        "--note",
-        "x",
+        runner, "funds expense --group VILLAGE --amount 5000 --date", "2026-11-03 --note x"
     )
     assert too_much.exit_code == 1 and "bank does not hold" in too_much.output
-    report = json.loads(invoke(runner, "report", "group", "VILLAGE", "--json").output)
+    report = json.loads(invoke(runner, "report group VILLAGE --json").output)
     assert report["matching_satang"] == {"codi_seed": 100000}
     assert report["admin_expense_satang"] == 40000
     assert report["ratio_satang"] == {"members": 80100, "local": 0, "national": 100000}
@@ -173,13 +115,7 @@ def test_funds_add_reads_thai_digits_and_refuses_the_future(
     }
     result = invoke(
         runner,
-        "funds",
-        "add",
-        "--group",
-        "VILLAGE",
-        "--source",
-        "donation",
-        "--amount",
+        "funds add --group VILLAGE --source donation --amount",
         amount,
         "--date",
         day.format(**dates),
@@ -204,9 +140,9 @@ def test_funds_add_twice_says_how_to_record_a_second(runner, db, small_fund, tod
     invoke(runner, *args)
     again = invoke(runner, *args)
     assert "already recorded; nothing changed" in again.output and "--ref" in again.output
-    second = invoke(runner, *args, "--ref", "R-2")
+    second = invoke(runner, *args, "--ref R-2")
     assert "already recorded" not in second.output
-    report = json.loads(invoke(runner, "report", "group", "VILLAGE", "--json").output)
+    report = json.loads(invoke(runner, "report group VILLAGE --json").output)
     assert report["matching_satang"] == {"donation": 100000}
 
 
@@ -214,111 +150,58 @@ def test_claims_from_the_command_line_need_two_people(runner, db, small_fund):
     number, phone = small_fund
     invoke(
         runner,
-        "funds",
-        "add",
-        "--group",
-        "VILLAGE",
-        "--source",
-        "local_government",
-        "--amount",
-        "5000",
-        "--date",
-        "2026-11-01",
+        "funds add --group VILLAGE --source local_government",
+        "--amount 5000 --date 2026-11-01",
     )
-    shown = invoke(runner, "welfare", "schedule", "show", "--group", "VILLAGE")
+    shown = invoke(runner, "welfare schedule show --group VILLAGE")
     assert "version default-2569" in shown.output and "hospital" in shown.output
     filed = invoke(
-        runner,
-        "welfare",
-        "claim",
-        "--group",
-        "VILLAGE",
-        "--member",
-        str(number),
-        "--type",
-        "elderly",
-        "--by",
-        "สมศรี",
+        runner, "welfare claim --group VILLAGE --member", str(number), "--type elderly --by 'สมศรี'"
     )
     assert filed.exit_code == 0, filed.output
     assert "300 baht" in filed.output  # two years in: the 500 baht tier needs five
     ref = filed.output.split("#")[1].split(":")[0]
-    own = invoke(runner, "welfare", "approve", ref, "--group", "VILLAGE", "--by", "สมศรี")
+    own = invoke(runner, "welfare approve", ref, "--group VILLAGE --by 'สมศรี'")
     assert own.exit_code == 1 and "your own claim" in own.output
     listed = json.loads(
-        invoke(
-            runner, "welfare", "claims", "--group", "VILLAGE", "--status", "filed", "--json"
-        ).output
+        invoke(runner, "welfare claims --group VILLAGE --status filed --json").output
     )
     assert [c["ref"] for c in listed] == [ref]
-    paid = invoke(runner, "welfare", "approve", ref, "--group", "VILLAGE", "--by", "ประธาน")
+    paid = invoke(runner, "welfare approve", ref, "--group VILLAGE --by 'ประธาน'")
     assert paid.exit_code == 0 and "paid" in paid.output
     with db.transaction() as session:
         told = session.scalars(
             select(OutboundMessage.text).where(OutboundMessage.to_phone == phone)
         ).all()
     assert told[-1].startswith("กองทุนจ่ายบำนาญผู้สูงอายุให้ มาลี")
-    report = json.loads(invoke(runner, "report", "group", "VILLAGE", "--json").output)
+    report = json.loads(invoke(runner, "report group VILLAGE --json").output)
     assert report["welfare_by_type_satang"] == {"elderly": 30000}
     refused = invoke(
         runner,
-        "welfare",
-        "claim",
-        "--group",
-        "VILLAGE",
-        "--member",
+        "welfare claim --group VILLAGE --member",
         str(number),
-        "--type",
-        "hospital",
-        "--units",
-        "11",
-        "--by",
-        "x",
+        "--type hospital --units 11 --by x",
     )
     assert refused.exit_code == 1 and "At most 10 per claim" in refused.output
 
 
 def test_a_funeral_benefit_goes_to_the_named_beneficiary(runner, db, small_fund):
     number, _ = small_fund
-    invoke(
-        runner,
-        "funds",
-        "add",
-        "--group",
-        "VILLAGE",
-        "--source",
-        "donation",
-        "--amount",
-        "5000",
-        "--date",
-        "2026-11-01",
-    )
+    invoke(runner, "funds add --group VILLAGE --source donation --amount", "5000 --date 2026-11-01")
     with db.transaction() as session:
         member = session.scalars(select(Member).where(Member.phone == small_fund[1])).one()
         member.status = "deceased"
     filed = invoke(
         runner,
-        "welfare",
-        "claim",
-        "--group",
-        "VILLAGE",
-        "--member",
+        "welfare claim --group VILLAGE --member",
         str(number),
-        "--type",
-        "funeral",
-        "--by",
-        "a",
-        "--beneficiary-name",
-        "ลูกสาว",
-        "--beneficiary-phone",
-        "089-111-2222",
+        "--type funeral --by a --beneficiary-name 'ลูกสาว'",
+        "--beneficiary-phone 089-111-2222",
     )
     assert filed.exit_code == 0, filed.output
     assert "3,000 baht" in filed.output  # two years of membership: the second tier
     ref = filed.output.split("#")[1].split(":")[0]
-    assert (
-        invoke(runner, "welfare", "approve", ref, "--group", "VILLAGE", "--by", "b").exit_code == 0
-    )
+    assert invoke(runner, "welfare approve", ref, "--group VILLAGE --by b").exit_code == 0
     with db.transaction() as session:
         told = session.scalars(
             select(OutboundMessage.text).where(OutboundMessage.to_phone == "+66891112222")
@@ -332,21 +215,18 @@ def test_schedule_load_makes_a_new_version(runner, db, small_fund, tmp_path):
         'version = "v2"\n[[benefit]]\ntype = "birth"\namount = 800\nper_claim = 1\nper_year = 1\n',
         "utf-8",
     )
-    loaded = invoke(runner, "welfare", "schedule", "load", str(path), "--group", "VILLAGE")
+    loaded = invoke(runner, "welfare schedule load", str(path), "--group VILLAGE")
     assert loaded.exit_code == 0 and "schedule v2 loaded, 1 benefits" in loaded.output
-    assert (
-        "800 baht/event"
-        in invoke(runner, "welfare", "schedule", "show", "--group", "VILLAGE").output
-    )
+    assert "800 baht/event" in invoke(runner, "welfare schedule show --group VILLAGE").output
     path.write_text('version = "v3"\n', "utf-8")
-    bad = invoke(runner, "welfare", "schedule", "load", str(path), "--group", "VILLAGE")
+    bad = invoke(runner, "welfare schedule load", str(path), "--group VILLAGE")
     assert bad.exit_code == 1 and "no benefit" in bad.output
 
 
 @pytest.mark.slow
 def test_reports_on_the_demo_data(runner, db, tmp_path, today):
-    assert invoke(runner, "demo", "seed").exit_code == 0
-    report = json.loads(invoke(runner, "report", "group", "NAMKHAO", "--json").output)
+    assert invoke(runner, "demo seed").exit_code == 0
+    report = json.loads(invoke(runner, "report group NAMKHAO --json").output)
     assert sum(report["arrears_bands"].values()) == 1_368
     assert report["ratio_satang"] == {
         "members": 554_871_00,
@@ -358,7 +238,7 @@ def test_reports_on_the_demo_data(runner, db, tmp_path, today):
     years = range(now - 3, now + 1)
     incomes = []
     for be_year in years:
-        out = invoke(runner, "report", "codi", "--group", "NAMKHAO", "--fiscal-year", str(be_year))
+        out = invoke(runner, "report codi --group NAMKHAO --fiscal-year", str(be_year))
         assert out.exit_code == 0, out.output
         rows = {
             (r["section"], r["item"]): r["baht"] for r in csv.DictReader(io.StringIO(out.output))
@@ -368,11 +248,7 @@ def test_reports_on_the_demo_data(runner, db, tmp_path, today):
     html = tmp_path / "codi.html"
     out = invoke(
         runner,
-        "report",
-        "codi",
-        "--group",
-        "NAMKHAO",
-        "--fiscal-year",
+        "report codi --group NAMKHAO --fiscal-year",
         str(now),
         "--csv",
         str(tmp_path / "codi.csv"),
@@ -389,7 +265,7 @@ def test_reports_on_the_demo_data(runner, db, tmp_path, today):
     }
     held = sum(float(rows[("balance", k)].replace(",", "")) for k in ("bank", "cash_on_hand"))
     assert held == (554_871 + 110_000)
-    network = json.loads(invoke(runner, "report", "network", "--json").output)
+    network = json.loads(invoke(runner, "report network --json").output)
     assert network["total"]["groups"] == 1
     assert network["total"]["fund_balance_satang"] == report["fund_balance_satang"]
-    assert "1 groups, 1,368 active members" in invoke(runner, "report", "network").output
+    assert "1 groups, 1,368 active members" in invoke(runner, "report network").output
