@@ -9,8 +9,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SMS_BACKENDS = ("simulator", "africastalking")
+SMS_BACKENDS = ("simulator", "africastalking", "kannel")
 REAL_BACKENDS = ("africastalking",)  # they reach real phones: production, whatever SATJA_ENV says
+# Kannel may speak to a fake SMSC on a developer's machine: production unless SATJA_ENV says
+# development in so many words.
+MAYBE_REAL_BACKENDS = ("kannel",)
+KANNEL_REQUIRED = ("KANNEL_SENDSMS_URL", "KANNEL_USERNAME", "KANNEL_PASSWORD", "KANNEL_FROM")
 DEV_SECRET_KEY = "dev-only-not-secret"  # public: it is in this file
 MIN_SECRET_KEY = 32
 MIN_CALLBACK_TOKEN = 24
@@ -35,6 +39,12 @@ class Settings:
     at_username: str = "sandbox"
     at_api_key: str = field(default="", repr=False)
     at_sender_id: str | None = None
+    kannel_sendsms_url: str = ""  # smsbox's sendsms, e.g. http://127.0.0.1:13013/cgi-bin/sendsms
+    kannel_username: str = ""
+    kannel_password: str = field(default="", repr=False)
+    kannel_smsc: str | None = None  # route through this smsc-id; none: Kannel's own routing
+    kannel_from: str = ""
+    kannel_dlr_url: str = ""  # /sms/kannel/delivery as Kannel reaches Satja
     callback_token: str | None = field(default=None, repr=False)
     secret_key: str = field(default=DEV_SECRET_KEY, repr=False)
     simulator_enabled: bool = True
@@ -111,6 +121,15 @@ def _count(env: Mapping[str, str], name: str) -> int:
     return int(value)
 
 
+def _require(env: Mapping[str, str], *names: str) -> None:
+    missing = [name for name in names if not (env.get(name) or "").strip()]
+    if missing:
+        raise SettingsError(f"SATJA_SMS_BACKEND=kannel needs {', '.join(missing)}")
+    for name in ("KANNEL_SENDSMS_URL", "KANNEL_DLR_URL"):
+        if not env[name].startswith(("http://", "https://")):
+            raise SettingsError(f"{name} must be an http:// or https:// URL")
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Build Settings from an environment mapping (os.environ when None)."""
     env = os.environ if env is None else env
@@ -127,7 +146,13 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     environment = (env.get("SATJA_ENV") or "development").strip().lower()
     if environment not in ("development", "production"):
         raise SettingsError("SATJA_ENV must be development or production")
-    production = environment == "production" or backend in REAL_BACKENDS
+    production = (
+        environment == "production"
+        or backend in REAL_BACKENDS
+        or (backend in MAYBE_REAL_BACKENDS and not env.get("SATJA_ENV"))
+    )
+    if backend == "kannel":
+        _require(env, *KANNEL_REQUIRED, "KANNEL_DLR_URL")
     return Settings(
         instance_path=instance,
         database_url=database_url,
@@ -136,6 +161,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         at_username=env.get("AT_USERNAME") or "sandbox",
         at_api_key=api_key,
         at_sender_id=env.get("AT_SENDER_ID") or None,
+        kannel_sendsms_url=env.get("KANNEL_SENDSMS_URL") or "",
+        kannel_username=env.get("KANNEL_USERNAME") or "",
+        kannel_password=env.get("KANNEL_PASSWORD") or "",
+        kannel_smsc=env.get("KANNEL_SMSC") or None,
+        kannel_from=env.get("KANNEL_FROM") or "",
+        kannel_dlr_url=env.get("KANNEL_DLR_URL") or "",
         callback_token=env.get("SATJA_CALLBACK_TOKEN") or None,
         secret_key=env.get("SATJA_SECRET_KEY") or DEV_SECRET_KEY,
         simulator_enabled=_flag(env.get("SATJA_SIMULATOR"), default=not production),

@@ -65,6 +65,15 @@ PROVIDER_STATUS = {
     "Failed": Status.FAILED,
 }
 
+# Kannel's delivery-report types (its %d), and what they mean here.
+KANNEL_STATUS = {
+    1: Status.DELIVERED,  # delivered to the phone
+    2: Status.FAILED,  # the phone could not be reached, finally
+    4: Status.BUFFERED,  # the SMSC keeps it for a phone that is off
+    8: Status.SUBMITTED,  # the SMSC took it
+    16: Status.REJECTED,  # the SMSC refused it
+}
+
 
 class InboundMessage(Base):
     """An SMS a person sent us, with the reply it got (a repeat gets the same)."""
@@ -213,12 +222,25 @@ FINAL = {Status.DELIVERED, Status.REJECTED, Status.FAILED}
 
 
 def record_delivery(
-    session: Session, provider_id: str, status: Status, failure_reason: str | None
+    session: Session,
+    provider_id: str | None,
+    status: Status,
+    failure_reason: str | None,
+    message_id: int | None = None,
 ) -> bool:
-    """Apply a delivery report; a late non-final report never undoes a final one."""
-    message = session.scalars(
-        select(OutboundMessage).where(OutboundMessage.provider_id == provider_id)
-    ).first()
+    """Apply a delivery report; a late non-final report never undoes a final one.
+
+    Africa's Talking names the message by its own id; Kannel by ours (message_id), with
+    the SMSC's id, kept the first time it is told, to trace a message with the operator.
+    """
+    if message_id is not None:
+        message = session.get(OutboundMessage, message_id, with_for_update=True)
+        if message is not None and provider_id and not message.provider_id:
+            message.provider_id = provider_id
+    else:
+        message = session.scalars(
+            select(OutboundMessage).where(OutboundMessage.provider_id == provider_id)
+        ).first()
     if message is None:
         return False
     if Status(message.status) in FINAL and status not in FINAL:

@@ -17,7 +17,7 @@ from models.base import utcnow
 from models.outbox import OutboundMessage, Status
 from models.phones import mask_phone
 from workers import runtime
-from workers.sms_backends import PermanentSmsError, TransientSmsError
+from workers.sms_backends import PermanentSmsError, Sent, TransientSmsError
 
 log = logging.getLogger(__name__)
 SMS_QUEUE = "sms"
@@ -68,6 +68,16 @@ def _finish(message_id: int, **changes: object) -> None:
             setattr(message, name, value)
 
 
+def _record_sent(message_id: int, sent: Sent) -> None:
+    with runtime.current().db.transaction() as session:
+        message = session.get(OutboundMessage, message_id, with_for_update=True)
+        message.provider_id = sent.provider_id
+        message.failure_reason = None
+        # Kannel's report can come back before this commit: never step back from it.
+        if message.status == Status.SENDING.value:
+            message.status = sent.status.value
+
+
 def send_sms(message_id: int) -> str:
     """Send one outbox message; safe to run twice; raises so that RQ retries."""
     claimed = _claim(message_id)
@@ -75,7 +85,7 @@ def send_sms(message_id: int) -> str:
         return "skipped"
     to, text = claimed
     try:
-        sent = runtime.current().backend.send(to, text)
+        sent = runtime.current().backend.send(to, text, message_id)
     except TransientSmsError as exc:
         log.warning("sms %s to %s: will retry: %s", message_id, mask_phone(to), exc)
         with runtime.current().db.transaction() as session:
@@ -90,7 +100,7 @@ def send_sms(message_id: int) -> str:
         log.error("sms %s to %s: failed: %s", message_id, mask_phone(to), exc)
         _finish(message_id, status=Status.FAILED.value, failure_reason=str(exc)[:200])
         return "failed"
-    _finish(message_id, status=sent.status.value, provider_id=sent.provider_id, failure_reason=None)
+    _record_sent(message_id, sent)
     log.info("sms %s to %s: %s", message_id, mask_phone(to), sent.status)
     return sent.status.value
 

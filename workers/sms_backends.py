@@ -1,4 +1,4 @@
-"""Where outbound SMS go: Africa's Talking through its official SDK, or the simulator."""
+"""Where outbound SMS go: Africa's Talking through its SDK, Kannel's sendsms, or the simulator."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ TIMEOUT = (3.05, 10)
 class Sent:
     """The provider took the message."""
 
-    provider_id: str
+    provider_id: str | None
     status: Status
 
 
@@ -41,15 +41,15 @@ class PermanentSmsError(Exception):
 class SmsBackend(Protocol):
     """Sends one message to one number."""
 
-    def send(self, to: str, text: str) -> Sent:
-        """Send, or raise TransientSmsError / PermanentSmsError."""
+    def send(self, to: str, text: str, message_id: int) -> Sent:
+        """Send outbox message message_id, or raise TransientSmsError / PermanentSmsError."""
         ...
 
 
 class SimulatorBackend:
     """Keeps messages for the phone simulator: they count as delivered at once."""
 
-    def send(self, to: str, text: str) -> Sent:
+    def send(self, to: str, text: str, message_id: int) -> Sent:
         """Accept the message."""
         return Sent(provider_id=f"sim-{uuid.uuid4().hex[:16]}", status=Status.DELIVERED)
 
@@ -61,7 +61,7 @@ class AfricasTalkingBackend:
         self.service = SMSService(settings.at_username, settings.at_api_key)
         self.sender_id = settings.at_sender_id
 
-    def send(self, to: str, text: str) -> Sent:
+    def send(self, to: str, text: str, message_id: int) -> Sent:
         """Send one message and read the provider's verdict on it."""
         try:
             answer = self.service.send(text, [to], sender_id=self.sender_id, timeout=TIMEOUT)
@@ -95,4 +95,8 @@ def make_backend(settings: Settings) -> SmsBackend:
     """The backend the settings name."""
     if settings.sms_backend == "africastalking":
         return AfricasTalkingBackend(settings)
+    if settings.sms_backend == "kannel":
+        from workers.kannel import KannelBackend  # it builds on this module's types
+
+        return KannelBackend(settings)
     return SimulatorBackend()

@@ -1,6 +1,6 @@
 """What a provider's callbacks mean, as Satja's own types: every edge parses into these.
 
-Africa's Talking today (africastalking.py); another provider's edge makes the same types,
+Africa's Talking (africastalking.py) and Kannel (kannel.py) make the same types,
 so the services behind them never learn which provider spoke.
 """
 
@@ -38,11 +38,12 @@ class UssdRequest:
 
 @dataclass(frozen=True)
 class DeliveryReport:
-    """A delivery report for one outbound message."""
+    """A delivery report for one outbound message: by the provider's id, or by ours."""
 
-    provider_id: str
+    provider_id: str | None
     status: Status
     failure_reason: str | None
+    message_id: int | None = None  # the outbox id, where the provider hands ours back
 
 
 @dataclass(frozen=True)

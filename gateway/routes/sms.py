@@ -1,4 +1,8 @@
-"""POST /sms/inbound and POST /sms/delivery: thin routes over the SMS desk and outbox."""
+"""SMS callbacks, thin routes over the SMS desk and outbox.
+
+/sms/inbound and /sms/delivery for Africa's Talking; /sms/kannel/inbound and
+/sms/kannel/delivery for Kannel (its get-url and dlr-url, GET or POST, all in the query).
+"""
 
 from __future__ import annotations
 
@@ -15,9 +19,11 @@ from gateway.edge.africastalking import (
     parse_delivery_report,
     parse_inbound_sms,
 )
+from gateway.edge.kannel import parse_kannel_delivery, parse_kannel_inbound
+from gateway.edge.types import InboundSms
 from gateway.extensions.database import current_db
 from gateway.extensions.redis import current_redis
-from gateway.services.sms.inbound import take_delivery, take_inbound
+from gateway.services.sms.inbound import Handled, take_delivery, take_inbound
 from models.clock import local_today
 
 log = logging.getLogger(__name__)
@@ -46,19 +52,39 @@ def unexpected(exc: Exception) -> ResponseReturnValue:
 @bp.post("/sms/inbound")
 def inbound() -> ResponseReturnValue:
     """Carry out one SMS; its replies and receipts go once it has committed."""
-    sms = parse_inbound_sms(request.form)
-    settings = current_app.config["SATJA"]
-    today = local_today(settings.timezone)
-    handled = take_inbound(current_db(), current_redis(), settings, sms, today)
+    handled = _carry_out(parse_inbound_sms(request.form))
     if handled.conflict:
         return "conflict\n", 409, TEXT
     return handled.reply, 200, TEXT
+
+
+@bp.route("/sms/kannel/inbound", methods=["GET", "POST"])
+def kannel_inbound() -> ResponseReturnValue:
+    """One SMS from Kannel's sms-service; the reply goes through the outbox, like any."""
+    handled = _carry_out(parse_kannel_inbound(request.query_string))
+    if handled.conflict:
+        return "conflict\n", 409, TEXT
+    # An empty answer: Kannel must not send a body as a second reply (max-messages = 0).
+    return "", 200, TEXT
+
+
+def _carry_out(sms: InboundSms) -> Handled:
+    settings = current_app.config["SATJA"]
+    today = local_today(settings.timezone)
+    return take_inbound(current_db(), current_redis(), settings, sms, today)
 
 
 @bp.post("/sms/delivery")
 def delivery() -> ResponseReturnValue:
     """Record a delivery report against the message it names."""
     found = take_delivery(current_db(), parse_delivery_report(request.form))
+    return ("ok\n" if found else "unknown message\n"), 200, TEXT
+
+
+@bp.route("/sms/kannel/delivery", methods=["GET", "POST"])
+def kannel_delivery() -> ResponseReturnValue:
+    """Record Kannel's delivery report against the outbox message it names."""
+    found = take_delivery(current_db(), parse_kannel_delivery(request.query_string))
     return ("ok\n" if found else "unknown message\n"), 200, TEXT
 
 

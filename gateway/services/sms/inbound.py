@@ -154,4 +154,6 @@ def take_inbound(
 def take_delivery(db: Database, report: DeliveryReport) -> bool:
     """Record a delivery report against the message it names; False if none does."""
     with db.transaction() as session:
-        return record_delivery(session, report.provider_id, report.status, report.failure_reason)
+        return record_delivery(
+            session, report.provider_id, report.status, report.failure_reason, report.message_id
+        )
