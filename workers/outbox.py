@@ -71,9 +71,10 @@ def _finish(message_id: int, **changes: object) -> None:
 def _record_sent(message_id: int, sent: Sent) -> None:
     with runtime.current().db.transaction() as session:
         message = session.get(OutboundMessage, message_id, with_for_update=True)
-        message.provider_id = sent.provider_id
         message.failure_reason = None
         # Kannel's report can come back before this commit: never step back from it.
+        if sent.provider_id:
+            message.provider_id = sent.provider_id
         if message.status == Status.SENDING.value:
             message.status = sent.status.value
 
