@@ -25,7 +25,6 @@ from workers import runtime
 from workers.outbox import enqueue_sends
 
 pytestmark = [
-    pytest.mark.clock,  # a PAY posts on the business day
     pytest.mark.skipif(
         not INSTALLED and os.environ.get("CI") != "true",
         reason="Debian's kannel and kannel-extras are not installed "
@@ -120,6 +119,7 @@ def count(db, model) -> int:
         return session.scalar(select(func.count()).select_from(model))
 
 
+@pytest.mark.clock  # the PAY posts on the business day, the receipt names a date
 def test_a_collectors_pay_reaches_the_ledger_and_the_receipt_comes_out_in_thai(
     db, fund, kannel, worker
 ):
@@ -140,6 +140,7 @@ def test_a_collectors_pay_reaches_the_ledger_and_the_receipt_comes_out_in_thai(
     assert {sender for sender, *_ in kannel.received} == {"SATJA"}
 
 
+@pytest.mark.clock  # the balance names a paid-through date
 def test_a_thai_command_arrives_whole(db, fund, kannel, worker):
     # The UCS-2 bytes of ยอด; a message ending in ภ would lose a byte through Kannel's %a.
     kannel.phone_sends("0811000004", "ยอด")
@@ -169,6 +170,7 @@ def test_delivery_reports_move_outbox_statuses(db, kannel, worker, redis_conn):
     assert kannel.to("+66811000005") == ["Paid through 16 Nov 2026"]
 
 
+@pytest.mark.slow  # RQ's first retry interval is 5 s
 def test_kannel_stopped_messages_wait_and_go_once_it_is_back(db, kannel, worker, redis_conn):
     kannel.stop()
     with db.transaction() as session:

@@ -21,7 +21,6 @@ from workers.kannel import DLR_MASK
 from workers.outbox import send_sms
 from workers.sms_backends import PermanentSmsError, TransientSmsError
 
-pytestmark = pytest.mark.clock  # a PAY posts on the business day
 SENDSMS = "http://127.0.0.1:13013/cgi-bin/sendsms"
 KANNEL_ENV = {
     "SATJA_SMS_BACKEND": "kannel",
@@ -50,6 +49,7 @@ def count(db, model) -> int:
         return session.scalar(select(func.count()).select_from(model))
 
 
+@pytest.mark.clock  # posts on, or answers with, the business day
 @pytest.mark.parametrize(
     ("query", "code"),
     [
@@ -76,6 +76,7 @@ def test_inbound_calls(client, db, fund, query, code):
         assert count(db, OutboundMessage) == 1
 
 
+@pytest.mark.clock  # posts on, or answers with, the business day
 def test_a_thai_pay_posts_and_its_reply_and_receipt_wait_in_the_outbox(client, db, fund):
     member = fund["member"][1]
     response = inbound(client, f"จ่าย {member} 30 ภ", coding=2)  # ends in ภ: 0x0E 0x20
@@ -91,6 +92,7 @@ def test_a_thai_pay_posts_and_its_reply_and_receipt_wait_in_the_outbox(client, d
     assert sent_to[-2:] == ["+66811000002", "+66811000004"]  # the reply and the receipt
 
 
+@pytest.mark.clock  # posts on, or answers with, the business day
 def test_a_repeated_kannel_id_posts_once_and_another_sender_gets_409(client, db, fund):
     member = fund["member"][1]
     assert inbound(client, f"PAY {member} 30", message_id="same").status_code == 200
