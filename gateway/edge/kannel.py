@@ -26,7 +26,7 @@ LIMITS = {
     "text": 1_000,
     "outbox": 20,
     "status": 3,
-    "answer": 200,
+    "answer": 1_000,  # the SMSC's words; kept to 200 characters as the reason
     "smsc_id": 100,
 }
 CODINGS = {"0": "utf-8", "1": "utf-8", "2": "utf-16-be"}  # %c: 7-bit and 8-bit arrive as UTF-8
