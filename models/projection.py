@@ -403,7 +403,7 @@ def project(
     given = contributions(path, fund.daily_rate_satang)
     matched = matching(assumptions, given)
     out = [sum(p[y] for p in paid.values()) for y in range(years)]
-    ends = balances(fund.balance_satang, [c + m for c, m in zip(given, matched)], out)
+    ends = balances(fund.balance_satang, [c + m for c, m in zip(given, matched, strict=True)], out)
     rows = [
         Year(
             year=fund.year + y + 1,
@@ -443,7 +443,7 @@ def _suggestions(
 
     def income(rate: int) -> list[int]:
         got = contributions(path, rate)
-        return [c + m for c, m in zip(got, matching(assumptions, got))]
+        return [c + m for c, m in zip(got, matching(assumptions, got), strict=True)]
 
     found = []
     rate = _lowest(
@@ -461,7 +461,9 @@ def _suggestions(
 
         def holds_with(changed: Line, others: list[int] = others) -> bool:
             spent = payouts(changed, path, assumptions, fund)
-            return _holds(fund.balance_satang, money_in, [a + b for a, b in zip(others, spent)])
+            return _holds(
+                fund.balance_satang, money_in, [a + b for a, b in zip(others, spent, strict=True)]
+            )
 
         cut = _lowest(lambda p, line=line: holds_with(_scaled(line, 100 - p)), 0, 100)
         if cut is not None and cut < 100:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
 import pytest
 
@@ -186,7 +187,7 @@ MONOTONE = [
 
 def _with(assumptions, table: str, factor_percent: int):
     """The assumptions with one table's every rate scaled by factor_percent."""
-    section, name = table.split(".")
+    _section, _name = table.split(".")
     attribute = {
         "hospital.admissions": "admissions",
         "births.women": "births",
@@ -219,8 +220,8 @@ def test_more_of_a_risk_never_costs_less(table, benefit):
     for percent in (50, 100, 150, 300):
         years = project(fund, lines, _with(base, table, percent), 10, suggest=False).years
         paid.append([y.benefits_satang[benefit] for y in years])
-    for lower, higher in zip(paid, paid[1:]):
-        assert all(a <= b for a, b in zip(lower, higher)), (table, lower, higher)
+    for lower, higher in itertools.pairwise(paid):
+        assert all(a <= b for a, b in zip(lower, higher, strict=False)), (table, lower, higher)
     assert paid[0] != paid[-1]
 
 
@@ -235,10 +236,10 @@ def test_members_and_money_move_one_way_with_each_of_the_groups_rates(field):
     members = [[y.members for y in years] for years in runs]
     given = [[y.contributions_satang for y in years] for years in runs]
     step = (lambda a, b: a >= b) if field == "lapses_ppm" else (lambda a, b: a <= b)
-    for lower, higher in zip(members, members[1:]):
-        assert all(step(a, b) for a, b in zip(lower, higher))
-    for lower, higher in zip(given, given[1:]):
-        assert all(step(a, b) for a, b in zip(lower, higher))
+    for lower, higher in itertools.pairwise(members):
+        assert all(step(a, b) for a, b in zip(lower, higher, strict=False))
+    for lower, higher in itertools.pairwise(given):
+        assert all(step(a, b) for a, b in zip(lower, higher, strict=False))
     assert given[0] != given[-1]
 
 
