@@ -169,3 +169,55 @@ def test_learning_day_page_prints_in_thai(runner, logins, tmp_path, today):
     assert "วันเรียนรู้เครือข่าย" in page and "size: A4" in page and "รวมเครือข่าย" in page
     bad = invoke(runner, "report", "network", "--learning-day", "2026-13-40")
     assert bad.exit_code != 0
+
+
+def test_the_coordinator_gets_one_sms_part_on_the_networks_meeting_day(
+    db, runner, logins, settings, redis_conn
+):
+    from test_schedule import utc
+
+    from gateway.flows.gsm import sms_parts
+    from models.outbox import OutboundMessage
+    from workers import runtime
+    from workers.notices import send_learning_day
+    from workers.schedule import tick
+
+    add = ["users", "add", "coord", "--network", "--phone", "081-999-0016"]
+    created = runner.invoke(
+        args=[*add, "--network-meeting-day", "20", "--password-stdin"], input=PASSWORD + "\n"
+    )
+    assert created.exit_code == 0, created.output
+    for wrong in (["--network-meeting-day", "29"], ["--phone", "12345"]):
+        bad = runner.invoke(
+            args=[
+                "users",
+                "add",
+                "coord2",
+                "--network",
+                "--phone",
+                "0819990017",
+                *wrong,
+                "--password-stdin",
+            ],
+            input=PASSWORD + "\n",
+        )
+        assert bad.exit_code != 0 and len(bad.output.strip().splitlines()) == 1
+    runtime.install(settings)
+    try:
+        assert not any(
+            j.startswith("learning-day") for j in tick(utc("2026-11-16 08:05").isoformat())
+        )
+        due = tick(utc("2026-11-20 08:05").isoformat())
+        job = next(j for j in due if j.startswith("learning-day"))
+        assert job.endswith("-2026-11-20")
+        assert send_learning_day(int(job.split("-")[2]), "2026-11-20") == 1
+        assert send_learning_day(int(job.split("-")[2]), "2026-11-20") == 0  # once only
+    finally:
+        runtime.uninstall()
+    with db.transaction() as session:
+        sent = session.scalars(
+            select(OutboundMessage).where(OutboundMessage.to_phone == "+66819990016")
+        ).all()
+    assert len(sent) == 1
+    assert sent[0].text == "วันเรียนรู้ 20 พ.ย. 2569 ดูตาราง 2 กองทุนที่แดชบอร์ด > วันเรียนรู้"
+    assert sms_parts(sent[0].text) == 1
