@@ -16,18 +16,19 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, insert, select  # noqa: E402
-from sqlalchemy.orm import Session  # noqa: E402
+from sqlalchemy import create_engine, insert, select
+from sqlalchemy.orm import Session
 
-from models.foresight import _register, projection_of  # noqa: E402
-from models.ledger import Account  # noqa: E402
-from models.migrate import upgrade  # noqa: E402
-from models.projection import load_assumptions  # noqa: E402
-from models.registry import Group, Member, add_group  # noqa: E402
+from models.foresight import _register, projection_of
+from models.ledger import Account
+from models.migrate import upgrade
+from models.projection import load_assumptions
+from models.registry import Group, Member, add_group
 
 MEMBERS = 25_000
 TODAY = dt.date(2026, 11, 16)
@@ -78,7 +79,7 @@ def build(url: str) -> None:
     engine.dispose()
 
 
-def timed(run) -> float:
+def timed(run: Callable[[], object]) -> float:
     """Median seconds of five runs."""
     times = []
     for _ in range(5):
