@@ -65,6 +65,15 @@ BENCHES = (
         "night <= 5 s, national <= 600 s",
         lambda v: v["value"] <= 5 and v["value"] * 4_000_000 / 25_505 <= 600,
     ),
+    Bench(
+        "projection.py",
+        r"projection: (?P<value>[\d.]+) s for (?P<members>\d+) members vs bare read"
+        r" (?P<base>[\d.]+) s ratio=(?P<ratio>[\d.]+)",
+        "{value} s for {members} members",
+        "{base} s bare read",
+        "< 2 s",
+        lambda v: v["value"] < 2,
+    ),
 )
 
 

@@ -6,10 +6,11 @@ import datetime as dt
 import re
 
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import DateTime, ForeignKey, Integer, String, select
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, BigId, utcnow
+from models.phones import InvalidPhone, normalize_phone
 from models.pins import HASHER
 from models.registry import LANGUAGES, Group, RegistryError
 
@@ -19,12 +20,29 @@ WRONG_TRIES = 5
 LOCK_FOR = dt.timedelta(minutes=15)
 # The demo's login (`demo seed`); its password is public, so production never lets it in.
 DEMO_USER = "namkhao"
+DEFAULT_NETWORK_MEETING_DAY = 16  # the provincial learning day
+
+
+def coordinators(session: Session) -> list[User]:
+    """Network logins with a phone, still active: who gets the learning-day SMS."""
+    return list(
+        session.scalars(
+            select(User)
+            .where(User.group_id.is_(None), User.phone.is_not(None), User.disabled_at.is_(None))
+            .order_by(User.id)
+        )
+    )
 
 
 class User(Base):
     """One login; group_id None means the network: every group."""
 
     __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(
+            "network_meeting_day BETWEEN 1 AND 28", name="network_meeting_day_in_month"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     username: Mapped[str] = mapped_column(String(40), unique=True)
@@ -38,14 +56,37 @@ class User(Base):
     # them all at once (a signed cookie alone cannot be taken back).
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     disabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # A network coordinator's phone: the learning-day SMS goes there on the network's
+    # meeting day (network logins only).
+    phone: Mapped[str | None] = mapped_column(String(16))
+    network_meeting_day: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
 def add_user(
-    session: Session, username: str, name: str, password: str, group: Group | None, lang: str
+    session: Session,
+    username: str,
+    name: str,
+    password: str,
+    group: Group | None,
+    lang: str,
+    *,
+    phone: str | None = None,
+    network_meeting_day: int | None = None,
 ) -> User:
     """Create a login; RegistryError says what is wrong."""
     username = username.strip().lower()
+    if (phone or network_meeting_day is not None) and group is not None:
+        raise RegistryError("--phone and --network-meeting-day are for network logins")
+    if network_meeting_day is not None and not phone:
+        raise RegistryError("--network-meeting-day needs --phone: it says when to text it")
+    if network_meeting_day is not None and not 1 <= network_meeting_day <= 28:
+        raise RegistryError("network meeting day must be 1 to 28 (it must exist in every month)")
+    if phone:
+        try:
+            phone = normalize_phone(phone)
+        except InvalidPhone as exc:
+            raise RegistryError(str(exc)) from None
     if not USERNAME.fullmatch(username):
         raise RegistryError("username: 3-40 lower-case letters, digits, '.', '_' or '-'")
     if len(password) < MIN_PASSWORD:
@@ -61,6 +102,8 @@ def add_user(
         group_id=group.id if group else None,
         lang=lang,
         failed_logins=0,
+        phone=phone or None,
+        network_meeting_day=(network_meeting_day or DEFAULT_NETWORK_MEETING_DAY) if phone else None,
     )
     session.add(user)
     session.flush()

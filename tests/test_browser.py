@@ -248,3 +248,52 @@ def test_paying_takes_the_button_on_the_page_that_says_the_effect(page, everythi
     page.wait_for_selector(".flash.ok")
     assert "อนุมัติและจ่าย #" in page.text_content(".flash.ok")
     assert money(db)["transfers"] == before["transfers"] + 1
+
+
+def balances(page, which):
+    """The year-end balances a projection table shows, in satang."""
+    cells = page.locator(f"[data-projection={which}] [data-satang]")
+    return cells.evaluate_all("cells => cells.map(c => Number(c.dataset.satang))")
+
+
+def test_the_projection_form_shows_an_edited_schedule_beside_todays(page, live_app, db, today):
+    from models.ledger import Code, TransferSpec, create_transfer
+    from models.registry import Member
+
+    url, _ = live_app
+    with db.transaction() as session:
+        for member in session.scalars(select(Member).join(Group).where(Group.code == "BANNA")):
+            paid_up = TransferSpec(
+                key=f"test:opening:{member.id}",
+                group_id=member.group_id,
+                debit="fund_bank",
+                credit=f"member:{member.id}",
+                amount=(today - member.joined_on).days * 100 + 100_00,
+                code=Code.OPENING,
+                business_date=member.joined_on,
+                member_id=member.id,
+            )
+            assert create_transfer(session, paid_up).ok
+    page.goto(f"{url}/dashboard/")
+    page.fill("input[name=username]", "somsri")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("[data-figure=members]")
+    page.click("text=อนาคตกองทุน")
+    page.wait_for_selector("[data-verdict=today]")
+    assert page.locator("[data-series=edited]").count() == 0
+    before = balances(page, "today")
+    page.fill("input[name='elderly.amount']", "0")
+    page.fill("input[name='elderly.tier0']", "0")
+    page.fill("input[name='funeral.amount']", "100")
+    page.click("#schedule button[type=submit]")
+    page.wait_for_selector("[data-series=edited]", state="attached")
+    assert page.input_value("input[name='elderly.amount']") == "0"
+    edited = balances(page, "edited")
+    again = balances(page, "today")
+    assert again == before  # today's schedule is untouched: nothing was loaded
+    assert all(e >= b for e, b in zip(edited, before, strict=True)) and edited != before
+    page.fill("input[name='funeral.amount']", "สองพัน")
+    page.click("#schedule button[type=submit]")
+    assert "ต้องเป็นตัวเลข" in page.text_content("[role=alert]")
+    assert page.locator("[data-series=edited]").count() == 0

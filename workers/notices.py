@@ -22,6 +22,7 @@ from models.outbox import MessageKind, queue_once
 from models.registry import Group, Member, Role
 from models.reports import group_report
 from models.standing import group_standings
+from models.users import User
 from workers import runtime
 from workers.outbox import enqueue_sends
 from workers.reconcile import people
@@ -120,6 +121,15 @@ def write_aging_notices(session: Session, day: dt.date) -> list[int]:
     return written
 
 
+def write_learning_day(session: Session, user: User, day: dt.date) -> int | None:
+    """Tell a network coordinator where the learning day's table is, once per day."""
+    groups = session.scalar(select(func.count()).select_from(Group))
+    text = render(user.lang, "learning_day", date=format_date(day, user.lang), count=groups)
+    return queue_once(
+        session, f"learning-day:{day}:{user.id}", user.phone, text, MessageKind.SUMMARY
+    )
+
+
 def _as_date(value: dt.date | str) -> dt.date:
     return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
@@ -140,6 +150,19 @@ def send_meeting_summary(group_id: int, day: str) -> int:
     with rt.db.transaction() as session:
         group = session.get(Group, group_id)
         written = write_meeting_summary(session, group, dt.date.fromisoformat(day))
+    enqueue_sends(rt.redis, written)
+    return len(written)
+
+
+def send_learning_day(user_id: int, day: str) -> int:
+    """Job: the learning-day SMS to one network coordinator."""
+    rt = runtime.current()
+    with rt.db.transaction() as session:
+        user = session.get(User, user_id)
+        written = [] if user is None or not user.phone or user.disabled_at else None
+        if written is None:
+            message_id = write_learning_day(session, user, dt.date.fromisoformat(day))
+            written = [message_id] if message_id is not None else []
     enqueue_sends(rt.redis, written)
     return len(written)
 

@@ -22,8 +22,14 @@ from sqlalchemy import select
 
 from models.base import utcnow
 from models.registry import Group
+from models.users import DEFAULT_NETWORK_MEETING_DAY, coordinators
 from workers import runtime
-from workers.notices import send_aging_notices, send_meeting_summary, send_reminders
+from workers.notices import (
+    send_aging_notices,
+    send_learning_day,
+    send_meeting_summary,
+    send_reminders,
+)
 from workers.outbox import SMS_QUEUE, sweep_outbox
 from workers.reconcile import LEDGER_QUEUE, reconcile_night
 
@@ -57,6 +63,14 @@ class GroupDays:
 
 
 @dataclass(frozen=True)
+class NetworkDays:
+    """A network coordinator and the day of the month of the network's learning day."""
+
+    user_id: int
+    meeting_day: int
+
+
+@dataclass(frozen=True)
 class Due:
     """A job due now, with the id that makes enqueuing it idempotent."""
 
@@ -66,7 +80,12 @@ class Due:
     queue: str
 
 
-def due_jobs(now: dt.datetime, groups: list[GroupDays], timezone: str) -> list[Due]:
+def due_jobs(
+    now: dt.datetime,
+    groups: list[GroupDays],
+    timezone: str,
+    networks: tuple[NetworkDays, ...] | list[NetworkDays] = (),
+) -> list[Due]:
     """What is due at this moment (UTC, naive), by the calendar in the fund's time zone."""
     local = now.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
     today, clock = local.date(), local.time()
@@ -91,6 +110,16 @@ def due_jobs(now: dt.datetime, groups: list[GroupDays], timezone: str) -> list[D
                     f"meeting-{g.code}-{today}",
                     send_meeting_summary,
                     (g.id, today.isoformat()),
+                    REPORTS_QUEUE,
+                )
+            )
+    for n in networks:
+        if today.day == n.meeting_day and clock >= MEETING_AT:
+            due.append(
+                Due(
+                    f"learning-day-{n.user_id}-{today}",
+                    send_learning_day,
+                    (n.user_id, today.isoformat()),
                     REPORTS_QUEUE,
                 )
             )
@@ -121,8 +150,12 @@ def tick(now: str | None = None) -> list[str]:
             GroupDays(g.id, g.code, g.reminder_day, g.meeting_day)
             for g in session.scalars(select(Group).order_by(Group.code))
         ]
+        networks = [
+            NetworkDays(u.id, u.network_meeting_day or DEFAULT_NETWORK_MEETING_DAY)
+            for u in coordinators(session)
+        ]
     moment = dt.datetime.fromisoformat(now) if now else utcnow()
-    return enqueue_due(rt.redis, due_jobs(moment, groups, rt.settings.timezone))
+    return enqueue_due(rt.redis, due_jobs(moment, groups, rt.settings.timezone, networks))
 
 
 SCHEDULE = (

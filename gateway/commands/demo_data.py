@@ -29,9 +29,12 @@ NAMKHAO_CONTRIBUTIONS_BAHT = 554_871
 NAMKHAO_MATCHING_BAHT = {"local_government": 10_000, "codi_seed": 100_000}
 NETWORK_GROUPS = 50
 NETWORK_MEMBERS = 25_505
-NETWORK_FUND_BAHT = 8_000_000
-# Each other group of the network: matching money it received in its first months.
-NETWORK_MATCHING_BAHT = {"local_government": 10_000, "codi_seed": 50_000}
+# The source's "กองทุนสัจจะ" of about 8 million baht is members' own money, as Nam Khao's
+# 554,871 baht is; it names matching money for Nam Khao alone, so only Nam Khao has any.
+NETWORK_MEMBERS_BAHT = 8_000_000
+# Ages today for the demo's birth dates: (from, to, weight), a village fund's make-up
+# with children as members (config/assumptions/default.toml, members.ages).
+AGE_BANDS = ((1, 15, 12), (15, 30, 13), (30, 45, 20), (45, 60, 22), (60, 75, 20), (75, 90, 13))
 
 MALE_NAMES = (
     "สมชาย",
@@ -162,6 +165,13 @@ def _people(rng: random.Random, taken: set[str]) -> Iterator[tuple[str, str]]:
         yield name, phone
 
 
+def _born(rng: random.Random, today: dt.date, joined_on: dt.date) -> dt.date:
+    """A birth date for a demo member: an age drawn from AGE_BANDS, never after joining."""
+    low, high, _ = rng.choices(AGE_BANDS, [w for *_, w in AGE_BANDS])[0]
+    born = today - dt.timedelta(days=rng.randrange(low * 365, high * 365))
+    return min(born, joined_on)
+
+
 def _split(total: int, weights: list[float]) -> list[int]:
     """Split a whole-number total in proportion to weights, summing exactly."""
     scale = total / sum(weights)
@@ -218,17 +228,20 @@ def seed_namkhao(
     roles += [Role.MEMBER] * (NAMKHAO_MEMBERS - len(roles))
     balances = _split(NAMKHAO_CONTRIBUTIONS_BAHT, [rng.uniform(250, 560) for _ in roles])
     members: list[Member] = []
+    ages = random.Random(2547 + 543)  # its own draws: the names and numbers stay as they were
     for role, balance in zip(roles, balances, strict=True):
         behind = rng.choices((0, 5, 20, 45, 75, -30, -60), (50, 15, 12, 8, 3, 8, 4))[0]
         name, phone = next(people)
+        joined_on = today - dt.timedelta(days=balance + behind - 1)
         member = add_member(
             session,
             group,
             name=name,
             phone=phone,
             role=role,
-            joined_on=today - dt.timedelta(days=balance + behind - 1),
+            joined_on=joined_on,
             lang="en" if rng.random() < 0.03 else "th",
+            born_on=_born(ages, today, joined_on),
         )
         members.append(member)
     collectors = [m for m in members if m.role == Role.COLLECTOR]
@@ -301,15 +314,14 @@ def seed_network(
     today: dt.date,
     progress: Callable[[int], None] = lambda _n: None,
 ) -> None:
-    """Add the 49 other groups: 25,505 members and 8,000,000 baht with NAMKHAO."""
+    """Add the 49 other groups: 25,505 members and 8,000,000 baht of their own with NAMKHAO."""
     rng = random.Random(2548)
+    ages = random.Random(2548 + 543)
     others = NETWORK_GROUPS - 1
     sizes = _split(
         NETWORK_MEMBERS - NAMKHAO_MEMBERS, [rng.uniform(0.4, 1.6) for _ in range(others)]
     )
-    namkhao_fund = NAMKHAO_CONTRIBUTIONS_BAHT + sum(NAMKHAO_MATCHING_BAHT.values())
-    matching = sum(NETWORK_MATCHING_BAHT.values()) * others
-    member_money = NETWORK_FUND_BAHT - namkhao_fund - matching
+    member_money = NETWORK_MEMBERS_BAHT - NAMKHAO_CONTRIBUTIONS_BAHT
     group_money = _split(member_money, [size * rng.uniform(0.8, 1.2) for size in sizes])
     for index, (size, money) in enumerate(zip(sizes, group_money, strict=True), start=2):
         with session_factory() as session:  # type: ignore[attr-defined]
@@ -320,17 +332,18 @@ def seed_network(
             balances = _split(money, [rng.uniform(100, 200) for _ in roles])
             for role, balance in zip(roles, balances, strict=True):
                 name, phone = next(people)
+                joined_on = today - dt.timedelta(days=balance - 1 + rng.choice((0, 0, 3, 10)))
                 member = add_member(
                     session,
                     group,
                     name=name,
                     phone=phone,
                     role=role,
-                    joined_on=today - dt.timedelta(days=balance - 1 + rng.choice((0, 0, 3, 10))),
+                    joined_on=joined_on,
+                    born_on=_born(ages, today, joined_on),
                 )
                 _post_opening(session, group, member, balance)
                 progress(1)
-            _add_matching(session, group, NETWORK_MATCHING_BAHT, today - dt.timedelta(days=60))
 
 
 def officials(session: Session, group: Group) -> list[Official]:

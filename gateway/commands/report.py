@@ -15,14 +15,26 @@ from flask.cli import AppGroup
 
 from gateway.extensions.database import current_db
 from gateway.extensions.settings import business_day
+from gateway.flows.dashboard_texts import DASHBOARD_TEXTS
 from gateway.flows.dates import format_date
 from gateway.flows.money import format_baht
 from gateway.flows.texts import render
+from gateway.services.foresight import basis_lines, chart, suggestion_text
+from models.foresight import Gathered, projection_of
+from models.learning_day import COLUMNS, learning_day
+from models.projection import Assumptions, AssumptionsError, Projection, load_assumptions
 from models.registry import RegistryError, find_group
 from models.reports import codi_status, group_report, network_report
 from models.welfare import BenefitType
 
 group = AppGroup("report", help="Reports for committees.")
+
+ASSUMPTIONS = click.option(
+    "--assumptions",
+    "assumptions_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="An assumptions file (default config/assumptions/default.toml).",
+)
 
 
 @group.command("group")
@@ -169,8 +181,28 @@ def codi_rows(status: dict) -> list[tuple[str, str, str, str]]:
 
 @group.command("network")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable, money in satang.")
-def report_network(as_json: bool) -> None:
-    """Every group summed: members, contributions, matching, welfare, the fund."""
+@click.option(
+    "--learning-day",
+    "day",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="The groups side by side for the network's meeting on this day (YYYY-MM-DD).",
+)
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="With --learning-day: also write the printable Thai page here.",
+)
+@ASSUMPTIONS
+def report_network(
+    as_json: bool, day: dt.datetime | None, html_path: Path | None, assumptions_path: Path | None
+) -> None:
+    """Every group summed; with --learning-day, the groups side by side for the meeting."""
+    if day is not None:
+        _learning_day(day.date(), as_json, html_path, _assumptions(assumptions_path))
+        return
+    if html_path:
+        raise click.UsageError("--html needs --learning-day")
     with current_db().transaction() as session:
         report = network_report(session, business_day())
     if as_json:
@@ -187,6 +219,135 @@ def report_network(as_json: bool) -> None:
         click.echo(f"{label:<22}{format_baht(total.get(key, 0), decimals=True):>18} baht")
     for source, satang in sorted(total.get("matching_satang", {}).items()):
         click.echo(f"{'matching: ' + source:<22}{format_baht(satang, decimals=True):>18} baht")
+
+
+def _assumptions(path: Path | None) -> Assumptions:
+    """The assumptions file, or one line saying what is wrong with it."""
+    try:
+        return load_assumptions(path)
+    except (AssumptionsError, OSError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"assumptions: {exc}") from None
+
+
+def _learning_day(day: dt.date, as_json: bool, html_path: Path | None, a: Assumptions) -> None:
+    """The learning day's table: JSON, plain lines, and the printable page."""
+    with current_db().transaction() as session:
+        report = learning_day(session, day, a)
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"learning day {report['day']} (figures from {report['since']})")
+        click.echo(
+            f"{'group':<10}{'members':>8}{'new':>5}{'given':>14}{'behind%':>8}"
+            f"{'welfare':>12}{'with coll.':>12}{'open':>5}{'runs out':>9}"
+        )
+        for line in [*report["groups"], {"code": "network", "runs_out": "", **report["total"]}]:
+            click.echo(
+                f"{line['code']:<10}{line['members']:>8,}{line['growth']:>5,}"
+                f"{format_baht(line['contributions_satang']):>14}{line['arrears_percent']:>8}"
+                f"{format_baht(line['welfare_paid_satang']):>12}"
+                f"{format_baht(line['cash_with_collectors_satang']):>12}"
+                f"{line['open_exceptions']:>5}{line['runs_out'] or '-':>9}"
+            )
+    if html_path:
+        page = render_template(
+            "learning_day.html",
+            report=report,
+            t=DASHBOARD_TEXTS["th"],
+            day=format_date(day, "th"),
+            since=format_date(dt.date.fromisoformat(report["since"]), "th"),
+            baht=format_baht,
+            columns=COLUMNS,
+        )
+        html_path.write_text(page, encoding="utf-8")
+        click.echo(f"wrote {html_path}")
+
+
+@group.command("projection")
+@click.option("--group", "code", required=True)
+@click.option("--years", default=10, show_default=True, type=click.IntRange(1, 50))
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable, money in satang.")
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write a printable Thai page here.",
+)
+@ASSUMPTIONS
+def report_projection(
+    code: str, years: int, as_json: bool, html_path: Path | None, assumptions_path: Path | None
+) -> None:
+    """Will the fund last? Members and money year by year under today's schedule."""
+    a = _assumptions(assumptions_path)
+    today = business_day()
+    try:
+        with current_db().transaction() as session:
+            group_ = find_group(session, code)
+            projection, gathered = projection_of(session, group_, today, a, years)
+            name = group_.name
+    except RegistryError as exc:
+        raise click.ClickException(str(exc)) from None
+    rate = gathered.fund.daily_rate_satang
+    if as_json:
+        out = {"group": code.upper(), "from": today.isoformat(), "years_ahead": years}
+        out |= projection.as_dict() | {"basis": gathered.basis, "daily_rate_satang": rate}
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+    else:
+        _print_projection(code.upper(), name, projection, gathered, years)
+    if html_path:
+        page = render_template(
+            "projection_report.html",
+            name=name,
+            code=code.upper(),
+            projection=projection,
+            t=DASHBOARD_TEXTS["th"],
+            baht=format_baht,
+            years=years,
+            printed=format_date(today, "th"),
+            suggestions=[
+                suggestion_text(s, gathered.lines, rate, "th") for s in projection.suggestions
+            ],
+            basis=basis_lines(gathered, "th"),
+            chart=chart(
+                [row.year for row in projection.years],
+                [row.balance_satang for row in projection.years],
+                None,
+            ),
+        )
+        html_path.write_text(page, encoding="utf-8")
+        click.echo(f"wrote {html_path}")
+
+
+def _print_projection(
+    code: str, name: str, projection: Projection, gathered: Gathered, years: int
+) -> None:
+    """The projection as plain lines, in English."""
+    click.echo(f"{code}  {name}: {years} years ahead")
+    click.echo(
+        f"{'year':<6}{'members':>8}{'joined':>7}{'died':>6}{'lapsed':>7}"
+        f"{'contributions':>15}{'matching':>12}{'welfare':>15}{'balance':>16}"
+    )
+    for row in projection.years:
+        click.echo(
+            f"{row.year:<6}{row.members:>8,}{row.joined:>7,}{row.died:>6,}{row.lapsed:>7,}"
+            f"{format_baht(row.contributions_satang, decimals=True):>15}"
+            f"{format_baht(row.matching_satang, decimals=True):>12}"
+            f"{format_baht(row.paid_out_satang, decimals=True):>15}"
+            f"{format_baht(row.balance_satang, decimals=True):>16}"
+        )
+    if projection.runs_out is None:
+        click.echo(f"The fund lasts all {years} years.")
+    else:
+        click.echo(f"The fund runs out in {projection.runs_out} (BE {projection.runs_out + 543}).")
+        click.echo(DASHBOARD_TEXTS["en"]["projection_keep"])
+        rate = gathered.fund.daily_rate_satang
+        for s in projection.suggestions:
+            click.echo("  " + suggestion_text(s, gathered.lines, rate, "en"))
+        if not projection.suggestions:
+            click.echo("  " + DASHBOARD_TEXTS["en"]["keep_nothing"])
+    click.echo("Rests on:")
+    for line in basis_lines(gathered, "en"):
+        click.echo(f"  {line}")
 
 
 def init_app(app: Flask) -> None:

@@ -23,8 +23,21 @@ group = AppGroup("users", help="Dashboard logins.")
 @click.option("--network", is_flag=True, help="A network login: sees every group.")
 @click.option("--lang", type=click.Choice(LANGUAGES), default="th", show_default=True)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--phone", help="A network coordinator's phone: the learning-day SMS goes there.")
+@click.option(
+    "--network-meeting-day",
+    type=int,
+    help="With --phone: the day of the month of the network's learning day (default 16).",
+)
 def add_command(
-    username: str, name: str, code: str | None, network: bool, lang: str, password_stdin: bool
+    username: str,
+    name: str,
+    code: str | None,
+    network: bool,
+    lang: str,
+    password_stdin: bool,
+    phone: str | None,
+    network_meeting_day: int | None,
 ) -> None:
     """Create a login; the password is asked for twice (or read from stdin)."""
     if bool(code) == network:
@@ -36,7 +49,14 @@ def add_command(
     try:
         with current_db().transaction() as session:
             user = add_user(
-                session, username, name, password, find_group(session, code) if code else None, lang
+                session,
+                username,
+                name,
+                password,
+                find_group(session, code) if code else None,
+                lang,
+                phone=phone,
+                network_meeting_day=network_meeting_day,
             )
             where = code.upper() if code else "every group"
             done = f"{user.username} can log in to the dashboard ({where})"

@@ -121,6 +121,8 @@ TH = {
     "meeting": "สรุปเดือน {month}: สมาชิก {members} คน เก็บได้ {amount} บ. "
     "ค้างส่ง {arrears} คน เงินกองทุน {fund} บ. เรื่องค้าง {open} เรื่อง",
     "aging": "มี {count} รายการรอยืนยัน เก่าสุด {days} วัน เช่น #{ref} ตอบ OK/NO",
+    # the network coordinator, on the learning day (issue 22)
+    "learning_day": "วันเรียนรู้ {date} ดูตาราง {count} กองทุนที่แดชบอร์ด > วันเรียนรู้",
 }
 
 EN = {
@@ -244,6 +246,9 @@ EN = {
     "{arrears} in arrears, fund {fund} baht, {open:open issue/open issues}",
     "aging": "{count:payment waits/payments wait} for your OK, oldest {days:day/days}, "
     "e.g. #{ref}. Reply OK or NO with the ref",
+    # the network coordinator, on the learning day (issue 22)
+    "learning_day": "Learning day {date}: the table of {count:fund/funds} is on the dashboard, "
+    "Learning day",
 }
 
 CATALOGUES = {"th": TH, "en": EN}

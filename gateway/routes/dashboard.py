@@ -31,7 +31,7 @@ from gateway.flows.dashboard_texts import DASHBOARD_TEXTS
 from gateway.flows.dates import format_date, format_month
 from gateway.flows.money import format_baht
 from gateway.flows.texts import render
-from gateway.services import dashboard
+from gateway.services import dashboard, foresight
 from gateway.services.claims import benefit_name
 from gateway.services.dashboard import GroupView, Refused
 from gateway.services.ratelimit import allow
@@ -431,6 +431,46 @@ def member(group: GroupView, number: int) -> ResponseReturnValue:
         standing=page.standing,
         payments=page.payments,
         claims=page.claims,
+    )
+
+
+def assumptions() -> foresight.Assumptions:
+    """The projection's assumptions, read once per app."""
+    if "satja.assumptions" not in current_app.extensions:
+        current_app.extensions["satja.assumptions"] = foresight.load_assumptions()
+    return current_app.extensions["satja.assumptions"]
+
+
+@bp.get("/g/<code>/projection")
+@group_page
+def projection(group: GroupView) -> ResponseReturnValue:
+    """The fund year by year under today's schedule and, side by side, the form's edits."""
+    form = {k: v[:12] for k, v in request.args.items() if "." in k}
+    page = foresight.projection_page(
+        current_db(), group.id, business_day(), assumptions(), form, g.lang
+    )
+    return render_template("dashboard/projection.html", page=page)
+
+
+@bp.get("/network")
+def network() -> ResponseReturnValue:
+    """The learning day: every group side by side, sortable, for a network login only."""
+    if g.user.group_id is not None:
+        abort(403)
+    try:
+        day = dt.date.fromisoformat(request.args.get("day", "")[:10])
+    except ValueError:
+        day = business_day()
+    sort, down = request.args.get("sort", "code")[:40], request.args.get("desc") == "1"
+    report = foresight.network_page(current_db(), day, assumptions(), sort, down)
+    return render_template(
+        "dashboard/network.html",
+        report=report,
+        meeting=day,
+        sort=sort,
+        down=down,
+        columns=foresight.COLUMNS,
+        since=dt.date.fromisoformat(report["since"]),
     )
 
 
