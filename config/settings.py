@@ -14,6 +14,7 @@ REAL_BACKENDS = ("africastalking",)  # they reach real phones: production, whate
 DEV_SECRET_KEY = "dev-only-not-secret"  # public: it is in this file
 MIN_SECRET_KEY = 32
 MIN_CALLBACK_TOKEN = 24
+LOG_FORMATS = ("text", "json")
 
 
 class SettingsError(ValueError):
@@ -47,6 +48,11 @@ class Settings:
     callback_allow: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     trusted_proxies: int = 0  # proxies in front whose X-Forwarded-For may be believed
     production: bool = False  # SATJA_ENV=production, or a backend that reaches real phones
+    log_format: str = "text"  # "json": one object a line, with the request id
+    # /metrics from these networks without the token (Prometheus on the private network).
+    metrics_allow: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    backup_dir: Path | None = None  # the cron's nightly backup goes here (None: no backup)
+    backup_keep: int = 14  # nightly backups kept in backup_dir, newest first
 
     @property
     def embedded_database(self) -> bool:
@@ -128,6 +134,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if environment not in ("development", "production"):
         raise SettingsError("SATJA_ENV must be development or production")
     production = environment == "production" or backend in REAL_BACKENDS
+    log_format = (env.get("SATJA_LOG_FORMAT") or "text").strip().lower()
+    if log_format not in LOG_FORMATS:
+        raise SettingsError(f"SATJA_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}")
+    backup_dir = env.get("SATJA_BACKUP_DIR") or None
     return Settings(
         instance_path=instance,
         database_url=database_url,
@@ -146,4 +156,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         callback_allow=_networks(env, "SATJA_CALLBACK_ALLOW"),
         trusted_proxies=_count(env, "SATJA_TRUSTED_PROXIES"),
         production=production,
+        log_format=log_format,
+        metrics_allow=_networks(env, "SATJA_METRICS_ALLOW"),
+        backup_dir=Path(backup_dir) if backup_dir else None,
+        backup_keep=_positive(env, "SATJA_BACKUP_KEEP", 14),
     )

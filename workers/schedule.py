@@ -5,12 +5,14 @@ calendar tick. The tick asks `due_jobs` (a pure function of the time in Asia/Ban
 and each group's days) what is due, and enqueues each due job once: its id is stable
 (reconcile-2026-11-26, meeting-NAMKHAO-2026-11-16, ...) and a Redis marker set with NX
 makes a second tick, or a second cron process, enqueue nothing. A missed time is caught
-up while it still makes sense (last night's reconciliation; reminders within 3 days).
+up while it still makes sense (last night's reconciliation and backup; reminders within
+3 days). Each tick also leaves its time in Redis: /metrics shows when the cron last ran.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -22,7 +24,8 @@ from sqlalchemy import select
 
 from models.base import utcnow
 from models.registry import Group
-from workers import runtime
+from workers import runtime, stats
+from workers.backups import nightly_backup
 from workers.notices import send_aging_notices, send_meeting_summary, send_reminders
 from workers.outbox import SMS_QUEUE, sweep_outbox
 from workers.reconcile import LEDGER_QUEUE, reconcile_night
@@ -32,6 +35,7 @@ NIGHTLY_AT = dt.time(23, 30)
 REMINDERS_AT = dt.time(9, 0)
 MEETING_AT = dt.time(8, 0)
 AGING_AT = dt.time(9, 0)
+BACKUP_AT = dt.time(1, 0)  # after the night's reconciliation, before anyone pays
 REMINDER_CATCH_UP_DAYS = 3
 MARKER_TTL = dt.timedelta(days=40)  # longer than any catch-up window
 
@@ -66,12 +70,17 @@ class Due:
     queue: str
 
 
-def due_jobs(now: dt.datetime, groups: list[GroupDays], timezone: str) -> list[Due]:
+def due_jobs(
+    now: dt.datetime, groups: list[GroupDays], timezone: str, *, backup: bool = False
+) -> list[Due]:
     """What is due at this moment (UTC, naive), by the calendar in the fund's time zone."""
     local = now.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
     today, clock = local.date(), local.time()
     night = today if clock >= NIGHTLY_AT else today - dt.timedelta(days=1)
     due = [Due(f"reconcile-{night}", reconcile_night, (night.isoformat(),), LEDGER_QUEUE)]
+    if backup:
+        last = today if clock >= BACKUP_AT else today - dt.timedelta(days=1)
+        due.append(Due(f"backup-{last}", nightly_backup, (last.isoformat(),), LEDGER_QUEUE))
     if clock >= AGING_AT:
         due.append(Due(f"aging-{today}", send_aging_notices, (today.isoformat(),), SMS_QUEUE))
     for g in groups:
@@ -122,7 +131,9 @@ def tick(now: str | None = None) -> list[str]:
             for g in session.scalars(select(Group).order_by(Group.code))
         ]
     moment = dt.datetime.fromisoformat(now) if now else utcnow()
-    return enqueue_due(rt.redis, due_jobs(moment, groups, rt.settings.timezone))
+    stats.mark(rt.redis, {"cron_last_tick": time.time()})  # wall clock: Prometheus compares it
+    due = due_jobs(moment, groups, rt.settings.timezone, backup=rt.settings.backup_dir is not None)
+    return enqueue_due(rt.redis, due)
 
 
 SCHEDULE = (
