@@ -9,8 +9,8 @@ from rq.job import Job
 from config.logs import JOB_ID, REQUEST_ID
 
 
-class TracingWorker(Worker):
-    """RQ's forking worker; each job runs with its ids set for config.logs."""
+class Tracing:
+    """Mixed into an RQ worker: each job runs with its ids set for config.logs."""
 
     def perform_job(self, job: Job, queue: Queue, execution: Execution) -> bool:
         """Run the job with its ids in the log context (in the forked work horse)."""
@@ -21,3 +21,7 @@ class TracingWorker(Worker):
         finally:
             JOB_ID.reset(job_token)
             REQUEST_ID.reset(request)
+
+
+class TracingWorker(Tracing, Worker):
+    """RQ's forking worker, tracing."""
