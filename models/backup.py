@@ -17,6 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import OperationalError
 
 PG_MAGIC = b"PGDMP"  # the first bytes of a pg_dump custom-format archive
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -90,6 +91,7 @@ def create_backup(database_url: str, target: Path) -> Path:
         else:
             args, env = _pg_command(url, "pg_dump")
             _run([*args, "--format=custom", "--file", str(partial)], env)
+        partial.chmod(0o600)  # it holds every member's name and number: the owner's only
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
@@ -118,7 +120,11 @@ def _sqlite_tables(path: Path) -> list[str]:
 def _pg_tables(url: URL) -> list[str]:
     engine = create_engine(url)
     try:
-        with engine.connect() as conn:
+        try:
+            conn = engine.connect()
+        except OperationalError:
+            raise BackupError(f"cannot connect to database {url.database}") from None
+        with conn:
             return list(
                 conn.scalars(
                     text(

@@ -168,12 +168,15 @@ def test_the_nightly_backup_keeps_the_configured_number(settings, db, redis_conn
         f"satja-{today}{end}",
         "notes.txt",
     }
+    assert (folder / f"satja-{today}{end}").stat().st_mode & 0o077 == 0  # personal data
     assert prune(folder, 1) == [folder / f"satja-2026-01-03{end}"]
 
 
 def test_the_cron_asks_for_a_backup_once_a_night_only_when_configured():
     at = dt.datetime(2026, 11, 30, 18, 30)  # 01:30 in Bangkok on 1 December
-    assert "backup-2026-12-01" in {d.job_id for d in due_jobs(at, [], "Asia/Bangkok", backup=True)}
+    (backup,) = [d for d in due_jobs(at, [], "Asia/Bangkok", backup=True) if "backup" in d.job_id]
+    assert backup.job_id == "backup-2026-12-01"
+    assert backup.timeout > 180  # RQ's default would kill a large dump
     early = dt.datetime(2026, 11, 30, 17, 30)  # 00:30: last night's is still the one due
     assert "backup-2026-11-30" in {
         d.job_id for d in due_jobs(early, [], "Asia/Bangkok", backup=True)
@@ -186,3 +189,17 @@ def test_backup_settings_are_checked_in_one_line():
 
     with pytest.raises(SettingsError, match="SATJA_BACKUP_KEEP must be a whole number"):
         load_settings({"SATJA_BACKUP_KEEP": "a week"})
+
+
+@pytest.mark.skipif(not SERVICE_DATABASE, reason="a server that answers, but not this database")
+def test_a_restore_into_a_database_that_is_not_there_is_one_line(settings, tmp_path):
+    file = tmp_path / "b.dump"
+    file.write_bytes(b"PGDMP and the rest")
+    url = make_url(settings.database_url).set(database="satja_no_such_database")
+    target = app_on(url.render_as_string(hide_password=False), settings)
+    try:
+        refused = run(target, "backup", "restore", str(file))
+    finally:
+        target.extensions["satja.db"].dispose()
+    assert refused.exit_code == 1
+    assert refused.output.strip() == "Error: cannot connect to database satja_no_such_database"

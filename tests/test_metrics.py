@@ -6,11 +6,14 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from people import hop, send, walk
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 from rq import Queue, SimpleWorker
 from sqlalchemy import select
@@ -188,15 +191,31 @@ def test_every_gunicorn_process_counts(settings, db, fund, tmp_path):
     )  # fmt: skip
     try:
         wait_port(port)
-        hops = 40
-        for n in range(hops):  # new connections: the kernel spreads them over both
+        deadline = time.monotonic() + 60
+        while len(list(folder.glob("counter_*.db"))) < 2:  # each process, once it has booted
+            assert time.monotonic() < deadline, "the second process did not boot"
+            time.sleep(0.05)
+        hops = 80
+
+        def dial(n: int) -> None:  # at once from 8 threads: both sync processes get some
             data = f"sessionId=mp-{n}&serviceCode=*1234%23&phoneNumber=%2B66811000004&text="
             urllib.request.urlopen(f"http://127.0.0.1:{port}/ussd", data.encode(), timeout=30)
+
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(dial, range(hops)))
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=30) as r:
             samples = parse(r.read().decode())
-        counted = sum(v for (name, _), v in samples.items() if name == "satja_ussd_hops_total")
-        assert counted == hops
-        assert len(list(folder.glob("counter_*.db"))) == 2  # one file per process
+        assert sum(v for (name, _), v in samples.items() if name == "satja_ussd_hops_total") == hops
+        per_process = [
+            sum(
+                s.value
+                for family in MultiProcessCollector.merge([str(file)])
+                for s in family.samples
+                if s.name == "satja_ussd_hops_total"
+            )
+            for file in folder.glob("counter_*.db")
+        ]
+        assert len(per_process) == 2 and all(per_process), per_process  # both counted
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)

@@ -36,6 +36,7 @@ REMINDERS_AT = dt.time(9, 0)
 MEETING_AT = dt.time(8, 0)
 AGING_AT = dt.time(9, 0)
 BACKUP_AT = dt.time(1, 0)  # after the night's reconciliation, before anyone pays
+BACKUP_TIMEOUT = 3 * 3600  # a national database dumps for a while; RQ's 3 minutes would kill it
 REMINDER_CATCH_UP_DAYS = 3
 MARKER_TTL = dt.timedelta(days=40)  # longer than any catch-up window
 
@@ -68,6 +69,7 @@ class Due:
     func: Callable[..., object]
     args: tuple[object, ...]
     queue: str
+    timeout: int | None = None  # seconds; RQ's default (180) when None
 
 
 def due_jobs(
@@ -80,7 +82,9 @@ def due_jobs(
     due = [Due(f"reconcile-{night}", reconcile_night, (night.isoformat(),), LEDGER_QUEUE)]
     if backup:
         last = today if clock >= BACKUP_AT else today - dt.timedelta(days=1)
-        due.append(Due(f"backup-{last}", nightly_backup, (last.isoformat(),), LEDGER_QUEUE))
+        due.append(
+            Due(f"backup-{last}", nightly_backup, (last.isoformat(),), LEDGER_QUEUE, BACKUP_TIMEOUT)
+        )
     if clock >= AGING_AT:
         due.append(Due(f"aging-{today}", send_aging_notices, (today.isoformat(),), SMS_QUEUE))
     for g in groups:
@@ -114,7 +118,9 @@ def enqueue_due(redis: Redis, due: list[Due]) -> list[str]:
         if not redis.set(marker, "1", nx=True, ex=MARKER_TTL):
             continue
         try:
-            Queue(job.queue, connection=redis).enqueue(job.func, *job.args, job_id=job.job_id)
+            Queue(job.queue, connection=redis).enqueue(
+                job.func, *job.args, job_id=job.job_id, job_timeout=job.timeout
+            )
         except Exception:
             redis.delete(marker)  # let the next tick try again
             raise
