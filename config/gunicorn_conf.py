@@ -6,6 +6,8 @@ Every value can be set from the environment, as the Procfile and docker-compose 
 
 import multiprocessing
 import os
+import shutil
+import tempfile
 
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
@@ -22,5 +24,52 @@ max_requests = 5000  # recycle workers now and then; jitter so they do not all g
 max_requests_jitter = 500
 accesslog = "-"
 # The path only (%(U)s): the query string carries the callback token, which stays out.
-access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms %({x-request-id}o)s'
+if os.environ.get("SATJA_LOG_FORMAT", "").strip().lower() == "json":
+    from gunicorn.glogging import Logger
+
+    from config.logs import JsonFormatter
+
+    access_log_format = (
+        '{"time": "%(t)s", "level": "info", "logger": "access", "request_id":'
+        ' "%({x-request-id}o)s", "remote": "%(h)s", "method": "%(m)s", "path": "%(U)s",'
+        ' "status": %(s)s, "bytes": "%(b)s", "ms": %(M)s}'
+    )
+
+    class JsonLogger(Logger):
+        """gunicorn's own lines (booting, a worker timed out) as JSON too."""
+
+        def setup(self, cfg):  # noqa: ANN001, ANN201 (gunicorn's signature)
+            """Gunicorn's set-up, then our formatter on its error log."""
+            super().setup(cfg)
+            for handler in self.error_log.handlers:
+                handler.setFormatter(JsonFormatter())
+
+    logger_class = JsonLogger
 loglevel = os.environ.get("LOG_LEVEL", "info")
+
+# /metrics adds up every process's counts: each writes its own files in this folder
+# (prometheus_client's multiprocess mode), which must be set before the app is imported
+# and emptied when the server starts, or yesterday's processes would count again.
+_OWN_FOLDER = "PROMETHEUS_MULTIPROC_DIR" not in os.environ
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="satja-metrics-"))
+
+
+def on_starting(server):  # noqa: ANN001, ANN201 (gunicorn's hook)
+    """Empty the metrics folder: counts start again with the server."""
+    folder = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(folder, exist_ok=True)
+
+
+def child_exit(server, worker):  # noqa: ANN001, ANN201 (gunicorn's hook)
+    """A process that ended: its live gauges go; its counts stay in the sum."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):  # noqa: ANN001, ANN201 (gunicorn's hook)
+    """Remove the metrics folder made for this server (one set from outside is left)."""
+    if _OWN_FOLDER:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

@@ -18,6 +18,7 @@ KANNEL_REQUIRED = ("KANNEL_SENDSMS_URL", "KANNEL_USERNAME", "KANNEL_PASSWORD", "
 DEV_SECRET_KEY = "dev-only-not-secret"  # public: it is in this file
 MIN_SECRET_KEY = 32
 MIN_CALLBACK_TOKEN = 24
+LOG_FORMATS = ("text", "json")
 
 
 class SettingsError(ValueError):
@@ -57,6 +58,11 @@ class Settings:
     callback_allow: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     trusted_proxies: int = 0  # proxies in front whose X-Forwarded-For may be believed
     production: bool = False  # SATJA_ENV=production, or a backend that reaches real phones
+    log_format: str = "text"  # "json": one object a line, with the request id
+    # /metrics from these networks without the token (Prometheus on the private network).
+    metrics_allow: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    backup_dir: Path | None = None  # the cron's nightly backup goes here (None: no backup)
+    backup_keep: int = 14  # nightly backups kept in backup_dir, newest first
 
     @property
     def embedded_database(self) -> bool:
@@ -153,6 +159,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     )
     if backend == "kannel":
         _require(env, *KANNEL_REQUIRED, "KANNEL_DLR_URL")
+    log_format = (env.get("SATJA_LOG_FORMAT") or "text").strip().lower()
+    if log_format not in LOG_FORMATS:
+        raise SettingsError(f"SATJA_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}")
+    backup_dir = env.get("SATJA_BACKUP_DIR") or None
     return Settings(
         instance_path=instance,
         database_url=database_url,
@@ -177,4 +187,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         callback_allow=_networks(env, "SATJA_CALLBACK_ALLOW"),
         trusted_proxies=_count(env, "SATJA_TRUSTED_PROXIES"),
         production=production,
+        log_format=log_format,
+        metrics_allow=_networks(env, "SATJA_METRICS_ALLOW"),
+        backup_dir=Path(backup_dir) if backup_dir else None,
+        backup_keep=_positive(env, "SATJA_BACKUP_KEEP", 14),
     )

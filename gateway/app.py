@@ -7,9 +7,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config.settings import Settings, load_settings, refuse_unsafe
 from gateway.commands import init_app as init_commands
-from gateway.extensions import database
+from gateway.extensions import database, tracing
 from gateway.extensions import redis as redis_extension
-from gateway.routes import dashboard, health, simulator, sms, ussd
+from gateway.routes import dashboard, health, metrics, simulator, sms, ussd
 from workers.broker import announce
 
 
@@ -28,7 +28,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     redis = redis_extension.init_app(app, settings)
     # Committed changes move their groups' generations on: cached screens are read anew.
     db.on_commit(lambda groups: announce(redis.redis, groups))
+    tracing.init_app(app, settings)
     health.init_app(app)
+    metrics.init_app(app)
     sms.init_app(app)
     ussd.init_app(app)
     simulator.init_app(app)

@@ -9,6 +9,7 @@ from people import claim_ref, declare, ref_of, send
 from sqlalchemy import func, select
 from sqlalchemy import text as sql
 
+from config.logs import JsonFormatter
 from models.clock import local_today
 from models.disputes import Dispute
 from models.funds import Source, add_funds
@@ -161,7 +162,10 @@ def test_logs_of_a_full_run_hold_no_pin_and_no_full_phone(client, db, fund, capl
     send(client, "+66899999999", "HELP")
     send(client, fund["member"][2], "BAL")
     logged = "\n".join(record.getMessage() for record in caplog.records)
+    # The same records as SATJA_LOG_FORMAT=json writes them, tracebacks included.
+    logged += "\n".join(JsonFormatter().format(record) for record in caplog.records)
     assert "ussd log-1" in logged  # the run was logged at all
+    assert '"logger": "gateway.services' in logged
     assert pin not in logged
     for phone in (member_phone, fund["collector"][2], "+66899999999"):
         national = "0" + phone[3:]

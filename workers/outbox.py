@@ -13,10 +13,11 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlalchemy import or_, select
 
+from config.logs import current_request_id
 from models.base import utcnow
 from models.outbox import OutboundMessage, Status
 from models.phones import mask_phone
-from workers import runtime
+from workers import runtime, stats
 from workers.sms_backends import PermanentSmsError, Sent, TransientSmsError
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,11 @@ def enqueue_sends(redis: Redis, message_ids: Iterable[int]) -> int:
     if not ids:
         return 0
     queue = Queue(SMS_QUEUE, connection=redis)
-    jobs = [Queue.prepare_data(send_sms, (i,), job_id=job_id(i), retry=RETRY) for i in ids]
+    # The request that wrote them rides along, so the worker's log lines carry its id.
+    meta = {"request_id": rid} if (rid := current_request_id()) else None
+    jobs = [
+        Queue.prepare_data(send_sms, (i,), job_id=job_id(i), retry=RETRY, meta=meta) for i in ids
+    ]
     try:
         queue.enqueue_many(jobs)
     except RedisError:
@@ -94,15 +99,22 @@ def send_sms(message_id: int) -> str:
             gave_up = message.attempts >= MAX_ATTEMPTS
             message.status = (Status.FAILED if gave_up else Status.QUEUED).value
             message.failure_reason = str(exc)[:200]
+        redis = runtime.current().redis
         if gave_up:
+            stats.count(redis, "sms_sends", "failed")
+            stats.count(redis, "sms_delivery_failures", stats.reason_class(str(exc)))
             return "failed"
+        stats.count(redis, "sms_sends", "retried")
         raise
     except PermanentSmsError as exc:
         log.error("sms %s to %s: failed: %s", message_id, mask_phone(to), exc)
         _finish(message_id, status=Status.FAILED.value, failure_reason=str(exc)[:200])
+        stats.count(runtime.current().redis, "sms_sends", "failed")
+        stats.count(runtime.current().redis, "sms_delivery_failures", stats.reason_class(str(exc)))
         return "failed"
     _record_sent(message_id, sent)
     log.info("sms %s to %s: %s", message_id, mask_phone(to), sent.status)
+    stats.count(runtime.current().redis, "sms_sends", "sent")
     return sent.status.value
 
 

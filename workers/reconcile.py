@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from redis import Redis
 from sqlalchemy import Select, exists, func, select, union_all
 from sqlalchemy.orm import Session, aliased
 
@@ -35,7 +37,7 @@ from models.reconcile import (
     run_summary,
 )
 from models.registry import Group, Member, Role, Status
-from workers import runtime
+from workers import runtime, stats
 from workers.outbox import enqueue_sends
 
 log = logging.getLogger(__name__)
@@ -275,11 +277,29 @@ def run_night(
     return result
 
 
+def _count_night(redis: Redis, result: NightResult | None, seconds: float) -> None:
+    """The night for /metrics: how it ended, how long it took, exceptions open by kind."""
+    failed = result is None or bool(result.faults)
+    stats.count(redis, "reconcile_runs", "failed" if failed else "ok")
+    figures = {"reconcile_duration_seconds": seconds}
+    if not failed:
+        figures["reconcile_last_success"] = time.time()  # wall clock: Prometheus compares it
+        for kind in EXCEPTIONS:
+            figures[f"reconcile_exceptions|{kind.value}"] = sum(
+                s.get(kind.value, (0, 0))[0] for s in result.summaries.values()
+            )
+    stats.mark(redis, figures)
+
+
 def reconcile_night(day: str | None = None) -> dict[str, dict[str, tuple[int, int]]]:
     """The nightly job: reconcile all groups up to the day (missed days first), tell people."""
     rt = runtime.current()
     business_day = dt.date.fromisoformat(day) if day else local_today(rt.settings.timezone)
-    result = run_night(rt.db, business_day)
+    started, result = time.monotonic(), None
+    try:
+        result = run_night(rt.db, business_day)
+    finally:
+        _count_night(rt.redis, result, time.monotonic() - started)
     enqueue_sends(rt.redis, result.messages)
     if result.faults:
         log.error("reconcile %s: ledger faults: %s", business_day, result.faults)

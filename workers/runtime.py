@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from redis import Redis
 
+from config.logs import install as install_logging
 from config.settings import Settings, load_settings, refuse_unsafe
 from models.db import Database
 from workers.broker import announce, connect
@@ -29,6 +30,7 @@ def install(settings: Settings, *, backend: SmsBackend | None = None) -> Runtime
     """Set up this process's runtime (the worker command and tests call this)."""
     global _current
     refuse_unsafe(settings)  # a bare `rq worker` starts here, not through the app factory
+    install_logging(settings.log_format)
     _current = Runtime(
         settings=settings,
         db=Database(settings),

@@ -5,12 +5,14 @@ calendar tick. The tick asks `due_jobs` (a pure function of the time in Asia/Ban
 and each group's days) what is due, and enqueues each due job once: its id is stable
 (reconcile-2026-11-26, meeting-NAMKHAO-2026-11-16, ...) and a Redis marker set with NX
 makes a second tick, or a second cron process, enqueue nothing. A missed time is caught
-up while it still makes sense (last night's reconciliation; reminders within 3 days).
+up while it still makes sense (last night's reconciliation and backup; reminders within
+3 days). Each tick also leaves its time in Redis: /metrics shows when the cron last ran.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -23,7 +25,8 @@ from sqlalchemy import select
 from models.base import utcnow
 from models.registry import Group
 from models.users import DEFAULT_NETWORK_MEETING_DAY, coordinators
-from workers import runtime
+from workers import runtime, stats
+from workers.backups import nightly_backup
 from workers.notices import (
     send_aging_notices,
     send_learning_day,
@@ -38,6 +41,8 @@ NIGHTLY_AT = dt.time(23, 30)
 REMINDERS_AT = dt.time(9, 0)
 MEETING_AT = dt.time(8, 0)
 AGING_AT = dt.time(9, 0)
+BACKUP_AT = dt.time(1, 0)  # after the night's reconciliation, before anyone pays
+BACKUP_TIMEOUT = 3 * 3600  # a national database dumps for a while; RQ's 3 minutes would kill it
 REMINDER_CATCH_UP_DAYS = 3
 MARKER_TTL = dt.timedelta(days=40)  # longer than any catch-up window
 
@@ -78,6 +83,7 @@ class Due:
     func: Callable[..., object]
     args: tuple[object, ...]
     queue: str
+    timeout: int | None = None  # seconds; RQ's default (180) when None
 
 
 def due_jobs(
@@ -85,12 +91,19 @@ def due_jobs(
     groups: list[GroupDays],
     timezone: str,
     networks: tuple[NetworkDays, ...] | list[NetworkDays] = (),
+    *,
+    backup: bool = False,
 ) -> list[Due]:
     """What is due at this moment (UTC, naive), by the calendar in the fund's time zone."""
     local = now.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
     today, clock = local.date(), local.time()
     night = today if clock >= NIGHTLY_AT else today - dt.timedelta(days=1)
     due = [Due(f"reconcile-{night}", reconcile_night, (night.isoformat(),), LEDGER_QUEUE)]
+    if backup:
+        last = today if clock >= BACKUP_AT else today - dt.timedelta(days=1)
+        due.append(
+            Due(f"backup-{last}", nightly_backup, (last.isoformat(),), LEDGER_QUEUE, BACKUP_TIMEOUT)
+        )
     if clock >= AGING_AT:
         due.append(Due(f"aging-{today}", send_aging_notices, (today.isoformat(),), SMS_QUEUE))
     for g in groups:
@@ -134,7 +147,9 @@ def enqueue_due(redis: Redis, due: list[Due]) -> list[str]:
         if not redis.set(marker, "1", nx=True, ex=MARKER_TTL):
             continue
         try:
-            Queue(job.queue, connection=redis).enqueue(job.func, *job.args, job_id=job.job_id)
+            Queue(job.queue, connection=redis).enqueue(
+                job.func, *job.args, job_id=job.job_id, job_timeout=job.timeout
+            )
         except Exception:
             redis.delete(marker)  # let the next tick try again
             raise
@@ -155,7 +170,10 @@ def tick(now: str | None = None) -> list[str]:
             for u in coordinators(session)
         ]
     moment = dt.datetime.fromisoformat(now) if now else utcnow()
-    return enqueue_due(rt.redis, due_jobs(moment, groups, rt.settings.timezone, networks))
+    stats.mark(rt.redis, {"cron_last_tick": time.time()})  # wall clock: Prometheus compares it
+    backup = rt.settings.backup_dir is not None
+    due = due_jobs(moment, groups, rt.settings.timezone, networks, backup=backup)
+    return enqueue_due(rt.redis, due)
 
 
 SCHEDULE = (

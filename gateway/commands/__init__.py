@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from gateway.commands import (
+    backup,
     db,
     demo,
     ledger,
@@ -20,5 +21,17 @@ from gateway.commands import (
 
 def init_app(app: Flask) -> None:
     """Register every command group."""
-    for module in (db, registry, users, ledger, reconcile, report, welfare, demo, sms, worker):
+    for module in (
+        db,
+        registry,
+        users,
+        ledger,
+        reconcile,
+        report,
+        welfare,
+        demo,
+        sms,
+        worker,
+        backup,
+    ):
         module.init_app(app)

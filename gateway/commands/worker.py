@@ -9,22 +9,24 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
-from rq import Queue, Worker
+from rq import Queue
 from rq.exceptions import StopRequested
 
+from config.logs import JsonFormatter
 from gateway.extensions.redis import current_redis
 from workers import runtime
 from workers.broker import QUEUES
 from workers.schedule import build_cron
+from workers.tracing import TracingWorker
 
 LOG_FORMAT = "%(asctime)s %(name)s %(levelname)s %(message)s"
 
 
-def log_quietly(log_file: Path) -> None:
-    """Everything to the file; only warnings and errors to the console."""
+def log_quietly(log_file: Path, log_format: str = "text") -> None:
+    """Everything to the file (JSON lines if asked); only warnings and errors to the console."""
     log_file.parent.mkdir(parents=True, exist_ok=True)
     to_file = logging.FileHandler(log_file, encoding="utf-8")
-    to_file.setFormatter(logging.Formatter(LOG_FORMAT))
+    to_file.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(LOG_FORMAT))
     console = logging.StreamHandler()
     console.setLevel(logging.WARNING)
     console.setFormatter(logging.Formatter("%(name)s %(levelname)s: %(message)s"))
@@ -45,12 +47,13 @@ LOG_FILE = click.option(
 @LOG_FILE
 def worker(burst: bool, log_file: Path | None) -> None:
     """Run an RQ worker on the sms, ledger and reports queues."""
+    settings = current_app.config["SATJA"]
     if log_file is not None:
-        log_quietly(log_file)
-    runtime.install(current_app.config["SATJA"])
+        log_quietly(log_file, settings.log_format)
+    runtime.install(settings)
     redis = current_redis()
     queues = [Queue(name, connection=redis) for name in QUEUES]
-    Worker(queues, connection=redis).work(burst=burst, with_scheduler=True)
+    TracingWorker(queues, connection=redis).work(burst=burst, with_scheduler=True)
 
 
 @click.command("cron")
@@ -59,7 +62,7 @@ def worker(burst: bool, log_file: Path | None) -> None:
 def cron(log_file: Path | None) -> None:
     """Run the one cron process that enqueues periodic jobs (run exactly one)."""
     if log_file is not None:
-        log_quietly(log_file)
+        log_quietly(log_file, current_app.config["SATJA"].log_format)
     with contextlib.suppress(StopRequested, KeyboardInterrupt):  # asked to stop: no traceback
         build_cron(current_redis()).start()
 

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from config.settings import Settings
 from gateway.edge.types import UssdEnd, UssdRequest
 from gateway.flows.ussd import split_inputs
+from gateway.services.metrics import count_hop
 from gateway.services.ussd_cache import HopCache
 from gateway.services.ussd_hop import answer_from_snapshot, answer_hop
 from models.db import Database
@@ -42,8 +43,10 @@ def serve_hop(
     caller = phone_key(ussd.phone)  # one limit and one snapshot however the number is written
     look = hops.look(ussd.session_id, caller, settings.ussd_hops_per_minute, today)
     if look.over_limit:
+        count_hop("limited")
         return SLOW_DOWN
     if look.held and (quick := answer_from_snapshot(look.snapshot.fields, ussd, now)):
+        count_hop("snapshot")
         return quick
     try:
         with db.transaction() as session:
@@ -59,10 +62,13 @@ def serve_hop(
             ).first()
         if stored is None:  # no other process answered it: the insert itself failed
             log.exception("ussd %s from %s failed", ussd.session_id, mask_phone(ussd.phone))
+        count_hop("database" if stored else "failed")
         return stored or SORRY
     except Exception:  # the log has it all
         log.exception("ussd %s from %s failed", ussd.session_id, mask_phone(ussd.phone))
+        count_hop("failed")
         return SORRY
+    count_hop("database")
     if answered.message_ids and redis is not None:
         enqueue_sends(redis, answered.message_ids)  # if Redis is down, the sweeper sends them
     if answered.read is not None:

@@ -18,6 +18,7 @@ from config.settings import Settings
 from gateway.edge.types import DeliveryReport, InboundSms
 from gateway.flows.sms_grammar import Command, parse
 from gateway.flows.texts import MEMBERSHIP_ENDED, UNKNOWN_SENDER
+from gateway.services.metrics import count_delivery, count_sms
 from gateway.services.ratelimit import sms_flood, tell_flood
 from gateway.services.sms.commands import carry_out
 from gateway.services.sms.desk import Desk
@@ -40,6 +41,8 @@ class Handled:
     message_ids: list[int] = field(default_factory=list)
     repeated: bool = False
     conflict: bool = False  # a known provider id from a different sender
+    command: str = "none"  # the command word, for /metrics (a fixed set)
+    outcome: str = "carried_out"  # an entry of metrics.SMS_OUTCOMES
 
 
 def _record(session: Session, sms: InboundSms) -> tuple[InboundMessage, bool]:
@@ -100,13 +103,17 @@ def handle_inbound(
         if phone_key(inbound.from_phone) != phone_key(sms.from_phone):
             # The same provider id from another number is not a repeat: tell nothing.
             log.warning("sms id reused by another sender %s", mask_phone(sms.from_phone))
-            return Handled(reply="", repeated=True, conflict=True)
-        return Handled(reply=inbound.reply or "", repeated=True)
+            return Handled(reply="", repeated=True, conflict=True, outcome="conflict")
+        return Handled(reply=inbound.reply or "", repeated=True, outcome="repeat")
     phone, sender = find_by_phone(session, sms.from_phone)
     if sender is None:
         log.info("sms %s from unknown number %s", inbound.id, mask_phone(phone))
         inbound.reply = UNKNOWN_SENDER
-        return Handled(reply=UNKNOWN_SENDER, message_ids=_answer_stranger(session, inbound, phone))
+        return Handled(
+            reply=UNKNOWN_SENDER,
+            message_ids=_answer_stranger(session, inbound, phone),
+            outcome="unknown_sender",
+        )
     if sender.status in ENDED:
         # The membership is over, and the number may be someone else's now: no role acts.
         log.info("sms %s from %s: membership ended", inbound.id, mask_phone(phone))
@@ -114,6 +121,7 @@ def handle_inbound(
         return Handled(
             reply=MEMBERSHIP_ENDED,
             message_ids=_answer_stranger(session, inbound, phone, MEMBERSHIP_ENDED),
+            outcome="membership_ended",
         )
     inbound.member_id = sender.id
     desk = Desk(session, settings, sender, inbound, today)
@@ -130,7 +138,13 @@ def handle_inbound(
         session, sender.phone, reply, MessageKind.REPLY, member=sender, inbound_id=inbound.id
     )
     desk.messages.insert(0, answer)
-    return Handled(reply=reply, message_ids=[m.id for m in desk.messages])
+    understood = isinstance(parsed, Command)
+    return Handled(
+        reply=reply,
+        message_ids=[m.id for m in desk.messages],
+        command=(parsed.verb or "none").lower(),  # a verb the grammar knows, or none
+        outcome="carried_out" if understood else "not_understood",
+    )
 
 
 def take_inbound(
@@ -143,9 +157,11 @@ def take_inbound(
         with db.transaction() as session:
             told = tell_flood(session, phone) if tell else []
         enqueue_sends(redis, told)
-        return Handled(reply="")
+        count_sms("none", "limited")
+        return Handled(reply="", outcome="limited")
     with db.transaction() as session:
         handled = handle_inbound(session, settings, sms, today)
+    count_sms(handled.command, handled.outcome)
     if not handled.conflict:
         enqueue_sends(redis, handled.message_ids)  # committed: now they may go
     return handled
@@ -154,6 +170,8 @@ def take_inbound(
 def take_delivery(db: Database, report: DeliveryReport) -> bool:
     """Record a delivery report against the message it names; False if none does."""
     with db.transaction() as session:
-        return record_delivery(
+        found = record_delivery(
             session, report.provider_id, report.status, report.failure_reason, report.message_id
         )
+    count_delivery(report.status, report.failure_reason)
+    return found
