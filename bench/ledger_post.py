@@ -25,9 +25,13 @@ from sqlalchemy import text
 from bench.harness import scratch_database
 from config.settings import load_settings
 from models import migrate
+from models.actors import Actor, Job
 from models.db import Database
 from models.ledger import Code, TransferSpec, create_transfer
-from models.registry import Role, add_group, add_member
+from models.offices import Office
+from models.registry import add_group, add_member
+
+BY = Actor.system(Job.SETUP)  # the bench writes as the setup job
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DAY = dt.date(2026, 11, 16)
@@ -47,7 +51,7 @@ def main() -> None:
     with db.transaction() as session:
         group = add_group(session, "BENCH", "bench")
         collector = add_member(
-            session, group, name="c", phone="0811111111", role=Role.COLLECTOR, joined_on=DAY
+            session, group, name="c", phone="0811111111", office=Office.COLLECTOR, joined_on=DAY
         )
         members = [
             add_member(session, group, name=f"m{i}", phone=f"0820000{i:03d}", joined_on=DAY)
@@ -76,6 +80,7 @@ def main() -> None:
                 outcome = create_transfer(
                     session,
                     TransferSpec(
+                        by=BY,
                         key=f"bench-{round_no}-{i}",
                         group_id=group_id,
                         debit=cash,

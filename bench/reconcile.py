@@ -297,7 +297,6 @@ def load_registry(db: Database, net: Network) -> None:
                 "number",
                 "name",
                 "phone",
-                "role",
                 "lang",
                 "joined_on",
                 "status",
@@ -305,7 +304,13 @@ def load_registry(db: Database, net: Network) -> None:
                 "reminders_opt_out",
                 "created_at",
             ),
-            [(*m, "th", START, "active", 0, False, now) for m in net.members],
+            [(*m[:5], "th", START, "active", 0, False, now) for m in net.members],
+        )
+        copy_rows(
+            conn,
+            "offices",
+            ("group_id", "member_id", "office", "starts_on", "by_job", "created_at"),
+            [(m[1], m[0], m[5], START, "setup", now) for m in net.members if m[5] != "member"],
         )
         copy_rows(
             conn,
@@ -324,7 +329,7 @@ def load_registry(db: Database, net: Network) -> None:
             ),
             [(*a, 0, 0, 0, 0) for a in net.accounts],
         )
-        for table in ("groups", "members", "accounts"):
+        for table in ("groups", "members", "accounts", "offices"):
             conn.execute(text(f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))"))
 
 

@@ -37,7 +37,8 @@ from config.settings import load_settings
 from models import migrate
 from models.audit import check_ledger
 from models.db import Database
-from models.registry import Role, add_group, add_member
+from models.offices import Office
+from models.registry import add_group, add_member
 from workers import runtime
 from workers.sms_backends import AfricasTalkingBackend
 
@@ -73,7 +74,7 @@ def seed(db: Database) -> tuple[list[str], list[int]]:
                 group,
                 name=f"c{i}",
                 phone=f"0810000{i:03d}",
-                role=Role.COLLECTOR,
+                office=Office.COLLECTOR,
                 joined_on=joined,
             ).phone
             for i in range(COLLECTORS)

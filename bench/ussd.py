@@ -26,7 +26,8 @@ from bench.harness import DEFAULT_DATABASE, DEFAULT_REDIS, Server, drive, scratc
 from config.settings import load_settings
 from models import migrate
 from models.db import Database
-from models.registry import Role, add_group, add_member
+from models.offices import Office
+from models.registry import add_group, add_member
 
 SESSION = ["", "1", "1*98", "1*98*0"]  # four hops: menu, balance, more, back
 # Both apps as gunicorn runs behind a proxy that opens a connection per request (nginx's
@@ -44,7 +45,7 @@ def seed(db: Database, callers: int) -> list[str]:
     with db.transaction() as session:
         group = add_group(session, "BENCH", "bench")
         add_member(
-            session, group, name="c", phone="0810000000", role=Role.COLLECTOR, joined_on=joined
+            session, group, name="c", phone="0810000000", office=Office.COLLECTOR, joined_on=joined
         )
         return [
             add_member(session, group, name=f"m{i}", phone=f"083{i:07d}", joined_on=joined).phone

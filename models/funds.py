@@ -8,6 +8,7 @@ import enum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from models.actors import Actor
 from models.ledger import Account, Code, Outcome, TransferSpec, create_transfer
 from models.registry import Group
 
@@ -29,7 +30,14 @@ NATIONAL = (Source.CODI_SEED, Source.GOVERNMENT_MATCH)
 
 
 def add_funds(
-    session: Session, group: Group, source: Source, amount: int, day: dt.date, key: str
+    session: Session,
+    group: Group,
+    source: Source,
+    amount: int,
+    day: dt.date,
+    key: str,
+    *,
+    by: Actor,
 ) -> Outcome:
     """Money received into the bank from a source, under an idempotency key."""
     return create_transfer(
@@ -43,12 +51,13 @@ def add_funds(
             code=Code.MATCHING,
             business_date=day,
             note=source.value,
+            by=by,
         ),
     )
 
 
 def add_expense(
-    session: Session, group: Group, amount: int, day: dt.date, key: str, note: str
+    session: Session, group: Group, amount: int, day: dt.date, key: str, note: str, *, by: Actor
 ) -> Outcome:
     """An administrative expense paid from the bank."""
     return create_transfer(
@@ -62,6 +71,7 @@ def add_expense(
             code=Code.EXPENSE,
             business_date=day,
             note=note[:200],
+            by=by,
         ),
     )
 

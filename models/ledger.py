@@ -41,6 +41,7 @@ from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.dml import Insert
 
 from config.conventions import REF_SHAPE
+from models.actors import Actor, stored
 from models.base import Base, BigId, touch, utcnow
 
 
@@ -182,6 +183,14 @@ class Transfer(Base):
     business_date: Mapped[dt.date] = mapped_column(Date)
     note: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # Who moved the money (models/actors.py); empty only on rows from before migration 0016.
+    by_member_id: Mapped[int | None] = mapped_column(BigId, default=None)
+    by_job: Mapped[str | None] = mapped_column(String(16), default=None)
+
+    @property
+    def by(self) -> Actor | None:
+        """Who moved the money."""
+        return stored(self.by_member_id, self.by_job)
 
     @property
     def ref(self) -> str:
@@ -255,6 +264,7 @@ class TransferSpec:
     member_id: int | None = None
     collector_id: int | None = None
     note: str | None = None
+    by: Actor | None = None  # required: who moves the money
 
 
 @dataclass(frozen=True)
@@ -296,7 +306,8 @@ SELECT * FROM satja_post_transfer(
     CAST(:group_id AS BIGINT), CAST(:debit_key AS VARCHAR), CAST(:credit_key AS VARCHAR),
     CAST(:amount AS BIGINT), CAST(:phase AS VARCHAR), CAST(:key AS VARCHAR),
     CAST(:code AS VARCHAR), CAST(:member_id AS BIGINT), CAST(:collector_id AS BIGINT),
-    CAST(:business_date AS DATE), CAST(:note AS VARCHAR), CAST(:created_at AS TIMESTAMP)
+    CAST(:business_date AS DATE), CAST(:note AS VARCHAR), CAST(:created_at AS TIMESTAMP),
+    CAST(:by_member_id AS BIGINT), CAST(:by_job AS VARCHAR)
 )
 """
 
@@ -316,6 +327,7 @@ def _post_in_one(session: Session, spec: TransferSpec, phase: Phase) -> Transfer
         "business_date": spec.business_date,
         "note": spec.note,
         "created_at": utcnow(),
+        **_by(spec.by),
     }
     transfer = session.scalars(_statement("post_in_one"), params).first()
     if transfer is not None:
@@ -567,6 +579,13 @@ def _write(
     return _refuse(session, key, values["group_id"], body, reason)
 
 
+def _by(actor: Actor | None) -> dict[str, object]:
+    """The actor's columns; a transfer without one is refused."""
+    if actor is None:
+        raise InvalidTransfer("say who moves the money (an Actor)")
+    return actor.columns()
+
+
 def _check_key(key: str) -> None:
     if not key or len(key) > MAX_KEY_LENGTH:
         raise InvalidTransfer(f"an idempotency key has 1 to {MAX_KEY_LENGTH} characters")
@@ -584,6 +603,7 @@ def create_transfer(session: Session, spec: TransferSpec, *, pending: bool = Fal
     for key in (spec.debit, spec.credit):
         if not ACCOUNT_KEY.fullmatch(key):
             raise InvalidTransfer(f"unknown account {key!r}")
+    by = _by(spec.by)
     body = {
         "op": "create",
         "group_id": spec.group_id,
@@ -625,6 +645,7 @@ def create_transfer(session: Session, spec: TransferSpec, *, pending: bool = Fal
             "collector_id": spec.collector_id,
             "business_date": spec.business_date,
             "note": spec.note,
+            **by,
         },
         debit,
         credit,
@@ -663,6 +684,7 @@ def _write_follow_up(
     debit: Account,
     credit: Account,
     phase: Phase,
+    by: Actor,
     **fields: Any,
 ) -> Outcome:
     """Check the limits and write a transfer that follows up on an earlier one."""
@@ -680,6 +702,7 @@ def _write_follow_up(
         "collector_id": original.collector_id,
         "business_date": dt.date.fromisoformat(body["business_date"]),
         "note": body["note"],
+        **by.columns(),
         **fields,
     }
     return _write(session, key, body, values, debit, credit)
@@ -692,8 +715,10 @@ def _resolve(
     phase: Phase,
     business_date: dt.date,
     note: str | None,
+    by: Actor | None,
 ) -> Outcome:
     _check_key(key)
+    _by(by)
     body = {
         "op": phase.value,
         "pending_id": pending_id,
@@ -709,29 +734,48 @@ def _resolve(
     if resolution_of(session, pending_id) is not None:
         return _refuse(session, key, original.group_id, body, Refusal.ALREADY_RESOLVED)
     return _write_follow_up(
-        session, key, body, original, debit, credit, phase, pending_id=pending_id
+        session, key, body, original, debit, credit, phase, by, pending_id=pending_id
     )
 
 
 def post_pending(
-    session: Session, key: str, pending_id: int, business_date: dt.date, note: str | None = None
+    session: Session,
+    key: str,
+    pending_id: int,
+    business_date: dt.date,
+    note: str | None = None,
+    *,
+    by: Actor | None,
 ) -> Outcome:
     """Post a pending transfer (a collector's OK)."""
-    return _resolve(session, key, pending_id, Phase.POST, business_date, note)
+    return _resolve(session, key, pending_id, Phase.POST, business_date, note, by)
 
 
 def void_pending(
-    session: Session, key: str, pending_id: int, business_date: dt.date, note: str | None = None
+    session: Session,
+    key: str,
+    pending_id: int,
+    business_date: dt.date,
+    note: str | None = None,
+    *,
+    by: Actor | None,
 ) -> Outcome:
     """Void a pending transfer (a collector's NO)."""
-    return _resolve(session, key, pending_id, Phase.VOID, business_date, note)
+    return _resolve(session, key, pending_id, Phase.VOID, business_date, note, by)
 
 
 def reverse_transfer(
-    session: Session, key: str, transfer_id: int, business_date: dt.date, note: str | None = None
+    session: Session,
+    key: str,
+    transfer_id: int,
+    business_date: dt.date,
+    note: str | None = None,
+    *,
+    by: Actor | None,
 ) -> Outcome:
     """Post the mirror image of a posted transfer, at most once per transfer."""
     _check_key(key)
+    _by(by)
     body = {
         "op": "reverse",
         "reversal_of": transfer_id,
@@ -756,6 +800,7 @@ def reverse_transfer(
         credit,
         debit,
         Phase.SINGLE,
+        by,
         code=Code.REVERSAL.value,
         reversal_of=transfer_id,
     )

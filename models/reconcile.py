@@ -61,6 +61,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
+from models.actors import Authored, actor_check
+from models.authority import shown
 from models.base import Base, BigId, one_of, utcnow
 from models.disputes import Dispute
 from models.ledger import Account, Code, Phase, Transfer, ref_for
@@ -166,18 +168,22 @@ class Action(enum.StrEnum):
     NOTE = "note"
 
 
-class Resolution(Base):
-    """How an exception was settled, by whom; kept for good."""
+class Resolution(Authored, Base):
+    """How an exception was settled, by whom (models/actors.py); kept for good."""
 
     __tablename__ = "reconcile_resolutions"
-    __table_args__ = (CheckConstraint(one_of("action", Action), name="action_known"),)
+    __table_args__ = (
+        CheckConstraint(one_of("action", Action), name="action_known"),
+        # Optional only for settlements made before migration 0016 named no one it could find.
+        actor_check("by", optional=True),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"))
     subject: Mapped[str] = mapped_column(String(80), unique=True)
     action: Mapped[str] = mapped_column(String(10))
     note: Mapped[str] = mapped_column(String(200))
-    by_name: Mapped[str] = mapped_column(String(120))
+    by_name: Mapped[str | None] = mapped_column(String(120))  # before migration 0016
     transfer_id: Mapped[int | None] = mapped_column(ForeignKey("transfers.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
@@ -913,7 +919,13 @@ def exceptions_now(
                 ZoneInfo(BUSINESS_TIMEZONE)
             )
             out.append(
-                ExceptionNow(f, "resolved", resolution.action, resolution.by_name, on.date())
+                ExceptionNow(
+                    f,
+                    "resolved",
+                    resolution.action,
+                    resolution.by_name or shown(session, resolution.by),
+                    on.date(),
+                )
             )
         elif f.transfer_id in settled and f.kind == ItemKind.DECLARED.value:
             phase, day = settled[f.transfer_id]

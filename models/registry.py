@@ -21,18 +21,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship
 
+from models.actors import Actor, Authored, Job, actor_check
 from models.base import Base, BigId, GroupVisible, one_of, utcnow
 from models.ledger import ensure_accounts
+from models.offices import Office, OfficeTerm, end_term, held_on, open_term, start_term
 from models.phones import InvalidPhone, display_phone, normalize_phone
-
-
-class Role(enum.StrEnum):
-    """What a person does in their group."""
-
-    MEMBER = "member"
-    COLLECTOR = "collector"
-    TREASURER = "treasurer"
-    CHAIR = "chair"
 
 
 class Status(enum.StrEnum):
@@ -44,11 +37,13 @@ class Status(enum.StrEnum):
     DECEASED = "deceased"
 
 
-# Membership over (พ้นสภาพสมาชิก): no role, no office, no command; carriers reuse numbers.
+# Membership over (พ้นสภาพสมาชิก): no office, no command; carriers reuse numbers.
 ENDED = (Status.WITHDRAWN, Status.DECEASED)
 
 
 LANGUAGES = ("th", "en")
+SEXES = ("f", "m")  # as the register (and CODI's yearly report) records them
+SETUP = Actor.system(Job.SETUP)
 
 
 class Group(GroupVisible, Base):
@@ -91,27 +86,36 @@ class Group(GroupVisible, Base):
 
 
 class Member(GroupVisible, Base):
-    """A person in a group: member, collector, treasurer or chair."""
+    """A person in a group; the offices they hold are in models/offices.py."""
 
     __tablename__ = "members"
     __table_args__ = (
         UniqueConstraint("group_id", "number", name="uq_members_group_number"),
-        CheckConstraint(one_of("role", Role), name="role_known"),
         CheckConstraint(one_of("status", Status), name="status_known"),
         CheckConstraint(one_of("lang", LANGUAGES), name="lang_known"),
         CheckConstraint("number > 0", name="number_positive"),
         CheckConstraint("pin_tries >= 0", name="pin_tries_not_negative"),
+        CheckConstraint("sex IS NULL OR sex IN ('f', 'm')", name="sex_known"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"), index=True)
     number: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(120))
-    phone: Mapped[str] = mapped_column(String(16), unique=True)
-    role: Mapped[str] = mapped_column(String(10), default=Role.MEMBER.value)
+    # A household may share one phone (members.phone is not unique); an official's phone
+    # is theirs alone (give_office refuses a shared one).
+    phone: Mapped[str] = mapped_column(String(16), index=True)
     lang: Mapped[str] = mapped_column(String(2), default="th")
     joined_on: Mapped[dt.date] = mapped_column(Date)
     born_on: Mapped[dt.date | None] = mapped_column(Date, default=None)  # for age rules
+    sex: Mapped[str | None] = mapped_column(String(1), default=None)
+    village: Mapped[str | None] = mapped_column(String(60), default=None)  # หมู่ / บ้าน
+    # The collector this member usually pays (offered first on USSD).
+    collector_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), default=None)
+    # Who receives a funeral benefit (ผู้รับผลประโยชน์); changes are kept in member_changes.
+    beneficiary_name: Mapped[str | None] = mapped_column(String(120), default=None)
+    beneficiary_phone: Mapped[str | None] = mapped_column(String(16), default=None)
+    beneficiary_relation: Mapped[str | None] = mapped_column(String(40), default=None)
     status: Mapped[str] = mapped_column(String(10), default=Status.ACTIVE.value)
     pin_hash: Mapped[str | None] = mapped_column(String(200), default=None)
     pin_tries: Mapped[int] = mapped_column(Integer, default=0)
@@ -122,10 +126,36 @@ class Member(GroupVisible, Base):
 
     group: Mapped[Group] = relationship(back_populates="members")
 
-    @property
-    def is_collector(self) -> bool:
-        """True for people who take cash from members."""
-        return self.role == Role.COLLECTOR
+
+class MemberChange(GroupVisible, Authored, Base):
+    """One change to a member's record (status, office, PIN reset, details), kept for good."""
+
+    __tablename__ = "member_changes"
+    __table_args__ = (actor_check("by"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    what: Mapped[str] = mapped_column(String(24))  # status, office, pin_reset, name, …
+    old: Mapped[str | None] = mapped_column(String(200))
+    new: Mapped[str | None] = mapped_column(String(200))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+def record_change(
+    session: Session, member: Member, what: str, old: object, new: object, by: Actor
+) -> MemberChange:
+    """Keep one change to a member's record, with who made it."""
+    change = MemberChange(
+        group_id=member.group_id,
+        member_id=member.id,
+        what=what,
+        old=None if old is None else str(old)[:200],
+        new=None if new is None else str(new)[:200],
+        **by.columns(),
+    )
+    session.add(change)
+    return change
 
 
 class RegistryError(ValueError):
@@ -206,10 +236,8 @@ def _next_member_number(session: Session, group_id: int) -> int:
     return session.execute(stmt).scalar_one()
 
 
-def check_member_fields(role: str, lang: str, name: str) -> None:
-    """Refuse a role, language or name the registry does not take."""
-    if role not in Role.__members__.values():
-        raise RegistryError(f"role must be one of {', '.join(Role)}")
+def check_member_fields(lang: str, name: str) -> None:
+    """Refuse a language or name the registry does not take."""
     if lang not in LANGUAGES:
         raise RegistryError(f"language must be one of {', '.join(LANGUAGES)}")
     if not name.strip() or len(name.strip()) > 120:
@@ -222,27 +250,27 @@ def add_member(
     *,
     name: str,
     phone: str,
-    role: str = Role.MEMBER,
+    office: Office | str | None = None,
     joined_on: dt.date,
     lang: str = "th",
     born_on: dt.date | None = None,
+    by: Actor = SETUP,
 ) -> Member:
     """Register a person in a group, with a new member number and ledger accounts."""
-    check_member_fields(role, lang, name)
+    check_member_fields(lang, name)
+    office = check_office(office) if office else None
     if born_on is not None and born_on > joined_on:
         raise RegistryError("born after joining: check the dates")
     try:
         e164 = normalize_phone(phone)
     except InvalidPhone as exc:
         raise RegistryError(str(exc)) from None
-    if session.scalars(select(Member.id).where(Member.phone == e164)).first() is not None:
-        raise RegistryError(f"phone {display_phone(e164)} is already registered")
+    check_phone_free(session, group.id, e164, None)
     member = Member(
         group_id=group.id,
         number=_next_member_number(session, group.id),
         name=name.strip(),
         phone=e164,
-        role=str(role),
         lang=lang,
         joined_on=joined_on,
         born_on=born_on,
@@ -251,29 +279,259 @@ def add_member(
     )
     session.add(member)
     session.flush()
-    keys = [f"member:{member.id}"]
-    if member.is_collector:
-        keys.append(f"collector_cash:{member.id}")
-    ensure_accounts(session, group.id, keys)
+    ensure_accounts(session, group.id, [f"member:{member.id}"])
+    if office is not None:
+        give_office(session, member, office, joined_on, by)
     return member
 
 
-def set_status(member: Member, status: str) -> None:
-    """Change where a membership stands; ending it also ends the member's office."""
+def check_phone_free(session: Session, group_id: int, phone: str, member_id: int | None) -> None:
+    """Refuse a phone that cannot be this member's: an official's, or another group's.
+
+    A household may share a phone within its group; an official's phone is theirs alone,
+    so that what comes from it is theirs.
+    """
+    others = session.scalars(
+        select(Member).where(
+            Member.phone == phone, Member.id != (member_id or 0), Member.status.not_in(ENDED)
+        )
+    ).all()
+    shown = display_phone(phone)
+    if any(other.group_id != group_id for other in others):
+        raise RegistryError(f"phone {shown} is registered in another group")
+    if (
+        others
+        and session.scalars(
+            select(OfficeTerm.id).where(
+                OfficeTerm.member_id.in_([o.id for o in others]), OfficeTerm.ends_on.is_(None)
+            )
+        ).first()
+    ):
+        raise RegistryError(f"phone {shown} belongs to an official: it cannot be shared")
+    if member_id is not None and others and open_terms(session, member_id):
+        raise RegistryError(f"an official's phone cannot be shared: {shown} is someone else's")
+
+
+def open_terms(session: Session, member_id: int) -> list[OfficeTerm]:
+    """The member's offices that have not ended."""
+    return list(
+        session.scalars(
+            select(OfficeTerm).where(
+                OfficeTerm.member_id == member_id, OfficeTerm.ends_on.is_(None)
+            )
+        )
+    )
+
+
+def check_office(office: str) -> Office:
+    """The office this word names, or RegistryError listing the offices there are."""
+    try:
+        return Office(str(office).strip().lower())
+    except ValueError:
+        raise RegistryError(f"office must be one of {', '.join(Office)} (not {office!r})") from None
+
+
+def give_office(
+    session: Session, member: Member, office: Office, starts_on: dt.date, by: Actor
+) -> OfficeTerm:
+    """A member takes up an office from a day; refused for an ended membership or a repeat."""
+    if member.status in ENDED:
+        raise RegistryError(f"member {member.number} has left the fund ({member.status})")
+    if open_term(session, member.id, office) is not None:
+        raise RegistryError(f"member {member.number} already holds {office}")
+    if starts_on < member.joined_on:
+        raise RegistryError(
+            f"member {member.number} joined on {member.joined_on}: office too early"
+        )
+    shared = session.scalars(
+        select(Member.number).where(
+            Member.phone == member.phone, Member.id != member.id, Member.status.not_in(ENDED)
+        )
+    ).first()
+    if shared is not None:  # what comes from an official's phone must be theirs alone
+        raise RegistryError(
+            f"member {member.number} shares a phone with member {shared}: an official needs "
+            "their own number (members phone)"
+        )
+    if office == Office.COLLECTOR:
+        ensure_accounts(session, member.group_id, [f"collector_cash:{member.id}"])
+    term = start_term(session, member.group_id, member.id, office, starts_on, by)
+    record_change(session, member, "office", None, f"{office} from {starts_on}", by)
+    return term
+
+
+def take_office(
+    session: Session, member: Member, office: Office, ends_on: dt.date, by: Actor
+) -> OfficeTerm:
+    """A member's term in an office stops on a day; refused when they do not hold it."""
+    term = open_term(session, member.id, office)
+    if term is None:
+        raise RegistryError(f"member {member.number} does not hold {office}")
+    if ends_on < term.starts_on:
+        raise RegistryError(f"the term began on {term.starts_on}: it cannot end before")
+    end_term(term, ends_on, by)
+    record_change(
+        session, member, "office", f"{office} from {term.starts_on}", f"ended {ends_on}", by
+    )
+    return term
+
+
+def office_holders(
+    session: Session, group: Group, day: dt.date | None
+) -> list[tuple[Member, OfficeTerm]]:
+    """Who held which office: on a day, or every term ever (day None); by member number."""
+    query = (
+        select(Member, OfficeTerm)
+        .join(OfficeTerm, OfficeTerm.member_id == Member.id)
+        .where(Member.group_id == group.id)
+        .order_by(Member.number, OfficeTerm.starts_on, OfficeTerm.id)
+    )
+    if day is not None:
+        query = query.where(held_on(day))
+    return [(member, term) for member, term in session.execute(query)]
+
+
+def set_status(session: Session, member: Member, status: str, day: dt.date, by: Actor) -> None:
+    """Change where a membership stands; ending it also ends every office the member holds."""
     if status not in (Status.ACTIVE, *ENDED):
         raise RegistryError(f"status must be one of active, withdrawn, deceased (not {status!r})")
+    if status == member.status:
+        return
+    record_change(session, member, "status", member.status, status, by)
     member.status = status
     if status in ENDED:
-        member.role = Role.MEMBER.value
+        for term in open_terms(session, member.id):
+            end_term(term, max(day, term.starts_on), by)
 
 
-def find_by_phone(session: Session, raw_phone: str) -> tuple[str, Member | None]:
-    """The caller a provider names: (the E.164 number, or the raw text; their Member)."""
+def find_household(session: Session, raw_phone: str) -> tuple[str, list[Member]]:
+    """Everyone a provider's number belongs to: (the E.164 number, or the raw text; members).
+
+    Members whose membership goes on come first, then by member number; a household
+    shares a phone, an official's phone is theirs alone.
+    """
     try:
         phone = normalize_phone(raw_phone)
     except InvalidPhone:
-        return raw_phone, None
-    member = session.scalars(
-        select(Member).options(joinedload(Member.group)).where(Member.phone == phone)
+        return raw_phone, []
+    members = session.scalars(
+        select(Member)
+        .options(joinedload(Member.group))
+        .where(Member.phone == phone)
+        .order_by(Member.number)
+    ).all()
+    return phone, sorted(members, key=lambda m: m.status in ENDED)
+
+
+def find_by_phone(session: Session, raw_phone: str) -> tuple[str, Member | None]:
+    """The caller a provider names: (the E.164 number, or the raw text; their first Member)."""
+    phone, members = find_household(session, raw_phone)
+    return phone, members[0] if members else None
+
+
+SEX_WORDS = {"f": "f", "m": "m", "หญิง": "f", "ชาย": "m", "female": "f", "male": "m"}
+EDITABLE = ("name", "born_on", "sex", "lang", "village", "collector_id")
+
+
+def check_sex(word: str | None) -> str | None:
+    """F or m (หญิง/ชาย too), None for empty; RegistryError otherwise."""
+    if word is None or not word.strip():
+        return None
+    sex = SEX_WORDS.get(word.strip().lower())
+    if sex is None:
+        raise RegistryError(f"sex must be f or m (หญิง or ชาย), not {word!r}")
+    return sex
+
+
+def find_collector(session: Session, group: Group, number: str, day: dt.date) -> Member:
+    """The group's member with this number, holding the collector's office on the day."""
+    member = find_member(session, group, number)
+    held = session.scalars(
+        select(OfficeTerm.id).where(
+            OfficeTerm.member_id == member.id,
+            OfficeTerm.office == Office.COLLECTOR.value,
+            held_on(day),
+        )
     ).first()
-    return phone, member
+    if held is None or member.status in ENDED:
+        raise RegistryError(f"member {member.number} is not a collector of {group.code}")
+    return member
+
+
+def edit_member(
+    session: Session, member: Member, changes: dict[str, object], by: Actor
+) -> list[str]:
+    """Change register fields (EDITABLE), each change kept with who made it; what changed."""
+    changed = []
+    for field, value in changes.items():
+        if field not in EDITABLE:
+            raise RegistryError(f"{field} cannot be edited here")
+        if field == "name":
+            value = str(value).strip()
+            check_member_fields(member.lang, value)
+        if field == "lang" and value not in LANGUAGES:
+            raise RegistryError(f"language must be one of {', '.join(LANGUAGES)}")
+        if field == "born_on" and value is not None and value > member.joined_on:
+            raise RegistryError("born after joining: check the dates")
+        if field == "village" and value is not None and len(str(value)) > 60:
+            raise RegistryError("village: at most 60 characters")
+        if field == "collector_id" and value == member.id:
+            raise RegistryError("a member cannot be their own usual collector")
+        old = getattr(member, field)
+        if old == value:
+            continue
+        record_change(session, member, field, old, value, by)
+        setattr(member, field, value)
+        changed.append(field)
+    return changed
+
+
+def move_phone(session: Session, member: Member, raw_phone: str, by: Actor) -> str:
+    """Move a member to a new number; the old one keeps no authority and gets no messages.
+
+    Messages still waiting to be sent to the old number go to the new one instead.
+    """
+    from models.outbox import OutboundMessage  # outbox.py imports the registry
+    from models.outbox import Status as SendStatus
+
+    try:
+        phone = normalize_phone(raw_phone)
+    except InvalidPhone as exc:
+        raise RegistryError(str(exc)) from None
+    if phone == member.phone:
+        raise RegistryError(f"member {member.number} already has {display_phone(phone)}")
+    check_phone_free(session, member.group_id, phone, member.id)
+    record_change(session, member, "phone", member.phone, phone, by)
+    session.execute(
+        update(OutboundMessage)
+        .where(
+            OutboundMessage.member_id == member.id,
+            OutboundMessage.to_phone == member.phone,
+            OutboundMessage.status == SendStatus.QUEUED.value,
+        )
+        .values(to_phone=phone)
+        .execution_options(synchronize_session=False)
+    )
+    member.phone = phone
+    return phone
+
+
+def set_beneficiary(
+    session: Session, member: Member, name: str, raw_phone: str | None, relation: str, by: Actor
+) -> None:
+    """Name who receives a funeral benefit (ผู้รับผลประโยชน์); the change is kept."""
+    name, relation = name.strip(), relation.strip()
+    if not name or len(name) > 120:
+        raise RegistryError("beneficiary name must be 1 to 120 characters")
+    if not relation or len(relation) > 40:
+        raise RegistryError("say how they are related (e.g. ลูก, สามี), at most 40 characters")
+    phone = None
+    if raw_phone:
+        try:
+            phone = normalize_phone(raw_phone)
+        except InvalidPhone as exc:
+            raise RegistryError(f"beneficiary phone: {exc}") from None
+    old = f"{member.beneficiary_name or ''} {member.beneficiary_phone or ''}".strip() or None
+    record_change(session, member, "beneficiary", old, f"{name} {phone or ''} ({relation})", by)
+    member.beneficiary_name, member.beneficiary_phone = name, phone
+    member.beneficiary_relation = relation

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from models.base import Base, BigId, utcnow
 from models.phones import InvalidPhone, normalize_phone
 from models.pins import HASHER
-from models.registry import LANGUAGES, Group, RegistryError
+from models.registry import ENDED, LANGUAGES, Group, Member, RegistryError
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,39}")
 MIN_PASSWORD = 10
@@ -49,6 +49,8 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(200))
     group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"))
+    # The person behind the login: what they do on the dashboard is done as this member.
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     lang: Mapped[str] = mapped_column(String(2), default="th")
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
@@ -70,11 +72,12 @@ def add_user(
     password: str,
     group: Group | None,
     lang: str,
+    member: Member | None,
     *,
     phone: str | None = None,
     network_meeting_day: int | None = None,
 ) -> User:
-    """Create a login; RegistryError says what is wrong."""
+    """Create a login for a member (group None: it sees every group); RegistryError says why not."""
     username = username.strip().lower()
     if (phone or network_meeting_day is not None) and group is not None:
         raise RegistryError("--phone and --network-meeting-day are for network logins")
@@ -95,11 +98,18 @@ def add_user(
         raise RegistryError(f"language must be one of {', '.join(LANGUAGES)}")
     if session.scalars(select(User.id).where(User.username == username)).first() is not None:
         raise RegistryError(f"user {username} already exists")
+    if member is None:
+        raise RegistryError("a login belongs to a member: give --group and --member")
+    if group is not None and member.group_id != group.id:
+        raise RegistryError(f"member {member.number} is not in {group.code}")
+    if member.status in ENDED:
+        raise RegistryError(f"member {member.number} has left the fund ({member.status})")
     user = User(
         username=username,
-        name=name.strip() or username,
+        name=name.strip() or member.name,
         password_hash=HASHER.hash(password),
         group_id=group.id if group else None,
+        member_id=member.id,
         lang=lang,
         failed_logins=0,
         phone=phone or None,

@@ -33,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from config.conventions import SATANG_PER_BAHT
+from models.actors import Actor, actor_check, stored
 from models.base import Base, BigId, GroupVisible, one_of, utcnow
 from models.ledger import (
     Account,
@@ -44,6 +45,7 @@ from models.ledger import (
     ref_for,
     reverse_transfer,
 )
+from models.offices import Power, may, offices_of
 from models.registry import Group, Member, Status
 from models.standing import member_standing
 
@@ -109,6 +111,8 @@ class Schedule:
     version: str
     max_days_behind: int
     benefits: dict[str, Benefit] = field(default_factory=dict)
+    # A claim above this many baht is paid only once two different deciders approve it.
+    approvals_over_baht: int | None = None
 
 
 def parse_schedule(text: str) -> Schedule:
@@ -154,7 +158,10 @@ def parse_schedule(text: str) -> Schedule:
         )
     if not benefits:
         raise ScheduleError("the schedule lists no benefit")
-    return Schedule(version, int(data.get("max_days_behind", 30)), benefits)
+    over = data.get("approvals_over_baht")
+    if over is not None and (not isinstance(over, int) or over < 0):
+        raise ScheduleError("approvals_over_baht must be a whole number of baht, 0 or more")
+    return Schedule(version, int(data.get("max_days_behind", 30)), benefits, over)
 
 
 class BenefitSchedule(GroupVisible, Base):
@@ -175,7 +182,9 @@ class BenefitSchedule(GroupVisible, Base):
             k: Benefit(**{**v, "tiers": tuple(tuple(t) for t in v["tiers"])})
             for k, v in data["benefits"].items()
         }
-        return Schedule(data["version"], data["max_days_behind"], benefits)
+        return Schedule(
+            data["version"], data["max_days_behind"], benefits, data.get("approvals_over_baht")
+        )
 
 
 class Claim(GroupVisible, Base):
@@ -186,6 +195,10 @@ class Claim(GroupVisible, Base):
         CheckConstraint(one_of("status", ClaimStatus), name="status_known"),
         CheckConstraint(one_of("benefit", BenefitType), name="benefit_known"),
         CheckConstraint("units > 0 AND amount > 0", name="positive"),
+        # Optional only for claims filed before migration 0016 named no one it could find.
+        actor_check("filed_by", optional=True),
+        actor_check("decided_by", optional=True),
+        actor_check("reversed_by", optional=True),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -197,8 +210,16 @@ class Claim(GroupVisible, Base):
     amount: Mapped[int] = mapped_column(BigInteger)  # satang, fixed when filed
     event_date: Mapped[dt.date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(10), default=ClaimStatus.FILED.value)
-    filed_by: Mapped[str] = mapped_column(String(120))  # member:<id> or a name (CLI)
+    # Who filed, decided and reversed: typed actors (models/actors.py). The free-text
+    # columns are what claims filed before migration 0016 said; new claims leave them empty.
+    filed_by: Mapped[str | None] = mapped_column(String(120))
     decided_by: Mapped[str | None] = mapped_column(String(120))
+    filed_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    filed_by_job: Mapped[str | None] = mapped_column(String(16))
+    decided_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    decided_by_job: Mapped[str | None] = mapped_column(String(16))
+    # The first of two approvals a large claim needs (the schedule's approvals_over_baht).
+    first_approval_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     reason: Mapped[str | None] = mapped_column(String(200))
     beneficiary_name: Mapped[str | None] = mapped_column(String(120))
     beneficiary_phone: Mapped[str | None] = mapped_column(String(20))
@@ -208,8 +229,20 @@ class Claim(GroupVisible, Base):
     # A payment reversed by mistake: the reversing transfer, who and why.
     reversal_id: Mapped[int | None] = mapped_column(ForeignKey("transfers.id"))
     reversed_by: Mapped[str | None] = mapped_column(String(120))
+    reversed_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    reversed_by_job: Mapped[str | None] = mapped_column(String(16))
     reversal_reason: Mapped[str | None] = mapped_column(String(200))
     reversed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    @property
+    def filer(self) -> Actor | None:
+        """Who filed the claim."""
+        return stored(self.filed_by_member_id, self.filed_by_job)
+
+    @property
+    def decider(self) -> Actor | None:
+        """Who decided it."""
+        return stored(self.decided_by_member_id, self.decided_by_job)
 
 
 def store_schedule(session: Session, group: Group, schedule: Schedule) -> BenefitSchedule:
@@ -334,7 +367,7 @@ def file_claim(
     benefit: str,
     units: int,
     day: dt.date,
-    filed_by: str,
+    by: Actor,
     *,
     beneficiary_name: str | None = None,
     beneficiary_phone: str | None = None,
@@ -353,7 +386,7 @@ def file_claim(
         amount=verdict.amount,
         event_date=day,
         status=ClaimStatus.FILED.value,
-        filed_by=filed_by,
+        **by.columns("filed_by"),
         beneficiary_name=beneficiary_name,
         beneficiary_phone=beneficiary_phone,
     )
@@ -370,23 +403,60 @@ def bank_balance(session: Session, group_id: int) -> int:
     return account.debit_balance
 
 
+def may_decide(session: Session, claim: Claim, by: Actor, day: dt.date) -> str | None:
+    """Why this actor may not decide this claim (a catalogue key), or None when they may.
+
+    Deciders hold a committee office in the claim's group on the day; never the filer, the
+    member the claim is for, or its beneficiary; never a job.
+    """
+    if by.member_id is None:
+        return "claim_not_committee"
+    decider = session.get(Member, by.member_id)
+    if decider is None or decider.group_id != claim.group_id or decider.status != Status.ACTIVE:
+        return "claim_not_committee"
+    if not may(offices_of(session, decider.id, day), Power.DECIDE_CLAIM):
+        return "claim_not_committee"
+    if by == claim.filer:
+        return "claim_own"
+    if decider.id == claim.member_id:
+        return "claim_for_self"
+    if claim.beneficiary_phone and claim.beneficiary_phone == decider.phone:
+        return "claim_for_self"
+    if by.member_id == claim.first_approval_member_id:
+        return "claim_second_same"
+    return None
+
+
+def needs_two(session: Session, claim: Claim) -> bool:
+    """True when the claim's schedule wants two different approvers for this amount."""
+    over = session.get(BenefitSchedule, claim.schedule_id).schedule().approvals_over_baht
+    return over is not None and claim.amount > over * SATANG_PER_BAHT
+
+
 def decide_claim(
-    session: Session, claim: Claim, decider: str, approve: bool, day: dt.date, reason: str = ""
+    session: Session, claim: Claim, by: Actor, approve: bool, day: dt.date, reason: str = ""
 ) -> Claim:
-    """Approve (and pay from the bank) or reject a filed claim; never by its filer."""
+    """Approve (paying from the bank) or reject a filed claim; ClaimRefused says why not.
+
+    A claim that needs two approvals stays filed after the first, with its approver kept.
+    """
     if claim.status != ClaimStatus.FILED:
         raise ClaimRefused("claim_decided", status=claim.status)
-    if decider == claim.filed_by:
-        raise ClaimRefused("claim_own")
-    claim.decided_by, claim.decided_at = decider, utcnow()
+    if refusal := may_decide(session, claim, by, day):
+        raise ClaimRefused(refusal)
     if not approve:
         if not reason.strip():
             raise ClaimRefused("claim_reason")
         claim.status, claim.reason = ClaimStatus.REJECTED.value, reason.strip()[:200]
+        _decided(claim, by)
         session.flush()
         return claim
     if bank_balance(session, claim.group_id) < claim.amount:
         raise ClaimRefused("claim_bank", bank=bank_balance(session, claim.group_id))
+    if claim.first_approval_member_id is None and needs_two(session, claim):
+        claim.first_approval_member_id = by.member_id
+        session.flush()
+        return claim
     # A savepoint: if the bank is short after all, the refusal is not kept, so the
     # claim can be approved once money comes in.
     savepoint = session.begin_nested()
@@ -402,6 +472,7 @@ def decide_claim(
             business_date=day,
             member_id=claim.member_id,
             note=f"claim {claim.id}",
+            by=by,
         ),
     )
     if not outcome.ok:
@@ -409,8 +480,14 @@ def decide_claim(
         raise ClaimRefused("claim_bank", bank=bank_balance(session, claim.group_id))
     savepoint.commit()
     claim.status, claim.transfer_id = ClaimStatus.PAID.value, outcome.transfer.id
+    _decided(claim, by)
     session.flush()
     return claim
+
+
+def _decided(claim: Claim, by: Actor) -> None:
+    claim.decided_by_member_id, claim.decided_by_job = by.columns("decided_by").values()
+    claim.decided_at = utcnow()
 
 
 @dataclass(frozen=True)
@@ -423,26 +500,28 @@ class ClaimReversal:
 
 
 def reverse_claim(
-    session: Session, claim: Claim, by: str, reason: str, day: dt.date
+    session: Session, claim: Claim, by: Actor, reason: str, day: dt.date
 ) -> ClaimReversal:
     """Put a paid claim's money back into the bank by a reversal transfer; once only."""
     if claim.status == ClaimStatus.REVERSED:
         return ClaimReversal(claim, session.get(Transfer, claim.reversal_id), already=True)
     if claim.status != ClaimStatus.PAID:
         raise ClaimRefused("claim_not_paid", ref=ref_for(claim.id))
-    if not reason.strip() or not by.strip():
+    if not reason.strip():
         raise ClaimRefused("claim_reversal_reason")
     outcome: Outcome = reverse_transfer(
         session,
         f"claim-reversal:{claim.id}",
         claim.transfer_id,
         day,
-        f"claim {claim.id} reversed by {by.strip()}: {reason.strip()}"[:200],
+        f"claim {claim.id} reversed: {reason.strip()}"[:200],
+        by=by,
     )
     if not outcome.ok:  # the journal says it was reversed already: never twice
         raise ClaimRefused("claim_not_paid", ref=ref_for(claim.id))
     claim.status, claim.reversal_id = ClaimStatus.REVERSED.value, outcome.transfer.id
-    claim.reversed_by, claim.reversal_reason = by.strip()[:120], reason.strip()[:200]
+    claim.reversed_by_member_id, claim.reversed_by_job = by.columns("reversed_by").values()
+    claim.reversal_reason = reason.strip()[:200]
     claim.reversed_at = utcnow()
     session.flush()
     return ClaimReversal(claim, outcome.transfer)

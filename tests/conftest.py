@@ -30,7 +30,8 @@ from models import migrate
 from models.audit import check_ledger
 from models.clock import local_today
 from models.db import Database, make_engine
-from models.registry import Group, Member, Role, add_group, add_member
+from models.offices import Office
+from models.registry import Group, Member, add_group, add_member
 
 CI = os.environ.get("CI") == "true"
 SERVICE_DATABASE = os.environ.get("DATABASE_URL")
@@ -229,7 +230,7 @@ def make_member(session: Session):
     counter = itertools.count(1)
 
     def make(
-        group: Group, role: str = Role.MEMBER, joined_on: dt.date = TODAY, **kw: str
+        group: Group, office: Office | None = None, joined_on: dt.date = TODAY, **kw: str
     ) -> Member:
         n = next(counter)
         return add_member(
@@ -237,7 +238,7 @@ def make_member(session: Session):
             group,
             name=kw.pop("name", f"สมาชิก {n}"),
             phone=kw.pop("phone", f"08{n % 10}{n:07d}"),
-            role=role,
+            office=office,
             joined_on=joined_on,
             **kw,
         )

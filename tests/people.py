@@ -9,11 +9,14 @@ import re
 import pytest
 from sqlalchemy import update
 
+from models.actors import Actor, Job
 from models.clock import local_today
 from models.ledger import Code, TransferSpec, create_transfer
-from models.registry import Group, Member, Role, add_group, add_member
+from models.offices import Office
+from models.registry import Group, Member, add_group, add_member
 
 _ids = itertools.count(1)
+BY = Actor.system(Job.SETUP)  # who writes what a test sets up directly in the ledger
 JOINED = dt.date(2026, 1, 1)
 
 
@@ -29,7 +32,7 @@ def fund(db):
                 banna,
                 name="นางสมศรี ใจดี",
                 phone="0811000001",
-                role=Role.TREASURER,
+                office=Office.TREASURER,
                 joined_on=JOINED,
             ),
             "collector": add_member(
@@ -37,7 +40,7 @@ def fund(db):
                 banna,
                 name="นายบุญมี เก็บเงิน",
                 phone="0811000002",
-                role=Role.COLLECTOR,
+                office=Office.COLLECTOR,
                 joined_on=JOINED,
             ),
             "collector2": add_member(
@@ -45,7 +48,7 @@ def fund(db):
                 banna,
                 name="Mr. John Collect",
                 phone="0811000003",
-                role=Role.COLLECTOR,
+                office=Office.COLLECTOR,
                 joined_on=JOINED,
                 lang="en",
             ),
@@ -68,7 +71,7 @@ def fund(db):
                 other,
                 name="นายเก็บ นอก",
                 phone="0822000002",
-                role=Role.COLLECTOR,
+                office=Office.COLLECTOR,
                 joined_on=JOINED,
             ),
         }
@@ -99,6 +102,7 @@ def declare(db, fund, member="member", collector="collector", amount=3000, day=N
         outcome = create_transfer(
             session,
             TransferSpec(
+                by=BY,
                 key=f"ussd:{member}:{collector}:{amount}:{day}",
                 group_id=group_id,
                 debit=f"collector_cash:{collector_id}",

@@ -5,19 +5,21 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from people import BY
 from sqlalchemy import exc, text
 
 from models.ledger import Code, TransferSpec, create_transfer
-from models.registry import Role
+from models.offices import Office
 
 
 @pytest.fixture
 def journal(db, session, make_group, make_member):
     group = make_group()
-    collector = make_member(group, Role.COLLECTOR)
+    collector = make_member(group, Office.COLLECTOR)
     create_transfer(
         session,
         TransferSpec(
+            by=BY,
             key="k",
             group_id=group.id,
             debit=f"collector_cash:{collector.id}",
@@ -30,6 +32,7 @@ def journal(db, session, make_group, make_member):
     create_transfer(
         session,
         TransferSpec(
+            by=BY,
             key="refused",
             group_id=group.id,
             debit="fund_bank",

@@ -12,14 +12,14 @@ import shutil
 import threading
 
 import pytest
-from people import claim_ref, declare, ref_of, send
+from people import BY, claim_ref, declare, ref_of, send
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from models.funds import Source, add_funds
 from models.ledger import Account, Transfer
 from models.reconcile import Resolution
-from models.registry import Group
+from models.registry import Group, Member
 from models.users import add_user
 from models.welfare import Claim
 
@@ -53,7 +53,15 @@ def live_app(app, db, fund):
     """The test's app served on a free loopback port, in a thread."""
     with db.transaction() as session:
         groups = {g.code: g for g in session.scalars(select(Group))}
-        add_user(session, "somsri", "สมศรี", PASSWORD, groups["BANNA"], "th")
+        add_user(
+            session,
+            "somsri",
+            "สมศรี",
+            PASSWORD,
+            groups["BANNA"],
+            "th",
+            session.get(Member, fund["treasurer"][0]),
+        )
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -162,12 +170,12 @@ def everything_to_act_on(live_app, client, runner, db):
     with db.transaction() as session:
         group = session.scalars(select(Group).where(Group.code == "BANNA")).one()
         group.waiting_days = 0
-        add_funds(session, group, Source.DONATION, 1_000_000, group.created_at.date(), "d")
+        add_funds(session, group, Source.DONATION, 1_000_000, group.created_at.date(), "d", by=BY)
     collector, member = fund["collector"][2], fund["member"]
     send(client, collector, f"PAY {member[1]} 365")
     paid = claim_ref(send(client, collector, f"CLAIM {member[1]} ป่วย 1"))
     assert runner.invoke(args=["welfare", "approve", paid, "--group", "BANNA",
-                               "--by", "ประธาน"]).exit_code == 0  # fmt: skip
+                               "--by", "1"]).exit_code == 0  # fmt: skip
     filed = claim_ref(send(client, collector, f"CLAIM {member[1]} ป่วย 2"))
     declared = declare(db, fund, amount=4000)
     disputed = ref_of(send(client, collector, f"PAY {member[1]} 30"))
@@ -175,7 +183,7 @@ def everything_to_act_on(live_app, client, runner, db):
     undone = ref_of(send(client, collector, f"PAY {member[1]} 20"))
     send(client, member[2], f"NO {undone}")
     assert runner.invoke(args=["reconcile", "resolve", undone, "--group", "BANNA", "--reverse",
-                               "--note", "x", "--by", "ประธาน"]).exit_code == 0  # fmt: skip
+                               "--note", "x", "--by", "1"]).exit_code == 0  # fmt: skip
     g = f"{url}/dashboard/g/BANNA"
     settle = f"{g}/exceptions/settle?what=%23"
     return url, [
@@ -230,7 +238,7 @@ def test_enter_in_any_text_field_of_any_form_moves_no_money(page, everything_to_
     assert pressed >= 20
     # The Enter did the harmless thing: the dispute's note was kept as a note.
     with db.transaction() as session:
-        notes = session.scalars(select(Resolution.action).where(Resolution.by_name == "สมศรี"))
+        notes = session.scalars(select(Resolution.action).where(Resolution.by_member_id == 1))
         assert set(notes.all()) <= {"note"}
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 from sqlalchemy import func, select, text
 
 from models.ledger import Transfer
+from models.offices import Office, OfficeTerm, offices_of
 from models.registry import Group, Member
 
 # Reads the business day: CI runs these again at each risky instant (.ci/run).
@@ -86,22 +88,23 @@ def test_members_add_accepts_every_thai_spelling(runner, village, phone):
 
 def test_members_add_numbers_members_in_turn(runner, village):
     numbers = []
-    for i, role in enumerate(["collector", "member", "treasurer"]):
+    for i, offices in enumerate([["collector"], [], ["treasurer", "committee"]]):
         result = invoke(
             runner,
             *("members", "add", "--group", "BANNA", "--name", f"คน {i}"),
-            *("--phone", f"08912345{i:02d}", "--role", role, "--joined", "2025-05-16"),
-            *("--lang", "en"),
+            *("--phone", f"08912345{i:02d}", "--joined", "2025-05-16", "--lang", "en"),
+            *(word for office in offices for word in ("--office", office)),
         )
         numbers.append(result.output.strip().splitlines()[-1])
     assert numbers == ["1", "2", "3"]
+    assert "joined BANNA as treasurer and committee" in result.output
     with village.transaction() as session:
         first = session.scalars(select(Member).where(Member.number == 1)).one()
-        assert (first.role, first.lang, first.joined_on.isoformat()) == (
-            "collector",
-            "en",
-            "2025-05-16",
-        )
+        assert (first.lang, first.joined_on.isoformat()) == ("en", "2025-05-16")
+        day = dt.date(2025, 5, 16)
+        assert offices_of(session, first.id, day) == {Office.COLLECTOR}
+        third = session.scalars(select(Member).where(Member.number == 3)).one()
+        assert offices_of(session, third.id, day) == {Office.TREASURER, Office.COMMITTEE}
 
 
 @pytest.mark.parametrize(
@@ -111,10 +114,13 @@ def test_members_add_numbers_members_in_turn(runner, village):
         (["--group", "BANNA", "--phone", "12345"], "not a valid phone"),
         (["--group", "BANNA", "--phone", "021234567"], "not a mobile"),
         (["--group", "BANNA", "--phone", "hello"], "phone"),
-        (["--group", "BANNA", "--phone", "089-999-0000"], "already registered"),
+        (
+            ["--group", "BANNA", "--phone", "089-999-0000", "--office", "collector"],
+            "shares a phone",
+        ),
         (["--group", "BANNA", "--phone", "0812345678", "--joined", "16/11/2569"], "16/11/2569"),
         (["--group", "BANNA", "--phone", "0812345678", "--joined", "2999-01-01"], "future"),
-        (["--group", "BANNA", "--phone", "0812345678", "--role", "boss"], "boss"),
+        (["--group", "BANNA", "--phone", "0812345678", "--office", "boss"], "boss"),
         (["--group", "BANNA", "--phone", "0812345678", "--lang", "fr"], "fr"),
     ],
 )
@@ -147,13 +153,19 @@ def test_members_import_adds_every_row(runner, village, tmp_path):
     lines = result.output.splitlines()
     assert "สมาชิก 1 -> 1" in lines and "นาย เก็บเงิน, หมู่ 3 -> 120" in lines
     with village.transaction() as session:
-        collector = session.scalars(select(Member).where(Member.role == "collector")).one()
+        collector = session.scalars(
+            select(Member).join(OfficeTerm, OfficeTerm.member_id == Member.id)
+        ).one()
         assert collector.name == "นาย เก็บเงิน, หมู่ 3" and collector.phone == "+66912345678"
         assert collector.number == 120
 
 
 def test_members_import_rejects_the_whole_file_naming_each_bad_line(runner, village, tmp_path):
-    invoke(runner, "members", "add", "--group", "BANNA", "--name", "x", "--phone", "0899990000")
+    invoke(
+        runner,
+        *("members", "add", "--group", "BANNA", "--name", "x", "--phone", "0899990000"),
+        *("--office", "collector"),
+    )
     before = counts(village)
     csv_text = "\n".join(
         [
@@ -164,8 +176,8 @@ def test_members_import_rejects_the_whole_file_naming_each_bad_line(runner, vill
             "ดี สี่,0811111113,boss,2025-01-01,th",  # line 5: bad role
             "ดี ห้า,0811111114,member,16/01/2568,th",  # line 6: bad date
             "ดี หก,0811111115,member,2025-01-01,fr",  # line 7: bad language
-            "ดี เจ็ด,081-111-1111,member,2025-01-01,th",  # line 8: repeats line 2
-            "ดี แปด,089-999-0000,member,2025-01-01,th",  # line 9: already registered
+            "ดี เจ็ด,081-111-1111,chair,2025-01-01,th",  # line 8: an official on line 2's phone
+            "ดี แปด,089-999-0000,member,2025-01-01,th",  # line 9: the collector's phone
         ]
     )
     result = runner.invoke(
@@ -180,7 +192,7 @@ def test_members_import_rejects_the_whole_file_naming_each_bad_line(runner, vill
         (6, "16/01/2568"),
         (7, "fr"),
         (8, "repeats line 2"),
-        (9, "already registered"),
+        (9, "belongs to an official"),
     ]:
         assert f"line {line}: " in output and why in output, (line, output)
     assert "line 2:" not in output

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from people import claim_ref, ref_of, send, walk
+from people import BY, claim_ref, ref_of, send, walk
 from sqlalchemy import func, select
 from test_dashboard import log_in, token
 
@@ -73,8 +73,16 @@ def committee(db, fund):
     with db.transaction() as session:
         group = session.scalars(select(Group).where(Group.code == "BANNA")).one()
         group.waiting_days = 0
-        add_funds(session, group, Source.DONATION, 1_000_000, group.created_at.date(), "d")
-        add_user(session, "somsri", "สมศรี", PASSWORD, group, "th")
+        add_funds(session, group, Source.DONATION, 1_000_000, group.created_at.date(), "d", by=BY)
+        add_user(
+            session,
+            "somsri",
+            "สมศรี",
+            PASSWORD,
+            group,
+            "th",
+            session.get(Member, fund["treasurer"][0]),
+        )
         # Joined today, so one PAY makes the member paid up at any instant.
         session.get(Member, fund["member"][0]).joined_on = local_today()
     return fund
@@ -91,7 +99,7 @@ def filed(client, committee):
 @pytest.fixture
 def paid(runner, filed):
     """The same claim, approved and paid from the command line."""
-    done = runner.invoke(args=["welfare", "approve", filed, "--group", "BANNA", "--by", "ประธาน"])
+    done = runner.invoke(args=["welfare", "approve", filed, "--group", "BANNA", "--by", "1"])
     assert done.exit_code == 0, done.output
     return filed
 
@@ -112,7 +120,7 @@ def reversed_receipt(client, runner, committee, today):
             "--note",
             "สมาชิกทักท้วง",
             "--by",
-            "ประธาน",
+            "1",
         ]
     )
     assert undone.exit_code == 0, undone.output
@@ -130,7 +138,7 @@ def given(db, member_id):
 
 def test_welfare_reverse_puts_the_money_back_once_and_tells_the_payee(runner, db, paid, fund):
     before = bank(db)
-    args = ["welfare", "reverse", paid, "--reason", "จ่ายซ้ำ", "--by", "สมศรี"]
+    args = ["welfare", "reverse", paid, "--reason", "จ่ายซ้ำ", "--by", "1"]
     done = runner.invoke(args=args)
     assert done.exit_code == 0, done.output
     assert re.fullmatch(
@@ -141,18 +149,18 @@ def test_welfare_reverse_puts_the_money_back_once_and_tells_the_payee(runner, db
     assert bank(db) == before + 20_000
     with db.transaction() as session:
         claim = session.get(Claim, id_for_ref(paid))
-        assert (claim.status, claim.reversed_by, claim.reversal_reason) == (
+        assert (claim.status, claim.reversed_by_member_id, claim.reversal_reason) == (
             "reversed",
-            "สมศรี",
+            fund["treasurer"][0],
             "จ่ายซ้ำ",
         )
         reversal = session.get(Transfer, claim.reversal_id)
         assert (reversal.reversal_of, reversal.code) == (claim.transfer_id, Code.REVERSAL)
-        assert "จ่ายซ้ำ" in reversal.note and "สมศรี" in reversal.note
+        assert "จ่ายซ้ำ" in reversal.note and reversal.by_member_id == fund["treasurer"][0]
     told = texts_to(db, fund["member"][2])
     assert told[-1] == f"กองทุนขออภัย รายการค่านอนโรงพยาบาล 200 บ. #{paid} ผิด ขอยกเลิกค่ะ"
     kept = books(db)
-    again = runner.invoke(args=[*args[:3], "--group", "banna", "--reason", "อีกครั้ง", "--by", "x"])
+    again = runner.invoke(args=[*args[:3], "--group", "banna", "--reason", "อีกครั้ง", "--by", "1"])
     assert again.exit_code == 0 and "reversed already" in again.output
     assert "nothing changed" in again.output
     assert books(db) == kept and texts_to(db, fund["member"][2]) == told
@@ -161,10 +169,10 @@ def test_welfare_reverse_puts_the_money_back_once_and_tells_the_payee(runner, db
 @pytest.mark.parametrize(
     ("args", "says"),
     [
-        (["--reason", "x", "--by", "y"], "has not been paid"),  # the claim is only filed
-        (["--reason", " ", "--by", "y"], "has not been paid"),
-        (["--group", "NAKLANG", "--reason", "x", "--by", "y"], "No claim #"),
-        (["--group", "NOPE", "--reason", "x", "--by", "y"], "NOPE"),
+        (["--reason", "x", "--by", "1"], "has not been paid"),  # the claim is only filed
+        (["--reason", " ", "--by", "1"], "has not been paid"),
+        (["--group", "NAKLANG", "--reason", "x", "--by", "1"], "No claim #"),
+        (["--group", "NOPE", "--reason", "x", "--by", "1"], "NOPE"),
     ],
 )
 def test_welfare_reverse_refuses_and_writes_nothing(runner, db, filed, args, says):
@@ -177,19 +185,19 @@ def test_welfare_reverse_refuses_and_writes_nothing(runner, db, filed, args, say
 
 def test_welfare_reverse_needs_a_reason(runner, db, paid):
     before = books(db)
-    refused = runner.invoke(args=["welfare", "reverse", paid, "--reason", " ", "--by", "y"])
+    refused = runner.invoke(args=["welfare", "reverse", paid, "--reason", " ", "--by", "1"])
     assert refused.exit_code == 1 and "reason" in refused.output
     assert books(db) == before
 
 
 def test_a_reversed_claim_frees_its_units_and_lists_as_reversed(runner, db, paid):
-    runner.invoke(args=["welfare", "reverse", paid, "--reason", "ผิดคน", "--by", "สมศรี"])
+    runner.invoke(args=["welfare", "reverse", paid, "--reason", "ผิดคน", "--by", "1"])
     listed = runner.invoke(args=["welfare", "claims", "--group", "BANNA", "--status", "reversed"])
     assert f"#{paid}" in listed.output and "reversed" in listed.output
 
 
 def test_the_member_sees_a_reversed_claim_as_such_in_the_ussd_menu(client, runner, paid, fund):
-    runner.invoke(args=["welfare", "reverse", paid, "--reason", "ผิดคน", "--by", "สมศรี"])
+    runner.invoke(args=["welfare", "reverse", paid, "--reason", "ผิดคน", "--by", "1"])
     screens = walk(client, fund["member"][2], ["4", "2"])
     assert screens[-1].startswith("CON") and "นอนรพ. 200 ยกเลิกแล้ว" in screens[-1]
 
@@ -197,7 +205,7 @@ def test_the_member_sees_a_reversed_claim_as_such_in_the_ussd_menu(client, runne
 def test_reconcile_restore_posts_the_receipt_again_once(runner, db, reversed_receipt, fund):
     member_id = fund["member"][0]
     assert given(db, member_id) == 0
-    args = ["reconcile", "restore", reversed_receipt, "--reason", "เงินถึงจริง", "--by", "ประธาน"]
+    args = ["reconcile", "restore", reversed_receipt, "--reason", "เงินถึงจริง", "--by", "1"]
     done = runner.invoke(args=args)
     assert done.exit_code == 0, done.output
     assert f"#{reversed_receipt} restored: 30 baht to member {fund['member'][1]}" in done.output
@@ -215,7 +223,7 @@ def test_reconcile_restore_posts_the_receipt_again_once(runner, db, reversed_rec
     collector_told = texts_to(db, fund["collector"][2])[-1]
     assert collector_told == f"กรรมการคืน #{reversed_receipt} 30 บ. ของ มาลี เป็นเงินในมือแล้ว"
     kept = books(db)
-    again = runner.invoke(args=[*args[:3], "--group", "BANNA", "--reason", "ซ้ำ", "--by", "x"])
+    again = runner.invoke(args=[*args[:3], "--group", "BANNA", "--reason", "ซ้ำ", "--by", "1"])
     assert again.exit_code == 0 and "restored already" in again.output
     assert books(db) == kept
 
@@ -224,17 +232,17 @@ def test_restore_by_the_reversals_own_reference_finds_the_receipt(runner, db, re
     with db.transaction() as session:
         reversal = session.scalars(select(Transfer).where(Transfer.code == "reversal")).one()
         reversal_ref = reversal.ref
-    done = runner.invoke(args=["reconcile", "restore", reversal_ref, "--reason", "r", "--by", "b"])
+    done = runner.invoke(args=["reconcile", "restore", reversal_ref, "--reason", "r", "--by", "1"])
     assert done.exit_code == 0 and f"#{reversed_receipt} restored" in done.output
 
 
 @pytest.mark.parametrize(
     ("which", "args", "says"),
     [
-        ("kept", ["--reason", "x", "--by", "y"], "was not cancelled"),
-        ("bad", ["--reason", "x", "--by", "y"], "No payment #"),
-        ("reversed", ["--group", "NAKLANG", "--reason", "x", "--by", "y"], "No payment #"),
-        ("reversed", ["--reason", " ", "--by", "y"], "reason"),
+        ("kept", ["--reason", "x", "--by", "1"], "was not cancelled"),
+        ("bad", ["--reason", "x", "--by", "1"], "No payment #"),
+        ("reversed", ["--group", "NAKLANG", "--reason", "x", "--by", "1"], "No payment #"),
+        ("reversed", ["--reason", " ", "--by", "1"], "reason"),
     ],
 )
 def test_reconcile_restore_refuses_and_writes_nothing(
@@ -265,7 +273,7 @@ def test_reconcile_resolve_refuses_contradictory_flags(client, runner, db, fund)
             "--note",
             "ใบรับถูกต้อง",
             "--by",
-            "ประธาน",
+            "1",
         ]
     )
     assert both.exit_code == 1
@@ -364,7 +372,7 @@ def test_a_paid_claim_is_reversed_from_the_dashboard_once(client, db, paid, fund
     data = {"reason": "ยื่นผิดคน", "confirmed": "yes", "csrf_token": token(page)}
     done = client.post(url, data=data, follow_redirects=True).get_data(as_text=True)
     assert f"ยกเลิกการจ่าย #{paid} 200 บ. แล้ว เงินกลับเข้าบัญชีธนาคารของกองทุน" in done
-    assert "ยกเลิกการจ่ายแล้ว: ยื่นผิดคน (สมศรี)" in done
+    assert "ยกเลิกการจ่ายแล้ว: ยื่นผิดคน (นางสมศรี ใจดี)" in done
     assert bank(db) == before + 20_000
     assert texts_to(db, fund["member"][2])[-1].startswith("กองทุนขออภัย")
     kept = books(db)

@@ -6,14 +6,14 @@ import json
 import re
 
 import pytest
-from people import claim_ref, declare, ref_of, send
+from people import BY, claim_ref, declare, ref_of, send
 from sqlalchemy import func, select
 
 from models.clock import local_today
 from models.ledger import Transfer
 from models.reconcile import Resolution
 from models.registry import Group, Member
-from models.users import add_user
+from models.users import User, add_user
 
 # Reads the business day: CI runs these again at each risky instant (.ci/run).
 pytestmark = pytest.mark.clock
@@ -26,9 +26,33 @@ def logins(db, fund):
     """A BANNA committee login, a NAKLANG one and a network one."""
     with db.transaction() as session:
         groups = {g.code: g for g in session.scalars(select(Group))}
-        add_user(session, "somsri", "สมศรี", PASSWORD, groups["BANNA"], "th")
-        add_user(session, "other", "คนอื่น", PASSWORD, groups["NAKLANG"], "en")
-        add_user(session, "network", "เครือข่าย", PASSWORD, None, "en")
+        add_user(
+            session,
+            "somsri",
+            "สมศรี",
+            PASSWORD,
+            groups["BANNA"],
+            "th",
+            session.get(Member, fund["treasurer"][0]),
+        )
+        add_user(
+            session,
+            "other",
+            "คนอื่น",
+            PASSWORD,
+            groups["NAKLANG"],
+            "en",
+            session.get(Member, fund["outsider"][0]),
+        )
+        add_user(
+            session,
+            "network",
+            "เครือข่าย",
+            PASSWORD,
+            None,
+            "en",
+            session.get(Member, fund["treasurer"][0]),
+        )
     return fund
 
 
@@ -115,7 +139,7 @@ def test_exceptions_are_settled_from_the_dashboard(client, db, logins):
     assert f"<td>#{ref}</td>" not in done
     with db.transaction() as session:
         kept = session.scalars(select(Resolution)).one()
-        assert (kept.action, kept.by_name) == ("confirm", "สมศรี")
+        assert (kept.action, kept.by_member_id) == ("confirm", logins["treasurer"][0])
 
 
 @pytest.mark.parametrize("action", ["reverse", "confirm", "note", ""])
@@ -162,7 +186,7 @@ def test_claims_are_approved_from_the_dashboard_not_by_their_filer(client, db, l
     with db.transaction() as session:
         group = session.scalars(select(Group).where(Group.code == "BANNA")).one()
         group.waiting_days = 0
-        add_funds(session, group, Source.DONATION, 100_000, group.created_at.date(), "d")
+        add_funds(session, group, Source.DONATION, 100_000, group.created_at.date(), "d", by=BY)
         # Joined today, so one PAY makes the member paid up whatever the date.
         session.get(Member, logins["member"][0]).joined_on = local_today()
     send(client, logins["collector"][2], f"PAY {logins['member'][1]} 30")
@@ -200,17 +224,28 @@ def test_session_cookie_flags(client, logins, app):
 
 
 def test_users_add(runner, db, fund):
-    made = runner.invoke(args=["users", "add", "treasurer1", "--group", "banna", "--name", "สมศรี",
-                               "--password-stdin"], input="long-enough-pw\n")  # fmt: skip
-    assert made.exit_code == 0 and "treasurer1 can log in" in made.output
-    again = runner.invoke(args=["users", "add", "treasurer1", "--network", "--password-stdin"],
+    treasurer = str(fund["treasurer"][1])
+    made = runner.invoke(args=["users", "add", "treasurer1", "--group", "banna", "--member",
+                               treasurer, "--password-stdin"],
+                         input="long-enough-pw\n")  # fmt: skip
+    assert made.exit_code == 0, made.output
+    assert "treasurer1 can log in to the dashboard (BANNA) as นางสมศรี ใจดี (#1" in made.output
+    with db.transaction() as session:
+        user = session.scalars(select(User).where(User.username == "treasurer1")).one()
+        assert (user.member_id, user.name) == (fund["treasurer"][0], "นางสมศรี ใจดี")
+    again = runner.invoke(args=["users", "add", "treasurer1", "--network", "--group", "BANNA",
+                                "--member", treasurer, "--password-stdin"],
                           input="long-enough-pw\n")  # fmt: skip
     assert again.exit_code == 1 and "already exists" in again.output
-    short = runner.invoke(args=["users", "add", "x2y", "--network", "--password-stdin"],
+    short = runner.invoke(args=["users", "add", "x2y", "--network", "--group", "BANNA",
+                                "--member", treasurer, "--password-stdin"],
                           input="short\n")  # fmt: skip
     assert short.exit_code == 1 and "at least 10" in short.output
-    both = runner.invoke(args=["users", "add", "abc", "--password-stdin"], input="x\n")
-    assert both.exit_code == 2 and "either --group" in both.output
+    nobody = runner.invoke(args=["users", "add", "abc", "--password-stdin"], input="x\n")
+    assert nobody.exit_code == 2 and "--group" in nobody.output
+    stranger = runner.invoke(args=["users", "add", "abcd", "--group", "BANNA", "--member", "99",
+                                   "--password-stdin"], input="long-enough-pw\n")  # fmt: skip
+    assert stranger.exit_code == 1 and "no member number" in stranger.output
 
 
 def test_both_languages_have_every_dashboard_word():

@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from models.registry import Group
+from models.registry import Group, Member
 from models.users import add_user
 
 PASSWORD = "ลับมาก-secret-1"
@@ -18,8 +18,24 @@ def logins(db, fund):
     """A BANNA committee login and a network one."""
     with db.transaction() as session:
         banna = session.scalars(select(Group).where(Group.code == "BANNA")).one()
-        add_user(session, "somsri", "สมศรี ใจดี", PASSWORD, banna, "th")
-        add_user(session, "network", "เครือข่าย", PASSWORD, None, "en")
+        add_user(
+            session,
+            "somsri",
+            "สมศรี ใจดี",
+            PASSWORD,
+            banna,
+            "th",
+            session.get(Member, fund["treasurer"][0]),
+        )
+        add_user(
+            session,
+            "network",
+            "เครือข่าย",
+            PASSWORD,
+            None,
+            "en",
+            session.get(Member, fund["treasurer"][0]),
+        )
     return fund
 
 

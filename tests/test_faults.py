@@ -271,7 +271,8 @@ def test_postgres_stopped_ussd_ends_politely_sms_get_503_then_it_resumes(
 ):
     from models import migrate
     from models.db import Database
-    from models.registry import Role, add_group, add_member
+    from models.offices import Office
+    from models.registry import add_group, add_member
 
     url, start, stop = own_postgres
     own = settings.with_(database_url=url)
@@ -285,7 +286,7 @@ def test_postgres_stopped_ussd_ends_politely_sms_get_503_then_it_resumes(
             group,
             name="ข",
             phone="0815550002",
-            role=Role.COLLECTOR,
+            office=Office.COLLECTOR,
             joined_on=dt.date(2026, 1, 1),
         )
     database.dispose()

@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 
 import pytest
+from people import BY
 from sqlalchemy import func, select
 
 from models.ledger import (
@@ -26,7 +27,7 @@ from models.ledger import (
     reverse_transfer,
     void_pending,
 )
-from models.registry import Role
+from models.offices import Office
 
 DAY = dt.date(2026, 11, 16)
 
@@ -35,7 +36,7 @@ DAY = dt.date(2026, 11, 16)
 def fund(session, make_group, make_member):
     """A group with one collector and one member."""
     group = make_group()
-    collector = make_member(group, Role.COLLECTOR)
+    collector = make_member(group, Office.COLLECTOR)
     member = make_member(group)
     session.flush()
     return group, collector, member
@@ -43,6 +44,7 @@ def fund(session, make_group, make_member):
 
 def pay(group, collector, member, key="k1", amount=3000, **changes):
     spec = TransferSpec(
+        by=BY,
         key=key,
         group_id=group.id,
         debit=f"collector_cash:{collector.id}",
@@ -58,6 +60,7 @@ def pay(group, collector, member, key="k1", amount=3000, **changes):
 
 def handover(group, collector, key, amount):
     return TransferSpec(
+        by=BY,
         key=key,
         group_id=group.id,
         debit="fund_bank",
@@ -162,6 +165,7 @@ def test_member_account_never_goes_negative(session, fund):
     group, collector, member = fund
     create_transfer(session, pay(group, collector, member, amount=3000))
     refund = TransferSpec(
+        by=BY,
         key="refund",
         group_id=group.id,
         debit=f"member:{member.id}",
@@ -209,14 +213,14 @@ def test_pending_reserves_then_posts_once(session, fund):
     declared = create_transfer(session, pay(group, collector, member), pending=True)
     member_account = account(session, group, f"member:{member.id}")
     assert member_account.credits_pending == 3000 and member_account.credits_posted == 0
-    posted = post_pending(session, "ok-1", declared.transfer.id, DAY)
+    posted = post_pending(session, "ok-1", declared.transfer.id, DAY, by=BY)
     assert posted.ok and posted.transfer.phase == Phase.POST
     member_account = account(session, group, f"member:{member.id}")
     assert (member_account.credits_pending, member_account.credits_posted) == (0, 3000)
-    assert post_pending(session, "ok-1", declared.transfer.id, DAY).replayed
-    second = post_pending(session, "ok-2", declared.transfer.id, DAY)
+    assert post_pending(session, "ok-1", declared.transfer.id, DAY, by=BY).replayed
+    second = post_pending(session, "ok-2", declared.transfer.id, DAY, by=BY)
     assert second.refused == Refusal.ALREADY_RESOLVED
-    voided = void_pending(session, "no-1", declared.transfer.id, DAY)
+    voided = void_pending(session, "no-1", declared.transfer.id, DAY, by=BY)
     assert voided.refused == Refusal.ALREADY_RESOLVED
     assert account(session, group, f"member:{member.id}").credits_posted == 3000
 
@@ -224,11 +228,11 @@ def test_pending_reserves_then_posts_once(session, fund):
 def test_pending_voids_once_and_moves_no_money(session, fund):
     group, collector, member = fund
     declared = create_transfer(session, pay(group, collector, member), pending=True)
-    voided = void_pending(session, "no-1", declared.transfer.id, DAY)
+    voided = void_pending(session, "no-1", declared.transfer.id, DAY, by=BY)
     assert voided.ok and voided.transfer.phase == Phase.VOID
     acct = account(session, group, f"member:{member.id}")
     assert (acct.credits_pending, acct.credits_posted) == (0, 0)
-    assert post_pending(session, "ok-1", declared.transfer.id, DAY).refused == (
+    assert post_pending(session, "ok-1", declared.transfer.id, DAY, by=BY).refused == (
         Refusal.ALREADY_RESOLVED
     )
 
@@ -236,8 +240,8 @@ def test_pending_voids_once_and_moves_no_money(session, fund):
 def test_only_pending_transfers_resolve(session, fund):
     group, collector, member = fund
     single = create_transfer(session, pay(group, collector, member))
-    assert post_pending(session, "p", single.transfer.id, DAY).refused == Refusal.NOT_PENDING
-    assert void_pending(session, "v", 999_999, DAY).refused == Refusal.PENDING_NOT_FOUND
+    assert post_pending(session, "p", single.transfer.id, DAY, by=BY).refused == Refusal.NOT_PENDING
+    assert void_pending(session, "v", 999_999, DAY, by=BY).refused == Refusal.PENDING_NOT_FOUND
 
 
 def test_pending_counts_against_the_limit(session, fund):
@@ -255,14 +259,16 @@ def test_pending_counts_against_the_limit(session, fund):
 def test_reversal_mirrors_once(session, fund):
     group, collector, member = fund
     original = create_transfer(session, pay(group, collector, member))
-    undo = reverse_transfer(session, "undo-1", original.transfer.id, DAY, note="พิมพ์ผิด")
+    undo = reverse_transfer(session, "undo-1", original.transfer.id, DAY, note="พิมพ์ผิด", by=BY)
     assert undo.ok and undo.transfer.code == Code.REVERSAL
     assert undo.transfer.debit_account_id == original.transfer.credit_account_id
     assert account(session, group, f"member:{member.id}").credit_balance == 0
-    assert reverse_transfer(session, "undo-1", original.transfer.id, DAY, note="พิมพ์ผิด").replayed
-    again = reverse_transfer(session, "undo-2", original.transfer.id, DAY)
+    assert reverse_transfer(
+        session, "undo-1", original.transfer.id, DAY, note="พิมพ์ผิด", by=BY
+    ).replayed
+    again = reverse_transfer(session, "undo-2", original.transfer.id, DAY, by=BY)
     assert again.refused == Refusal.ALREADY_REVERSED
-    assert reverse_transfer(session, "undo-3", undo.transfer.id, DAY).refused == (
+    assert reverse_transfer(session, "undo-3", undo.transfer.id, DAY, by=BY).refused == (
         Refusal.NOT_REVERSIBLE
     )
 
@@ -270,21 +276,21 @@ def test_reversal_mirrors_once(session, fund):
 def test_reversal_of_pending_or_void_is_refused(session, fund):
     group, collector, member = fund
     declared = create_transfer(session, pay(group, collector, member), pending=True)
-    assert reverse_transfer(session, "r1", declared.transfer.id, DAY).refused == (
+    assert reverse_transfer(session, "r1", declared.transfer.id, DAY, by=BY).refused == (
         Refusal.NOT_REVERSIBLE
     )
-    voided = void_pending(session, "v1", declared.transfer.id, DAY)
-    assert reverse_transfer(session, "r2", voided.transfer.id, DAY).refused == (
+    voided = void_pending(session, "v1", declared.transfer.id, DAY, by=BY)
+    assert reverse_transfer(session, "r2", voided.transfer.id, DAY, by=BY).refused == (
         Refusal.NOT_REVERSIBLE
     )
-    assert reverse_transfer(session, "r3", 424242, DAY).refused == Refusal.NOT_REVERSIBLE
+    assert reverse_transfer(session, "r3", 424242, DAY, by=BY).refused == Refusal.NOT_REVERSIBLE
 
 
 def test_posted_pending_can_be_reversed(session, fund):
     group, collector, member = fund
     declared = create_transfer(session, pay(group, collector, member), pending=True)
-    posted = post_pending(session, "ok", declared.transfer.id, DAY)
-    assert reverse_transfer(session, "undo", posted.transfer.id, DAY).ok
+    posted = post_pending(session, "ok", declared.transfer.id, DAY, by=BY)
+    assert reverse_transfer(session, "undo", posted.transfer.id, DAY, by=BY).ok
     assert account(session, group, f"member:{member.id}").credit_balance == 0
 
 
@@ -294,14 +300,14 @@ def test_reversal_that_would_overdraw_is_refused(session, fund):
     create_transfer(session, handover(group, collector, "h", 3000))
     # The cash is with the treasurer now: undoing the payment would leave the
     # collector below zero.
-    undo = reverse_transfer(session, "undo", paid.transfer.id, DAY)
+    undo = reverse_transfer(session, "undo", paid.transfer.id, DAY, by=BY)
     assert undo.refused == Refusal.OVERDRAFT
     assert undo.detail == f"collector_cash:{collector.id}"
 
 
 def test_accounts_of_another_group_are_not_touched(session, make_group, make_member):
     first, second = make_group(), make_group()
-    collector = make_member(first, Role.COLLECTOR)
+    collector = make_member(first, Office.COLLECTOR)
     member = make_member(first)
     spec = pay(first, collector, member)
     with pytest.raises(InvalidTransfer, match="no account"):

@@ -11,6 +11,7 @@ import threading
 from collections import defaultdict
 
 import pytest
+from people import BY
 from sqlalchemy import func, select
 
 from models.audit import check_ledger
@@ -24,7 +25,8 @@ from models.ledger import (
     create_transfer,
     reverse_transfer,
 )
-from models.registry import Role, add_group, add_member
+from models.offices import Office
+from models.registry import add_group, add_member
 
 THREADS = 32
 DAY = dt.date(2026, 11, 16)
@@ -35,7 +37,7 @@ def test_32_threads_keep_the_books(db):
     with db.transaction() as session:
         group = add_group(session, "HOT", "hot")
         collector = add_member(
-            session, group, name="c", phone="0811111111", role=Role.COLLECTOR, joined_on=DAY
+            session, group, name="c", phone="0811111111", office=Office.COLLECTOR, joined_on=DAY
         )
         members = [
             add_member(session, group, name=f"m{i}", phone=f"08222222{i:02d}", joined_on=DAY)
@@ -74,7 +76,7 @@ def test_32_threads_keep_the_books(db):
             "handover": ("fund_bank", account, Code.HANDOVER),
             "correct": (account, "fund_bank", Code.EXPENSE),
         }[kind]
-        return TransferSpec(key, group_id, debit, credit, amount, code, DAY)
+        return TransferSpec(key, group_id, debit, credit, amount, code, DAY, by=BY)
 
     def work(plan):
         start.wait()
@@ -88,7 +90,7 @@ def test_32_threads_keep_the_books(db):
                         if original is None:  # the payment is not in yet: try later
                             outcome = None
                         else:
-                            outcome = reverse_transfer(session, key, original, DAY)
+                            outcome = reverse_transfer(session, key, original, DAY, by=BY)
                     else:
                         outcome = create_transfer(session, spec(kind, key, account, amount))
                     result = None

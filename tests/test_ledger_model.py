@@ -17,6 +17,7 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
+from people import BY
 from sqlalchemy import select
 
 from models.ledger import (
@@ -30,7 +31,8 @@ from models.ledger import (
     reverse_transfer,
     void_pending,
 )
-from models.registry import Role, add_group, add_member
+from models.offices import Office
+from models.registry import add_group, add_member
 
 DAY = dt.date(2026, 11, 16)
 KEYS = st.sampled_from("abcdefgh")
@@ -91,10 +93,10 @@ def make_machine(db):
                         group,
                         name=f"p{i}",
                         phone=f"09{self.run:05d}{i:03d}",
-                        role=role,
+                        office=role,
                         joined_on=DAY,
                     )
-                    for i, role in enumerate([Role.COLLECTOR, Role.COLLECTOR, Role.MEMBER])
+                    for i, role in enumerate([Office.COLLECTOR, Office.COLLECTOR, None])
                 ]
                 self.group_id = group.id
                 self.collectors = [f"collector_cash:{p.id}" for p in people[:2]]
@@ -132,6 +134,7 @@ def make_machine(db):
             key = self.key(name)
             body = ("create", debit, credit, amount, pending)
             spec = TransferSpec(
+                by=BY,
                 key=key,
                 group_id=self.group_id,
                 debit=debit,
@@ -202,7 +205,7 @@ def make_machine(db):
                 return -1
             key = self.key(name)
             body = ("reverse", original)
-            outcome = self.call(key, body, lambda s: reverse_transfer(s, key, original, DAY))
+            outcome = self.call(key, body, lambda s: reverse_transfer(s, key, original, DAY, by=BY))
             if outcome is None:
                 return -1
             debit, credit, amount, phase = self.model.moved[original]

@@ -8,12 +8,26 @@ from sqlalchemy import func, select
 
 from gateway.flows.texts import MEMBERSHIP_ENDED
 from models.ledger import Transfer
+from models.offices import OfficeTerm
 from models.outbox import OutboundMessage
-from models.registry import Member, Role
+from models.registry import Member, MemberChange
 
 
-def status(runner, number, value, group="BANNA"):
-    return runner.invoke(args=["members", "status", "--group", group, str(number), value])
+def status(runner, number, value, group="BANNA", by="1"):
+    """`members status`, recorded by the treasurer (no. 1) unless told otherwise."""
+    args = ["members", "status", "--group", group, str(number), value, "--by", by]
+    return runner.invoke(args=args)
+
+
+def register(db):
+    """Every member's status and the offices not yet ended."""
+    with db.transaction() as session:
+        return (
+            session.execute(select(Member.status).order_by(Member.id)).all(),
+            session.execute(
+                select(OfficeTerm.member_id, OfficeTerm.office).where(OfficeTerm.ends_on.is_(None))
+            ).all(),
+        )
 
 
 def counts(db):
@@ -32,27 +46,33 @@ def test_members_status_ends_the_membership_and_its_office(runner, db, fund):
     ]
     with db.transaction() as session:
         collector = session.get(Member, fund["collector"][0])
-        assert (collector.status, collector.role) == ("withdrawn", Role.MEMBER)
+        assert collector.status == "withdrawn"
+        (term,) = session.scalars(select(OfficeTerm).where(OfficeTerm.member_id == collector.id))
+        assert term.ends_on is not None and term.ended_by_member_id == fund["treasurer"][0]
+        changes = session.scalars(
+            select(MemberChange.what).where(MemberChange.member_id == collector.id)
+        ).all()
+        assert "status" in changes and "office" in changes
     assert status(runner, fund["collector"][1], "active").exit_code == 0
 
 
 @pytest.mark.parametrize(
     ("args", "says"),
     [
-        (["members", "status", "--group", "BANNA", "999", "withdrawn"], "no member number"),
-        (["members", "status", "--group", "NOPE", "1", "withdrawn"], "NOPE"),
-        (["members", "status", "--group", "BANNA", "1", "gone"], "gone"),
+        (["--group", "BANNA", "999", "withdrawn", "--by", "1"], "no member number"),
+        (["--group", "NOPE", "1", "withdrawn", "--by", "1"], "NOPE"),
+        (["--group", "BANNA", "1", "gone", "--by", "1"], "gone"),
+        (["--group", "BANNA", "2", "withdrawn"], "--by"),
+        (["--group", "BANNA", "2", "withdrawn", "--by", "4"], "only the chair"),  # a member
+        (["--group", "BANNA", "2", "withdrawn", "--by", "2"], "only the chair"),  # a collector
+        (["--group", "BANNA", "2", "withdrawn", "--by", "somebody"], "login name"),
     ],
 )
 def test_members_status_refuses_bad_input_and_writes_nothing(runner, db, fund, args, says):
-    with db.transaction() as session:
-        before = session.execute(select(Member.status, Member.role).order_by(Member.id)).all()
-    result = runner.invoke(args=args)
+    before = register(db)
+    result = runner.invoke(args=["members", "status", *args])
     assert result.exit_code != 0 and says in result.output
-    with db.transaction() as session:
-        assert (
-            session.execute(select(Member.status, Member.role).order_by(Member.id)).all() == before
-        )
+    assert register(db) == before
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from config.settings import UnsafeSettings, load_settings
 from gateway.app import create_app
-from models.registry import Group, add_group
+from models.registry import Group, add_group, add_member
 from models.users import DEMO_USER, add_user
 from workers import runtime
 
@@ -102,8 +102,11 @@ def test_demo_seed_refuses_in_production(production_app):
 def test_a_demo_login_is_refused_in_production(production_app):
     with production_app.extensions["satja.db"].transaction() as session:
         group = add_group(session, "BANNA", "กองทุนบ้านนา")
-        add_user(session, DEMO_USER, "สาธิต", PASSWORD, group, "th")
-        add_user(session, "somsri", "สมศรี", PASSWORD, group, "th")
+        chair = add_member(
+            session, group, name="สมศรี", phone="0811000001", joined_on=group.created_at.date()
+        )
+        add_user(session, DEMO_USER, "สาธิต", PASSWORD, group, "th", chair)
+        add_user(session, "somsri", "สมศรี", PASSWORD, group, "th", chair)
     client = production_app.test_client()
 
     def log_in(username):

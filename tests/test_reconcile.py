@@ -230,23 +230,23 @@ def test_resolving_exceptions_from_the_command_line(runner, db, busy_day, fund, 
         return runner.invoke(args=["reconcile", "resolve", "--group", "BANNA", *args])
 
     waiting = busy_day["waiting"]
-    note_only = resolve(waiting, "--note", "x", "--by", "ประธาน")
+    note_only = resolve(waiting, "--note", "x", "--by", "1")
     assert note_only.exit_code == 1 and "confirm, reverse" in note_only.output
-    done = resolve(f"#{waiting}", "--confirm", "--note", "เห็นเงินแล้ว", "--by", "ประธาน")
+    done = resolve(f"#{waiting}", "--confirm", "--note", "เห็นเงินแล้ว", "--by", "1")
     assert done.exit_code == 0, done.output
     assert "Your fund received 40 baht" in messages_to(db, fund["member_en"][2])[-1]
-    assert resolve(waiting, "--confirm", "--note", "x", "--by", "y").exit_code == 1
-    disputed = resolve(busy_day["disputed"], "--reverse", "--note", "ไม่ได้จ่าย", "--by", "ประธาน")
+    assert resolve(waiting, "--confirm", "--note", "x", "--by", "1").exit_code == 1
+    disputed = resolve(busy_day["disputed"], "--reverse", "--note", "ไม่ได้จ่าย", "--by", "1")
     assert disputed.exit_code == 0, disputed.output
     # The member hears who reversed it and how to object; the collector hears too.
     told = messages_to(db, fund["member"][2])[-1]
-    assert told.startswith("กรรมการ ประธาน ยกเลิก 10 บ.") and f"NO {busy_day['disputed']}" in told
+    assert told.startswith("กรรมการ สมศรี ยกเลิก 10 บ.") and f"NO {busy_day['disputed']}" in told
     assert f"#{busy_day['disputed']} 10 บ. ของ มาลี" in messages_to(db, fund["collector"][2])[-1]
-    short = resolve(busy_day["handover"], "--note", "ผู้เก็บทอนเงินสมาชิก", "--by", "เหรัญญิก")
+    short = resolve(busy_day["handover"], "--note", "ผู้เก็บทอนเงินสมาชิก", "--by", "1")
     assert short.exit_code == 0, short.output
-    cash = resolve(f"cash:{fund['collector2'][1]}", "--note", "ส่งพรุ่งนี้", "--by", "เหรัญญิก")
+    cash = resolve(f"cash:{fund['collector2'][1]}", "--note", "ส่งพรุ่งนี้", "--by", "1")
     assert cash.exit_code == 0, cash.output
-    assert resolve("ZZZZ", "--note", "x", "--by", "y").exit_code == 1
+    assert resolve("ZZZZ", "--note", "x", "--by", "1").exit_code == 1
     listed = runner.invoke(args=["reconcile", "exceptions", "--json"])
     assert json.loads(listed.output) == []
     with db.transaction() as session:

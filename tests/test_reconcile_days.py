@@ -8,14 +8,14 @@ import json
 import re
 
 import pytest
-from people import declare, ref_of, send
+from people import BY, declare, ref_of, send
 from rq import Queue, SimpleWorker
 from sqlalchemy import select
 
 from models.ledger import Code, TransferSpec, create_transfer, id_for_ref
 from models.outbox import OutboundMessage
 from models.reconcile import ReconcileRun, RunStatus, open_exceptions, run_items
-from models.registry import Group
+from models.registry import Group, Member
 from models.users import add_user
 from workers import runtime
 from workers.reconcile import run_night
@@ -34,6 +34,7 @@ def pay(db, fund, day, baht, member="member", collector="collector"):
         outcome = create_transfer(
             session,
             TransferSpec(
+                by=BY,
                 key=f"test:pay:{next(_keys)}",
                 group_id=session.scalars(select(Group.id).where(Group.code == "BANNA")).one(),
                 debit=f"collector_cash:{fund[collector][0]}",
@@ -54,6 +55,7 @@ def hand_over(db, fund, day, baht, collector="collector"):
         outcome = create_transfer(
             session,
             TransferSpec(
+                by=BY,
                 key=f"test:rcv:{next(_keys)}",
                 group_id=session.scalars(select(Group.id).where(Group.code == "BANNA")).one(),
                 debit="fund_bank",
@@ -191,6 +193,7 @@ def test_go_live_with_a_year_of_history_opens_once(runner, db, fund, today):
         create_transfer(
             session,
             TransferSpec(
+                by=BY,
                 key="import:opening:member",
                 group_id=group.id,
                 debit="fund_bank",
@@ -329,7 +332,7 @@ def test_a_dispute_is_listed_and_resolved_by_the_reference_the_member_saw(
             "--note",
             "ได้รับจริง",
             "--by",
-            "ประธาน",
+            "1",
         ]
     )
     assert done.exit_code == 0, done.output
@@ -353,7 +356,7 @@ def test_the_posting_reference_finds_the_dispute_too(client, runner, db, busy_da
             "--note",
             "ok",
             "--by",
-            "ประธาน",
+            "1",
         ]
     )
     assert done.exit_code == 0, done.output
@@ -364,7 +367,15 @@ def test_the_dashboard_lists_exceptions_by_the_reference_seen_with_names(
 ):
     with db.transaction() as session:
         group = session.scalars(select(Group).where(Group.code == "BANNA")).one()
-        add_user(session, "somsri", "สมศรี", "a-long-password-1", group, "th")
+        add_user(
+            session,
+            "somsri",
+            "สมศรี",
+            "a-long-password-1",
+            group,
+            "th",
+            session.get(Member, fund["treasurer"][0]),
+        )
     send(client, fund["member"][2], f"NO {busy_day['confirmed']}")
     login = client.get("/dashboard/login").get_data(as_text=True)
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', login).group(1)
@@ -393,7 +404,7 @@ def test_a_day_run_again_shows_its_figures_and_its_exceptions_today(
             "--note",
             "ผู้เก็บยืนยัน",
             "--by",
-            "ประธาน",
+            "1",
         ]
     )
     assert done.exit_code == 0, done.output
@@ -403,7 +414,7 @@ def test_a_day_run_again_shows_its_figures_and_its_exceptions_today(
     assert f"{today}: BANNA was reconciled on" in out
     assert "matched" in out and "155.00 baht" in out  # the frozen figures
     lines = {line.split()[1]: line for line in out.splitlines() if line.startswith("  ! ")}
-    assert lines["disputed"].endswith(f"resolved (note) by ประธาน on {today}")
+    assert lines["disputed"].endswith(f"resolved (note) by นางสมศรี ใจดี (#1) on {today}")
     assert lines["handover_short"].endswith("open")
     assert lines["cash_held"].endswith("open")
     declared = next(line for line in out.splitlines() if line.startswith("    declared"))

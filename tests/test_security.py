@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from people import claim_ref, declare, ref_of, send
+from people import BY, claim_ref, declare, ref_of, send
 from sqlalchemy import func, select
 from sqlalchemy import text as sql
 
@@ -50,7 +50,7 @@ def scene(client, db, fund):
     with db.transaction() as session:
         group = session.scalars(select(Group).where(Group.code == "BANNA")).one()
         group.waiting_days = 0
-        add_funds(session, group, Source.DONATION, 1_000_000, group.created_at.date(), "d")
+        add_funds(session, group, Source.DONATION, 1_000_000, group.created_at.date(), "d", by=BY)
         member = session.get(Member, fund["member"][0])
         member.pin_hash = "set"
         member.joined_on = local_today()  # so that one PAY makes them paid up on any date

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from models.registry import Role, add_group, add_member
+from models.offices import Office
+from models.registry import add_group, add_member
 
 
 def seed(db):
@@ -15,7 +16,7 @@ def seed(db):
             group,
             name="นางวิไล ทองสุข",
             phone="0811000002",
-            role=Role.COLLECTOR,
+            office=Office.COLLECTOR,
             joined_on=dt.date(2026, 1, 1),
         )
         add_member(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from people import declare, send
+from people import BY, declare, send
 from sqlalchemy import func, select
 
 from models.clock import local_today
@@ -103,7 +103,7 @@ def test_collector_mistakes_get_a_clear_reply_and_change_nothing(client, db, fun
         ("member", "UNDO #0011", "เฉพาะผู้เก็บเงิน"),
         ("member", "SUM", "เฉพาะผู้เก็บเงิน"),
         ("member", "RCV 2 30", "เฉพาะเหรัญญิก"),
-        ("member", "BAL 1", "เฉพาะผู้เก็บเงิน"),
+        ("member", "BAL 1", "เฉพาะผู้เก็บเงินและกรรมการ"),
         ("treasurer", "PAY 4 30", "เฉพาะผู้เก็บเงิน"),
         ("outsider_collector", "PAY 4 30", "ไม่พบสมาชิก 4"),
         ("member_en", "PAY 4 30", "Only collectors"),
@@ -248,6 +248,7 @@ def test_undo_refuses_yesterday_and_cash_already_handed_over(client, db, fund):
         old = create_transfer(
             session,
             TransferSpec(
+                by=BY,
                 key="old-pay",
                 group_id=session.get(Member, fund["member"][0]).group_id,
                 debit=f"collector_cash:{fund['collector'][0]}",

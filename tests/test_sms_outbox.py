@@ -12,8 +12,9 @@ from rq import Queue, SimpleWorker
 from sqlalchemy import select
 
 from models.base import utcnow
+from models.offices import Office
 from models.outbox import MessageKind, OutboundMessage, Status, queue_sms, quiet_hours_start
-from models.registry import Role, add_group, add_member
+from models.registry import add_group, add_member
 from workers import runtime
 from workers.outbox import MAX_ATTEMPTS, job_id, send_sms, sweep_outbox
 from workers.sms_backends import AfricasTalkingBackend, TransientSmsError
@@ -78,7 +79,7 @@ def test_inbound_enqueues_jobs_with_fixed_ids_after_commit(client, db, rt, redis
             group,
             name="ก",
             phone="0811000002",
-            role=Role.COLLECTOR,
+            office=Office.COLLECTOR,
             joined_on=dt.date(2026, 1, 1),
         )
         add_member(session, group, name="ข", phone="0811000004", joined_on=dt.date(2026, 1, 1))

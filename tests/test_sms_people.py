@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 import time_machine
-from people import declare, ref_of, send
+from people import BY, declare, ref_of, send
 from sqlalchemy import func, select
 
 from models.base import utcnow
@@ -215,6 +215,7 @@ def test_payment_history_is_by_business_date_then_reference(client, db, fund, to
                 create_transfer(
                     session,
                     TransferSpec(
+                        by=BY,
                         key=f"late-{n}",
                         group_id=group_id,
                         debit=f"collector_cash:{collector_id}",
@@ -239,7 +240,15 @@ def test_the_dashboard_says_one_day(client, db, fund, today):
 
     with db.transaction() as session:
         group = session.scalars(select(Group).where(Group.code == "BANNA")).one()
-        add_user(session, "anna", "Anna", "ลับมาก-secret-1", group, "en")
+        add_user(
+            session,
+            "anna",
+            "Anna",
+            "ลับมาก-secret-1",
+            group,
+            "en",
+            session.get(Member, fund["member_en"][0]),
+        )
         # Joined yesterday and gave a day's baht: one day behind today.
         session.get(Member, fund["member_en"][0]).joined_on = today - dt.timedelta(days=1)
     send(client, fund["collector"][2], f"PAY {fund['member_en'][1]} 1")

@@ -43,6 +43,9 @@ LONGEST = {
     "baht": "99999",
     "taken": "9,999,999",
     "by": "ก" * NAME_LIMIT,
+    "lines": "99999 " + "ก" * NAME_LIMIT + " 9,999,999 บ. ถึง 30 มี.ค. 2569",
+    "more": "99",
+    "listed": ", ".join(["99999 " + "ก" * NAME_LIMIT] * 3),
 }
 TWO_PARTS_ALLOWED = {
     "help_member",
@@ -52,6 +55,9 @@ TWO_PARTS_ALLOWED = {
     "recon_treasurer",
     "meeting",
     "claim_to_decide",
+    "help_committee",
+    "bal_household",  # a household's balances, one line each (services/sms/member.py)
+    "err_phone_several",
 }
 
 
@@ -64,6 +70,8 @@ def longest_values(lang, template):
         values["month"] = "Sep 2026"
         values["benefit"] = "disability"
         values["reason"] = "x" * 30
+        values["lines"] = "99999 Bartholomewss 9,999,999 baht, through 30 Sep 2026"
+        values["listed"] = ", ".join(["99999 Bartholomewss"] * 3)
     if "state" in names:
         values["state"] = max(
             (render(lang, k, days=LONGEST["days"]) for k in ("behind", "ahead", "even")), key=len

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from people import BY
 
 from models.ledger import Code, TransferSpec, create_transfer
-from models.registry import Role
+from models.offices import Office
 from models.standing import days_behind, member_standing, paid_through
 
 # Reads the business day: CI runs these again at each risky instant (.ci/run).
@@ -47,7 +48,7 @@ def test_days_behind(through, today, behind):
 
 def test_member_standing_follows_the_ledger(session, make_group, make_member):
     group = make_group(daily_rate_satang=100, waiting_days=180)
-    collector = make_member(group, Role.COLLECTOR)
+    collector = make_member(group, Office.COLLECTOR)
     member = make_member(group, joined_on=JOINED)
     today = dt.date(2026, 3, 1)
     standing = member_standing(session, member, today)
@@ -58,6 +59,7 @@ def test_member_standing_follows_the_ledger(session, make_group, make_member):
         create_transfer(
             session,
             TransferSpec(
+                by=BY,
                 key=f"pay-{month}",
                 group_id=group.id,
                 debit=f"collector_cash:{collector.id}",
@@ -87,12 +89,13 @@ def test_nobody_is_behind_on_the_day_they_join(
     session, make_group, make_member, balance, on, behind
 ):
     group = make_group(daily_rate_satang=100)
-    collector = make_member(group, Role.COLLECTOR)
+    collector = make_member(group, Office.COLLECTOR)
     member = make_member(group, joined_on=JOINED)
     if balance:
         create_transfer(
             session,
             TransferSpec(
+                by=BY,
                 key="pay",
                 group_id=group.id,
                 debit=f"collector_cash:{collector.id}",

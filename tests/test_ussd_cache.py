@@ -6,7 +6,7 @@ import datetime as dt
 from contextlib import contextmanager
 
 import pytest
-from people import declare, hop, ref_of, send, walk
+from people import BY, declare, hop, ref_of, send, walk
 from sqlalchemy import event, func, select
 
 from gateway import create_app
@@ -84,6 +84,8 @@ def test_a_cli_change_to_the_fund_shows_at_once(client, runner, db, fund):
         args=[
             "funds",
             "add",
+            "--by",
+            "1",
             "--group",
             "BANNA",
             "--source",
@@ -109,6 +111,7 @@ def test_a_worker_s_change_shows_at_once(client, settings, fund):
             create_transfer(
                 session,
                 TransferSpec(
+                    by=BY,
                     key="worker-test",
                     group_id=group_id,
                     debit="fund_bank",

@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 from gateway import create_app
 from gateway.services.ussd_hop import OTHER_PHONE
 from models.ledger import Transfer
+from models.offices import Office
 from models.outbox import OutboundMessage
-from models.registry import Member, Role, Status, add_group, add_member
+from models.registry import Member, Status, add_group, add_member
 from models.ussd import UssdHop, UssdSessionEnd
 
 # Reads the business day: CI runs these again at each risky instant (.ci/run).
@@ -32,7 +33,7 @@ def people(db):
             group,
             name="นางวิไล ทองสุข",
             phone="0811000002",
-            role=Role.COLLECTOR,
+            office=Office.COLLECTOR,
             joined_on=JOINED,
         )
         member = add_member(session, group, name="นางมาลี มีสุข", phone="0811000004", joined_on=JOINED)

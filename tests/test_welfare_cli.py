@@ -9,11 +9,13 @@ import json
 import shlex
 
 import pytest
+from people import BY
 from sqlalchemy import select
 
 from models.ledger import Code, TransferSpec, create_transfer
+from models.offices import Office
 from models.outbox import OutboundMessage
-from models.registry import Member, Role, add_group, add_member
+from models.registry import Member, add_group, add_member
 
 # Reads the business day: CI runs these again at each risky instant (.ci/run).
 pytestmark = pytest.mark.clock
@@ -26,7 +28,7 @@ def invoke(runner, *parts):
 
 @pytest.fixture
 def small_fund(db, today):
-    """VILLAGE: a member two years in, paid up, and a collector holding their cash."""
+    """VILLAGE: a member (no. 2) two years in, paid up, their collector (no. 1) holding the cash."""
     with db.transaction() as session:
         group = add_group(session, "VILLAGE", "กองทุนหมู่บ้าน")
         collector = add_member(
@@ -34,7 +36,7 @@ def small_fund(db, today):
             group,
             name="นายเก็บ เงิน",
             phone="0812000001",
-            role=Role.COLLECTOR,
+            office=Office.COLLECTOR,
             joined_on=today - dt.timedelta(days=800),
         )
         member = add_member(
@@ -45,9 +47,20 @@ def small_fund(db, today):
             joined_on=today - dt.timedelta(days=800),
             born_on=dt.date(1950, 1, 1),
         )
+        # No. 3, the treasurer, and no. 4, the chair: who records bank money and decides.
+        for phone, office in (("0812000003", Office.TREASURER), ("0812000004", Office.CHAIR)):
+            add_member(
+                session,
+                group,
+                name=f"กรรมการ {office}",
+                phone=phone,
+                office=office,
+                joined_on=today - dt.timedelta(days=800),
+            )
         create_transfer(
             session,
             TransferSpec(
+                by=BY,
                 key="v:paid",
                 group_id=group.id,
                 debit=f"collector_cash:{collector.id}",
@@ -64,27 +77,37 @@ def small_fund(db, today):
 
 def test_funds_add_is_recorded_once_and_expenses_warn_past_a_fifth(runner, db, small_fund):
     first = invoke(
-        runner, "funds add --group village --source codi_seed --amount", "1,000 --date 2026-11-01"
+        runner,
+        "funds add --by 3 --group village --source codi_seed --amount",
+        "1,000 --date 2026-11-01",
     )
     assert first.exit_code == 0 and "1,000 baht from codi_seed" in first.output
     again = invoke(
-        runner, "funds add --group VILLAGE --source codi_seed --amount", "1000 --date 2026-11-01"
+        runner,
+        "funds add --by 3 --group VILLAGE --source codi_seed --amount",
+        "1000 --date 2026-11-01",
     )
     assert "already recorded" in again.output
     bad = invoke(
-        runner, "funds add --group VILLAGE --source codi_seed --amount -5", "--date 2026-11-01"
+        runner,
+        "funds add --by 3 --group VILLAGE --source codi_seed --amount -5",
+        "--date 2026-11-01",
     )
     assert bad.exit_code == 2 and "positive amount" in bad.output
     ok = invoke(
-        runner, "funds expense --group VILLAGE --amount 100 --date", "2026-11-02 --note 'สมุดบัญชี'"
+        runner,
+        "funds expense --by 3 --group VILLAGE --amount 100 --date",
+        "2026-11-02 --note 'สมุดบัญชี'",
     )
     assert ok.exit_code == 0 and "WARNING" not in ok.output
     heavy = invoke(
-        runner, "funds expense --group VILLAGE --amount 300 --date", "2026-11-03 --note 'ค่าเดินทาง'"
+        runner,
+        "funds expense --by 3 --group VILLAGE --amount 300 --date",
+        "2026-11-03 --note 'ค่าเดินทาง'",
     )
     assert heavy.exit_code == 0 and "WARNING: administration is 22% of the fund" in heavy.output
     too_much = invoke(
-        runner, "funds expense --group VILLAGE --amount 5000 --date", "2026-11-03 --note x"
+        runner, "funds expense --by 3 --group VILLAGE --amount 5000 --date", "2026-11-03 --note x"
     )
     assert too_much.exit_code == 1 and "bank does not hold" in too_much.output
     report = json.loads(invoke(runner, "report group VILLAGE --json").output)
@@ -115,7 +138,7 @@ def test_funds_add_reads_thai_digits_and_refuses_the_future(
     }
     result = invoke(
         runner,
-        "funds add --group VILLAGE --source donation --amount",
+        "funds add --by 3 --group VILLAGE --source donation --amount",
         amount,
         "--date",
         day.format(**dates),
@@ -128,6 +151,8 @@ def test_funds_add_twice_says_how_to_record_a_second(runner, db, small_fund, tod
     args = [
         "funds",
         "add",
+        "--by",
+        "3",
         "--group",
         "VILLAGE",
         "--source",
@@ -150,24 +175,24 @@ def test_claims_from_the_command_line_need_two_people(runner, db, small_fund):
     number, phone = small_fund
     invoke(
         runner,
-        "funds add --group VILLAGE --source local_government",
+        "funds add --by 3 --group VILLAGE --source local_government",
         "--amount 5000 --date 2026-11-01",
     )
     shown = invoke(runner, "welfare schedule show --group VILLAGE")
     assert "version default-2569" in shown.output and "hospital" in shown.output
     filed = invoke(
-        runner, "welfare claim --group VILLAGE --member", str(number), "--type elderly --by 'สมศรี'"
+        runner, "welfare claim --group VILLAGE --member", str(number), "--type elderly --by 3"
     )
     assert filed.exit_code == 0, filed.output
     assert "300 baht" in filed.output  # two years in: the 500 baht tier needs five
     ref = filed.output.split("#")[1].split(":")[0]
-    own = invoke(runner, "welfare approve", ref, "--group VILLAGE --by 'สมศรี'")
+    own = invoke(runner, "welfare approve", ref, "--group VILLAGE --by 3")
     assert own.exit_code == 1 and "your own claim" in own.output
     listed = json.loads(
         invoke(runner, "welfare claims --group VILLAGE --status filed --json").output
     )
     assert [c["ref"] for c in listed] == [ref]
-    paid = invoke(runner, "welfare approve", ref, "--group VILLAGE --by 'ประธาน'")
+    paid = invoke(runner, "welfare approve", ref, "--group VILLAGE --by 4")
     assert paid.exit_code == 0 and "paid" in paid.output
     with db.transaction() as session:
         told = session.scalars(
@@ -180,14 +205,18 @@ def test_claims_from_the_command_line_need_two_people(runner, db, small_fund):
         runner,
         "welfare claim --group VILLAGE --member",
         str(number),
-        "--type hospital --units 11 --by x",
+        "--type hospital --units 11 --by 3",
     )
     assert refused.exit_code == 1 and "At most 10 per claim" in refused.output
 
 
 def test_a_funeral_benefit_goes_to_the_named_beneficiary(runner, db, small_fund):
     number, _ = small_fund
-    invoke(runner, "funds add --group VILLAGE --source donation --amount", "5000 --date 2026-11-01")
+    invoke(
+        runner,
+        "funds add --by 3 --group VILLAGE --source donation --amount",
+        "5000 --date 2026-11-01",
+    )
     with db.transaction() as session:
         member = session.scalars(select(Member).where(Member.phone == small_fund[1])).one()
         member.status = "deceased"
@@ -195,13 +224,13 @@ def test_a_funeral_benefit_goes_to_the_named_beneficiary(runner, db, small_fund)
         runner,
         "welfare claim --group VILLAGE --member",
         str(number),
-        "--type funeral --by a --beneficiary-name 'ลูกสาว'",
+        "--type funeral --by 1 --beneficiary-name 'ลูกสาว'",
         "--beneficiary-phone 089-111-2222",
     )
     assert filed.exit_code == 0, filed.output
     assert "3,000 baht" in filed.output  # two years of membership: the second tier
     ref = filed.output.split("#")[1].split(":")[0]
-    assert invoke(runner, "welfare approve", ref, "--group VILLAGE --by b").exit_code == 0
+    assert invoke(runner, "welfare approve", ref, "--group VILLAGE --by 3").exit_code == 0
     with db.transaction() as session:
         told = session.scalars(
             select(OutboundMessage.text).where(OutboundMessage.to_phone == "+66891112222")

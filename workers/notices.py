@@ -18,8 +18,9 @@ from gateway.flows.texts import render
 from models.clock import local_today
 from models.figures import count_in_arrears, open_exception_count, received
 from models.ledger import Phase, Transfer, ref_for
+from models.offices import Office
 from models.outbox import MessageKind, queue_once
-from models.registry import Group, Member, Role
+from models.registry import Group, Member
 from models.reports import group_report
 from models.standing import group_standings
 from models.users import User
@@ -81,7 +82,7 @@ def write_meeting_summary(session: Session, group: Group, day: dt.date) -> list[
         "open": open_exception_count(session, group, day),
     }
     written = []
-    for person in people(session, group, (Role.TREASURER, Role.CHAIR, Role.COLLECTOR)):
+    for person in people(session, group, {Office.TREASURER, Office.CHAIR, Office.COLLECTOR}, day):
         figures["month"] = format_month(day, person.lang)
         message_id = _send(
             session, f"meeting:{day}:{person.id}", person, MessageKind.SUMMARY, "meeting", **figures

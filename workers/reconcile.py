@@ -19,6 +19,7 @@ from models.audit import check_since_checkpoint
 from models.clock import local_today
 from models.db import Database
 from models.ledger import Account, Code, Phase, Transfer
+from models.offices import Office, holders
 from models.outbox import MessageKind, queue_once
 from models.reconcile import (
     EXCEPTIONS,
@@ -36,7 +37,7 @@ from models.reconcile import (
     next_run,
     run_summary,
 )
-from models.registry import Group, Member, Role, Status
+from models.registry import Group, Member, Status
 from workers import runtime, stats
 from workers.outbox import enqueue_sends
 
@@ -71,14 +72,14 @@ class NightResult:
     messages: list[int] = field(default_factory=list)
 
 
-def people(session: Session, group: Group, roles: tuple[Role, ...]) -> list[Member]:
-    """Active people of the group with one of these roles, by member number."""
+def people(session: Session, group: Group, offices: set[Office], day: dt.date) -> list[Member]:
+    """Active people of the group holding one of these offices on the day, by member number."""
     return list(
         session.scalars(
             select(Member)
             .where(
                 Member.group_id == group.id,
-                Member.role.in_([r.value for r in roles]),
+                Member.id.in_(holders(offices, day)),
                 Member.status == Status.ACTIVE.value,
             )
             .order_by(Member.number)
@@ -180,7 +181,7 @@ def _tell(
     if not run.opening:  # the history before go-live is nobody's day
         _tell_day(session, group, run, send)
     if faults and alarm:
-        for person in people(session, group, (Role.TREASURER, Role.CHAIR)):
+        for person in people(session, group, {Office.TREASURER, Office.CHAIR}, run.business_date):
             send(person, "ledger_alarm")
     return written
 
@@ -191,7 +192,7 @@ def _tell_day(session: Session, group: Group, run: ReconcileRun, send: Callable[
     cash = collector_cash(session, w)
     per = _per_collector(session, run, w)
     summary = run_summary(session, run)
-    for collector in people(session, group, (Role.COLLECTOR,)):
+    for collector in people(session, group, {Office.COLLECTOR}, run.business_date):
         count, amount, waiting = per.get(collector.id, (0, 0, 0))
         in_hand = cash.get(collector.id, 0)
         if count or waiting or in_hand:
@@ -205,7 +206,7 @@ def _tell_day(session: Session, group: Group, run: ReconcileRun, send: Callable[
             )
     open_counts = {k: summary.get(k.value, (0, 0))[0] for k in EXCEPTIONS}
     matched = sum(n for n, _, _ in per.values()), sum(a for _, a, _ in per.values())
-    for treasurer in people(session, group, (Role.TREASURER,)):
+    for treasurer in people(session, group, {Office.TREASURER}, run.business_date):
         send(
             treasurer,
             "recon_treasurer",

@@ -16,8 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config.conventions import SATANG_PER_BAHT
+from models.actors import Actor, Job
 from models.ledger import Account, Code, TransferSpec, create_transfer
-from models.registry import Group, Member, Role, add_group, add_member
+from models.offices import Office, OfficeTerm
+from models.registry import Group, Member, add_group, add_member, give_office
 from models.users import DEMO_USER, User, add_user
 
 NAMKHAO = "NAMKHAO"
@@ -140,9 +142,9 @@ MOBILE_PREFIXES = (
 
 @dataclass(frozen=True)
 class Official:
-    """A demo collector, treasurer or chair a newcomer can try."""
+    """A demo official (collector, treasurer, chair, …) a newcomer can try."""
 
-    role: str
+    role: str  # their offices, e.g. "collector+committee"
     number: int
     name: str
     phone: str
@@ -181,8 +183,41 @@ def _split(total: int, weights: list[float]) -> list[int]:
     return parts
 
 
+DEMO = Actor.system(Job.DEMO)
+
+# NAMKHAO's officers, by position in its register; everyone after them is a member.
+# The third collector also sits on the committee (so may decide claims, as in many funds).
+NAMKHAO_OFFICES: list[tuple[Office, ...]] = [
+    (Office.CHAIR,),
+    (Office.TREASURER,),
+    (Office.COLLECTOR,),
+    (Office.COLLECTOR,),
+    (Office.COLLECTOR, Office.COMMITTEE),
+    (Office.COLLECTOR,),
+    (Office.COLLECTOR,),
+    (Office.COLLECTOR,),
+    (Office.SECRETARY,),
+    (Office.AUDITOR,),
+    (Office.COMMITTEE,),
+    (Office.COMMITTEE,),
+]
+NETWORK_OFFICES: list[tuple[Office, ...]] = [
+    (Office.TREASURER,),
+    (Office.COLLECTOR,),
+    (Office.COLLECTOR,),
+]
+
+
+def _add(session: Session, group: Group, offices: tuple[Office, ...], **fields: object) -> Member:
+    """A demo member, and the offices they hold from joining."""
+    member = add_member(session, group, by=DEMO, **fields)  # type: ignore[arg-type]
+    for office in offices:
+        give_office(session, member, office, member.joined_on, DEMO)
+    return member
+
+
 def _post(session: Session, **fields: object) -> None:
-    outcome = create_transfer(session, TransferSpec(**fields))  # type: ignore[arg-type]
+    outcome = create_transfer(session, TransferSpec(**fields, by=DEMO))  # type: ignore[arg-type]
     if not outcome.ok:
         raise RuntimeError(f"demo transfer {fields['key']} refused: {outcome.refused}")
 
@@ -224,8 +259,7 @@ def seed_namkhao(
     rng = random.Random(2547)  # 2004 CE, the year Nam Khao began
     people = _people(rng, set(session.scalars(select(Member.phone))))
     group = add_group(session, NAMKHAO, NAMKHAO_NAME)
-    roles = [Role.CHAIR, Role.TREASURER] + [Role.COLLECTOR] * 6
-    roles += [Role.MEMBER] * (NAMKHAO_MEMBERS - len(roles))
+    roles = NAMKHAO_OFFICES + [()] * (NAMKHAO_MEMBERS - len(NAMKHAO_OFFICES))
     balances = _split(NAMKHAO_CONTRIBUTIONS_BAHT, [rng.uniform(250, 560) for _ in roles])
     members: list[Member] = []
     ages = random.Random(2547 + 543)  # its own draws: the names and numbers stay as they were
@@ -233,18 +267,18 @@ def seed_namkhao(
         behind = rng.choices((0, 5, 20, 45, 75, -30, -60), (50, 15, 12, 8, 3, 8, 4))[0]
         name, phone = next(people)
         joined_on = today - dt.timedelta(days=balance + behind - 1)
-        member = add_member(
+        member = _add(
             session,
             group,
+            role,
             name=name,
             phone=phone,
-            role=role,
             joined_on=joined_on,
             lang="en" if rng.random() < 0.03 else "th",
             born_on=_born(ages, today, joined_on),
         )
         members.append(member)
-    collectors = [m for m in members if m.role == Role.COLLECTOR]
+    collectors = [m for m, held in zip(members, roles, strict=False) if Office.COLLECTOR in held]
     for member, balance in zip(members, balances, strict=True):
         collector = collectors[member.number % len(collectors)]
         _seed_history(session, group, member, collector, balance, rng, today)
@@ -327,18 +361,17 @@ def seed_network(
         with session_factory() as session:  # type: ignore[attr-defined]
             people = _people(rng, set(session.scalars(select(Member.phone))))
             group = add_group(session, f"SK{index:02d}", f"กองทุนสวัสดิการชุมชน หมู่ {index}")
-            roles = [Role.TREASURER, Role.COLLECTOR, Role.COLLECTOR]
-            roles += [Role.MEMBER] * (size - len(roles))
+            roles = NETWORK_OFFICES + [()] * (size - len(NETWORK_OFFICES))
             balances = _split(money, [rng.uniform(100, 200) for _ in roles])
             for role, balance in zip(roles, balances, strict=True):
                 name, phone = next(people)
                 joined_on = today - dt.timedelta(days=balance - 1 + rng.choice((0, 0, 3, 10)))
-                member = add_member(
+                member = _add(
                     session,
                     group,
+                    role,
                     name=name,
                     phone=phone,
-                    role=role,
                     joined_on=joined_on,
                     born_on=_born(ages, today, joined_on),
                 )
@@ -347,17 +380,25 @@ def seed_network(
 
 
 def officials(session: Session, group: Group) -> list[Official]:
-    """The group's collectors, treasurer and chair."""
-    rows = session.scalars(
-        select(Member)
-        .where(Member.group_id == group.id, Member.role != Role.MEMBER)
-        .order_by(Member.number)
-    ).all()
-    return [Official(m.role, m.number, m.name, m.phone) for m in rows]
+    """The group's office holders, by member number, with their offices."""
+    held: dict[int, list[str]] = {}
+    people: dict[int, Member] = {}
+    for member, office in session.execute(
+        select(Member, OfficeTerm.office)
+        .join(OfficeTerm, OfficeTerm.member_id == Member.id)
+        .where(Member.group_id == group.id, OfficeTerm.ends_on.is_(None))
+        .order_by(Member.number, OfficeTerm.id)
+    ):
+        held.setdefault(member.id, []).append(office)
+        people[member.id] = member
+    return [Official("+".join(held[m.id]), m.number, m.name, m.phone) for m in people.values()]
 
 
 def demo_login(session: Session, group: Group) -> None:
     """The demo's dashboard login for NAMKHAO, unless it exists."""
     if session.scalars(select(User.id).where(User.username == DEMO_USER)).first() is None:
-        treasurer = next(o for o in officials(session, group) if o.role == Role.TREASURER)
-        add_user(session, DEMO_USER, treasurer.name, DEMO_PASSWORD, group, "th")
+        treasurer = next(o for o in officials(session, group) if o.role == Office.TREASURER)
+        member = session.scalars(
+            select(Member).where(Member.group_id == group.id, Member.number == treasurer.number)
+        ).one()
+        add_user(session, DEMO_USER, treasurer.name, DEMO_PASSWORD, group, "th", member)

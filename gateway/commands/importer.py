@@ -11,17 +11,29 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from models.actors import Actor, Job
+from models.offices import Office
 from models.phones import InvalidPhone, normalize_phone
 from models.registry import (
     LANGUAGES,
     Group,
     Member,
     RegistryError,
-    Role,
     add_member,
+    check_office,
+    check_phone_free,
+    check_sex,
+    edit_member,
+    find_collector,
+    give_office,
 )
 
-HEADER = ("name", "phone", "role", "joined", "lang")
+HEADER = ("name", "phone", "office", "joined", "lang")
+# The register's other columns, each optional, after the first five.
+MORE = ("born", "sex", "village", "collector")
+# Files written before offices had their name: the same column, headed "role".
+OLD_HEADER = ("name", "phone", "role", "joined", "lang")
+BY = Actor.system(Job.IMPORT)
 
 
 @dataclass(frozen=True)
@@ -31,9 +43,13 @@ class MemberRow:
     line: int
     name: str
     phone: str
-    role: str
+    offices: tuple[Office, ...]
     joined_on: dt.date
     lang: str
+    born_on: dt.date | None = None
+    sex: str | None = None
+    village: str | None = None
+    collector: str | None = None  # a member number, checked against the group on import
 
 
 class ImportRejected(ValueError):
@@ -55,9 +71,14 @@ def _check_line(fields: dict[str, str], today: dt.date) -> tuple[dict, list[str]
         phone = normalize_phone(fields.get("phone") or "")
     except InvalidPhone as exc:
         problems.append(str(exc))
-    role = (fields.get("role") or "").strip().lower() or Role.MEMBER.value
-    if role not in Role.__members__.values():
-        problems.append(f"role {role!r} is not one of {', '.join(Role)}")
+    offices: list[Office] = []
+    for word in (fields.get("office") or "").replace("+", " ").split():
+        if word.lower() == "member":  # a plain member holds no office
+            continue
+        try:
+            offices.append(check_office(word))
+        except RegistryError as exc:
+            problems.append(str(exc))
     joined_text = (fields.get("joined") or "").strip()
     joined = today
     if joined_text:
@@ -71,35 +92,72 @@ def _check_line(fields: dict[str, str], today: dt.date) -> tuple[dict, list[str]
     lang = (fields.get("lang") or "").strip().lower() or "th"
     if lang not in LANGUAGES:
         problems.append(f"lang {lang!r} is not th or en")
-    return {"name": name, "phone": phone, "role": role, "joined_on": joined, "lang": lang}, problems
+    values = {"name": name, "phone": phone, "offices": tuple(offices)}
+    born = None
+    if born_text := (fields.get("born") or "").strip():
+        try:
+            born = dt.date.fromisoformat(born_text)
+        except ValueError:
+            problems.append(f"born {born_text!r} is not a date like 1960-05-16")
+        else:
+            if born > joined:
+                problems.append("born after joining: check the dates")
+    sex = None
+    try:
+        sex = check_sex(fields.get("sex"))
+    except RegistryError as exc:
+        problems.append(str(exc))
+    village = (fields.get("village") or "").strip() or None
+    if village and len(village) > 60:
+        problems.append("village: at most 60 characters")
+    collector = (fields.get("collector") or "").strip().lstrip("#") or None
+    if collector and not collector.isdigit():
+        problems.append(f"collector {collector!r} is not a member number")
+    more = {"born_on": born, "sex": sex, "village": village, "collector": collector}
+    return {**values, "joined_on": joined, "lang": lang, **more}, problems
 
 
-def validate_csv(session: Session, text: str, today: dt.date) -> list[MemberRow]:
+def validate_csv(session: Session, text: str, today: dt.date, group: Group) -> list[MemberRow]:
     """Parse and check the whole file; raise ImportRejected listing every bad line."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     header = tuple(h.strip().lower() for h in (reader.fieldnames or ()))
-    if header != HEADER:
-        raise ImportRejected([f"line 1: header must be {','.join(HEADER)}"])
+    if header[:5] == OLD_HEADER:
+        header = (*HEADER, *header[5:])
+    reader.fieldnames = list(header)
+    if (
+        header[:5] != HEADER
+        or any(h not in MORE for h in header[5:])
+        or len(set(header)) < len(header)
+    ):
+        raise ImportRejected(
+            [f"line 1: header must be {','.join(HEADER)} and any of {','.join(MORE)}"]
+        )
     rows: list[MemberRow] = []
     problems: list[str] = []
-    seen: dict[str, int] = {}
+    seen: dict[str, tuple[int, bool]] = {}  # phone: (first line, held an office)
     for fields in reader:
         line = reader.line_num
         if None in fields:
-            problems.append(f"line {line}: more than {len(HEADER)} columns")
+            problems.append(f"line {line}: more than {len(header)} columns")
             continue
         values, wrong = _check_line(fields, today)
-        phone = values["phone"]
-        if phone and phone in seen:
-            wrong.append(f"phone repeats line {seen[phone]}")
-        elif phone:
-            seen[phone] = line
+        phone, official = values["phone"], bool(values["offices"])
+        if phone and phone in seen and (official or seen[phone][1]):
+            # A household may share a phone; an official's phone is theirs alone.
+            wrong.append(f"phone repeats line {seen[phone][0]} (an official's phone)")
+        elif phone and phone not in seen:
+            seen[phone] = (line, official)
         problems.extend(f"line {line}: {why}" for why in wrong)
         if not wrong:
             rows.append(MemberRow(line=line, **values))
-    if seen:
-        taken = set(session.scalars(select(Member.phone).where(Member.phone.in_(seen))))
-        problems.extend(f"line {seen[p]}: phone {p} is already registered" for p in sorted(taken))
+    for phone, (line, official) in seen.items():
+        try:
+            check_phone_free(session, group.id, phone, None)
+            taken = session.scalars(select(Member.number).where(Member.phone == phone)).first()
+            if official and taken is not None:
+                raise RegistryError(f"phone is member {taken}'s: an official needs their own")
+        except RegistryError as exc:
+            problems.append(f"line {line}: {exc}")
     if not rows and not problems:
         problems.append("line 2: the file has no members")
     if problems:
@@ -113,9 +171,10 @@ def import_members(
     group: Group,
     rows: Iterable[MemberRow],
     progress: Callable[[int], None] = lambda _n: None,
+    today: dt.date | None = None,
 ) -> list[Member]:
     """Add validated rows to the group (the caller's transaction commits them all)."""
-    added = []
+    added, rows = [], list(rows)
     for row in rows:
         try:
             member = add_member(
@@ -123,12 +182,25 @@ def import_members(
                 group,
                 name=row.name,
                 phone=row.phone,
-                role=row.role,
                 joined_on=row.joined_on,
                 lang=row.lang,
+                born_on=row.born_on,
+                by=BY,
             )
+            for office in row.offices:
+                give_office(session, member, office, row.joined_on, BY)
+            details = {"sex": row.sex, "village": row.village}
+            edit_member(session, member, {k: v for k, v in details.items() if v}, BY)
         except RegistryError as exc:
             raise ImportRejected([f"line {row.line}: {exc}"]) from None
         added.append(member)
         progress(1)
+    # Usual collectors last: a collector may be on a later line of the same file.
+    for row, member in zip(rows, added, strict=True):
+        if row.collector:
+            try:
+                collector = find_collector(session, group, row.collector, today or row.joined_on)
+            except RegistryError as exc:
+                raise ImportRejected([f"line {row.line}: {exc}"]) from None
+            edit_member(session, member, {"collector_id": collector.id}, BY)
     return added

@@ -25,6 +25,7 @@ from gateway.services.resolutions import (
     resolve,
     restore_receipt,
 )
+from models.authority import named, shown
 from models.ledger import ref_for
 from models.reconcile import (
     Action,
@@ -214,7 +215,9 @@ def exceptions(code: str | None, as_json: bool) -> None:
 @click.option("--confirm", is_flag=True, help="Confirm it.")
 @click.option("--reverse", is_flag=True, help="Undo it.")
 @click.option("--note", required=True, help="Why, in a few words (kept for good).")
-@click.option("--by", "by", required=True, help="Who decides (a committee member).")
+@click.option(
+    "--by", "by", required=True, help="Who decides: a committee member's number or login."
+)
 def resolve_command(what: str, code: str, confirm: bool, reverse: bool, note: str, by: str) -> None:
     """Settle an exception named by its ref (#01K7) or cash:<collector no.>."""
     if confirm and reverse:
@@ -226,10 +229,11 @@ def resolve_command(what: str, code: str, confirm: bool, reverse: bool, note: st
         with current_db().transaction() as session:
             group_ = find_group(session, code)
             finding = find_exception(session, group_, what, today)
+            actor = named(session, group_.id, by)
             resolution, messages = resolve(
-                session, group_, finding, action, note=note, by=by, today=today
+                session, group_, finding, action, note=note, by=actor, today=today
             )
-            done = f"{finding.kind} {what}: {resolution.action} by {resolution.by_name}"
+            done = f"{finding.kind} {what}: {resolution.action} by {shown(session, actor)}"
     except (RegistryError, CannotResolve) as exc:
         raise click.ClickException(str(exc)) from None
     enqueue_sends(current_redis(), messages)
@@ -240,14 +244,21 @@ def resolve_command(what: str, code: str, confirm: bool, reverse: bool, note: st
 @click.argument("ref")
 @click.option("--group", "code", help="The group the receipt is in (checked when given).")
 @click.option("--reason", required=True, help="Why the reversal was a mistake (kept for good).")
-@click.option("--by", "by", required=True, help="Who decides (a committee member).")
+@click.option(
+    "--by", "by", required=True, help="Who decides: a committee member's number or login."
+)
 def restore_command(ref: str, code: str | None, reason: str, by: str) -> None:
     """Post again, as a new entry, a receipt that was reversed by mistake."""
     try:
         with current_db().transaction() as session:
             group_ = find_group(session, code) if code else group_of_ref(session, ref)
             done, messages = restore_receipt(
-                session, group_, ref, reason=reason, by=by, today=business_day()
+                session,
+                group_,
+                ref,
+                reason=reason,
+                by=named(session, group_.id, by),
+                today=business_day(),
             )
             receipt, new_ref = done.receipt, ref_for(done.transfer.id)
             amount = format_baht(receipt.posted.amount)

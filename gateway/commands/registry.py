@@ -1,4 +1,4 @@
-"""`groups add`, `members add`, `members import`: setting up a fund."""
+"""`groups add`, `members add|import|status|office`: setting up a fund and keeping its register."""
 
 from __future__ import annotations
 
@@ -9,22 +9,37 @@ from pathlib import Path
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from sqlalchemy.orm import Session
 
 from gateway.commands.importer import ImportRejected, import_members, validate_csv
 from gateway.extensions.database import current_db
 from gateway.extensions.settings import business_day
 from gateway.flows.money import baht_to_satang
+from models.actors import Actor
+from models.authority import allowed, named
+from models.offices import Office, Power, offices_of
+from models.phones import display_phone
 from models.registry import (
     ENDED,
     LANGUAGES,
+    SETUP,
+    Group,
     RegistryError,
-    Role,
     Status,
     add_group,
     add_member,
+    check_office,
+    check_sex,
+    edit_member,
+    find_collector,
     find_group,
     find_member,
+    give_office,
+    move_phone,
+    office_holders,
+    set_beneficiary,
     set_status,
+    take_office,
 )
 
 groups = AppGroup("groups", help="Welfare fund groups.")
@@ -69,11 +84,13 @@ def add_group_command(code: str, name: str, daily_rate: int, meeting_day: int) -
 @click.option("--name", required=True)
 @click.option("--phone", required=True, help="Any Thai spelling: 081-234-5678, +66 81 234 5678.")
 @click.option(
-    "--role",
-    type=click.Choice([r.value for r in Role]),
-    default=Role.MEMBER.value,
-    show_default=True,
+    "--office",
+    "offices",
+    multiple=True,
+    type=click.Choice([o.value for o in Office]),
+    help="An office held from joining (repeat for several); none for a plain member.",
 )
+@click.option("--by", help="Who registers them: a member number or login (a new fund: none).")
 @click.option(
     "--joined", type=click.DateTime(["%Y-%m-%d"]), default=None, help="YYYY-MM-DD (default: today)."
 )
@@ -81,14 +98,27 @@ def add_group_command(code: str, name: str, daily_rate: int, meeting_day: int) -
 @click.option(
     "--born", type=click.DateTime(["%Y-%m-%d"]), default=None, help="YYYY-MM-DD (for age rules)."
 )
+@click.option("--sex", help="f or m (หญิง or ชาย).")
+@click.option("--village", help="Their หมู่ or village, e.g. หมู่ 3.")
+@click.option("--collector", help="The member number of the collector they usually pay.")
+@click.option("--beneficiary-name", help="Who receives a funeral benefit (ผู้รับผลประโยชน์).")
+@click.option("--beneficiary-phone", help="The beneficiary's phone.")
+@click.option("--beneficiary-relation", help="How they are related, e.g. ลูก, สามี.")
 def add_member_command(
     group_code: str,
     name: str,
     phone: str,
-    role: str,
+    offices: tuple[str, ...],
+    by: str | None,
     joined: dt.datetime | None,
     lang: str,
     born: dt.datetime | None,
+    sex: str | None,
+    village: str | None,
+    collector: str | None,
+    beneficiary_name: str | None,
+    beneficiary_phone: str | None,
+    beneficiary_relation: str | None,
 ) -> None:
     """Register a person; the last line printed is the new member number."""
     joined_on = joined.date() if joined else business_day()
@@ -97,19 +127,36 @@ def add_member_command(
     try:
         with current_db().transaction() as session:
             group = find_group(session, group_code)
+            actor = _editor(session, group, by) if by else SETUP
             member = add_member(
                 session,
                 group,
                 name=name,
                 phone=phone,
-                role=role,
                 joined_on=joined_on,
                 lang=lang,
                 born_on=born.date() if born else None,
+                by=actor,
             )
+            for office in offices:
+                give_office(session, member, Office(office), joined_on, actor)
+            details = {"sex": check_sex(sex), "village": (village or "").strip() or None}
+            if collector:
+                details["collector_id"] = find_collector(session, group, collector, joined_on).id
+            edit_member(session, member, {k: v for k, v in details.items() if v}, actor)
+            if beneficiary_name:
+                set_beneficiary(
+                    session,
+                    member,
+                    beneficiary_name,
+                    beneficiary_phone,
+                    beneficiary_relation or "",
+                    actor,
+                )
     except RegistryError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"{member.name} joined {group.code} as {member.role}")
+    held = f" as {' and '.join(offices)}" if offices else ""
+    click.echo(f"{member.name} joined {group.code}{held}")
     click.echo(member.number)
 
 
@@ -127,9 +174,9 @@ def import_command(file: Path, group_code: str) -> None:
     try:
         with current_db().transaction() as session:
             group = find_group(session, group_code)
-            rows = validate_csv(session, text, business_day())
+            rows = validate_csv(session, text, business_day(), group)
             with click.progressbar(length=len(rows), label="importing", file=sys.stderr) as bar:
-                added = import_members(session, group, rows, bar.update)
+                added = import_members(session, group, rows, bar.update, business_day())
             numbers = [(member.name, member.number) for member in added]
     except RegistryError as exc:
         raise click.ClickException(str(exc)) from None
@@ -148,17 +195,206 @@ def import_command(file: Path, group_code: str) -> None:
 @click.option("--group", "group_code", required=True, help="Group code.")
 @click.argument("number")
 @click.argument("status", type=click.Choice([s.value for s in (Status.ACTIVE, *ENDED)]))
-def status_command(group_code: str, number: str, status: str) -> None:
-    """Set a membership active, withdrawn or deceased; ending it ends the member's office."""
+@click.option("--by", required=True, help="Who records it: a committee member's number or login.")
+def status_command(group_code: str, number: str, status: str, by: str) -> None:
+    """Set a membership active, withdrawn or deceased; ending it ends the member's offices."""
+    today = business_day()
     try:
         with current_db().transaction() as session:
-            member = find_member(session, find_group(session, group_code), number)
-            was = member.role
-            set_status(member, status)
-            office = f"; no longer {was}" if member.role != was else ""
+            group = find_group(session, group_code)
+            actor = _editor(session, group, by)
+            member = find_member(session, group, number)
+            held = offices_of(session, member.id, today)
+            set_status(session, member, status, today, actor)
+            ended = held - offices_of(session, member.id, today)
+            office = f"; no longer {' or '.join(sorted(ended))}" if ended else ""
             click.echo(f"{member.name} (#{member.number}) is {status}{office}")
     except RegistryError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+@members.command("edit")
+@click.option("--group", "group_code", required=True, help="Group code.")
+@click.argument("number")
+@click.option("--name")
+@click.option("--born", type=click.DateTime(["%Y-%m-%d"]), help="YYYY-MM-DD.")
+@click.option("--sex", help="f or m (หญิง or ชาย).")
+@click.option("--lang", type=click.Choice(LANGUAGES))
+@click.option("--village", help="Their หมู่ or village.")
+@click.option("--collector", help="The member number of the collector they usually pay.")
+@click.option("--by", required=True, help="Who records it: a committee member's number or login.")
+def edit_command(
+    group_code: str,
+    number: str,
+    name: str | None,
+    born: dt.datetime | None,
+    sex: str | None,
+    lang: str | None,
+    village: str | None,
+    collector: str | None,
+    by: str,
+) -> None:
+    """Correct a member's details; every change is kept with who made it."""
+    try:
+        with current_db().transaction() as session:
+            group = find_group(session, group_code)
+            actor = _editor(session, group, by)
+            member = find_member(session, group, number)
+            changes: dict[str, object] = {}
+            if name is not None:
+                changes["name"] = name
+            if born is not None:
+                changes["born_on"] = born.date()
+            if sex is not None:
+                changes["sex"] = check_sex(sex)
+            if lang is not None:
+                changes["lang"] = lang
+            if village is not None:
+                changes["village"] = village.strip() or None
+            if collector is not None:
+                changes["collector_id"] = find_collector(
+                    session, group, collector, business_day()
+                ).id
+            if not changes:
+                raise RegistryError("say what to change (--name, --born, --sex, ...)")
+            changed = edit_member(session, member, changes, actor)
+            done = f"member {member.number}: " + (
+                f"changed {', '.join(changed)}" if changed else "nothing to change"
+            )
+    except RegistryError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(done)
+
+
+@members.command("phone")
+@click.option("--group", "group_code", required=True, help="Group code.")
+@click.argument("number")
+@click.argument("new")
+@click.option("--by", required=True, help="Who records it: a committee member's number or login.")
+def phone_command(group_code: str, number: str, new: str, by: str) -> None:
+    """Move a member to a new phone number; the old one loses all authority."""
+    try:
+        with current_db().transaction() as session:
+            group = find_group(session, group_code)
+            actor = _editor(session, group, by)
+            member = find_member(session, group, number)
+            phone = move_phone(session, member, new, actor)
+            done = f"member {member.number} now uses {display_phone(phone)}"
+    except RegistryError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(done)
+
+
+@members.command("beneficiary")
+@click.option("--group", "group_code", required=True, help="Group code.")
+@click.argument("number")
+@click.option("--name", required=True, help="Who receives a funeral benefit.")
+@click.option("--phone", help="Their phone, to tell them.")
+@click.option("--relation", required=True, help="How they are related, e.g. ลูก, สามี.")
+@click.option("--by", required=True, help="Who records it: a committee member's number or login.")
+def beneficiary_command(
+    group_code: str, number: str, name: str, phone: str | None, relation: str, by: str
+) -> None:
+    """Name a member's beneficiary (ผู้รับผลประโยชน์); the last one named counts."""
+    try:
+        with current_db().transaction() as session:
+            group = find_group(session, group_code)
+            actor = _editor(session, group, by)
+            member = find_member(session, group, number)
+            set_beneficiary(session, member, name, phone, relation, actor)
+            done = f"member {member.number}: beneficiary {name.strip()} ({relation.strip()})"
+    except RegistryError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(done)
+
+
+def _editor(session: Session, group: Group, by: str) -> Actor:
+    """The committee member `--by` names, allowed to change the register; or RegistryError."""
+    actor = named(session, group.id, by)
+    if not allowed(session, actor, group.id, Power.EDIT_REGISTER, business_day()):
+        raise RegistryError(
+            f"--by {by}: only the chair, the secretary or the treasurer changes the register"
+        )
+    return actor
+
+
+office = AppGroup("office", help="Offices members hold (history is kept).")
+members.add_command(office)
+
+
+def _office_change(
+    group_code: str, number: str, name: str, day: dt.datetime | None, by: str, start: bool
+) -> None:
+    when = day.date() if day else business_day()
+    try:
+        with current_db().transaction() as session:
+            group = find_group(session, group_code)
+            actor = _editor(session, group, by)
+            member = find_member(session, group, number)
+            chosen = check_office(name)
+            if start:
+                give_office(session, member, chosen, when, actor)
+                done = f"{member.name} (#{member.number}) is {chosen} from {when}"
+            else:
+                take_office(session, member, chosen, when, actor)
+                done = f"{member.name} (#{member.number}) is no longer {chosen} from {when}"
+    except RegistryError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(done)
+
+
+@office.command("add")
+@click.option("--group", "group_code", required=True, help="Group code.")
+@click.argument("number")
+@click.argument("name", metavar="OFFICE")
+@click.option(
+    "--from", "day", type=click.DateTime(["%Y-%m-%d"]), help="YYYY-MM-DD (default today)."
+)
+@click.option(
+    "--by",
+    required=True,
+    help="Who records it: the chair's, secretary's or treasurer's number or login.",
+)
+def office_add_command(
+    group_code: str, number: str, name: str, day: dt.datetime | None, by: str
+) -> None:
+    """A member takes up an office: collector, treasurer, chair, secretary, auditor or committee."""
+    _office_change(group_code, number, name, day, by, start=True)
+
+
+@office.command("end")
+@click.option("--group", "group_code", required=True, help="Group code.")
+@click.argument("number")
+@click.argument("name", metavar="OFFICE")
+@click.option(
+    "--from", "day", type=click.DateTime(["%Y-%m-%d"]), help="YYYY-MM-DD (default today)."
+)
+@click.option(
+    "--by",
+    required=True,
+    help="Who records it: the chair's, secretary's or treasurer's number or login.",
+)
+def office_end_command(
+    group_code: str, number: str, name: str, day: dt.datetime | None, by: str
+) -> None:
+    """A member's office ends from a day (the yearly meeting); the history stays."""
+    _office_change(group_code, number, name, day, by, start=False)
+
+
+@office.command("list")
+@click.option("--group", "group_code", required=True, help="Group code.")
+@click.option("--all", "everyone", is_flag=True, help="Ended terms too.")
+def office_list_command(group_code: str, everyone: bool) -> None:
+    """Who holds which office, one line each: number, name, office, from, until."""
+    try:
+        with current_db().transaction() as session:
+            group = find_group(session, group_code)
+            rows = office_holders(session, group, None if everyone else business_day())
+    except RegistryError as exc:
+        raise click.ClickException(str(exc)) from None
+    for member, term in rows:
+        until = term.ends_on.isoformat() if term.ends_on else "-"
+        click.echo(f"{member.number}\t{member.name}\t{term.office}\t{term.starts_on}\t{until}")
 
 
 def init_app(app: Flask) -> None:

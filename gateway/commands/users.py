@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 
 from gateway.extensions.database import current_db
 from models.base import utcnow
-from models.registry import LANGUAGES, RegistryError, find_group
+from models.registry import LANGUAGES, RegistryError, find_group, find_member
 from models.users import add_user, disable_user, list_users
 
 group = AppGroup("users", help="Dashboard logins.")
@@ -19,7 +19,8 @@ group = AppGroup("users", help="Dashboard logins.")
 @group.command("add")
 @click.argument("username")
 @click.option("--name", default="", help="Shown on the dashboard, e.g. นางสมศรี ใจดี.")
-@click.option("--group", "code", help="The group this login sees.")
+@click.option("--group", "code", required=True, help="The group of the person behind the login.")
+@click.option("--member", "number", required=True, help="Their member number: they act as it.")
 @click.option("--network", is_flag=True, help="A network login: sees every group.")
 @click.option("--lang", type=click.Choice(LANGUAGES), default="th", show_default=True)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
@@ -32,34 +33,39 @@ group = AppGroup("users", help="Dashboard logins.")
 def add_command(
     username: str,
     name: str,
-    code: str | None,
+    code: str,
+    number: str,
     network: bool,
     lang: str,
     password_stdin: bool,
     phone: str | None,
     network_meeting_day: int | None,
 ) -> None:
-    """Create a login; the password is asked for twice (or read from stdin)."""
-    if bool(code) == network:
-        raise click.UsageError("give either --group CODE or --network")
+    """Create a login for a member; the password is asked for twice (or read from stdin)."""
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         with current_db().transaction() as session:
+            group = find_group(session, code)
+            member = find_member(session, group, number)
             user = add_user(
                 session,
                 username,
                 name,
                 password,
-                find_group(session, code) if code else None,
+                None if network else group,
                 lang,
+                member,
                 phone=phone,
                 network_meeting_day=network_meeting_day,
             )
-            where = code.upper() if code else "every group"
-            done = f"{user.username} can log in to the dashboard ({where})"
+            where = "every group" if network else group.code
+            done = (
+                f"{user.username} can log in to the dashboard ({where}) "
+                f"as {member.name} (#{member.number} of {group.code})"
+            )
     except RegistryError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(done)

@@ -10,6 +10,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from gateway.extensions.database import current_db
 from gateway.extensions.redis import current_redis
@@ -19,9 +20,12 @@ from gateway.flows.sms_grammar import THAI_DIGITS
 from gateway.flows.texts import render
 from gateway.services import claims
 from gateway.services.claims import benefit_name
+from models.actors import Actor
+from models.authority import allowed, named
 from models.funds import ADMIN_SHARE_LIMIT, Source, add_expense, add_funds, admin_share
 from models.ledger import ref_for
-from models.registry import RegistryError, find_group, find_member
+from models.offices import Power
+from models.registry import Group, RegistryError, find_group, find_member
 from models.welfare import (
     BenefitType,
     Claim,
@@ -29,7 +33,6 @@ from models.welfare import (
     ClaimStatus,
     ScheduleError,
     current_schedule,
-    file_claim,
     parse_schedule,
     store_schedule,
 )
@@ -89,7 +92,7 @@ def load_schedule(file: Path, code: str) -> None:
 @click.option("--type", "benefit", required=True, type=click.Choice([b.value for b in BenefitType]))
 @click.option("--units", default=1, show_default=True, type=click.IntRange(1, 366))
 @click.option("--date", "day", type=DAY, help="Date of the event (default today).")
-@click.option("--by", required=True, help="The committee member filing it.")
+@click.option("--by", required=True, help="Who files it: an officer's member number or login.")
 @click.option("--beneficiary-name", help="Who receives a funeral benefit.")
 @click.option("--beneficiary-phone", help="Where to tell them.")
 def claim_command(
@@ -110,21 +113,22 @@ def claim_command(
         with current_db().transaction() as session:
             group = find_group(session, code)
             member = find_member(session, group, number)
-            claim = file_claim(
+            told = claims.file(
                 session,
                 member,
                 benefit,
                 units,
                 day.date() if day else business_day(),
-                f"name:{by.strip()}",
+                named(session, group.id, by),
                 beneficiary_name=beneficiary_name,
                 beneficiary_phone=phone,
             )
-            ref, amount = ref_for(claim.id), claim.amount
+            ref, amount, message_ids = ref_for(told.claim.id), told.claim.amount, told.message_ids
     except (RegistryError, InvalidPhone) as exc:
         raise click.ClickException(str(exc)) from None
     except ClaimRefused as refused:
         raise _refusal(refused) from None
+    enqueue_sends(current_redis(), message_ids)
     click.echo(f"claim #{ref}: {benefit} for member {number}, {format_baht(amount)} baht")
 
 
@@ -132,12 +136,15 @@ def _decide(ref: str, code: str, by: str, approve: bool, reason: str = "") -> No
     try:
         with current_db().transaction() as session:
             group = find_group(session, code)
-            if approve:
-                claim, message_ids = claims.approve(session, group, ref, by, business_day())
-            else:
-                claim = claims.reject(session, group, ref, by, reason, business_day())
-                message_ids = []
-            done = f"claim #{ref_for(claim.id)}: {claim.status}, {format_baht(claim.amount)} baht"
+            actor = named(session, group.id, by)
+            told = claims.decide(session, group, ref, actor, approve, business_day(), reason)
+            claim, message_ids = told.claim, told.message_ids
+            state = (
+                "approved once; a second committee member must approve"
+                if (told.waiting_second)
+                else claim.status
+            )
+            done = f"claim #{ref_for(claim.id)}: {state}, {format_baht(claim.amount)} baht"
     except RegistryError as exc:
         raise click.ClickException(str(exc)) from None
     except ClaimRefused as refused:
@@ -149,7 +156,7 @@ def _decide(ref: str, code: str, by: str, approve: bool, reason: str = "") -> No
 @welfare.command("approve")
 @click.argument("ref")
 @click.option("--group", "code", required=True)
-@click.option("--by", required=True, help="A committee member other than the filer.")
+@click.option("--by", required=True, help="A committee member's number or login (not the filer).")
 def approve_command(ref: str, code: str, by: str) -> None:
     """Approve a claim: the fund pays it and the member is told by SMS."""
     _decide(ref, code, by, approve=True)
@@ -158,7 +165,7 @@ def approve_command(ref: str, code: str, by: str) -> None:
 @welfare.command("reject")
 @click.argument("ref")
 @click.option("--group", "code", required=True)
-@click.option("--by", required=True, help="A committee member other than the filer.")
+@click.option("--by", required=True, help="A committee member's number or login (not the filer).")
 @click.option("--reason", required=True)
 def reject_command(ref: str, code: str, by: str, reason: str) -> None:
     """Reject a claim, saying why."""
@@ -169,13 +176,15 @@ def reject_command(ref: str, code: str, by: str, reason: str) -> None:
 @click.argument("ref")
 @click.option("--group", "code", help="The group the claim is in (checked when given).")
 @click.option("--reason", required=True, help="Why the payment was a mistake (kept for good).")
-@click.option("--by", required=True, help="Who decides (a committee member).")
+@click.option("--by", required=True, help="The chair's or treasurer's member number or login.")
 def reverse_command(ref: str, code: str | None, reason: str, by: str) -> None:
     """Reverse a paid claim: the money goes back to the bank and the payee is told."""
     try:
         with current_db().transaction() as session:
-            group = find_group(session, code) if code else None
-            done, message_ids = claims.reverse_paid(session, group, ref, by, reason, business_day())
+            group = find_group(session, code) if code else claims.group_of(session, ref)
+            actor = named(session, group.id, by)
+            done, told = claims.reverse(session, group, ref, actor, reason, business_day())
+            message_ids = told.message_ids
             claim_ref, amount = ref_for(done.claim.id), format_baht(done.claim.amount)
             reversal_ref = ref_for(done.transfer.id)
     except RegistryError as exc:
@@ -213,8 +222,8 @@ def claims_command(code: str, status: str | None, as_json: bool) -> None:
                     "amount_satang": c.amount,
                     "status": c.status,
                     "event_date": c.event_date.isoformat(),
-                    "filed_by": c.filed_by,
-                    "decided_by": c.decided_by,
+                    "filed_by": str(c.filer) if c.filer else c.filed_by,
+                    "decided_by": str(c.decider) if c.decider else c.decided_by,
                     "reason": c.reason,
                 }
                 for c in session.scalars(query)
@@ -242,14 +251,16 @@ def _funds_key(kind: str, code: str, day: dt.date, amount: int, ref: str | None)
 @click.option("--amount", required=True, help="Baht, e.g. 10000 or 10,000.50 (Thai digits too).")
 @click.option("--date", "day", required=True, help="YYYY-MM-DD, not in the future.")
 @click.option("--ref", help="Tells apart two receipts of the same amount on the same day.")
-def funds_add(code: str, source: str, amount: str, day: str, ref: str | None) -> None:
+@click.option("--by", required=True, help="The treasurer's or chair's member number or login.")
+def funds_add(code: str, source: str, amount: str, day: str, ref: str | None, by: str) -> None:
     """Money received into the fund's bank from a source."""
     satang, on = _satang(amount), _past_day(day)
     try:
         with current_db().transaction() as session:
             group = find_group(session, code)
             key = _funds_key(f"funds:{source}", group.code, on, satang, ref)
-            outcome = add_funds(session, group, Source(source), satang, on, key)
+            actor = _banker(session, group, by)
+            outcome = add_funds(session, group, Source(source), satang, on, key, by=actor)
     except RegistryError as exc:
         raise click.ClickException(str(exc)) from None
     seen = ""
@@ -267,14 +278,16 @@ def funds_add(code: str, source: str, amount: str, day: str, ref: str | None) ->
 @click.option("--date", "day", required=True, help="YYYY-MM-DD, not in the future.")
 @click.option("--note", required=True, help="What it paid for.")
 @click.option("--ref", help="Tells apart two expenses of the same amount on the same day.")
-def funds_expense(code: str, amount: str, day: str, note: str, ref: str | None) -> None:
+@click.option("--by", required=True, help="The treasurer's or chair's member number or login.")
+def funds_expense(code: str, amount: str, day: str, note: str, ref: str | None, by: str) -> None:
     """An administrative expense paid from the bank; warns past a fifth of the fund."""
     satang, on = _satang(amount), _past_day(day)
     try:
         with current_db().transaction() as session:
             group = find_group(session, code)
             key = _funds_key("expense", group.code, on, satang, ref)
-            outcome = add_expense(session, group, satang, on, key, note)
+            actor = _banker(session, group, by)
+            outcome = add_expense(session, group, satang, on, key, note, by=actor)
             if not outcome.ok:
                 raise click.ClickException("the bank does not hold that much")
             spent, received = admin_share(session, group)
@@ -287,6 +300,14 @@ def funds_expense(code: str, amount: str, day: str, note: str, ref: str | None) 
             f"({format_baht(spent)} of {format_baht(received)} baht); the limit is 20%",
             err=True,
         )
+
+
+def _banker(session: Session, group: Group, by: str) -> Actor:
+    """The treasurer or chair `--by` names, or RegistryError."""
+    actor = named(session, group.id, by)
+    if not allowed(session, actor, group.id, Power.BANK, business_day()):
+        raise RegistryError(f"--by {by}: only the treasurer or the chair records bank money")
+    return actor
 
 
 def _past_day(text: str) -> dt.date:

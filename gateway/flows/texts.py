@@ -101,6 +101,23 @@ TH = {
     "err_usage_claim": "ส่งแบบนี้: เบิก เลขที่สมาชิก ประเภท จำนวน เช่น เบิก 12 ป่วย 3",
     "err_usage_decide": "ส่งแบบนี้: อนุมัติ รหัส หรือ ไม่อนุมัติ รหัส เหตุผล",
     "err_committee_only": "คำสั่งนี้ใช้ได้เฉพาะกรรมการกองทุน",
+    # who may do what (models/offices.py)
+    "claim_not_officer": "ยื่นคำขอได้เฉพาะกรรมการหรือผู้เก็บเงินค่ะ",
+    "claim_not_committee": "ตัดสินคำขอได้เฉพาะกรรมการกองทุนค่ะ",
+    "claim_for_self": "คำขอนี้เป็นของคุณเอง ให้กรรมการคนอื่นตัดสินค่ะ",
+    "claim_second_same": "คุณอนุมัติ #{ref} แล้ว ต้องให้กรรมการอีกคนอนุมัติค่ะ",
+    "claim_first_approval": "อนุมัติ #{ref} {amount} บ. แล้ว รอกรรมการอีกคนอนุมัติค่ะ",
+    "claim_second_needed": "ขอ{benefit} {name} {amount} บ. #{ref} ต้องอนุมัติอีกคน",
+    "claim_paid_filer": "คำขอ #{ref} อนุมัติแล้ว กองทุนจ่าย {name} {amount} บ. ค่ะ",
+    "claim_not_reverser": "ยกเลิกการจ่ายได้เฉพาะประธานหรือเหรัญญิกค่ะ",
+    "restore_not_committee": "คืนรายการได้เฉพาะกรรมการกองทุนค่ะ",
+    "err_officials_only": "คำสั่งนี้ใช้ได้เฉพาะผู้เก็บเงินและกรรมการ",
+    "help_committee": "เบิก เลขที่ ประเภท / อนุมัติ รหัส / ไม่อนุมัติ รหัส เหตุผล / ยอด เลขที่",
+    # households sharing a phone
+    "bal_household": "ยอดสัจจะ {count} คนในเบอร์นี้\n{lines}",
+    "bal_household_line": "{number} {name} {total} บ. ถึง {date}",
+    "bal_household_more": "อีก {more} คน ส่ง ยอด เลขที่",
+    "err_phone_several": "เบอร์ {who} มีหลายคน ใช้เลขที่สมาชิกแทน: {listed}",
     # corrections by the committee (dashboard and command line)
     "claim_reversed": "กองทุนขออภัย รายการ{benefit} {amount} บ. #{ref} ผิด ขอยกเลิกค่ะ",
     "claim_not_found": "ไม่พบคำขอ #{ref} ในกองทุนนี้",
@@ -220,6 +237,26 @@ EN = {
     "err_usage_claim": "Send: CLAIM <member no.> <type> [nights], e.g. CLAIM 12 hospital 3",
     "err_usage_decide": "Send: APPROVE <ref>, or REJECT <ref> <reason>",
     "err_committee_only": "Only committee members can send this command",
+    # who may do what (models/offices.py)
+    "claim_not_officer": "Only the fund's officers can file a claim",
+    "claim_not_committee": "Only committee members can decide a claim",
+    "claim_for_self": "This claim is for you: another committee member must decide it",
+    "claim_second_same": "You approved #{ref} already: another committee member must too",
+    "claim_first_approval": "Approved #{ref} ({amount} baht): one more committee member must "
+    "approve",
+    "claim_second_needed": "Claim #{ref} ({benefit}, {name}, {amount} baht) needs one more "
+    "approval: APPROVE {ref}",
+    "claim_paid_filer": "Claim #{ref} approved: the fund paid {name} {amount} baht",
+    "claim_not_reverser": "Only the chair or the treasurer can reverse a payment",
+    "restore_not_committee": "Only committee members can restore a receipt",
+    "err_officials_only": "Only collectors and committee members can send this command",
+    "help_committee": "CLAIM <member no.> <type>, APPROVE <ref>, REJECT <ref> <reason>, "
+    "BAL <member no.>",
+    # households sharing a phone
+    "bal_household": "Given to the fund, {count} members on this phone:\n{lines}",
+    "bal_household_line": "{number} {name} {total} baht, through {date}",
+    "bal_household_more": "{more} more: send BAL <member no.>",
+    "err_phone_several": "{who} is shared by several members; use a member number: {listed}",
     # corrections by the committee (dashboard and command line)
     "claim_reversed": "We are sorry: your fund recorded {benefit} benefit of {amount} baht "
     "(ref #{ref}) by mistake and has cancelled it",

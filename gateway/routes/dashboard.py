@@ -234,7 +234,7 @@ def exceptions(group: GroupView) -> ResponseReturnValue:
             flash(_say("refused_note"), "error")
             return redirect(back)
         try:
-            dashboard.keep_note(current_db(), group, what, note, g.user.name, business_day())
+            dashboard.keep_note(current_db(), group, what, note, g.user, business_day())
         except Refused as refused:
             flash(_refusal(refused), "error")
         else:
@@ -280,7 +280,7 @@ def settle(group: GroupView) -> ResponseReturnValue:
             what,
             action,
             note=note,
-            by=g.user.name,
+            by=g.user,
             today=business_day(),
         )
     except Refused as refused:
@@ -295,7 +295,7 @@ def settle(group: GroupView) -> ResponseReturnValue:
 def claims(group: GroupView) -> ResponseReturnValue:
     """The approval queue, and the latest payments (which can be reversed)."""
     page = dashboard.claims(current_db(), group)
-    return render_template("dashboard/claims.html", rows=page.filed, paid=page.paid)
+    return render_template("dashboard/claims.html", rows=page.filed, paid=page.paid, who=page.who)
 
 
 @bp.route("/g/<code>/claims/<ref>/approve", methods=["GET", "POST"])
@@ -313,14 +313,14 @@ def approve_claim(group: GroupView, ref: str) -> ResponseReturnValue:
             redis_or_none(),
             group,
             ref,
-            by=g.user.name,
+            by=g.user,
             today=business_day(),
             lang=g.lang,
         )
     except Refused as refused:
         flash(_refusal(refused), "error")
         return redirect(back)
-    flash(_say("did_approve", **words), "ok")
+    flash(_say("did_approve_first" if words.pop("second") else "did_approve", **words), "ok")
     return redirect(back)
 
 
@@ -331,7 +331,13 @@ def reject_claim(group: GroupView, ref: str) -> ResponseReturnValue:
     reason = request.form.get("reason", "")
     try:
         done = dashboard.reject_claim(
-            current_db(), group, ref, by=g.user.name, reason=reason, today=business_day()
+            current_db(),
+            redis_or_none(),
+            group,
+            ref,
+            by=g.user,
+            reason=reason,
+            today=business_day(),
         )
     except Refused as refused:
         flash(_refusal(refused), "error")
@@ -358,7 +364,7 @@ def reverse_claim(group: GroupView, ref: str) -> ResponseReturnValue:
             redis_or_none(),
             group,
             ref,
-            by=g.user.name,
+            by=g.user,
             reason=reason,
             today=business_day(),
             lang=g.lang,
@@ -395,7 +401,7 @@ def restore(group: GroupView, ref: str) -> ResponseReturnValue:
             redis_or_none(),
             group,
             ref,
-            by=g.user.name,
+            by=g.user,
             reason=reason,
             today=business_day(),
         )
@@ -422,11 +428,12 @@ def members(group: GroupView) -> ResponseReturnValue:
 @group_page
 def member(group: GroupView, number: int) -> ResponseReturnValue:
     """One member: where they stand, their payments and claims."""
-    page = dashboard.member_page(current_db(), group, number, business_day())
+    page = dashboard.member_page(current_db(), group, number, business_day(), g.user)
     if page is None:
         abort(404)
     return render_template(
         "dashboard/member.html",
+        page=page,
         person=page.person,
         standing=page.standing,
         payments=page.payments,
@@ -472,6 +479,22 @@ def network() -> ResponseReturnValue:
         columns=foresight.COLUMNS,
         since=dt.date.fromisoformat(report["since"]),
     )
+
+
+@bp.post("/g/<code>/members/<int:number>/edit")
+@group_page
+def edit_member(group: GroupView, number: int) -> ResponseReturnValue:
+    """Correct a member's register details (committee offices only); each change is kept."""
+    back = url_for("dashboard.member", code=group.code, number=number)
+    form = {k: v[:200] for k, v in request.form.items() if k != "csrf_token"}
+    try:
+        changed = dashboard.edit_register(current_db(), group, number, form, g.user, business_day())
+    except Refused as refused:
+        why = _refusal(refused) if refused.key else f"{_say('refused_register')} ({refused})"
+        flash(why, "error")
+        return redirect(back)
+    flash(_say("did_edit", fields=", ".join(_say(f"field_{f}") for f in changed) or "-"), "ok")
+    return redirect(back)
 
 
 @bp.errorhandler(403)

@@ -1,18 +1,37 @@
-"""Deciding and undoing claims, and what people are told, whoever acts (SMS, CLI, dashboard)."""
+"""Filing, deciding and undoing claims, and who is told: one service for SMS, dashboard and CLI.
+
+Every channel names the person acting as an Actor (models/actors.py) and gets back the
+claim and the messages written; refusals are ClaimRefused with a catalogue key, which
+each channel renders in its reader's language. The rules (who may decide, two approvals
+above the schedule's amount) live in models/welfare.py and models/offices.py.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.flows.money import format_baht
 from gateway.flows.texts import render, short_name
+from models.actors import Actor
+from models.authority import allowed
 from models.ledger import id_for_ref, ref_for
+from models.offices import POWERS, Power, holders
 from models.outbox import MessageKind, OutboundMessage, queue_sms
-from models.registry import Group, Member
-from models.welfare import Claim, ClaimRefused, ClaimReversal, decide_claim, reverse_claim
+from models.registry import Group, Member, Status
+from models.welfare import (
+    BenefitType,
+    Claim,
+    ClaimRefused,
+    ClaimReversal,
+    ClaimStatus,
+    decide_claim,
+    file_claim,
+    reverse_claim,
+)
 
 
 def benefit_name(benefit: str, lang: str) -> str:
@@ -20,74 +39,188 @@ def benefit_name(benefit: str, lang: str) -> str:
     return render(lang, f"benefit_{benefit}")
 
 
-def _tell_payee(
-    session: Session, claim: Claim, key: str, inbound_id: int | None = None
-) -> OutboundMessage:
-    """A message about a claim to the member, or the named beneficiary after a death."""
-    member = session.get(Member, claim.member_id)
-    text = render(
-        member.lang,
-        key,
-        benefit=benefit_name(claim.benefit, member.lang),
-        amount=format_baht(claim.amount),
-        name=short_name(member.name),
-        ref=ref_for(claim.id),
-    )
-    to = claim.beneficiary_phone or member.phone
-    return queue_sms(session, to, text, MessageKind.RECEIPT, member=member, inbound_id=inbound_id)
-
-
-def tell_paid(session: Session, claim: Claim, inbound_id: int | None = None) -> OutboundMessage:
-    """Tell the member, or the named beneficiary after a death, that the fund paid."""
-    return _tell_payee(session, claim, "welfare_paid", inbound_id)
-
-
-def tell_reversed(session: Session, claim: Claim) -> OutboundMessage:
-    """Tell whoever was told of the payment, with an apology, that it was cancelled."""
-    return _tell_payee(session, claim, "claim_reversed")
-
-
-@dataclass(frozen=True)
-class Payee:
-    """Who a claim pays, for a confirmation that says it in words."""
+@dataclass
+class Told:
+    """A claim after an action, and the messages written about it (sent after commit)."""
 
     claim: Claim
     member: Member
+    messages: list[OutboundMessage] = field(default_factory=list)
+    waiting_second: bool = False  # approved once; a second decider must approve too
 
     @property
-    def name(self) -> str:
-        """The beneficiary named on a funeral claim, else the member."""
+    def message_ids(self) -> list[int]:
+        """The outbox ids to enqueue once the transaction has committed."""
+        return [m.id for m in self.messages]
+
+    @property
+    def payee_name(self) -> str:
+        """The beneficiary named on the claim, else the member."""
         return self.claim.beneficiary_name or self.member.name
 
 
-def find_claim(session: Session, group: Group | None, ref: str, *, lock: bool = False) -> Payee:
+def _values(claim: Claim, member: Member, lang: str) -> dict[str, object]:
+    return {
+        "benefit": benefit_name(claim.benefit, lang),
+        "amount": format_baht(claim.amount),
+        "name": short_name(member.name),
+        "number": member.number,
+        "ref": ref_for(claim.id),
+    }
+
+
+def _tell(
+    session: Session,
+    told: Told,
+    person: Member,
+    key: str,
+    inbound_id: int | None,
+    phone: str | None = None,
+    **values: object,
+) -> None:
+    """Write one message about the claim to a person (to another phone when given)."""
+    text = render(person.lang, key, **{**_values(told.claim, told.member, person.lang), **values})
+    kind = MessageKind.RECEIPT if key in ("welfare_paid", "claim_reversed") else MessageKind.NOTICE
+    message = queue_sms(
+        session, phone or person.phone, text, kind, member=person, inbound_id=inbound_id
+    )
+    if message is not None:
+        told.messages.append(message)
+
+
+def _tell_payee(session: Session, told: Told, key: str, inbound_id: int | None) -> None:
+    """The member, or the named beneficiary (after a death), hears about the money.
+
+    A funeral benefit is never announced to the deceased's own phone: without a
+    beneficiary's phone, the filer is told instead (claim_paid_filer).
+    """
+    phone = told.claim.beneficiary_phone
+    if told.claim.benefit == BenefitType.FUNERAL and phone is None:
+        return
+    _tell(session, told, told.member, key, inbound_id, phone)
+
+
+def _filer(session: Session, claim: Claim) -> Member | None:
+    return session.get(Member, claim.filed_by_member_id) if claim.filed_by_member_id else None
+
+
+def deciders(session: Session, claim: Claim, day: dt.date) -> list[Member]:
+    """Who could decide this claim today: committee offices, not the filer, not the member."""
+    return list(
+        session.scalars(
+            select(Member)
+            .where(
+                Member.group_id == claim.group_id,
+                Member.id.in_(holders(POWERS[Power.DECIDE_CLAIM], day)),
+                Member.status == Status.ACTIVE.value,
+                Member.id.not_in(
+                    [i for i in (claim.filed_by_member_id, claim.member_id) if i is not None]
+                ),
+            )
+            .order_by(Member.number)
+        )
+    )
+
+
+def file(
+    session: Session,
+    member: Member,
+    benefit: str,
+    units: int,
+    day: dt.date,
+    by: Actor,
+    *,
+    beneficiary_name: str | None = None,
+    beneficiary_phone: str | None = None,
+    inbound_id: int | None = None,
+) -> Told:
+    """File a claim for a member; the committee members who may decide it are told."""
+    if not allowed(session, by, member.group_id, Power.FILE_CLAIM, day):
+        raise ClaimRefused("claim_not_officer")
+    if benefit == BenefitType.FUNERAL and not beneficiary_name:
+        # The beneficiary the member named is paid and told, on every channel.
+        beneficiary_name, beneficiary_phone = member.beneficiary_name, member.beneficiary_phone
+    claim = file_claim(
+        session,
+        member,
+        benefit,
+        units,
+        day,
+        by,
+        beneficiary_name=beneficiary_name,
+        beneficiary_phone=beneficiary_phone,
+    )
+    told = Told(claim, member)
+    for person in deciders(session, claim, day):
+        _tell(session, told, person, "claim_to_decide", inbound_id)
+    return told
+
+
+def find_claim(session: Session, group: Group | None, ref: str, *, lock: bool = False) -> Told:
     """The claim a reference (#01K7) names, in the group when one is given; else refused."""
     claim_id = id_for_ref(ref)
     claim = session.get(Claim, claim_id, with_for_update=lock) if claim_id else None
     if claim is None or (group is not None and claim.group_id != group.id):
         raise ClaimRefused("claim_not_found", ref=ref.strip().lstrip("#").upper()[:8])
-    return Payee(claim, session.get(Member, claim.member_id))
+    return Told(claim, session.get(Member, claim.member_id))
 
 
-def approve(
-    session: Session, group: Group, ref: str, by: str, today: dt.date
-) -> tuple[Claim, list[int]]:
-    """Approve a filed claim: the bank pays it and the payee is told."""
-    claim = find_claim(session, group, ref, lock=True).claim
-    decide_claim(session, claim, f"name:{by.strip()}", True, today)
-    return claim, [tell_paid(session, claim).id]
+def group_of(session: Session, ref: str) -> Group:
+    """The group of the claim a reference names (for a command line given no --group)."""
+    told = find_claim(session, None, ref)
+    return session.get(Group, told.claim.group_id)
 
 
-def reject(session: Session, group: Group, ref: str, by: str, reason: str, today: dt.date) -> Claim:
-    """Reject a filed claim, with its reason (ClaimRefused('claim_reason') without one)."""
-    claim = find_claim(session, group, ref, lock=True).claim
-    return decide_claim(session, claim, f"name:{by.strip()}", False, today, reason)
+def decide(
+    session: Session,
+    group: Group,
+    ref: str,
+    by: Actor,
+    approve: bool,
+    day: dt.date,
+    reason: str = "",
+    *,
+    inbound_id: int | None = None,
+) -> Told:
+    """Approve or reject a filed claim; the payee, the member and the filer are told."""
+    told = find_claim(session, group, ref, lock=True)
+    claim = told.claim
+    try:
+        decide_claim(session, claim, by, approve, day, reason)
+    except ClaimRefused as refused:
+        refused.values.setdefault("ref", ref_for(claim.id))
+        raise
+    filer = _filer(session, claim)
+    if claim.status == ClaimStatus.FILED:  # the first of two approvals
+        told.waiting_second = True
+        for person in deciders(session, claim, day):
+            if person.id != by.member_id:
+                _tell(session, told, person, "claim_second_needed", inbound_id)
+        return told
+    if claim.status == ClaimStatus.PAID:
+        _tell_payee(session, told, "welfare_paid", inbound_id)
+        if (
+            filer is not None
+            and filer.id != claim.member_id
+            and (filer.id != by.member_id or claim.benefit == BenefitType.FUNERAL)
+        ):
+            _tell(session, told, filer, "claim_paid_filer", inbound_id)
+        return told
+    short = (claim.reason or "")[:30]
+    _tell(session, told, told.member, "claim_rejected", inbound_id, reason=short)
+    if filer is not None and filer.id not in (by.member_id, claim.member_id):
+        _tell(session, told, filer, "claim_rejected", inbound_id, reason=short)
+    return told
 
 
-def reverse_paid(
-    session: Session, group: Group | None, ref: str, by: str, reason: str, today: dt.date
-) -> tuple[ClaimReversal, list[int]]:
+def reverse(
+    session: Session, group: Group | None, ref: str, by: Actor, reason: str, day: dt.date
+) -> tuple[ClaimReversal, Told]:
     """Reverse a paid claim back into the bank and tell the payee; a second time is a no-op."""
-    claim = find_claim(session, group, ref, lock=True).claim
-    done = reverse_claim(session, claim, by, reason, today)
-    return done, [] if done.already else [tell_reversed(session, claim).id]
+    told = find_claim(session, group, ref, lock=True)
+    if not allowed(session, by, told.claim.group_id, Power.REVERSE_CLAIM, day):
+        raise ClaimRefused("claim_not_reverser")
+    done = reverse_claim(session, told.claim, by, reason, day)
+    if not done.already:
+        _tell_payee(session, told, "claim_reversed", None)
+    return done, told

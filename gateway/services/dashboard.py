@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from gateway.flows.money import format_baht
 from gateway.flows.ussd import Payment
-from gateway.services.claims import Payee, approve, benefit_name, find_claim, reject, reverse_paid
+from gateway.services import claims as claim_service
+from gateway.services.claims import Told, benefit_name
 from gateway.services.resolutions import (
     ALLOWED,
     CannotResolve,
@@ -26,11 +27,23 @@ from gateway.services.resolutions import (
     restore_receipt,
 )
 from gateway.services.ussd_hop import recent_payments
+from models.actors import Actor
+from models.authority import allowed
 from models.db import Database
 from models.ledger import ref_for
+from models.offices import Office, Power, holders, offices_of
 from models.phones import InvalidPhone, normalize_phone
 from models.reconcile import Action, Finding, ItemKind, open_exceptions
-from models.registry import Group, Member
+from models.registry import (
+    Group,
+    Member,
+    RegistryError,
+    check_sex,
+    edit_member,
+    find_collector,
+    find_member,
+    set_beneficiary,
+)
 from models.reports import collectors_cash, group_report, monthly_contributions
 from models.standing import Standing, member_standing
 from models.users import User, authenticate, end_sessions
@@ -73,6 +86,16 @@ def _refusals(*kinds: type[Exception]) -> Iterator[None]:
         raise Refused(str(exc), getattr(exc, "key", None), getattr(exc, "values", None)) from exc
 
 
+def _acting(session: Session, by: Viewer, group: Group, power: Power, today: dt.date) -> Actor:
+    """The member this login acts as, when their offices in the group carry the power."""
+    if by.member_id is None:
+        raise Refused("this login is not linked to a member", "login_unlinked")
+    actor = Actor.person(by.member_id)
+    if not allowed(session, actor, group.id, power, today):
+        raise Refused("your offices in this group do not allow this", "power")
+    return actor
+
+
 def _send(redis: Redis | None, messages: list[int]) -> None:
     """Committed messages go now; without Redis the sweeper sends them."""
     if messages and redis is not None:
@@ -101,6 +124,7 @@ class Viewer:
     group_id: int | None  # None: the network, every group
     group_code: str | None
     session_version: int  # what this login's cookies must carry to be honoured
+    member_id: int | None = None  # the person behind the login; they act as this member
 
     def may_see(self, group: GroupView) -> bool:
         """Whether this login may see (and act for) the group."""
@@ -110,7 +134,9 @@ class Viewer:
 def _viewer(session: Session, user: User) -> Viewer:
     group = session.get(Group, user.group_id) if user.group_id is not None else None
     code = group.code if group else None
-    return Viewer(user.id, user.name, user.lang, user.group_id, code, user.session_version)
+    return Viewer(
+        user.id, user.name, user.lang, user.group_id, code, user.session_version, user.member_id
+    )
 
 
 def log_in(
@@ -217,6 +243,13 @@ class ClaimsPage:
 
     filed: list[tuple[Claim, Member]]
     paid: list[tuple[Claim, Member]]
+    names: dict[int, str]  # who filed, approved first or reversed: member id -> name
+
+    def who(self, member_id: int | None, old_text: str | None = None) -> str:
+        """A filer's or decider's name; the old free text for claims from before offices."""
+        if member_id is not None:
+            return self.names.get(member_id, "-")
+        return (old_text or "-").removeprefix("name:").removeprefix("member:")
 
 
 def claims(db: Database, view: GroupView) -> ClaimsPage:
@@ -234,7 +267,20 @@ def claims(db: Database, view: GroupView) -> ClaimsPage:
             .order_by(Claim.id.desc())
             .limit(PAID_SHOWN)
         ).all()
-    return ClaimsPage([tuple(row) for row in filed], [tuple(row) for row in paid])
+        ids = {
+            i
+            for claim, _ in (*filed, *paid)
+            for i in (
+                claim.filed_by_member_id,
+                claim.first_approval_member_id,
+                claim.reversed_by_member_id,
+            )
+            if i is not None
+        }
+        names = dict(
+            session.execute(select(Member.id, Member.name).where(Member.id.in_(ids))).all()
+        )
+    return ClaimsPage([tuple(row) for row in filed], [tuple(row) for row in paid], names)
 
 
 def find_members(db: Database, view: GroupView, q: str) -> list[Member]:
@@ -265,9 +311,14 @@ class MemberPage:
     standing: Standing
     payments: tuple[Payment, ...]
     claims: list[Claim]
+    offices: list[str]  # what they hold today
+    collectors: list[tuple[int, str, int]]  # the group's collectors today: (number, name, id)
+    may_edit: bool  # the viewer may change the register
 
 
-def member_page(db: Database, view: GroupView, number: int, today: dt.date) -> MemberPage | None:
+def member_page(
+    db: Database, view: GroupView, number: int, today: dt.date, viewer: Viewer | None = None
+) -> MemberPage | None:
     """The member with this number in the group, or None."""
     with db.transaction() as session:
         person = session.scalars(
@@ -278,23 +329,72 @@ def member_page(db: Database, view: GroupView, number: int, today: dt.date) -> M
         their_claims = session.scalars(
             select(Claim).where(Claim.member_id == person.id).order_by(Claim.id.desc())
         ).all()
+        collectors = session.execute(
+            select(Member.number, Member.name, Member.id)
+            .where(Member.group_id == view.id, Member.id.in_(holders({Office.COLLECTOR}, today)))
+            .order_by(Member.number)
+        ).all()
+        editor = viewer is not None and viewer.member_id is not None
+        may_edit = editor and allowed(
+            session, Actor.person(viewer.member_id), view.id, Power.EDIT_REGISTER, today
+        )
         return MemberPage(
             person,
             member_standing(session, person, today),
             recent_payments(session, person),
             list(their_claims),
+            sorted(offices_of(session, person.id, today)),
+            [tuple(row) for row in collectors],
+            may_edit,
         )
+
+
+def edit_register(
+    db: Database, view: GroupView, number: int, form: dict[str, str], by: Viewer, today: dt.date
+) -> list[str]:
+    """Change a member's details from the member page; what changed (each change kept)."""
+    with _refusals(RegistryError), db.transaction() as session:
+        group = session.get(Group, view.id)
+        actor = _acting(session, by, group, Power.EDIT_REGISTER, today)
+        person = find_member(session, group, str(number))
+        changes: dict[str, object] = {"name": form.get("name", person.name)}
+        born = form.get("born", "").strip()
+        try:
+            changes["born_on"] = dt.date.fromisoformat(born) if born else person.born_on
+        except ValueError:
+            raise RegistryError(f"born: {born!r} is not a date like 1960-05-16") from None
+        changes["sex"] = check_sex(form.get("sex"))
+        changes["lang"] = form.get("lang", person.lang)
+        changes["village"] = form.get("village", "").strip() or None
+        collector = form.get("collector", "").strip()
+        changes["collector_id"] = (
+            find_collector(session, group, collector, today).id if collector else None
+        )
+        changed = edit_member(session, person, changes, actor)
+        name = form.get("beneficiary_name", "").strip()
+        phone = form.get("beneficiary_phone", "").strip() or None
+        relation = form.get("beneficiary_relation", "").strip()
+        old = (person.beneficiary_name, person.beneficiary_relation)
+        if (name and (name, relation) != old) or (name and phone != person.beneficiary_phone):
+            before = person.beneficiary_phone
+            set_beneficiary(session, person, name, phone, relation, actor)
+            if (name, relation) != old or person.beneficiary_phone != before:
+                changed.append("beneficiary")
+        return changed
 
 
 # Exceptions: a note here, money only after the confirmation page
 
 
-def keep_note(db: Database, view: GroupView, what: str, note: str, by: str, today: dt.date) -> None:
+def keep_note(
+    db: Database, view: GroupView, what: str, note: str, by: Viewer, today: dt.date
+) -> None:
     """Keep a written note on an open exception; no money moves."""
     with _refusals(ValueError), db.transaction() as session:
         group = session.get(Group, view.id)
+        actor = _acting(session, by, group, Power.SETTLE, today)
         finding = find_exception(session, group, what, today)
-        resolve(session, group, finding, Action.NOTE, note=note, by=by, today=today)
+        resolve(session, group, finding, Action.NOTE, note=note, by=actor, today=today)
 
 
 def money_action(value: str) -> Action:
@@ -346,15 +446,16 @@ def settle(
     action: Action,
     *,
     note: str,
-    by: str,
+    by: Viewer,
     today: dt.date,
 ) -> Settlement:
     """Settle an exception, then send what people are told."""
     with _refusals(ValueError), db.transaction() as session:
         group = session.get(Group, view.id)
+        actor = _acting(session, by, group, Power.SETTLE, today)
         finding, done = _settlement(session, group, what, action, today)
         resolution, messages = resolve(
-            session, group, finding, action, note=note, by=by, today=today
+            session, group, finding, action, note=note, by=actor, today=today
         )
         new = ref_for(resolution.transfer_id) if resolution.transfer_id else ""
     _send(redis, messages)
@@ -364,12 +465,12 @@ def settle(
 # Claims and receipts
 
 
-def _claim_words(payee: Payee, lang: str) -> dict[str, object]:
-    claim = payee.claim
+def _claim_words(told: Told, lang: str) -> dict[str, object]:
+    claim = told.claim
     return {
         "ref": ref_for(claim.id),
         "amount": format_baht(claim.amount),
-        "name": payee.name,
+        "name": told.payee_name,
         "benefit": benefit_name(claim.benefit, lang),
         "units": claim.units,
     }
@@ -378,7 +479,8 @@ def _claim_words(payee: Payee, lang: str) -> dict[str, object]:
 def claim_words(db: Database, view: GroupView, ref: str, lang: str) -> dict[str, object]:
     """What a claim pays, to whom: the words of its confirmation page."""
     with _refusals(ClaimRefused), db.transaction() as session:
-        return _claim_words(find_claim(session, session.get(Group, view.id), ref), lang)
+        told = claim_service.find_claim(session, session.get(Group, view.id), ref)
+        return _claim_words(told, lang)
 
 
 def approve_claim(
@@ -387,26 +489,42 @@ def approve_claim(
     view: GroupView,
     ref: str,
     *,
-    by: str,
+    by: Viewer,
     today: dt.date,
     lang: str,
 ) -> dict[str, object]:
-    """Approve and pay a claim, then tell the payee; the words of what was done."""
+    """Approve a claim (paid once approved as the schedule asks); the words of what was done."""
     with _refusals(ClaimRefused), db.transaction() as session:
         group = session.get(Group, view.id)
-        words = _claim_words(find_claim(session, group, ref), lang)
-        _, messages = approve(session, group, ref, by, today)
+        actor = _acting(session, by, group, Power.DECIDE_CLAIM, today)
+        told = claim_service.decide(session, group, ref, actor, True, today)
+        words = {**_claim_words(told, lang), "second": told.waiting_second}
+        messages = told.message_ids
     _send(redis, messages)
     return words
 
 
 def reject_claim(
-    db: Database, view: GroupView, ref: str, *, by: str, reason: str, today: dt.date
+    db: Database,
+    redis: Redis | None,
+    view: GroupView,
+    ref: str,
+    *,
+    by: Viewer,
+    reason: str,
+    today: dt.date,
 ) -> dict[str, object]:
-    """Reject a claim with its reason; no money moves."""
+    """Reject a claim with its reason; no money moves; the member and the filer are told."""
     with _refusals(ClaimRefused), db.transaction() as session:
-        claim = reject(session, session.get(Group, view.id), ref, by, reason, today)
-        return {"ref": ref_for(claim.id), "reason": claim.reason}
+        group = session.get(Group, view.id)
+        actor = _acting(session, by, group, Power.DECIDE_CLAIM, today)
+        told = claim_service.decide(session, group, ref, actor, False, today, reason)
+        words, messages = (
+            {"ref": ref_for(told.claim.id), "reason": told.claim.reason},
+            told.message_ids,
+        )
+    _send(redis, messages)
+    return words
 
 
 @dataclass(frozen=True)
@@ -425,7 +543,7 @@ def reverse_claim(
     view: GroupView,
     ref: str,
     *,
-    by: str,
+    by: Viewer,
     reason: str,
     today: dt.date,
     lang: str,
@@ -433,8 +551,9 @@ def reverse_claim(
     """Reverse a paid claim back into the bank and tell the payee."""
     with _refusals(ClaimRefused), db.transaction() as session:
         group = session.get(Group, view.id)
-        words = _claim_words(find_claim(session, group, ref), lang)
-        done, messages = reverse_paid(session, group, ref, by, reason, today)
+        actor = _acting(session, by, group, Power.REVERSE_CLAIM, today)
+        done, told = claim_service.reverse(session, group, ref, actor, reason, today)
+        words, messages = _claim_words(told, lang), told.message_ids
         new = ref_for(done.transfer.id)
     _send(redis, messages)
     return Undone(words, new, done.already)
@@ -472,15 +591,16 @@ def restore(
     view: GroupView,
     ref: str,
     *,
-    by: str,
+    by: Viewer,
     reason: str,
     today: dt.date,
 ) -> Undone:
     """Restore a receipt reversed by mistake as a new entry; the member and collector told."""
     with _refusals(CannotRestore), db.transaction() as session:
         group = session.get(Group, view.id)
+        actor = _acting(session, by, group, Power.SETTLE, today)
         seen = _receipt_words(session, group, ref)
-        done, messages = restore_receipt(session, group, ref, reason=reason, by=by, today=today)
+        done, messages = restore_receipt(session, group, ref, reason=reason, by=actor, today=today)
         new = ref_for(done.transfer.id)
     _send(redis, messages)
     return Undone(seen.words, new, done.already, seen.member_number)

@@ -12,6 +12,8 @@ from gateway.flows.dates import format_date
 from gateway.flows.money import format_baht
 from gateway.flows.texts import render, short_name
 from gateway.services.corrections import tell_reversed
+from models.actors import Actor
+from models.authority import allowed
 from models.disputes import Dispute
 from models.ledger import (
     Account,
@@ -30,6 +32,7 @@ from models.ledger import (
     reverse_transfer,
     void_pending,
 )
+from models.offices import Power
 from models.outbox import MessageKind, queue_sms
 from models.reconcile import Action, Finding, ItemKind, Resolution, open_exceptions
 from models.registry import Group, Member, find_member
@@ -91,16 +94,25 @@ def _tell_member(
     return queue_sms(session, member.phone, text, MessageKind.RECEIPT, member=member).id
 
 
-def _ledger(session: Session, finding: Finding, action: Action, today: dt.date) -> Outcome | None:
+def _ledger(
+    session: Session, finding: Finding, action: Action, today: dt.date, by: Actor
+) -> Outcome | None:
     """Move the money the action implies; None when the action moves none."""
-    key = f"resolve:{finding.subject}"
+    key, target = f"resolve:{finding.subject}", finding.transfer_id
     if finding.kind == ItemKind.DECLARED and action == Action.CONFIRM:
-        return post_pending(session, key, finding.transfer_id, today, "confirmed by the committee")
+        return post_pending(session, key, target, today, "confirmed by the committee", by=by)
     if finding.kind == ItemKind.DECLARED and action == Action.REVERSE:
-        return void_pending(session, key, finding.transfer_id, today, "rejected by the committee")
+        return void_pending(session, key, target, today, "rejected by the committee", by=by)
     if finding.kind == ItemKind.DISPUTED and action == Action.REVERSE:
-        return reverse_transfer(session, key, finding.transfer_id, today, "dispute upheld")
+        return reverse_transfer(session, key, target, today, "dispute upheld", by=by)
     return None
+
+
+def settler(session: Session, group: Group, by: Actor, today: dt.date) -> Member:
+    """The committee member settling, or CannotResolve when this actor may not."""
+    if not allowed(session, by, group.id, Power.SETTLE, today):
+        raise CannotResolve("only a committee member of the group settles exceptions")
+    return session.get(Member, by.member_id)
 
 
 def resolve(
@@ -110,22 +122,23 @@ def resolve(
     action: Action,
     *,
     note: str,
-    by: str,
+    by: Actor,
     today: dt.date,
 ) -> tuple[Resolution, list[int]]:
     """Settle one exception; returns the resolution and the ids of messages to send."""
     if action not in ALLOWED[ItemKind(finding.kind)]:
         allowed = ", ".join(a.value for a in ALLOWED[ItemKind(finding.kind)]) or "nothing"
         raise CannotResolve(f"a {finding.kind} exception can be settled by: {allowed}")
-    if not note.strip() or not by.strip():
-        raise CannotResolve("say who settles it and why (--by and --note)")
-    outcome = _ledger(session, finding, action, today)
+    if not note.strip():
+        raise CannotResolve("say why (--note)")
+    person = settler(session, group, by, today)
+    outcome = _ledger(session, finding, action, today, by)
     if outcome is not None and not outcome.ok:
         raise CannotResolve(f"the ledger refused it: {outcome.refused} {outcome.detail or ''}")
     written = []
     if finding.kind == ItemKind.DISPUTED and outcome is not None and action == Action.REVERSE:
         # The member hears who reversed it and how to object; the collector hears too.
-        written += tell_reversed(session, session.get(Transfer, finding.transfer_id), by)
+        written += tell_reversed(session, session.get(Transfer, finding.transfer_id), person.name)
     elif outcome is not None and finding.member_id is not None:
         member = session.get(Member, finding.member_id)
         original = session.get(Transfer, finding.transfer_id)
@@ -143,7 +156,7 @@ def resolve(
         subject=finding.subject,
         action=action.value,
         note=note.strip()[:200],
-        by_name=by.strip()[:120],
+        **by.columns(),
         transfer_id=outcome.transfer.id if outcome is not None else None,
     )
     session.add(resolution)
@@ -228,7 +241,7 @@ class Restored:
 
 
 def restore_receipt(
-    session: Session, group: Group, ref: str, *, reason: str, by: str, today: dt.date
+    session: Session, group: Group, ref: str, *, reason: str, by: Actor, today: dt.date
 ) -> tuple[Restored, list[int]]:
     """Post a reversed receipt again as a new contribution; the member and collector are told."""
     receipt = find_receipt(session, group, ref)
@@ -236,8 +249,10 @@ def restore_receipt(
         return Restored(receipt, receipt.restored, already=True), []
     if receipt.reversal is None:
         raise CannotRestore("restore_not_reversed", ref=receipt.seen.ref)
-    if not reason.strip() or not by.strip():
+    if not reason.strip():
         raise CannotRestore("restore_reason")
+    if not allowed(session, by, group.id, Power.SETTLE, today):
+        raise CannotRestore("restore_not_committee")
     posted = receipt.posted
     spec = TransferSpec(
         # Keyed by the reversed transfer: whoever restores it, it is restored once.
@@ -250,7 +265,8 @@ def restore_receipt(
         business_date=today,
         member_id=posted.member_id,
         collector_id=posted.collector_id,
-        note=f"restores #{receipt.seen.ref} by {by.strip()}: {reason.strip()}"[:200],
+        note=f"restores #{receipt.seen.ref}: {reason.strip()}"[:200],
+        by=by,
     )
     try:
         outcome = create_transfer(session, spec)

@@ -6,9 +6,10 @@ from sqlalchemy import select
 
 from gateway.flows.gsm import length, sms_parts
 from models.db import Database
+from models.offices import OfficeTerm
 from models.outbox import OutboundMessage
 from models.phones import display_phone
-from models.registry import Member, Role
+from models.registry import Member
 
 PEOPLE = 12
 INBOX = 30
@@ -17,11 +18,19 @@ INBOX = 30
 def people(db: Database) -> list[dict[str, object]]:
     """Officials first, then a few members."""
     with db.transaction() as session:
+        current = select(OfficeTerm.member_id).where(OfficeTerm.ends_on.is_(None))
+        offices: dict[int, list[str]] = {}
+        for member_id, office in session.execute(
+            select(OfficeTerm.member_id, OfficeTerm.office)
+            .where(OfficeTerm.ends_on.is_(None))
+            .order_by(OfficeTerm.id)
+        ):
+            offices.setdefault(member_id, []).append(office)
         officials = session.scalars(
-            select(Member).where(Member.role != Role.MEMBER.value).order_by(Member.id).limit(PEOPLE)
+            select(Member).where(Member.id.in_(current)).order_by(Member.id).limit(PEOPLE)
         ).all()
         members = session.scalars(
-            select(Member).where(Member.role == Role.MEMBER.value).order_by(Member.id).limit(PEOPLE)
+            select(Member).where(Member.id.not_in(current)).order_by(Member.id).limit(PEOPLE)
         ).all()
         return [
             {
@@ -29,7 +38,7 @@ def people(db: Database) -> list[dict[str, object]]:
                 "shown": display_phone(m.phone),
                 "name": m.name,
                 "number": m.number,
-                "role": m.role,
+                "role": "+".join(offices.get(m.id, ["member"])),
                 "group": m.group.code,
             }
             for m in [*officials, *members]

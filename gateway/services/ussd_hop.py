@@ -24,6 +24,7 @@ from gateway.flows.dates import format_date
 from gateway.flows.money import format_baht
 from gateway.flows.texts import render, short_name, standing_text
 from gateway.services.ussd_cache import CachedCaller, NotCached
+from models.actors import Actor
 from models.ledger import (
     Account,
     Code,
@@ -32,10 +33,11 @@ from models.ledger import (
     TransferSpec,
     create_transfer,
 )
+from models.offices import Office, holders
 from models.outbox import MessageKind, OutboundMessage, queue_sms
 from models.phones import mask_phone
 from models.pins import check_pin, pin_locked, set_pin
-from models.registry import Member, Role, Status, find_by_phone
+from models.registry import Member, Status, find_by_phone
 from models.standing import Standing, member_standing
 from models.ussd import UssdHop
 from models.welfare import Claim, schedule_for, whole_years
@@ -153,7 +155,7 @@ class LiveCaller:
             select(Member)
             .where(
                 Member.group_id == self._member.group_id,
-                Member.role == Role.COLLECTOR.value,
+                Member.id.in_(holders({Office.COLLECTOR}, self._today)),
                 Member.status == Status.ACTIVE.value,
             )
             .order_by(Member.number)
@@ -238,7 +240,7 @@ def _declare(
         select(Member).where(
             Member.group_id == member.group_id,
             Member.number == effect.collector_number,
-            Member.role == Role.COLLECTOR.value,
+            Member.id.in_(holders({Office.COLLECTOR}, today)),
         )
     ).one()
     outcome = create_transfer(
@@ -253,6 +255,7 @@ def _declare(
             business_date=today,
             member_id=member.id,
             collector_id=collector.id,
+            by=Actor.person(member.id),
         ),
         pending=True,
     )

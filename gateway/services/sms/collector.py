@@ -32,7 +32,8 @@ from models.ledger import (
     reverse_transfer,
     void_pending,
 )
-from models.registry import Member, Role, Status
+from models.offices import Power
+from models.registry import Member, Status
 from models.standing import member_standing
 
 # A collector resends when a reply is slow: the same PAY within this is asked about first.
@@ -69,6 +70,7 @@ def pay(desk: Desk, command: Command) -> str:
             business_date=desk.today,
             member_id=member.id,
             collector_id=desk.sender.id,
+            by=desk.actor,
         ),
     )
     ref = outcome.transfer.ref
@@ -115,7 +117,7 @@ def open_declaration(desk: Desk, ref: str) -> Transfer:
 def ok(desk: Desk, command: Command) -> str:
     """A collector confirms a member's declaration: post it, receipt the member."""
     pending = open_declaration(desk, command.ref)
-    outcome = post_pending(desk.session, f"ok:{pending.id}", pending.id, desk.today)
+    outcome = post_pending(desk.session, f"ok:{pending.id}", pending.id, desk.today, by=desk.actor)
     if not outcome.ok:
         raise Refused("err_done", ref=pending.ref)
     member = desk.session.get(Member, pending.member_id)
@@ -133,7 +135,7 @@ def reject_declaration(desk: Desk, pending: Transfer) -> str:
     """Void a declaration the collector did not receive; tell the member."""
     if resolution_of(desk.session, pending.id) is not None:
         raise Refused("err_done", ref=pending.ref)
-    outcome = void_pending(desk.session, f"no:{pending.id}", pending.id, desk.today)
+    outcome = void_pending(desk.session, f"no:{pending.id}", pending.id, desk.today, by=desk.actor)
     if not outcome.ok:
         raise Refused("err_done", ref=pending.ref)
     member = desk.session.get(Member, pending.member_id)
@@ -163,7 +165,9 @@ def undo(desk: Desk, command: Command) -> str:
         raise Refused("err_undo_day")
     if reversal_of(desk.session, target.id) is not None:
         raise Refused("err_done", ref=transfer.ref)
-    outcome = reverse_transfer(desk.session, f"undo:{target.id}", target.id, desk.today)
+    outcome = reverse_transfer(
+        desk.session, f"undo:{target.id}", target.id, desk.today, by=desk.actor
+    )
     if outcome.refused == Refusal.OVERDRAFT:
         raise Refused("err_undo_cash", ref=transfer.ref)
     if not outcome.ok:
@@ -187,7 +191,7 @@ def undo(desk: Desk, command: Command) -> str:
 
 def day_summary(desk: Desk, _command: Command) -> str:
     """A collector's day; for the treasurer and the chair, the group's day."""
-    if desk.sender.role in (Role.TREASURER, Role.CHAIR):
+    if not desk.may(Power.TAKE_CASH) or desk.may(Power.HAND_OVER):
         taken = received(desk.session, desk.group, desk.today, desk.today)
         return desk.reply(
             "sum_group",

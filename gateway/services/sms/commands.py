@@ -8,33 +8,26 @@ from dataclasses import dataclass
 from gateway.flows.sms_grammar import Command, ParseError
 from gateway.services.sms import collector, member, treasurer, welfare
 from gateway.services.sms.desk import Desk, Refused
-from models.registry import Role
-
-OFFICERS = (Role.COLLECTOR, Role.TREASURER, Role.CHAIR)
+from models.offices import Power
 
 
 @dataclass(frozen=True)
 class Handler:
-    """A command's handler, and the roles that may send it (None: any member)."""
+    """A command's handler, and the power it needs (None: any member); models/offices.py."""
 
     run: Callable[[Desk, Command], str]
-    roles: tuple[Role, ...] | None = None
-    refusal: str = ""  # the catalogue key that says who may send it
+    power: Power | None = None
 
-
-COLLECTOR_ONLY = {"roles": (Role.COLLECTOR,), "refusal": "err_collector_only"}
-TREASURER_ONLY = {"roles": (Role.TREASURER,), "refusal": "err_treasurer_only"}
-COMMITTEE_ONLY = {"roles": OFFICERS, "refusal": "err_committee_only"}
 
 COMMANDS: dict[str, Handler] = {
     # collectors
-    "PAY": Handler(collector.pay, **COLLECTOR_ONLY),
-    "OK": Handler(collector.ok, **COLLECTOR_ONLY),
-    "UNDO": Handler(collector.undo, **COLLECTOR_ONLY),
-    "SUM": Handler(collector.day_summary, OFFICERS, "err_collector_only"),
+    "PAY": Handler(collector.pay, Power.TAKE_CASH),
+    "OK": Handler(collector.ok, Power.TAKE_CASH),
+    "UNDO": Handler(collector.undo, Power.TAKE_CASH),
+    "SUM": Handler(collector.day_summary, Power.DAY_SUMMARY),
     # the treasurer
-    "RCV": Handler(treasurer.rcv, **TREASURER_ONLY),
-    "PINRESET": Handler(treasurer.pinreset, **TREASURER_ONLY),
+    "RCV": Handler(treasurer.rcv, Power.HAND_OVER),
+    "PINRESET": Handler(treasurer.pinreset, Power.RESET_PIN),
     # any member (NO is a collector's rejection or a member's withdrawal or dispute)
     "NO": Handler(member.no),
     "BAL": Handler(member.bal),
@@ -42,9 +35,9 @@ COMMANDS: dict[str, Handler] = {
     "STOP": Handler(member.stop),
     "START": Handler(member.start),
     # welfare, by the committee
-    "CLAIM": Handler(welfare.claim, **COMMITTEE_ONLY),
-    "APPROVE": Handler(welfare.approve, **COMMITTEE_ONLY),
-    "REJECT": Handler(welfare.reject, **COMMITTEE_ONLY),
+    "CLAIM": Handler(welfare.claim, Power.FILE_CLAIM),
+    "APPROVE": Handler(welfare.approve, Power.DECIDE_CLAIM),
+    "REJECT": Handler(welfare.reject, Power.DECIDE_CLAIM),
 }
 
 
@@ -55,8 +48,8 @@ def carry_out(desk: Desk, parsed: Command | ParseError) -> str:
         return desk.reply(key, **values)
     handler = COMMANDS[parsed.verb]
     try:
-        if handler.roles is not None and desk.sender.role not in handler.roles:
-            raise Refused(handler.refusal)
+        if handler.power is not None:
+            desk.require(handler.power)
         return handler.run(desk, parsed)
     except Refused as refused:
         return desk.reply(refused.key, **refused.values)

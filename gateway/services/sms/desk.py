@@ -16,14 +16,27 @@ from config.settings import Settings
 from gateway.flows.dates import format_date
 from gateway.flows.money import format_baht
 from gateway.flows.sms_grammar import Who
-from gateway.flows.texts import render, standing_text
+from gateway.flows.texts import render, short_name, standing_text
+from models.actors import Actor
 from models.base import utcnow
 from models.figures import cash_with_collectors
 from models.ledger import Account, Transfer, id_for_ref
+from models.offices import POWERS, Office, Power, holders, may, offices_of
 from models.outbox import InboundMessage, MessageKind, OutboundMessage, queue_sms, quiet_hours_start
 from models.phones import InvalidPhone, normalize_phone
-from models.registry import Group, Member, Role, Status
+from models.registry import Group, Member, Status
 from models.standing import member_standing
+
+# What a refusal says: who may send the command.
+REFUSALS = {
+    Power.TAKE_CASH: "err_collector_only",
+    Power.DAY_SUMMARY: "err_collector_only",
+    Power.HAND_OVER: "err_treasurer_only",
+    Power.RESET_PIN: "err_treasurer_only",
+    Power.SEE_BOOKS: "err_officials_only",
+    Power.FILE_CLAIM: "claim_not_officer",
+    Power.DECIDE_CLAIM: "err_committee_only",
+}
 
 
 class Refused(Exception):
@@ -44,12 +57,18 @@ class Desk:
         sender: Member,
         inbound: InboundMessage,
         today: dt.date,
+        household: list[Member] | None = None,
     ) -> None:
         self.session, self.settings = session, settings
+        # Everyone sharing the sender's phone (a household); the sender is the first of them.
+        self.household: list[Member] = household or [sender]
         self.sender, self.inbound, self.today = sender, inbound, today
         self.group: Group = sender.group
         self.lang = sender.lang
         self.messages: list[OutboundMessage] = []
+        # What the sender may do today, and who they are in what they write.
+        self.offices: frozenset[Office] = offices_of(session, sender.id, today)
+        self.actor = Actor.person(sender.id)
 
     def tell(
         self,
@@ -77,14 +96,14 @@ class Desk:
                 message.not_before = quiet_hours_start(utcnow(), self.settings.timezone)
             self.messages.append(message)
 
-    def officers(self, *roles: Role) -> list[Member]:
-        """The group's active members holding one of these offices."""
+    def officers(self, power: Power) -> list[Member]:
+        """The group's active members holding an office with this power today."""
         return list(
             self.session.scalars(
                 select(Member)
                 .where(
                     Member.group_id == self.group.id,
-                    Member.role.in_([r.value for r in roles]),
+                    Member.id.in_(holders(POWERS[power], self.today)),
                     Member.status == Status.ACTIVE.value,
                 )
                 .order_by(Member.number)
@@ -95,6 +114,12 @@ class Desk:
         """The reply text to the sender, in their language."""
         values.setdefault("ussd", self.settings.ussd_code)
         return render(self.lang, key, **values)
+
+    def act_as(self, member: Member) -> None:
+        """From a shared phone, act as the household member a record belongs to."""
+        self.sender, self.lang = member, member.lang
+        self.offices = offices_of(self.session, member.id, self.today)
+        self.actor = Actor.person(member.id)
 
     def person(self, who: Who) -> Member:
         """The member of the sender's group a command names, or Refused."""
@@ -111,18 +136,27 @@ class Desk:
             except InvalidPhone:
                 phone = None
             if phone:
-                member = self.session.scalars(
-                    select(Member).where(Member.group_id == self.group.id, Member.phone == phone)
-                ).first()
+                found = self.session.scalars(
+                    select(Member)
+                    .where(Member.group_id == self.group.id, Member.phone == phone)
+                    .order_by(Member.number)
+                ).all()
+                if len(found) > 1:  # a household's phone: say who shares it, by number
+                    listed = ", ".join(f"{m.number} {short_name(m.name)}" for m in found[:3])
+                    raise Refused("err_phone_several", who=shown, listed=listed)
+                member = found[0] if found else None
         if member is None:
             raise Refused("err_member", who=shown)
         return member
 
-    def require(self, *roles: Role) -> None:
-        """Refuse unless the sender has one of these roles."""
-        if self.sender.role not in roles:
-            key = "err_collector_only" if Role.COLLECTOR in roles else "err_treasurer_only"
-            raise Refused(key)
+    def require(self, power: Power) -> None:
+        """Refuse unless one of the sender's offices carries this power."""
+        if not may(self.offices, power):
+            raise Refused(REFUSALS.get(power, "err_committee_only"))
+
+    def may(self, power: Power) -> bool:
+        """True when one of the sender's offices carries this power."""
+        return may(self.offices, power)
 
     def account(self, key: str) -> Account:
         """An account of the sender's group, fresh from the database."""

@@ -26,7 +26,7 @@ from models.base import utcnow
 from models.db import Database
 from models.outbox import InboundMessage, MessageKind, OutboundMessage, queue_sms, record_delivery
 from models.phones import mask_phone, phone_key
-from models.registry import ENDED, find_by_phone
+from models.registry import ENDED, find_household
 from workers.outbox import enqueue_sends
 
 log = logging.getLogger(__name__)
@@ -105,7 +105,8 @@ def handle_inbound(
             log.warning("sms id reused by another sender %s", mask_phone(sms.from_phone))
             return Handled(reply="", repeated=True, conflict=True, outcome="conflict")
         return Handled(reply=inbound.reply or "", repeated=True, outcome="repeat")
-    phone, sender = find_by_phone(session, sms.from_phone)
+    phone, household = find_household(session, sms.from_phone)
+    sender = household[0] if household else None
     if sender is None:
         log.info("sms %s from unknown number %s", inbound.id, mask_phone(phone))
         inbound.reply = UNKNOWN_SENDER
@@ -124,7 +125,8 @@ def handle_inbound(
             outcome="membership_ended",
         )
     inbound.member_id = sender.id
-    desk = Desk(session, settings, sender, inbound, today)
+    members = [m for m in household if m.status not in ENDED]
+    desk = Desk(session, settings, sender, inbound, today, members)
     parsed = parse(sms.text)
     reply = carry_out(desk, parsed)
     log.info(

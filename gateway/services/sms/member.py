@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from gateway.flows.dates import format_date
+from gateway.flows.gsm import sms_parts
 from gateway.flows.money import format_baht
 from gateway.flows.sms_grammar import Command
 from gateway.flows.texts import short_name
@@ -18,12 +19,19 @@ from models.ledger import (
     reversal_of,
     void_pending,
 )
-from models.registry import Member, Role
+from models.offices import Power
+from models.registry import Member
 from models.standing import member_standing
 
 
 def bal(desk: Desk, command: Command) -> str:
     """A member's own balance, or a collector or treasurer asking about a member."""
+    if command.who is None and len(desk.household) > 1:
+        return household_balances(desk)
+    own = [m for m in desk.household if command.who and m.number == command.who.number]
+    if own:  # one of the household asks for themself by number
+        desk.act_as(own[0])
+        command = Command(command.verb)
     if command.who is None:
         standing = member_standing(desk.session, desk.sender, desk.today)
         return desk.reply(
@@ -32,7 +40,7 @@ def bal(desk: Desk, command: Command) -> str:
             date=format_date(standing.paid_through, desk.lang),
             state=desk.state_text(standing.days_behind),
         )
-    desk.require(Role.COLLECTOR, Role.TREASURER, Role.CHAIR)
+    desk.require(Power.SEE_BOOKS)
     member = desk.person(command.who)
     standing = member_standing(desk.session, member, desk.today)
     return desk.reply(
@@ -45,9 +53,39 @@ def bal(desk: Desk, command: Command) -> str:
     )
 
 
+HOUSEHOLD_PARTS = 2  # a shared phone's BAL answers for everyone in this many SMS parts
+
+
+def household_balances(desk: Desk) -> str:
+    """BAL from a shared phone: one line per member, as many as fit in two parts."""
+    lines = []
+    for member in desk.household:
+        standing = member_standing(desk.session, member, desk.today)
+        lines.append(
+            desk.reply(
+                "bal_household_line",
+                number=member.number,
+                name=short_name(member.name),
+                total=format_baht(standing.balance_satang),
+                date=format_date(standing.paid_through, desk.lang),
+            )
+        )
+    text = desk.reply("bal_household", count=len(lines), lines="\n".join(lines))
+    while sms_parts(text) > HOUSEHOLD_PARTS and len(lines) > 1:
+        lines.pop()
+        more = desk.reply("bal_household_more", more=len(desk.household) - len(lines))
+        text = desk.reply(
+            "bal_household", count=len(desk.household), lines="\n".join([*lines, more])
+        )
+    return text
+
+
 def no(desk: Desk, command: Command) -> str:
     """A collector rejects a declaration, or a member disputes a receipt."""
     transfer = desk.own_transfer(command.ref)
+    for member in desk.household[1:]:  # a shared phone: act as whoever the entry is for
+        if transfer.member_id == member.id:
+            desk.act_as(member)
     if transfer.phase == Phase.PENDING and transfer.collector_id == desk.sender.id:
         return collector.reject_declaration(desk, transfer)
     if transfer.phase == Phase.PENDING and transfer.member_id == desk.sender.id:
@@ -62,7 +100,7 @@ def no(desk: Desk, command: Command) -> str:
 def withdraw_declaration(desk: Desk, pending: Transfer) -> str:
     """A member takes back their own declaration still waiting; the collector is told."""
     key, note = f"withdraw:{pending.id}", "withdrawn by the member"
-    outcome = void_pending(desk.session, key, pending.id, desk.today, note)
+    outcome = void_pending(desk.session, key, pending.id, desk.today, note, by=desk.actor)
     if not outcome.ok:
         raise Refused("err_done", ref=pending.ref)
     collector = desk.session.get(Member, pending.collector_id)
@@ -104,7 +142,7 @@ def dispute(desk: Desk, transfer: Transfer, ref: str) -> str:
             )
         )
         desk.session.flush()
-        for treasurer in desk.officers(Role.TREASURER):
+        for treasurer in desk.officers(Power.HAND_OVER):
             desk.tell(
                 treasurer,
                 "dispute_alert",
@@ -119,23 +157,24 @@ def dispute(desk: Desk, transfer: Transfer, ref: str) -> str:
 
 def help(desk: Desk, _command: Command) -> str:
     """What this sender can send."""
-    key = {
-        Role.COLLECTOR: "help_collector",
-        Role.TREASURER: "help_treasurer",
-        Role.CHAIR: "help_treasurer",
-    }.get(Role(desk.sender.role), "help_member")
-    return desk.reply(key)
+    if desk.may(Power.HAND_OVER):
+        return desk.reply("help_treasurer")
+    if desk.may(Power.TAKE_CASH):
+        return desk.reply("help_collector")
+    return desk.reply("help_committee" if desk.offices else "help_member")
 
 
 def stop(desk: Desk, _command: Command) -> str:
-    """Opt out of reminders and summaries (never receipts)."""
-    desk.sender.reminders_opt_out = True
+    """Opt out of reminders and summaries (never receipts), for everyone on the phone."""
+    for member in desk.household:
+        member.reminders_opt_out = True
     desk.session.flush()
     return desk.reply("stopped")
 
 
 def start(desk: Desk, _command: Command) -> str:
-    """Opt back in to reminders."""
-    desk.sender.reminders_opt_out = False
+    """Opt back in to reminders, for everyone on the phone."""
+    for member in desk.household:
+        member.reminders_opt_out = False
     desk.session.flush()
     return desk.reply("started")

@@ -11,13 +11,14 @@ from models.ledger import (
     TransferSpec,
     create_transfer,
 )
-from models.registry import Role
+from models.offices import Office, offices_of
+from models.registry import record_change
 
 
 def rcv(desk: Desk, command: Command) -> str:
     """The treasurer took cash from a collector: post the hand-over."""
     collector = desk.person(command.who)
-    if collector.role != Role.COLLECTOR:
+    if Office.COLLECTOR not in offices_of(desk.session, collector.id, desk.today):
         raise Refused("err_not_collector", who=short_name(collector.name))
     amount = baht_to_satang(command.baht)
     cash = desk.cash_of(collector)
@@ -40,6 +41,7 @@ def rcv(desk: Desk, command: Command) -> str:
             code=Code.HANDOVER,
             business_date=desk.today,
             collector_id=collector.id,
+            by=desk.actor,
         ),
     )
     if not outcome.ok:
@@ -58,8 +60,9 @@ def rcv(desk: Desk, command: Command) -> str:
 
 
 def pinreset(desk: Desk, command: Command) -> str:
-    """The treasurer clears a member's PIN so that they can set a new one."""
+    """The treasurer, chair or secretary clears a member's PIN so they can set a new one."""
     member = desk.person(command.who)
+    record_change(desk.session, member, "pin_reset", None, None, desk.actor)
     member.pin_hash = None
     member.pin_tries = 0
     member.pin_locked_until = None
