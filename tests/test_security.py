@@ -65,7 +65,7 @@ def scene(client, db, fund):
         "SUM": "SUM",
         "RCV": f"RCV {fund['collector'][1]} 1",
         "PINRESET": f"PINRESET {member_no}",
-        "BAL_OTHER": f"BAL {member_no}",
+        "BAL_OTHER": f"BAL {fund['member_en'][1]}",  # someone else's balance
         "CLAIM": f"CLAIM {member_no} ป่วย 1",
         "APPROVE": f"APPROVE {claim}",
     }
