@@ -423,12 +423,6 @@ def find_household(session: Session, raw_phone: str) -> tuple[str, list[Member]]
     return phone, sorted(members, key=lambda m: m.status in ENDED)
 
 
-def find_by_phone(session: Session, raw_phone: str) -> tuple[str, Member | None]:
-    """The caller a provider names: (the E.164 number, or the raw text; their first Member)."""
-    phone, members = find_household(session, raw_phone)
-    return phone, members[0] if members else None
-
-
 SEX_WORDS = {"f": "f", "m": "m", "หญิง": "f", "ชาย": "m", "female": "f", "male": "m"}
 EDITABLE = ("name", "born_on", "sex", "lang", "village", "collector_id")
 

@@ -21,6 +21,7 @@ from config.settings import Settings
 from gateway.edge.types import UssdRequest
 from gateway.flows import ussd as menu
 from gateway.flows.dates import format_date
+from gateway.flows.household import choose
 from gateway.flows.money import format_baht
 from gateway.flows.texts import render, short_name, standing_text
 from gateway.services.ussd_cache import CachedCaller, NotCached
@@ -37,7 +38,7 @@ from models.offices import Office, holders
 from models.outbox import MessageKind, OutboundMessage, queue_sms
 from models.phones import mask_phone
 from models.pins import check_pin, pin_locked, set_pin
-from models.registry import Member, Status, find_by_phone
+from models.registry import Member, Status, find_household
 from models.standing import Standing, member_standing
 from models.ussd import UssdHop
 from models.welfare import Claim, schedule_for, whole_years
@@ -312,8 +313,9 @@ def answer_hop(
     """The answer to one hop; flushes, never commits."""
     inputs = menu.split_inputs(request.text)
     hop = len(inputs)
-    phone, member = find_by_phone(session, request.phone)
-    if member is None or member.status in (Status.WITHDRAWN, Status.DECEASED):
+    phone, household = find_household(session, request.phone)
+    household = [m for m in household if m.status not in (Status.WITHDRAWN, Status.DECEASED)]
+    if not household:
         log.info("ussd %s from unregistered %s", request.session_id, mask_phone(phone))
         return Answered(NOT_REGISTERED, [])
     earlier = session.execute(
@@ -321,7 +323,7 @@ def answer_hop(
             UssdHop.hop, UssdHop.pin_ok, UssdHop.pin_set, UssdHop.screen, UssdHop.member_id
         ).where(UssdHop.session_id == request.session_id)
     ).all()
-    if any(row.member_id != member.id for row in earlier):
+    if any(row.member_id not in {m.id for m in household} for row in earlier):
         # A session belongs to the phone that opened it: another number gets nothing of it,
         # neither its screens nor its PIN verdicts.
         log.warning("ussd %s: hop from another phone %s", request.session_id, mask_phone(phone))
@@ -329,46 +331,69 @@ def answer_hop(
     for number, _, _, screen, _ in earlier:
         if number == hop:
             return Answered(screen, [])
-    verdicts = {number - 1: ok for number, ok, _, _, _ in earlier if ok is not None}
+    used, member = 0, household[0]
+    if len(household) > 1:
+        # A shared phone: the first inputs say who calls; the menu runs on what follows.
+        chosen = choose([m.name for m in household], inputs, household[0].lang)
+        if isinstance(chosen, menu.Screen):
+            log.info("ussd %s hop %s from %s: who", request.session_id, hop, mask_phone(phone))
+            return Answered(_record(session, request, household[0], chosen), [])
+        used, member = chosen.used, household[chosen.index]
+    own = inputs[used:]
+    verdicts = {number - 1 - used: ok for number, ok, _, _, _ in earlier if ok is not None}
     caller = LiveCaller(
         session, member, today, now, pin_set_in_session=any(row[2] for row in earlier)
     )
-    result = menu.answer(caller, inputs, verdicts)
+    result = menu.answer(caller, own, verdicts)
     pin_ok = None
     if result.needs_pin_check is not None:
         pin_ok = check_pin(member, result.needs_pin_check, now)
-        verdicts[hop - 1] = pin_ok
+        verdicts[len(own) - 1] = pin_ok
         if pin_locked(member, now):
             result = menu.Result(menu.locked_screen(caller.lang), node=menu.Node.LOCKED)
         else:
-            result = menu.answer(caller, inputs, verdicts)
+            result = menu.answer(caller, own, verdicts)
     ref, messages = _apply(
         session, settings, member, result, f"ussd:{request.session_id}:{hop}", today
     )
     screen = result.screen
     if ref is not None:
         screen = menu.declared_screen(member.lang, ref)
-    text = ("END " if screen.end else "CON ") + screen.text
-    session.add(
-        UssdHop(
-            session_id=request.session_id,
-            hop=hop,
-            member_id=member.id,
-            text=request.text,
-            screen=text,
-            pin_ok=pin_ok,
-            pin_set=any(isinstance(e, menu.SetPin) for e in result.effects),
-        )
-    )
-    session.flush()
+    text = _record(session, request, member, screen, pin_ok, result)
     log.info("ussd %s hop %s from %s: %s", request.session_id, hop, mask_phone(phone), result.node)
-    changed = bool(result.effects) or pin_ok is not None
+    changed = bool(result.effects) or pin_ok is not None or len(household) > 1
     return Answered(
         text,
         [m.id for m in messages if m is not None],
         member.group_id,
+        # A snapshot is the phone's: a shared phone's sessions are read from the database.
         None if changed else caller.read(),
     )
+
+
+def _record(
+    session: Session,
+    request: UssdRequest,
+    member: Member,
+    screen: menu.Screen,
+    pin_ok: bool | None = None,
+    result: menu.Result | None = None,
+) -> str:
+    """Store the hop's answer, so that a repeat of it gets the same screen; return its text."""
+    text = ("END " if screen.end else "CON ") + screen.text
+    session.add(
+        UssdHop(
+            session_id=request.session_id,
+            hop=len(menu.split_inputs(request.text)),
+            member_id=member.id,
+            text=request.text,
+            screen=text,
+            pin_ok=pin_ok,
+            pin_set=result is not None and any(isinstance(e, menu.SetPin) for e in result.effects),
+        )
+    )
+    session.flush()
+    return text
 
 
 def answer_from_snapshot(
