@@ -274,7 +274,18 @@ def test_ledger_check_fails_listing_each_violation(runner, village):
 def test_demo_seed_reproduces_nam_khao(runner, db):
     result = invoke(runner, "demo", "seed")
     assert result.exit_code == 0, result.output
-    assert "treasurer" in result.output and "collector" in result.output
+    for office in ("chair", "treasurer", "collector", "secretary", "auditor", "committee"):
+        assert office in result.output, office
+    # Three households share a phone, children among them, and the parents name a child.
+    homes = result.output.split("Phones a household shares")[1].split("Dashboard login")[0]
+    assert len(homes.strip().splitlines()) == 4 and "#61" in homes and "ด." in homes
+    with db.transaction() as session:
+        parent, child = (
+            session.scalars(select(Member).where(Member.number == n)).one() for n in (20, 21)
+        )
+        assert child.phone == parent.phone and child.born_on > parent.born_on
+        assert parent.beneficiary_name == child.name and parent.beneficiary_relation == "ลูก"
+        assert child.collector_id is not None
     report = json.loads(invoke(runner, "report", "group", "NAMKHAO", "--json").output)
     assert report["group"] == "NAMKHAO"
     assert report["members"] == 1_368

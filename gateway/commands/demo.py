@@ -51,12 +51,19 @@ def seed(network: bool) -> None:
     with db.transaction() as session:
         namkhao = session.scalars(select(Group).where(Group.code == demo.NAMKHAO)).one()
         people = demo.officials(session, namkhao)
+        homes = [
+            (phone, [f"#{m.number} {m.name}" for m in members])
+            for phone, members in demo.households(session, namkhao).items()
+        ]
         demo.demo_login(session, namkhao)
     click.echo(f"{demo.NAMKHAO} is ready. Try these numbers:")
     for person in people:
         click.echo(
             f"  {person.role:<10} #{person.number:<4} {display_phone(person.phone)}  {person.name}"
         )
+    click.echo("Phones a household shares (USSD asks who is calling first):")
+    for phone, names in homes:
+        click.echo(f"  {display_phone(phone)}  {', '.join(names)}")
     click.echo(f"Dashboard login: {demo.DEMO_USER} / {demo.DEMO_PASSWORD} (demo data only)")
 
 

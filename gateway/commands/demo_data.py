@@ -19,7 +19,7 @@ from config.conventions import SATANG_PER_BAHT
 from models.actors import Actor, Job
 from models.ledger import Account, Code, TransferSpec, create_transfer
 from models.offices import Office, OfficeTerm
-from models.registry import Group, Member, add_group, add_member, give_office
+from models.registry import Group, Member, add_group, add_member, give_office, set_beneficiary
 from models.users import DEMO_USER, User, add_user
 
 NAMKHAO = "NAMKHAO"
@@ -201,6 +201,8 @@ NAMKHAO_OFFICES: list[tuple[Office, ...]] = [
     (Office.COMMITTEE,),
     (Office.COMMITTEE,),
 ]
+# Member numbers sharing the first one's phone: a parent and their children.
+HOUSEHOLDS = ((20, 21, 22), (40, 41), (60, 61, 62, 63))
 NETWORK_OFFICES: list[tuple[Office, ...]] = [
     (Office.TREASURER,),
     (Office.COLLECTOR,),
@@ -279,13 +281,29 @@ def seed_namkhao(
         )
         members.append(member)
     collectors = [m for m, held in zip(members, roles, strict=False) if Office.COLLECTOR in held]
+    _households(session, members, today)
     for member, balance in zip(members, balances, strict=True):
         collector = collectors[member.number % len(collectors)]
+        member.collector_id = collector.id  # their usual collector
         _seed_history(session, group, member, collector, balance, rng, today)
         progress(1)
     _seed_handovers(session, group, collectors, today)
     _add_matching(session, group, NAMKHAO_MATCHING_BAHT, today - dt.timedelta(days=120))
     return officials(session, group)
+
+
+def _households(session: Session, members: list[Member], today: dt.date) -> None:
+    """A few homes where children are members on a parent's phone; parents name a beneficiary."""
+    for numbers in HOUSEHOLDS:
+        parent, *children = (members[n - 1] for n in numbers)
+        surname = parent.name.split()[-1]
+        for child, years in zip(children, (9, 12, 15), strict=False):
+            title = "ด.ช." if child.name.startswith("นาย") else "ด.ญ."
+            given = child.name.split()[0].removeprefix("นางสาว").removeprefix("นาง")
+            child.name = f"{title}{given.removeprefix('นาย')} {surname}"
+            child.phone, child.lang = parent.phone, parent.lang
+            child.born_on = min(child.joined_on, today - dt.timedelta(days=years * 365))
+        set_beneficiary(session, parent, children[0].name, None, "ลูก", DEMO)
 
 
 def _seed_history(
@@ -392,6 +410,16 @@ def officials(session: Session, group: Group) -> list[Official]:
         held.setdefault(member.id, []).append(office)
         people[member.id] = member
     return [Official("+".join(held[m.id]), m.number, m.name, m.phone) for m in people.values()]
+
+
+def households(session: Session, group: Group) -> dict[str, list[Member]]:
+    """The group's shared phones, each with the members on it, by member number."""
+    shared: dict[str, list[Member]] = {}
+    for member in session.scalars(
+        select(Member).where(Member.group_id == group.id).order_by(Member.number)
+    ):
+        shared.setdefault(member.phone, []).append(member)
+    return {phone: people for phone, people in shared.items() if len(people) > 1}
 
 
 def demo_login(session: Session, group: Group) -> None:
