@@ -8,13 +8,14 @@ import json
 import re
 
 import pytest
+from people import BY
 from sqlalchemy import select
 from test_dashboard import PASSWORD, log_in
 
 from models.foresight import gather
 from models.ledger import Code, TransferSpec, create_transfer
 from models.projection import load_assumptions
-from models.registry import Group, Status, add_member
+from models.registry import Group, Member, Status, add_member
 from models.users import add_user
 
 pytestmark = pytest.mark.clock
@@ -25,8 +26,9 @@ def logins(db, fund, today):
     """BANNA's committee login and a network login; BANNA's members with birth dates."""
     with db.transaction() as session:
         groups = {g.code: g for g in session.scalars(select(Group))}
-        add_user(session, "somsri", "สมศรี", PASSWORD, groups["BANNA"], "th")
-        add_user(session, "network", "เครือข่าย", PASSWORD, None, "th")
+        treasurer = session.get(Member, fund["treasurer"][0])
+        add_user(session, "somsri", "สมศรี", PASSWORD, groups["BANNA"], "th", treasurer)
+        add_user(session, "network", "เครือข่าย", PASSWORD, None, "th", treasurer)
         for i in range(8):
             member = add_member(
                 session,
@@ -45,6 +47,7 @@ def logins(db, fund, today):
                 code=Code.OPENING,
                 business_date=member.joined_on,
                 member_id=member.id,
+                by=BY,
             )
             assert create_transfer(session, paid_up).ok
     return fund
@@ -182,7 +185,8 @@ def test_the_coordinator_gets_one_sms_part_on_the_networks_meeting_day(
     from workers.notices import send_learning_day
     from workers.schedule import tick
 
-    add = ["users", "add", "coord", "--network", "--phone", "081-999-0016"]
+    person = ["--group", "BANNA", "--member", "1"]  # the coordinator is a person too
+    add = ["users", "add", "coord", *person, "--network", "--phone", "081-999-0016"]
     created = runner.invoke(
         args=[*add, "--network-meeting-day", "20", "--password-stdin"], input=PASSWORD + "\n"
     )
@@ -193,6 +197,7 @@ def test_the_coordinator_gets_one_sms_part_on_the_networks_meeting_day(
                 "users",
                 "add",
                 "coord2",
+                *person,
                 "--network",
                 "--phone",
                 "0819990017",
