@@ -164,7 +164,7 @@ def add_member_command(
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--group", "group_code", required=True, help="Group code.")
 def import_command(file: Path, group_code: str) -> None:
-    """Import name,phone,role,joined,lang rows: all of them, or none if any is bad."""
+    """Import name,phone,office,joined,lang[,born,sex,village,collector] rows: all, or none."""
     try:
         text = file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
