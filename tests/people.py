@@ -79,6 +79,17 @@ def fund(db):
     return ids
 
 
+PASSWORD = "ลับมาก-secret-1"
+
+
+def add_login(session, username, group, person_id, lang="th", name=""):
+    """A dashboard login for one of the fund's people (group None: a network login)."""
+    from models.users import add_user
+
+    person = session.get(Member, person_id)
+    return add_user(session, username, name, PASSWORD, group, lang, person)
+
+
 def send(client, phone, text, provider_id=None, **extra):
     form = {
         "from": phone,

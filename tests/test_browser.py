@@ -12,7 +12,7 @@ import shutil
 import threading
 
 import pytest
-from people import BY, claim_ref, declare, ref_of, send
+from people import BY, add_login, claim_ref, declare, ref_of, send
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
@@ -20,7 +20,6 @@ from models.funds import Source, add_funds
 from models.ledger import Account, Transfer
 from models.reconcile import Resolution
 from models.registry import Group, Member
-from models.users import add_user
 from models.welfare import Claim
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -53,15 +52,7 @@ def live_app(app, db, fund):
     """The test's app served on a free loopback port, in a thread."""
     with db.transaction() as session:
         groups = {g.code: g for g in session.scalars(select(Group))}
-        add_user(
-            session,
-            "somsri",
-            "สมศรี",
-            PASSWORD,
-            groups["BANNA"],
-            "th",
-            session.get(Member, fund["treasurer"][0]),
-        )
+        add_login(session, "somsri", groups["BANNA"], fund["treasurer"][0], name="สมศรี")
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -268,7 +259,6 @@ def balances(page, which):
 
 def test_the_projection_form_shows_an_edited_schedule_beside_todays(page, live_app, db, today):
     from models.ledger import Code, TransferSpec, create_transfer
-    from models.registry import Member
 
     url, _ = live_app
     with db.transaction() as session:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from people import BY, claim_ref, ref_of, send, walk
+from people import BY, add_login, claim_ref, ref_of, send, walk
 from sqlalchemy import func, select
 from test_dashboard import log_in, token
 
@@ -19,7 +19,6 @@ from models.ledger import Account, Code, Transfer, id_for_ref
 from models.outbox import OutboundMessage
 from models.reconcile import Resolution
 from models.registry import Group, Member
-from models.users import add_user
 from models.welfare import Claim
 
 # Reads the business day: CI runs these again at each risky instant (.ci/run).
@@ -74,15 +73,7 @@ def committee(db, fund):
         group = session.scalars(select(Group).where(Group.code == "BANNA")).one()
         group.waiting_days = 0
         add_funds(session, group, Source.DONATION, 1_000_000, group.created_at.date(), "d", by=BY)
-        add_user(
-            session,
-            "somsri",
-            "สมศรี",
-            PASSWORD,
-            group,
-            "th",
-            session.get(Member, fund["treasurer"][0]),
-        )
+        add_login(session, "somsri", group, fund["treasurer"][0], name="สมศรี")
         # Joined today, so one PAY makes the member paid up at any instant.
         session.get(Member, fund["member"][0]).joined_on = local_today()
     return fund

@@ -6,14 +6,14 @@ import json
 import re
 
 import pytest
-from people import BY, claim_ref, declare, ref_of, send
+from people import BY, add_login, claim_ref, declare, ref_of, send
 from sqlalchemy import func, select
 
 from models.clock import local_today
 from models.ledger import Transfer
 from models.reconcile import Resolution
 from models.registry import Group, Member
-from models.users import User, add_user
+from models.users import User
 
 # Reads the business day: CI runs these again at each risky instant (.ci/run).
 pytestmark = pytest.mark.clock
@@ -26,33 +26,9 @@ def logins(db, fund):
     """A BANNA committee login, a NAKLANG one and a network one."""
     with db.transaction() as session:
         groups = {g.code: g for g in session.scalars(select(Group))}
-        add_user(
-            session,
-            "somsri",
-            "สมศรี",
-            PASSWORD,
-            groups["BANNA"],
-            "th",
-            session.get(Member, fund["treasurer"][0]),
-        )
-        add_user(
-            session,
-            "other",
-            "คนอื่น",
-            PASSWORD,
-            groups["NAKLANG"],
-            "en",
-            session.get(Member, fund["outsider"][0]),
-        )
-        add_user(
-            session,
-            "network",
-            "เครือข่าย",
-            PASSWORD,
-            None,
-            "en",
-            session.get(Member, fund["treasurer"][0]),
-        )
+        add_login(session, "somsri", groups["BANNA"], fund["treasurer"][0], name="สมศรี")
+        add_login(session, "other", groups["NAKLANG"], fund["outsider"][0], lang="en", name="คนอื่น")
+        add_login(session, "network", None, fund["treasurer"][0], lang="en", name="เครือข่าย")
     return fund
 
 

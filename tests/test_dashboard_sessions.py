@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from people import add_login
 from sqlalchemy import select
 
-from models.registry import Group, Member
-from models.users import add_user
+from models.registry import Group
 
 PASSWORD = "ลับมาก-secret-1"
 
@@ -18,24 +18,8 @@ def logins(db, fund):
     """A BANNA committee login and a network one."""
     with db.transaction() as session:
         banna = session.scalars(select(Group).where(Group.code == "BANNA")).one()
-        add_user(
-            session,
-            "somsri",
-            "สมศรี ใจดี",
-            PASSWORD,
-            banna,
-            "th",
-            session.get(Member, fund["treasurer"][0]),
-        )
-        add_user(
-            session,
-            "network",
-            "เครือข่าย",
-            PASSWORD,
-            None,
-            "en",
-            session.get(Member, fund["treasurer"][0]),
-        )
+        add_login(session, "somsri", banna, fund["treasurer"][0], name="สมศรี ใจดี")
+        add_login(session, "network", None, fund["treasurer"][0], lang="en", name="เครือข่าย")
     return fund
 
 

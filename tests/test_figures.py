@@ -12,16 +12,15 @@ import json
 import re
 
 import pytest
-from people import declare, ref_of, send
+from people import add_login, declare, ref_of, send
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from gateway.flows.dashboard_texts import DASHBOARD_TEXTS
 from models.ledger import Account, Phase, Transfer
 from models.outbox import OutboundMessage
-from models.registry import Group, Member, add_member
+from models.registry import Group, add_member
 from models.reports import group_report
-from models.users import add_user
 from workers.notices import write_meeting_summary
 
 # Reads the business day: CI runs these again at each risky instant (.ci/run).
@@ -98,15 +97,7 @@ def day_of_everything(client, db, fund, today):
                 phone=f"08130000{days}",
                 joined_on=today - dt.timedelta(days=days),
             )
-        add_user(
-            session,
-            "somsri",
-            "สมศรี",
-            PASSWORD,
-            group,
-            "th",
-            session.get(Member, fund["treasurer"][0]),
-        )
+        add_login(session, "somsri", group, fund["treasurer"][0], name="สมศรี")
     # Received: 30 + 90 + 20 + 10; the undone 45, the repeat, the rejected, withdrawn
     # and waiting declarations never.
     assert ledger_day(db, today) == (4, 15000)

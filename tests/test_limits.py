@@ -7,15 +7,14 @@ import re
 
 import pytest
 import time_machine
-from people import hop
+from people import add_login, hop
 from sqlalchemy import func, select
 
 from gateway.flows.texts import TOO_MANY_SMS
 from gateway.services.ussd import SLOW_DOWN
 from models.ledger import Transfer
 from models.outbox import OutboundMessage
-from models.registry import Group, Member
-from models.users import add_user
+from models.registry import Group
 from models.ussd import UssdHop
 
 PASSWORD = "ลับมาก-secret-1"
@@ -66,18 +65,8 @@ def test_the_eleventh_login_in_a_minute_is_refused_even_with_the_right_password(
 ):
     with db.transaction() as session:
         group = session.scalars(select(Group).where(Group.code == "BANNA")).one()
-        add_user(
-            session,
-            "somsri",
-            "สมศรี",
-            PASSWORD,
-            group,
-            "th",
-            session.get(Member, fund["treasurer"][0]),
-        )
-        add_user(
-            session, "other", "คนอื่น", PASSWORD, group, "th", session.get(Member, fund["member"][0])
-        )
+        add_login(session, "somsri", group, fund["treasurer"][0], name="สมศรี")
+        add_login(session, "other", group, fund["member"][0], name="คนอื่น")
     client = app.test_client()
     # Right passwords, so the account's own lock (wrong tries) stays out of it.
     assert [log_in(client, "somsri", PASSWORD).status_code for _ in range(10)] == [302] * 10
@@ -129,15 +118,7 @@ def test_every_spelling_of_a_number_shares_one_ussd_budget(client, fund, still_c
 def test_the_login_budget_is_per_account_however_typed(app, db, fund, still_clock):
     with db.transaction() as session:
         group = session.scalars(select(Group).where(Group.code == "BANNA")).one()
-        add_user(
-            session,
-            "somsri",
-            "สมศรี",
-            PASSWORD,
-            group,
-            "th",
-            session.get(Member, fund["treasurer"][0]),
-        )
+        add_login(session, "somsri", group, fund["treasurer"][0], name="สมศรี")
     names = ["somsri", "SomSri", " somsri "] * 4
     codes = [log_in(app.test_client(), name, PASSWORD).status_code for name in names[:11]]
     assert codes == [302] * 10 + [429]

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 import time_machine
-from people import BY, declare, ref_of, send
+from people import BY, add_login, declare, ref_of, send
 from sqlalchemy import func, select
 
 from models.base import utcnow
@@ -236,19 +236,10 @@ def test_the_dashboard_says_one_day(client, db, fund, today):
     import re
 
     from models.registry import Group, Member
-    from models.users import add_user
 
     with db.transaction() as session:
         group = session.scalars(select(Group).where(Group.code == "BANNA")).one()
-        add_user(
-            session,
-            "anna",
-            "Anna",
-            "ลับมาก-secret-1",
-            group,
-            "en",
-            session.get(Member, fund["member_en"][0]),
-        )
+        add_login(session, "anna", group, fund["member_en"][0], lang="en", name="Anna")
         # Joined yesterday and gave a day's baht: one day behind today.
         session.get(Member, fund["member_en"][0]).joined_on = today - dt.timedelta(days=1)
     send(client, fund["collector"][2], f"PAY {fund['member_en'][1]} 1")

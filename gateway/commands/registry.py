@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -343,18 +344,32 @@ def _office_change(
     click.echo(done)
 
 
+def _office_term(command: Callable[..., None]) -> Callable[..., None]:
+    """The arguments of `office add` and `office end`: who, which office, from when, by whom."""
+    for option in reversed(
+        (
+            click.option("--group", "group_code", required=True, help="Group code."),
+            click.argument("number"),
+            click.argument("name", metavar="OFFICE"),
+            click.option(
+                "--from",
+                "day",
+                type=click.DateTime(["%Y-%m-%d"]),
+                help="YYYY-MM-DD (default today).",
+            ),
+            click.option(
+                "--by",
+                required=True,
+                help="Who records it: the chair's, secretary's or treasurer's number or login.",
+            ),
+        )
+    ):
+        command = option(command)
+    return command
+
+
 @office.command("add")
-@click.option("--group", "group_code", required=True, help="Group code.")
-@click.argument("number")
-@click.argument("name", metavar="OFFICE")
-@click.option(
-    "--from", "day", type=click.DateTime(["%Y-%m-%d"]), help="YYYY-MM-DD (default today)."
-)
-@click.option(
-    "--by",
-    required=True,
-    help="Who records it: the chair's, secretary's or treasurer's number or login.",
-)
+@_office_term
 def office_add_command(
     group_code: str, number: str, name: str, day: dt.datetime | None, by: str
 ) -> None:
@@ -363,17 +378,7 @@ def office_add_command(
 
 
 @office.command("end")
-@click.option("--group", "group_code", required=True, help="Group code.")
-@click.argument("number")
-@click.argument("name", metavar="OFFICE")
-@click.option(
-    "--from", "day", type=click.DateTime(["%Y-%m-%d"]), help="YYYY-MM-DD (default today)."
-)
-@click.option(
-    "--by",
-    required=True,
-    help="Who records it: the chair's, secretary's or treasurer's number or login.",
-)
+@_office_term
 def office_end_command(
     group_code: str, number: str, name: str, day: dt.datetime | None, by: str
 ) -> None:
