@@ -185,7 +185,7 @@ def make_machine(db):
             phase = "post" if post else "void"
             body = (phase, pending)
             action = post_pending if post else void_pending
-            outcome = self.call(key, body, lambda s: action(s, key, pending, DAY))
+            outcome = self.call(key, body, lambda s: action(s, key, pending, DAY, by=BY))
             if outcome is None:
                 return -1
             if pending in self.model.resolved:
