@@ -46,6 +46,8 @@ LONGEST = {
     "lines": "99999 " + "ก" * NAME_LIMIT + " 9,999,999 บ. ถึง 30 มี.ค. 2569",
     "more": "99",
     "listed": ", ".join(["99999 " + "ก" * NAME_LIMIT] * 3),
+    "documents": "ก" * 25 + "...",  # services/sms/welfare.py cuts the list to 28
+    "document": "ก" * 40,  # models/welfare.py: DOCUMENT_LENGTH
 }
 TWO_PARTS_ALLOWED = {
     "help_member",
@@ -72,6 +74,8 @@ def longest_values(lang, template):
         values["reason"] = "x" * 30
         values["lines"] = "99999 Bartholomewss 9,999,999 baht, through 30 Sep 2026"
         values["listed"] = ", ".join(["99999 Bartholomewss"] * 3)
+        # A fund names its documents in Thai: the English texts fit 70 with them too.
+        values["documents"], values["document"] = "x" * 25 + "...", "x" * 40
     if "state" in names:
         values["state"] = max(
             (render(lang, k, days=LONGEST["days"]) for k in ("behind", "ahead", "even")), key=len

@@ -12,6 +12,7 @@ import pytest
 from people import BY
 from sqlalchemy import select
 
+from models.clock import local_today
 from models.ledger import Code, TransferSpec, create_transfer
 from models.offices import Office
 from models.outbox import OutboundMessage
@@ -217,17 +218,22 @@ def test_a_funeral_benefit_goes_to_the_named_beneficiary(runner, db, small_fund)
         "funds add --by 3 --group VILLAGE --source donation --amount",
         "5000 --date 2026-11-01",
     )
-    with db.transaction() as session:
-        member = session.scalars(select(Member).where(Member.phone == small_fund[1])).one()
-        member.status = "deceased"
+    no_date = invoke(
+        runner, "welfare claim --group VILLAGE --member", str(number), "--type funeral --by 1"
+    )
+    assert no_date.exit_code == 1 and "date of death" in no_date.output
+    died = local_today() - dt.timedelta(days=1)
     filed = invoke(
         runner,
         "welfare claim --group VILLAGE --member",
         str(number),
-        "--type funeral --by 1 --beneficiary-name 'ลูกสาว'",
+        f"--type funeral --by 1 --date {died} --beneficiary-name 'ลูกสาว'",
         "--beneficiary-phone 089-111-2222",
     )
     assert filed.exit_code == 0, filed.output
+    with db.transaction() as session:
+        member = session.scalars(select(Member).where(Member.phone == small_fund[1])).one()
+        assert (member.status, member.status_on) == ("deceased", died)
     assert "3,000 baht" in filed.output  # two years of membership: the second tier
     ref = filed.output.split("#")[1].split(":")[0]
     assert invoke(runner, "welfare approve", ref, "--group VILLAGE --by 3").exit_code == 0

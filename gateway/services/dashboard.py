@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from redis import Redis
@@ -47,7 +47,13 @@ from models.registry import (
 from models.reports import collectors_cash, group_report, monthly_contributions
 from models.standing import Standing, member_standing
 from models.users import User, authenticate, end_sessions
-from models.welfare import Claim, ClaimRefused, ClaimStatus
+from models.welfare import (
+    Claim,
+    ClaimRefused,
+    ClaimStatus,
+    documents_asked,
+    documents_received,
+)
 from workers.outbox import enqueue_sends
 
 __all__ = ["ref_for"]  # the pages name transfers and claims by their reference
@@ -244,6 +250,8 @@ class ClaimsPage:
     filed: list[tuple[Claim, Member]]
     paid: list[tuple[Claim, Member]]
     names: dict[int, str]  # who filed, approved first or reversed: member id -> name
+    # A filed claim's documents, in the schedule's order: (name, received) per claim id.
+    documents: dict[int, list[tuple[str, bool]]] = field(default_factory=dict)
 
     def who(self, member_id: int | None, old_text: str | None = None) -> str:
         """A filer's or decider's name; the old free text for claims from before offices."""
@@ -280,7 +288,22 @@ def claims(db: Database, view: GroupView) -> ClaimsPage:
         names = dict(
             session.execute(select(Member.id, Member.name).where(Member.id.in_(ids))).all()
         )
-    return ClaimsPage([tuple(row) for row in filed], [tuple(row) for row in paid], names)
+        documents = {}
+        for claim, _ in filed:
+            received = documents_received(session, claim)
+            documents[claim.id] = [(d, d in received) for d in documents_asked(session, claim)]
+    return ClaimsPage([tuple(row) for row in filed], [tuple(row) for row in paid], names, documents)
+
+
+def receive_documents(
+    db: Database, view: GroupView, ref: str, names: list[str], *, by: Viewer, today: dt.date
+) -> dict[str, object]:
+    """Mark the documents ticked on a claim as received; the words of what is still missing."""
+    with _refusals(ClaimRefused), db.transaction() as session:
+        group = session.get(Group, view.id)
+        actor = _acting(session, by, group, Power.FILE_CLAIM, today)
+        told, missing = claim_service.receive(session, group, ref, names, actor, today)
+        return {"ref": ref_for(told.claim.id), "documents": ", ".join(missing)}
 
 
 def find_members(db: Database, view: GroupView, q: str) -> list[Member]:

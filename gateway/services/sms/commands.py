@@ -61,6 +61,8 @@ def parse_error_message(error: ParseError) -> tuple[str, dict[str, object]]:
         return "err_unknown", {}
     if error.error == "amount":
         return "err_amount", {}
+    if error.error == "date":
+        return "err_date", {}
     if error.verb in ("OK", "NO", "UNDO") or (error.error == "ref" and error.verb == "APPROVE"):
         return "err_usage_ref", {"verb": error.verb}
     usage = {
