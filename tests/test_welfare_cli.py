@@ -16,7 +16,8 @@ from models.clock import local_today
 from models.ledger import Code, TransferSpec, create_transfer
 from models.offices import Office
 from models.outbox import OutboundMessage
-from models.registry import Member, add_group, add_member
+from models.registry import Group, Member, add_group, add_member
+from models.welfare import Benefit, Schedule, default_schedule, store_schedule
 
 # Reads the business day: CI runs these again at each risky instant (.ci/run).
 pytestmark = pytest.mark.clock
@@ -181,6 +182,13 @@ def test_claims_from_the_command_line_need_two_people(runner, db, small_fund):
     )
     shown = invoke(runner, "welfare schedule show --group VILLAGE")
     assert "version default-2569" in shown.output and "hospital" in shown.output
+    # A fund that pays old-age support after a short wait (the default waits 15 years).
+    with db.transaction() as session:
+        group = session.scalars(select(Group).where(Group.code == "VILLAGE")).one()
+        lines = default_schedule().benefits
+        elderly = Benefit("elderly", 300, "month", 1, 12, min_age=60, tiers=((5, 500),))
+        short = {"elderly": elderly, "hospital": lines["hospital"]}
+        store_schedule(session, group, Schedule("short", 30, short))
     filed = invoke(
         runner, "welfare claim --group VILLAGE --member", str(number), "--type elderly --by 3"
     )
