@@ -122,8 +122,6 @@ class Member(GroupVisible, Base):
     status: Mapped[str] = mapped_column(String(10), default=Status.ACTIVE.value)
     # The day the status took effect: the date of death, of lapsing, of leaving, of return.
     status_on: Mapped[dt.date | None] = mapped_column(Date, default=None)
-    # The paid-through date the last lapse warning was about: one warning per gap.
-    lapse_warned_for: Mapped[dt.date | None] = mapped_column(Date, default=None)
     pin_hash: Mapped[str | None] = mapped_column(String(200), default=None)
     pin_tries: Mapped[int] = mapped_column(Integer, default=0)
     pin_locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime, default=None)

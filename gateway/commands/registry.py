@@ -127,7 +127,7 @@ def add_member_command(
     try:
         with current_db().transaction() as session:
             group = find_group(session, group_code)
-            actor = _editor(session, group, by) if by else SETUP
+            actor = editor(session, group, by) if by else SETUP
             member = add_member(
                 session,
                 group,
@@ -202,7 +202,7 @@ def status_command(group_code: str, number: str, status: str, by: str) -> None:
     try:
         with current_db().transaction() as session:
             group = find_group(session, group_code)
-            actor = _editor(session, group, by)
+            actor = editor(session, group, by)
             member = find_member(session, group, number)
             held = offices_of(session, member.id, today)
             set_status(session, member, status, today, actor)
@@ -238,7 +238,7 @@ def edit_command(
     try:
         with current_db().transaction() as session:
             group = find_group(session, group_code)
-            actor = _editor(session, group, by)
+            actor = editor(session, group, by)
             member = find_member(session, group, number)
             changes: dict[str, object] = {}
             if name is not None:
@@ -276,7 +276,7 @@ def phone_command(group_code: str, number: str, new: str, by: str) -> None:
     try:
         with current_db().transaction() as session:
             group = find_group(session, group_code)
-            actor = _editor(session, group, by)
+            actor = editor(session, group, by)
             member = find_member(session, group, number)
             phone = move_phone(session, member, new, actor)
             done = f"member {member.number} now uses {display_phone(phone)}"
@@ -299,7 +299,7 @@ def beneficiary_command(
     try:
         with current_db().transaction() as session:
             group = find_group(session, group_code)
-            actor = _editor(session, group, by)
+            actor = editor(session, group, by)
             member = find_member(session, group, number)
             set_beneficiary(session, member, name, phone, relation, actor)
             done = f"member {member.number}: beneficiary {name.strip()} ({relation.strip()})"
@@ -308,7 +308,7 @@ def beneficiary_command(
     click.echo(done)
 
 
-def _editor(session: Session, group: Group, by: str) -> Actor:
+def editor(session: Session, group: Group, by: str) -> Actor:
     """The committee member `--by` names, allowed to change the register; or RegistryError."""
     actor = named(session, group.id, by)
     if not allowed(session, actor, group.id, Power.EDIT_REGISTER, business_day()):
@@ -329,7 +329,7 @@ def _office_change(
     try:
         with current_db().transaction() as session:
             group = find_group(session, group_code)
-            actor = _editor(session, group, by)
+            actor = editor(session, group, by)
             member = find_member(session, group, number)
             chosen = check_office(name)
             if start:

@@ -55,7 +55,6 @@ def upgrade() -> None:
     op.create_index(op.f("ix_claim_documents_claim_id"), "claim_documents", ["claim_id"])
     with op.batch_alter_table("members") as batch:
         batch.add_column(sa.Column("status_on", sa.Date(), nullable=True))
-        batch.add_column(sa.Column("lapse_warned_for", sa.Date(), nullable=True))
     with op.batch_alter_table("groups") as batch:
         batch.add_column(
             sa.Column("return_within_days", sa.Integer(), server_default="90", nullable=False)
@@ -71,7 +70,6 @@ def downgrade() -> None:
         batch.drop_constraint(op.f("ck_groups_return_within_days_not_negative"), type_="check")
         batch.drop_column("return_within_days")
     with op.batch_alter_table("members") as batch:
-        batch.drop_column("lapse_warned_for")
         batch.drop_column("status_on")
     op.drop_index(op.f("ix_claim_documents_claim_id"), table_name="claim_documents")
     op.drop_table("claim_documents")
