@@ -42,6 +42,11 @@ def _balances(session: Session, group: Group) -> dict[str, tuple[int, int]]:
     return totals
 
 
+def _credit(totals: dict[str, tuple[int, int]], key: str) -> int:
+    debits, credits = totals.get(key, (0, 0))
+    return credits - debits
+
+
 @dataclass(frozen=True)
 class GroupReport:
     """A group's figures, all money in satang: report group, the dashboard, the meeting SMS."""
@@ -51,6 +56,7 @@ class GroupReport:
     members: int  # active
     members_by_status: dict[str, int]
     contributions_satang: int
+    entrance_fees_satang: int
     matching_satang: dict[str, int]  # by source
     welfare_paid_satang: int
     welfare_by_type_satang: dict[str, int]
@@ -83,7 +89,9 @@ def group_report(session: Session, group: Group, today: dt.date | None = None) -
             .group_by(Member.status)
         ).all()
     )
-    contributions = totals["member:*"][1] - totals["member:*"][0]
+    # What rejoining members gave before stays given: set aside, still counted.
+    contributions = totals["member:*"][1] - totals["member:*"][0] + _credit(totals, "rejoined")
+    fees = _credit(totals, "entrance_fee")
     matching = {
         key.split(":", 1)[1]: credits - debits
         for key, (debits, credits) in sorted(totals.items())
@@ -101,13 +109,14 @@ def group_report(session: Session, group: Group, today: dt.date | None = None) -
     today = today or local_today()
     taken_today = received(session, group, today, today)
     standings = [standing for _, standing in group_standings(session, group, today)]
-    income = contributions + sum(matching.values())
+    income = contributions + fees + sum(matching.values())
     return GroupReport(
         group=group.code,
         name=group.name,
         members=by_status.get(Status.ACTIVE.value, 0),
         members_by_status={s.value: by_status.get(s.value, 0) for s in Status},
         contributions_satang=contributions,
+        entrance_fees_satang=fees,
         matching_satang=matching,
         welfare_paid_satang=sum(welfare.values()),
         welfare_by_type_satang=welfare,
@@ -203,9 +212,10 @@ def codi_status(session: Session, group: Group, be_year: int) -> dict[str, Any]:
             Member.joined_on <= year_ago,
         )
     )
-    income = {"members": credit("member:*")} | {
-        key.split(":", 1)[1]: credit(key) for key in sorted(moved) if key.startswith("matching:")
-    }
+    income = {
+        "members": credit("member:*") + credit("rejoined"),
+        "entrance_fees": credit("entrance_fee"),
+    } | {key.split(":", 1)[1]: credit(key) for key in sorted(moved) if key.startswith("matching:")}
     welfare = {
         key.split(":", 1)[1]: debit(key) for key in sorted(moved) if key.startswith("welfare:")
     }

@@ -63,9 +63,7 @@ def rejoin_command(group_code: str, number: str, by: str) -> None:
     type=click.IntRange(min=0),
     help="Baht a new member pays on joining (members who joined before are not touched).",
 )
-@click.option(
-    "--by", required=True, help="The chair's, secretary's or treasurer's number or login."
-)
+@click.option("--by", help="The chair's, secretary's or treasurer's number or login (to change).")
 def rules_command(
     code: str,
     waiting_days: int | None,

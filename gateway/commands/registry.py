@@ -13,17 +13,24 @@ from sqlalchemy.orm import Session
 
 from gateway.commands.importer import ImportRejected, import_members, validate_csv
 from gateway.extensions.database import current_db
+from gateway.extensions.redis import current_redis
 from gateway.extensions.settings import business_day
-from gateway.flows.money import baht_to_satang
+from gateway.flows.money import baht_to_satang, format_baht
+from gateway.flows.texts import render
 from models.actors import Actor
 from models.authority import allowed, named
+from models.entrance import charge_entrance_fee
+from models.lapse import fund_name
+from models.ledger import Transfer, ref_for
 from models.offices import Office, Power, offices_of
+from models.outbox import MessageKind, queue_sms
 from models.phones import display_phone
 from models.registry import (
     ENDED,
     LANGUAGES,
     SETUP,
     Group,
+    Member,
     RegistryError,
     Status,
     add_group,
@@ -41,6 +48,7 @@ from models.registry import (
     set_status,
     take_office,
 )
+from workers.outbox import enqueue_sends
 
 groups = AppGroup("groups", help="Welfare fund groups.")
 members = AppGroup("members", help="People in a group.")
@@ -138,6 +146,8 @@ def add_member_command(
                 born_on=born.date() if born else None,
                 by=actor,
             )
+            fee = charge_entrance_fee(session, member, actor)
+            receipt = _fee_receipt(session, member, fee) if fee is not None else None
             for office in offices:
                 give_office(session, member, Office(office), joined_on, actor)
             details = {"sex": check_sex(sex), "village": (village or "").strip() or None}
@@ -157,7 +167,23 @@ def add_member_command(
         raise click.ClickException(str(exc)) from None
     held = f" as {' and '.join(offices)}" if offices else ""
     click.echo(f"{member.name} joined {group.code}{held}")
+    if fee is not None:
+        enqueue_sends(current_redis(), [receipt] if receipt is not None else [])
+        click.echo(f"entrance fee {format_baht(fee.amount)} baht #{ref_for(fee.id)}")
     click.echo(member.number)
+
+
+def _fee_receipt(session: Session, member: Member, fee: Transfer) -> int | None:
+    """The new member's receipt for the entrance fee (sent after commit)."""
+    text = render(
+        member.lang,
+        "entrance_fee_receipt",
+        group=fund_name(member.group),
+        amount=format_baht(fee.amount),
+        ref=ref_for(fee.id),
+    )
+    message = queue_sms(session, member.phone, text, MessageKind.RECEIPT, member=member)
+    return message.id if message is not None else None
 
 
 @members.command("import")

@@ -54,6 +54,7 @@ def report_group(code: str, as_json: bool) -> None:
     click.echo(f"active members        {report.members:>14,}")
     rows = [
         ("contributions", report.contributions_satang),
+        ("entrance fees", report.entrance_fees_satang),
         *((f"matching: {k}", v) for k, v in report.matching_satang.items()),
         ("welfare paid", report.welfare_paid_satang),
         ("administration", report.admin_expense_satang),
@@ -140,6 +141,7 @@ def _sections(rows: list[tuple[str, str, str, str]]) -> list[tuple[str, list[tup
 
 THAI_ITEMS = {
     "members": "เงินสัจจะจากสมาชิก",
+    "entrance_fees": "ค่าสมัครสมาชิก",
     "local_government": "สมทบจาก อปท.",
     "codi_seed": "สมทบจาก พอช.",
     "government_match": "สมทบจากรัฐบาล",
@@ -212,6 +214,7 @@ def report_network(
     click.echo(f"{total['groups']} groups, {total.get('members', 0):,} active members")
     for label, key in (
         ("contributions", "contributions_satang"),
+        ("entrance fees", "entrance_fees_satang"),
         ("welfare paid", "welfare_paid_satang"),
         ("administration", "admin_expense_satang"),
         ("fund balance", "fund_balance_satang"),

@@ -144,6 +144,7 @@ TH = {
     "recon_treasurer": "สรุป {date}: รับ {count} ราย {amount} บ. ส่งมอบ {handed} บ. "
     "เรื่องต้องดู: รอยืนยัน {declared} ทักท้วง {disputed} เงินค้างมือ {held} ส่งขาด {short}",
     "ledger_alarm": "ด่วน: ยอดบัญชีกองทุน {date} ไม่ตรงกัน โปรดแจ้งผู้ดูแลระบบทันที",
+    "entrance_fee_receipt": "{group}: รับค่าสมัคร {amount} บ. #{ref} ยินดีต้อนรับค่ะ",
     "lapse_warning": "{group}: ค้างส่ง {days} วัน ครบ {lapse} วันจะพ้นสภาพสมาชิกค่ะ",
     "reminder": "ค้างจ่ายกองทุน {days} วัน จ่ายถึง {date} ฝากจ่ายผู้เก็บเงินได้ค่ะ",
     "meeting": "สรุปเดือน {month}: สมาชิก {members} คน เก็บได้ {amount} บ. "
@@ -300,6 +301,7 @@ EN = {
     "{held} cash held, {short} short",
     "ledger_alarm": "URGENT: the fund's books for {date} do not agree. Please call your "
     "Satja operator now",
+    "entrance_fee_receipt": "{group}: entrance fee {amount} baht received, ref #{ref}. Welcome",
     "lapse_warning": "{group}: {days:day/days} behind. At {lapse} days behind, membership lapses",
     "reminder": "Your welfare fund: {days:day/days} behind (paid through {date}). "
     "Please pay your collector",
