@@ -294,3 +294,14 @@ def test_documents_are_ticked_on_the_claims_page_before_approval(client, db, log
         follow_redirects=True,
     ).get_data(as_text=True)
     assert f"อนุมัติและจ่าย #{ref} 200 บ." in done
+
+
+def test_the_member_page_links_a_printable_passbook(client, db, logins):
+    ref = ref_of(send(client, logins["collector"][2], f"PAY {logins['member'][1]} 30"))
+    log_in(client, "somsri")
+    number = logins["member"][1]
+    member = client.get(f"/dashboard/g/BANNA/members/{number}").get_data(as_text=True)
+    assert f"/dashboard/g/BANNA/members/{number}/passbook" in member
+    page = client.get(f"/dashboard/g/BANNA/members/{number}/passbook").get_data(as_text=True)
+    assert f"#{ref}" in page and "window.print()" in page and "สมุดบัญชีสมาชิก" in page
+    assert client.get("/dashboard/g/BANNA/members/999/passbook").status_code == 404

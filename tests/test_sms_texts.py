@@ -49,6 +49,9 @@ LONGEST = {
     "documents": "ก" * 25 + "...",  # services/sms/welfare.py cuts the list to 28
     "document": "ก" * 40,  # models/welfare.py: DOCUMENT_LENGTH
     "lapse": "999",
+    "year": "2569",
+    "given": "99,999",
+    "received": "99,999",
     "group": "ก" * 20,  # models/lapse.py: FUND_NAME_LIMIT
 }
 TWO_PARTS_ALLOWED = {

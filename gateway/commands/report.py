@@ -16,14 +16,16 @@ from flask.cli import AppGroup
 from gateway.extensions.database import current_db
 from gateway.extensions.settings import business_day
 from gateway.flows.dashboard_texts import DASHBOARD_TEXTS
-from gateway.flows.dates import format_date
+from gateway.flows.dates import BE_OFFSET, format_date
 from gateway.flows.money import format_baht
 from gateway.flows.texts import render
 from gateway.services.foresight import basis_lines, chart, suggestion_text
+from gateway.services.passbook import passbook_rows, render_passbook
 from models.foresight import Gathered, projection_of
 from models.learning_day import COLUMNS, learning_day
+from models.passbook import passbook
 from models.projection import Assumptions, AssumptionsError, Projection, load_assumptions
-from models.registry import RegistryError, find_group
+from models.registry import RegistryError, find_group, find_member
 from models.reports import codi_status, group_report, network_report
 from models.welfare import BenefitType
 
@@ -68,6 +70,43 @@ def report_group(code: str, as_json: bool) -> None:
         click.echo(f"{label:<22}{format_baht(satang, decimals=True):>15} baht")
     click.echo(f"{'payments today':<22}{report.received_today:>15,}")
     click.echo(f"{'in arrears (> 30 days)':<22}{report.in_arrears:>15,}")
+
+
+@group.command("member")
+@click.option("--group", "code", required=True)
+@click.argument("number")
+@click.option("--year", "be_year", type=click.IntRange(2540, 2700), help="Buddhist Era year.")
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the printable Thai passbook here.",
+)
+def report_member(code: str, number: str, be_year: int | None, html_path: Path | None) -> None:
+    """A member's passbook for a year (default this year): contributions, claims, standing."""
+    today = business_day()
+    year = (be_year - BE_OFFSET) if be_year else today.year
+    try:
+        with current_db().transaction() as session:
+            member = find_member(session, find_group(session, code), number)
+            book = passbook(session, member, year, today)
+            shown = passbook_rows(book)
+            page = render_passbook(book, today) if html_path else None
+    except RegistryError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{shown['fund']}: {shown['number']} {shown['name']}, {shown['year_be']}")
+    click.echo(f"เป็นสมาชิกตั้งแต่ {shown['joined']} ({shown['years']} ปี)")
+    click.echo(f"ผู้รับผลประโยชน์ {shown['beneficiary']}")
+    for day, what, ref, baht, through in shown["lines"]:
+        click.echo(f"{day:<14}{what:<20}{ref:<10}{baht:>10}  {through}")
+    click.echo(f"รวมส่งสัจจะ {shown['given']} บาท")
+    for day, what, ref, baht, state in shown["claims"]:
+        click.echo(f"{day:<14}{what:<20}{ref:<10}{baht:>10}  {state}")
+    click.echo(f"กองทุนมอบสวัสดิการ {shown['received']} บาท")
+    click.echo(f"ยอดสัจจะ {shown['balance']} บาท ส่งถึง {shown['paid_through']}")
+    if html_path and page is not None:
+        html_path.write_text(page, encoding="utf-8")
+        click.echo(f"wrote {html_path}")
 
 
 @group.command("codi")

@@ -27,6 +27,7 @@ ALIASES = {
     "ไม่": "NO",
     "ยกเลิก": "UNDO",
     "เบิก": "CLAIM",
+    "สมุด": "STMT",
     "อนุมัติ": "APPROVE",
     "ไม่อนุมัติ": "REJECT",
 }
@@ -74,6 +75,7 @@ VERBS = {
     "CLAIM",
     "APPROVE",
     "REJECT",
+    "STMT",
 }
 MEMBER_NUMBER = re.compile(r"[0-9]{1,6}")
 PHONE = re.compile(r"\+?[0-9][0-9 ()-]{7,18}")
@@ -274,4 +276,4 @@ def parse(text: str) -> Command | ParseError:
             return Command(verb) if verb == "BAL" else ParseError("usage", verb)
         who = _who(" ".join(args))
         return Command(verb, who=who) if who else ParseError("member", verb)
-    return Command(verb)  # SUM, HELP, STOP, START: anything after the word is ignored
+    return Command(verb)  # SUM, HELP, STOP, START, STMT: anything after the word is ignored

@@ -44,7 +44,8 @@ TH = {
     "ahead": "ล่วงหน้า {days} วัน",
     "even": "ครบพอดี",
     # help
-    "help_member": "ส่ง ยอด ดูยอดสัจจะ, NO รหัส ทักท้วงหรือถอนรายการ, หยุด งดเตือน หรือกด {ussd}",
+    "help_member": "ส่ง ยอด ดูยอดสัจจะ, สมุด ดูยอดทั้งปี, NO รหัส ทักท้วงหรือถอนรายการ, "
+    "หยุด งดเตือน หรือกด {ussd}",
     "help_collector": "จ่าย เลขที่ บาท (ซ้ำ: จ่าย เลขที่ บาท ซ้ำ) / OK รหัส / NO รหัส / UNDO รหัส "
     "/ สรุป / ยอด เลขที่",
     "help_treasurer": "RCV เลขผู้เก็บ บาท / สรุป / PINRESET เลขที่ / ยอด เลขที่ / "
@@ -144,6 +145,7 @@ TH = {
     "recon_treasurer": "สรุป {date}: รับ {count} ราย {amount} บ. ส่งมอบ {handed} บ. "
     "เรื่องต้องดู: รอยืนยัน {declared} ทักท้วง {disputed} เงินค้างมือ {held} ส่งขาด {short}",
     "ledger_alarm": "ด่วน: ยอดบัญชีกองทุน {date} ไม่ตรงกัน โปรดแจ้งผู้ดูแลระบบทันที",
+    "stmt": "สมุดปี {year}: ส่ง {given} บ. ถึง {date} กองทุนมอบ {received} บ.ค่ะ",
     "entrance_fee_receipt": "{group}: รับค่าสมัคร {amount} บ. #{ref} ยินดีต้อนรับค่ะ",
     "lapse_warning": "{group}: ค้างส่ง {days} วัน ครบ {lapse} วันจะพ้นสภาพสมาชิกค่ะ",
     "reminder": "ค้างจ่ายกองทุน {days} วัน จ่ายถึง {date} ฝากจ่ายผู้เก็บเงินได้ค่ะ",
@@ -190,7 +192,8 @@ EN = {
     "behind": "{days:day/days} behind",
     "ahead": "{days:day/days} ahead",
     "even": "Up to date",
-    "help_member": "BAL = your balance, NO <ref> = dispute a receipt or withdraw a payment "
+    "help_member": "BAL = your balance, STMT = this year's totals, "
+    "NO <ref> = dispute a receipt or withdraw a payment "
     "you recorded, "
     "STOP = no reminders. Or dial {ussd}",
     "help_collector": "PAY <member no.> <baht> (a second one: PAY <member no.> <baht> AGAIN), "
@@ -301,6 +304,8 @@ EN = {
     "{held} cash held, {short} short",
     "ledger_alarm": "URGENT: the fund's books for {date} do not agree. Please call your "
     "Satja operator now",
+    "stmt": "Passbook {year}: gave {given} baht, paid through {date}; welfare received "
+    "{received} baht",
     "entrance_fee_receipt": "{group}: entrance fee {amount} baht received, ref #{ref}. Welcome",
     "lapse_warning": "{group}: {days:day/days} behind. At {lapse} days behind, membership lapses",
     "reminder": "Your welfare fund: {days:day/days} behind (paid through {date}). "

@@ -450,6 +450,19 @@ def members(group: GroupView) -> ResponseReturnValue:
     return render_template("dashboard/members.html", q=q, rows=rows)
 
 
+@bp.get("/g/<code>/members/<int:number>/passbook")
+@group_page
+def passbook(group: GroupView, number: int) -> ResponseReturnValue:
+    """The member's passbook for a year (?year=2569), printable, with a print button."""
+    year = request.args.get("year", "")
+    page = dashboard.passbook_page(
+        current_db(), group, number, business_day(), int(year) if year.isdigit() else None
+    )
+    if page is None:
+        abort(404)
+    return page
+
+
 @bp.get("/g/<code>/members/<int:number>")
 @group_page
 def member(group: GroupView, number: int) -> ResponseReturnValue:

@@ -12,10 +12,12 @@ from redis import Redis
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from gateway.flows.dates import BE_OFFSET
 from gateway.flows.money import format_baht
 from gateway.flows.ussd import Payment
 from gateway.services import claims as claim_service
 from gateway.services.claims import Told, benefit_name
+from gateway.services.passbook import render_passbook
 from gateway.services.resolutions import (
     ALLOWED,
     CannotResolve,
@@ -32,6 +34,7 @@ from models.authority import allowed
 from models.db import Database
 from models.ledger import ref_for
 from models.offices import Office, Power, holders, offices_of
+from models.passbook import passbook
 from models.phones import InvalidPhone, normalize_phone
 from models.reconcile import Action, Finding, ItemKind, open_exceptions
 from models.registry import (
@@ -337,6 +340,20 @@ class MemberPage:
     offices: list[str]  # what they hold today
     collectors: list[tuple[int, str, int]]  # the group's collectors today: (number, name, id)
     may_edit: bool  # the viewer may change the register
+
+
+def passbook_page(
+    db: Database, view: GroupView, number: int, today: dt.date, be_year: int | None
+) -> str | None:
+    """The printable passbook of the member with this number, or None."""
+    year = be_year - BE_OFFSET if be_year and 2540 <= be_year <= 2700 else today.year
+    with db.transaction() as session:
+        person = session.scalars(
+            select(Member).where(Member.group_id == view.id, Member.number == number)
+        ).first()
+        if person is None:
+            return None
+        return render_passbook(passbook(session, person, year, today), today, standalone=False)
 
 
 def member_page(

@@ -31,6 +31,7 @@ COMMANDS: dict[str, Handler] = {
     # any member (NO is a collector's rejection or a member's withdrawal or dispute)
     "NO": Handler(member.no),
     "BAL": Handler(member.bal),
+    "STMT": Handler(member.statement),
     "HELP": Handler(member.help),
     "STOP": Handler(member.stop),
     "START": Handler(member.start),
