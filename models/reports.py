@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from models.clock import local_today
+from models.codi import people, recipients
 from models.figures import (
     ARREARS_AFTER_DAYS,
     count_in_arrears,
@@ -190,7 +191,9 @@ def fiscal_year(be_year: int) -> tuple[dt.date, dt.date]:
     return dt.date(year - 1, 10, 1), dt.date(year, 9, 30)
 
 
-def codi_status(session: Session, group: Group, be_year: int) -> dict[str, Any]:
+def codi_status(
+    session: Session, group: Group, be_year: int, today: dt.date | None = None
+) -> dict[str, Any]:
     """The yearly status figures CODI asks for, all money in satang."""
     start, end = fiscal_year(be_year)
     moved = movements(session, group, start, end)
@@ -204,18 +207,17 @@ def codi_status(session: Session, group: Group, be_year: int) -> dict[str, Any]:
         debits, credits = source.get(key, (0, 0))
         return debits - credits
 
-    year_ago = end.replace(year=end.year - 1)
-    members = session.scalar(
-        select(func.count()).where(
-            Member.group_id == group.id,
-            Member.status == Status.ACTIVE.value,
-            Member.joined_on <= year_ago,
-        )
-    )
+    before = movements(session, group, None, start - dt.timedelta(days=1))
+    # Interest and donations are the fund's own income; matching is what อปท. and the state add.
+    sources = {
+        key.split(":", 1)[1]: credit(key) for key in sorted(moved) if key.startswith("matching:")
+    }
+    own = ("interest", "donation")
     income = {
         "members": credit("member:*") + credit("rejoined"),
         "entrance_fees": credit("entrance_fee"),
-    } | {key.split(":", 1)[1]: credit(key) for key in sorted(moved) if key.startswith("matching:")}
+    } | {k: v for k, v in sources.items() if k in own}
+    matching = {k: v for k, v in sources.items() if k not in own}
     welfare = {
         key.split(":", 1)[1]: debit(key) for key in sorted(moved) if key.startswith("welfare:")
     }
@@ -225,12 +227,24 @@ def codi_status(session: Session, group: Group, be_year: int) -> dict[str, Any]:
         "fiscal_year_be": be_year,
         "start": start.isoformat(),
         "end": end.isoformat(),
-        "members_one_year": int(members),
+        "provisional": end >= (today or local_today()),
+        **people(session, group, start, end),
+        "opening_satang": debit("fund_bank", before) + debit("collector_cash:*", before),
         "income_satang": income,
+        "matching_satang": matching,
+        "recipients": recipients(session, group, start, end),
         "welfare_satang": welfare,
         "expenses_satang": debit("admin_expense"),
         "bank_satang": debit("fund_bank", held),
         "cash_on_hand_satang": debit("collector_cash:*", held),
+        # On the page itself: opening + income + matching - welfare - expenses = closing.
+        "reconciles": debit("fund_bank", before)
+        + debit("collector_cash:*", before)
+        + sum(income.values())
+        + sum(matching.values())
+        - sum(welfare.values())
+        - debit("admin_expense")
+        == debit("fund_bank", held) + debit("collector_cash:*", held),
     }
 
 

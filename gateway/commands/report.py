@@ -134,7 +134,7 @@ def report_codi(code: str, be_year: int, csv_path: Path | None, html_path: Path 
     """CODI's yearly status figures for one group, as CSV and a printable page."""
     try:
         with current_db().transaction() as session:
-            status = codi_status(session, find_group(session, code), be_year)
+            status = codi_status(session, find_group(session, code), be_year, business_day())
     except RegistryError as exc:
         raise click.ClickException(str(exc)) from None
     rows = codi_rows(status)
@@ -162,12 +162,27 @@ def report_codi(code: str, be_year: int, csv_path: Path | None, html_path: Path 
 
 
 SECTION_TITLES = {
+    "status": "สถานะรายงาน",
     "members": "สมาชิก",
+    "age_sex": "สมาชิก ณ 30 ก.ย. ตามช่วงอายุและเพศ (คน)",
+    "opening": "ยอดยกมา ณ 1 ต.ค. (บาท)",
     "income": "รายรับระหว่างปี (บาท)",
+    "matching": "เงินสมทบระหว่างปี (บาท)",
     "welfare": "จ่ายสวัสดิการระหว่างปี (บาท)",
+    "recipients": "ผู้ได้รับสวัสดิการระหว่างปี (คน)",
     "expenses": "รายจ่ายอื่น (บาท)",
     "balance": "เงินคงเหลือ ณ 30 ก.ย. (บาท)",
+    "check": "ตรวจยอด",
 }
+MEMBER_ROWS = (
+    ("members_active", "active", "สมาชิก ณ 30 ก.ย."),
+    ("members_one_year", "one_year", "สมาชิกครบ 1 ปี ณ 30 ก.ย. (คน)"),
+    ("members_new", "new", "สมัครใหม่ระหว่างปี"),
+    ("members_lapsed", "lapsed", "ขาดส่งจนพ้นสภาพระหว่างปี"),
+    ("members_withdrawn", "withdrawn", "ลาออกระหว่างปี"),
+    ("members_deceased", "deceased", "เสียชีวิตระหว่างปี"),
+)
+SEX = {"f": "หญิง", "m": "ชาย", "unknown": "ไม่ระบุเพศ"}
 
 
 def _sections(rows: list[tuple[str, str, str, str]]) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -191,30 +206,40 @@ THAI_ITEMS = {
 
 
 def codi_rows(status: dict) -> list[tuple[str, str, str, str]]:
-    """(section, item, Thai label, baht) lines of the status report."""
-    rows = [("members", "one_year", "สมาชิกครบ 1 ปี ณ 30 ก.ย. (คน)", str(status["members_one_year"]))]
+    """(section, item, Thai label, value) lines of the status report, money in baht."""
+
+    def baht(satang: int) -> str:
+        return format_baht(satang, decimals=True)
+
+    provisional = "ชั่วคราว (ปีงบประมาณยังไม่สิ้นสุด)" if status["provisional"] else "สิ้นปีแล้ว"
+    rows = [("status", "provisional", provisional, "yes" if status["provisional"] else "no")]
+    rows += [("members", item, label, str(status[key])) for key, item, label in MEMBER_ROWS]
+    for key, count in status["members_by_age_sex"].items():
+        band, sex = key.split(":")
+        label = (
+            f"อายุ {band} ปี {SEX.get(sex, sex)}"
+            if band != "unknown"
+            else f"ไม่ทราบอายุ {SEX.get(sex, sex)}"
+        )
+        rows.append(("age_sex", key, label, str(count)))
+    rows.append(("opening", "bank_and_cash", "เงินฝากและเงินสด", baht(status["opening_satang"])))
     for key, satang in status["income_satang"].items():
-        rows.append(("income", key, THAI_ITEMS.get(key, key), format_baht(satang, decimals=True)))
+        rows.append(("income", key, THAI_ITEMS.get(key, key), baht(satang)))
+    for key, satang in status["matching_satang"].items():
+        rows.append(("matching", key, THAI_ITEMS.get(key, key), baht(satang)))
     for key, satang in status["welfare_satang"].items():
-        rows.append(("welfare", key, THAI_ITEMS.get(key, key), format_baht(satang, decimals=True)))
+        rows.append(("welfare", key, THAI_ITEMS.get(key, key), baht(satang)))
+    for key, given in status["recipients"].items():
+        rows.append(("recipients", key, THAI_ITEMS.get(key, key), str(given["recipients"])))
     rows += [
+        ("expenses", "administration", "ค่าบริหารจัดการ", baht(status["expenses_satang"])),
+        ("balance", "bank", "เงินฝากธนาคาร ณ สิ้นปี", baht(status["bank_satang"])),
+        ("balance", "cash_on_hand", "เงินสดในมือผู้เก็บ ณ สิ้นปี", baht(status["cash_on_hand_satang"])),
         (
-            "expenses",
-            "administration",
-            "ค่าบริหารจัดการ",
-            format_baht(status["expenses_satang"], decimals=True),
-        ),
-        (
-            "balance",
-            "bank",
-            "เงินฝากธนาคาร ณ สิ้นปี",
-            format_baht(status["bank_satang"], decimals=True),
-        ),
-        (
-            "balance",
-            "cash_on_hand",
-            "เงินสดในมือผู้เก็บ ณ สิ้นปี",
-            format_baht(status["cash_on_hand_satang"], decimals=True),
+            "check",
+            "reconciles",
+            "ยอดยกมา + รายรับ + เงินสมทบ − สวัสดิการ − รายจ่าย = เงินคงเหลือ",
+            "ถูกต้อง" if status["reconciles"] else "ไม่ตรง ตรวจสอบบัญชี",
         ),
     ]
     return rows
