@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from people import BY, claim_ref, send
+from people import BY, claim_ref, give, send
 from sqlalchemy import select, update
 
 from gateway.flows.sms_grammar import event_date, parse
 from models.actors import Actor
 from models.clock import local_today
 from models.funds import Source, add_funds
-from models.ledger import Account, Code, Transfer, TransferSpec, create_transfer
+from models.ledger import Account, Transfer
 from models.offices import Office
 from models.registry import Group, Member, MemberChange, Status, add_member, give_office
 from models.welfare import (
@@ -213,21 +213,7 @@ def bank(db, fund, today):
         for who in ("member", "member_en"):
             person = session.get(Member, fund[who][0])
             person.joined_on = today - dt.timedelta(days=60)
-            create_transfer(
-                session,
-                TransferSpec(
-                    by=BY,
-                    key=f"ahead:{who}",
-                    group_id=group.id,
-                    debit=f"collector_cash:{fund['collector'][0]}",
-                    credit=f"member:{person.id}",
-                    amount=400 * 100,
-                    code=Code.CONTRIBUTION,
-                    business_date=today,
-                    member_id=person.id,
-                    collector_id=fund["collector"][0],
-                ),
-            )
+            give(session, person, 400, today, f"ahead:{who}")
         add_funds(session, group, Source.CODI_SEED, 1_000_000, today, "seed", by=BY)
         store_schedule(session, group, SCHEDULE)
     return fund

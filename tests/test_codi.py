@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from people import BY
+from people import BY, give
 
 from models.actors import Actor
 from models.funds import Source, add_funds
-from models.ledger import Code, TransferSpec, create_transfer
 from models.offices import Office
 from models.registry import Status
 from models.reports import codi_status
@@ -17,23 +16,6 @@ from models.welfare import Benefit, Schedule, decide_claim, file_claim, store_sc
 
 END = dt.date(2026, 9, 30)  # ปีงบ 2569
 START = dt.date(2025, 10, 1)
-
-
-def contribute(session, member, baht, day, key):
-    create_transfer(
-        session,
-        TransferSpec(
-            by=BY,
-            key=key,
-            group_id=member.group_id,
-            debit="fund_bank",
-            credit=f"member:{member.id}",
-            amount=baht * 100,
-            code=Code.OPENING,
-            business_date=day,
-            member_id=member.id,
-        ),
-    )
 
 
 @pytest.fixture
@@ -51,8 +33,8 @@ def year(session, make_group, make_member):
     died_next_day.status, died_next_day.status_on = Status.DECEASED.value, END + dt.timedelta(1)
     lapsed_first_day = make_member(group, joined_on=dt.date(2021, 1, 1))
     lapsed_first_day.status, lapsed_first_day.status_on = Status.LAPSED.value, START
-    contribute(session, old, 2300, START - dt.timedelta(days=1), "before")
-    contribute(session, old, 365, START, "in-year")
+    give(session, old, 2300, START - dt.timedelta(days=1), "before")
+    give(session, old, 365, START, "in-year")
     add_funds(session, group, Source.CODI_SEED, 1_000_000, START, "seed", by=BY)
     add_funds(session, group, Source.INTEREST, 12_345, END, "interest", by=BY)
     store_schedule(session, group, Schedule("t", 30, {"disaster": Benefit("disaster", 1000)}))

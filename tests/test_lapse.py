@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from people import BY
+from people import BY, give
 from sqlalchemy import select
 
 from models.actors import Actor, Job
 from models.lapse import check_group, rejoin
-from models.ledger import Account, Code, Transfer, TransferSpec, create_transfer
+from models.ledger import Account, Transfer
 from models.outbox import OutboundMessage
 from models.registry import MemberChange, RegistryError, Status
 from models.standing import member_standing
@@ -20,24 +20,6 @@ pytestmark = pytest.mark.clock
 JOINED = dt.date(2024, 1, 1)
 PAID_DAYS = 300  # paid through 26 Oct 2024
 PAID_THROUGH = JOINED + dt.timedelta(days=PAID_DAYS - 1)
-
-
-def give(session, member, days, day, key):
-    """Money the member gave, as a balance brought over (keeps the books balanced)."""
-    create_transfer(
-        session,
-        TransferSpec(
-            by=BY,
-            key=key,
-            group_id=member.group_id,
-            debit="fund_bank",
-            credit=f"member:{member.id}",
-            amount=days * member.group.daily_rate_satang,
-            code=Code.OPENING,
-            business_date=day,
-            member_id=member.id,
-        ),
-    )
 
 
 @pytest.fixture

@@ -342,15 +342,19 @@ class MemberPage:
     may_edit: bool  # the viewer may change the register
 
 
+def _numbered(session: Session, view: GroupView, number: int) -> Member | None:
+    return session.scalars(
+        select(Member).where(Member.group_id == view.id, Member.number == number)
+    ).first()
+
+
 def passbook_page(
     db: Database, view: GroupView, number: int, today: dt.date, be_year: int | None
 ) -> str | None:
     """The printable passbook of the member with this number, or None."""
     year = be_year - BE_OFFSET if be_year and 2540 <= be_year <= 2700 else today.year
     with db.transaction() as session:
-        person = session.scalars(
-            select(Member).where(Member.group_id == view.id, Member.number == number)
-        ).first()
+        person = _numbered(session, view, number)
         if person is None:
             return None
         return render_passbook(passbook(session, person, year, today), today, standalone=False)
@@ -361,9 +365,7 @@ def member_page(
 ) -> MemberPage | None:
     """The member with this number in the group, or None."""
     with db.transaction() as session:
-        person = session.scalars(
-            select(Member).where(Member.group_id == view.id, Member.number == number)
-        ).first()
+        person = _numbered(session, view, number)
         if person is None:
             return None
         their_claims = session.scalars(
