@@ -20,7 +20,7 @@ from gateway.flows.dates import BE_OFFSET, format_date
 from gateway.flows.money import format_baht
 from gateway.flows.texts import render
 from gateway.services.foresight import basis_lines, chart, suggestion_text
-from gateway.services.passbook import passbook_rows, render_passbook
+from gateway.services.passbook import passbook_rows
 from models.foresight import Gathered, projection_of
 from models.learning_day import COLUMNS, learning_day
 from models.passbook import passbook
@@ -91,7 +91,6 @@ def report_member(code: str, number: str, be_year: int | None, html_path: Path |
             member = find_member(session, find_group(session, code), number)
             book = passbook(session, member, year, today)
             shown = passbook_rows(book)
-            page = render_passbook(book, today) if html_path else None
     except RegistryError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{shown['fund']}: {shown['number']} {shown['name']}, {shown['year_be']}")
@@ -104,7 +103,10 @@ def report_member(code: str, number: str, be_year: int | None, html_path: Path |
         click.echo(f"{day:<14}{what:<20}{ref:<10}{baht:>10}  {state}")
     click.echo(f"กองทุนมอบสวัสดิการ {shown['received']} บาท")
     click.echo(f"ยอดสัจจะ {shown['balance']} บาท ส่งถึง {shown['paid_through']}")
-    if html_path and page is not None:
+    if html_path:
+        page = render_template(
+            "passbook.html", book=shown, printed=format_date(today, "th"), standalone=True
+        )
         html_path.write_text(page, encoding="utf-8")
         click.echo(f"wrote {html_path}")
 

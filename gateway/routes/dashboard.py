@@ -460,7 +460,8 @@ def passbook(group: GroupView, number: int) -> ResponseReturnValue:
     )
     if page is None:
         abort(404)
-    return page
+    printed = format_date(business_day(), "th")
+    return render_template("passbook.html", book=page, printed=printed, standalone=False)
 
 
 @bp.get("/g/<code>/members/<int:number>")

@@ -17,7 +17,7 @@ from gateway.flows.money import format_baht
 from gateway.flows.ussd import Payment
 from gateway.services import claims as claim_service
 from gateway.services.claims import Told, benefit_name
-from gateway.services.passbook import render_passbook
+from gateway.services.passbook import passbook_rows
 from gateway.services.resolutions import (
     ALLOWED,
     CannotResolve,
@@ -350,14 +350,14 @@ def _numbered(session: Session, view: GroupView, number: int) -> Member | None:
 
 def passbook_page(
     db: Database, view: GroupView, number: int, today: dt.date, be_year: int | None
-) -> str | None:
-    """The printable passbook of the member with this number, or None."""
+) -> dict[str, object] | None:
+    """What the printable passbook of the member with this number shows, or None."""
     year = be_year - BE_OFFSET if be_year and 2540 <= be_year <= 2700 else today.year
     with db.transaction() as session:
         person = _numbered(session, view, number)
         if person is None:
             return None
-        return render_passbook(passbook(session, person, year, today), today, standalone=False)
+        return passbook_rows(passbook(session, person, year, today))
 
 
 def member_page(

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-from flask import render_template
-
 from gateway.flows.dates import BE_OFFSET, format_date
 from gateway.flows.money import format_baht
 from gateway.services.claims import benefit_name
@@ -65,13 +61,3 @@ def passbook_rows(book: Passbook) -> dict[str, object]:
         "given": format_baht(book.given_in_year),
         "received": format_baht(book.received_in_year),
     }
-
-
-def render_passbook(book: Passbook, printed: dt.date, *, standalone: bool = True) -> str:
-    """The printable Thai page (the dashboard shows the same inside its frame)."""
-    return render_template(
-        "passbook.html",
-        book=passbook_rows(book),
-        printed=format_date(printed, "th"),
-        standalone=standalone,
-    )
