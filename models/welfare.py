@@ -392,7 +392,9 @@ def eligibility(
         return Verdict(refusal="claim_before_joining")
     if line.file_within_days is not None and (day - event).days > line.file_within_days:
         return Verdict(refusal="claim_late", values={"days": line.file_within_days})
-    alive = member.status == Status.ACTIVE
+    # A member who lapsed after the event was a member when it happened.
+    lapsed_since = member.status == Status.LAPSED and (member.status_on or event) > event
+    alive = member.status == Status.ACTIVE or lapsed_since
     if not alive and not (benefit == BenefitType.FUNERAL and member.status == Status.DECEASED):
         return Verdict(refusal="claim_not_active")
     group = member.group

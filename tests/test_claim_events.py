@@ -88,6 +88,13 @@ def test_the_filing_deadline_counts_from_the_event(session, member, today):
     assert judge(session, member, "birth", event=today - dt.timedelta(days=200)).ok
 
 
+def test_status_is_judged_on_the_event(session, member, today):
+    member.status, member.status_on = Status.LAPSED.value, today - dt.timedelta(days=5)
+    assert judge(session, member, "birth", event=today - dt.timedelta(days=6)).ok
+    lapsed = judge(session, member, "birth", event=today - dt.timedelta(days=5))
+    assert lapsed.refusal == "claim_not_active"
+
+
 def test_nights_are_asked_for_not_assumed(session, member):
     assert judge(session, member, "hospital", None).refusal == "claim_count"
     assert judge(session, member, "birth", None).amount == 50000
