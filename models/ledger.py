@@ -55,6 +55,7 @@ class Code(enum.StrEnum):
     WELFARE = "welfare"  # a benefit paid to a member
     EXPENSE = "expense"  # administration
     ENTRANCE_FEE = "entrance_fee"
+    REJOIN = "rejoin"  # a lapsed member's past gifts set aside when they join again
     REVERSAL = "reversal"
 
 
@@ -97,7 +98,7 @@ class IdempotencyConflict(LedgerError):
 # Account keys: member:<id>, collector_cash:<id>, fund_bank, matching:<source>,
 # welfare:<benefit>, admin_expense.
 ACCOUNT_KEY = re.compile(
-    r"(member|collector_cash):[1-9][0-9]{0,17}|fund_bank|admin_expense"
+    r"(member|collector_cash):[1-9][0-9]{0,17}|fund_bank|admin_expense|rejoined|entrance_fee"
     r"|(matching|welfare):[a-z][a-z0-9_]{0,29}"
 )
 MAX_KEY_LENGTH = 64

@@ -54,6 +54,7 @@ class Group(GroupVisible, Base):
         CheckConstraint("daily_rate_satang > 0", name="daily_rate_positive"),
         CheckConstraint("waiting_days >= 0", name="waiting_days_not_negative"),
         CheckConstraint("lapse_days > 0", name="lapse_days_positive"),
+        CheckConstraint("return_within_days >= 0", name="return_within_days_not_negative"),
         CheckConstraint("meeting_day BETWEEN 1 AND 28", name="meeting_day_in_month"),
         CheckConstraint("entrance_fee_satang >= 0", name="entrance_fee_not_negative"),
     )
@@ -64,6 +65,8 @@ class Group(GroupVisible, Base):
     daily_rate_satang: Mapped[int] = mapped_column(Integer, default=100)
     waiting_days: Mapped[int] = mapped_column(Integer, default=180)
     lapse_days: Mapped[int] = mapped_column(Integer, default=90)
+    # A lapsed member who pays the arrears within this many days of lapsing keeps their years.
+    return_within_days: Mapped[int] = mapped_column(Integer, default=90, server_default="90")
     meeting_day: Mapped[int] = mapped_column(Integer, default=16)
     entrance_fee_satang: Mapped[int] = mapped_column(Integer, default=0)
     # Reconciliation and reminders (README, Nightly reconciliation).
@@ -117,6 +120,8 @@ class Member(GroupVisible, Base):
     beneficiary_phone: Mapped[str | None] = mapped_column(String(16), default=None)
     beneficiary_relation: Mapped[str | None] = mapped_column(String(40), default=None)
     status: Mapped[str] = mapped_column(String(10), default=Status.ACTIVE.value)
+    # The day the status took effect: the date of death, of lapsing, of leaving, of return.
+    status_on: Mapped[dt.date | None] = mapped_column(Date, default=None)
     pin_hash: Mapped[str | None] = mapped_column(String(200), default=None)
     pin_tries: Mapped[int] = mapped_column(Integer, default=0)
     pin_locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime, default=None)
@@ -391,14 +396,22 @@ def office_holders(
     return [(member, term) for member, term in session.execute(query)]
 
 
-def set_status(session: Session, member: Member, status: str, day: dt.date, by: Actor) -> None:
-    """Change where a membership stands; ending it also ends every office the member holds."""
+def set_status(
+    session: Session,
+    member: Member,
+    status: str,
+    day: dt.date,
+    by: Actor,
+    *,
+    on: dt.date | None = None,
+) -> None:
+    """Change where a membership stands (from `on`, default day); ending it ends every office."""
     if status not in (Status.ACTIVE, *ENDED):
         raise RegistryError(f"status must be one of active, withdrawn, deceased (not {status!r})")
     if status == member.status:
         return
     record_change(session, member, "status", member.status, status, by)
-    member.status = status
+    member.status, member.status_on = status, on or day
     if status in ENDED:
         for term in open_terms(session, member.id):
             end_term(term, max(day, term.starts_on), by)

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from models.clock import local_today
+from models.codi import people, recipients
 from models.figures import (
     ARREARS_AFTER_DAYS,
     count_in_arrears,
@@ -42,6 +43,11 @@ def _balances(session: Session, group: Group) -> dict[str, tuple[int, int]]:
     return totals
 
 
+def _credit(totals: dict[str, tuple[int, int]], key: str) -> int:
+    debits, credits = totals.get(key, (0, 0))
+    return credits - debits
+
+
 @dataclass(frozen=True)
 class GroupReport:
     """A group's figures, all money in satang: report group, the dashboard, the meeting SMS."""
@@ -51,6 +57,7 @@ class GroupReport:
     members: int  # active
     members_by_status: dict[str, int]
     contributions_satang: int
+    entrance_fees_satang: int
     matching_satang: dict[str, int]  # by source
     welfare_paid_satang: int
     welfare_by_type_satang: dict[str, int]
@@ -83,7 +90,9 @@ def group_report(session: Session, group: Group, today: dt.date | None = None) -
             .group_by(Member.status)
         ).all()
     )
-    contributions = totals["member:*"][1] - totals["member:*"][0]
+    # What rejoining members gave before stays given: set aside, still counted.
+    contributions = totals["member:*"][1] - totals["member:*"][0] + _credit(totals, "rejoined")
+    fees = _credit(totals, "entrance_fee")
     matching = {
         key.split(":", 1)[1]: credits - debits
         for key, (debits, credits) in sorted(totals.items())
@@ -101,13 +110,14 @@ def group_report(session: Session, group: Group, today: dt.date | None = None) -
     today = today or local_today()
     taken_today = received(session, group, today, today)
     standings = [standing for _, standing in group_standings(session, group, today)]
-    income = contributions + sum(matching.values())
+    income = contributions + fees + sum(matching.values())
     return GroupReport(
         group=group.code,
         name=group.name,
         members=by_status.get(Status.ACTIVE.value, 0),
         members_by_status={s.value: by_status.get(s.value, 0) for s in Status},
         contributions_satang=contributions,
+        entrance_fees_satang=fees,
         matching_satang=matching,
         welfare_paid_satang=sum(welfare.values()),
         welfare_by_type_satang=welfare,
@@ -181,7 +191,9 @@ def fiscal_year(be_year: int) -> tuple[dt.date, dt.date]:
     return dt.date(year - 1, 10, 1), dt.date(year, 9, 30)
 
 
-def codi_status(session: Session, group: Group, be_year: int) -> dict[str, Any]:
+def codi_status(
+    session: Session, group: Group, be_year: int, today: dt.date | None = None
+) -> dict[str, Any]:
     """The yearly status figures CODI asks for, all money in satang."""
     start, end = fiscal_year(be_year)
     moved = movements(session, group, start, end)
@@ -195,17 +207,17 @@ def codi_status(session: Session, group: Group, be_year: int) -> dict[str, Any]:
         debits, credits = source.get(key, (0, 0))
         return debits - credits
 
-    year_ago = end.replace(year=end.year - 1)
-    members = session.scalar(
-        select(func.count()).where(
-            Member.group_id == group.id,
-            Member.status == Status.ACTIVE.value,
-            Member.joined_on <= year_ago,
-        )
-    )
-    income = {"members": credit("member:*")} | {
+    before = movements(session, group, None, start - dt.timedelta(days=1))
+    # Interest and donations are the fund's own income; matching is what อปท. and the state add.
+    sources = {
         key.split(":", 1)[1]: credit(key) for key in sorted(moved) if key.startswith("matching:")
     }
+    own = ("interest", "donation")
+    income = {
+        "members": credit("member:*") + credit("rejoined"),
+        "entrance_fees": credit("entrance_fee"),
+    } | {k: v for k, v in sources.items() if k in own}
+    matching = {k: v for k, v in sources.items() if k not in own}
     welfare = {
         key.split(":", 1)[1]: debit(key) for key in sorted(moved) if key.startswith("welfare:")
     }
@@ -215,12 +227,24 @@ def codi_status(session: Session, group: Group, be_year: int) -> dict[str, Any]:
         "fiscal_year_be": be_year,
         "start": start.isoformat(),
         "end": end.isoformat(),
-        "members_one_year": int(members),
+        "provisional": end >= (today or local_today()),
+        **people(session, group, start, end),
+        "opening_satang": debit("fund_bank", before) + debit("collector_cash:*", before),
         "income_satang": income,
+        "matching_satang": matching,
+        "recipients": recipients(session, group, start, end),
         "welfare_satang": welfare,
         "expenses_satang": debit("admin_expense"),
         "bank_satang": debit("fund_bank", held),
         "cash_on_hand_satang": debit("collector_cash:*", held),
+        # On the page itself: opening + income + matching - welfare - expenses = closing.
+        "reconciles": debit("fund_bank", before)
+        + debit("collector_cash:*", before)
+        + sum(income.values())
+        + sum(matching.values())
+        - sum(welfare.values())
+        - debit("admin_expense")
+        == debit("fund_bank", held) + debit("collector_cash:*", held),
     }
 
 

@@ -27,13 +27,14 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     func,
     select,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from config.conventions import SATANG_PER_BAHT
-from models.actors import Actor, actor_check, stored
+from models.actors import Actor, Authored, actor_check, stored
 from models.base import Base, BigId, GroupVisible, one_of, utcnow
 from models.ledger import (
     Account,
@@ -46,7 +47,7 @@ from models.ledger import (
     reverse_transfer,
 )
 from models.offices import Power, may, offices_of
-from models.registry import Group, Member, Status
+from models.registry import Group, Member, Status, set_status
 from models.standing import member_standing
 
 DEFAULT_SCHEDULE = Path(__file__).resolve().parent.parent / "config" / "benefits" / "default.toml"
@@ -66,6 +67,7 @@ class BenefitType(enum.StrEnum):
 
 
 UNITS = ("event", "night", "month")
+DOCUMENT_LENGTH = 40
 
 
 class ClaimStatus(enum.StrEnum):
@@ -94,6 +96,13 @@ class Benefit:
     min_age: int | None = None
     max_age: int | None = None
     tiers: tuple[tuple[int, int], ...] = ()  # (years of membership, baht per unit)
+    file_within_days: int | None = None  # None: no filing deadline
+    documents: tuple[str, ...] = ()  # to be marked received before approval
+
+    @property
+    def counted(self) -> bool:
+        """True when a claim must say how many units (nights): none is assumed."""
+        return self.unit == "night"
 
     def amount_for(self, years: int) -> int:
         """Baht per unit after this many whole years of membership."""
@@ -145,6 +154,16 @@ def parse_schedule(text: str) -> Schedule:
             if not valid:
                 raise ScheduleError(f"{where}: each tier needs years and amount above 0")
             tiers.append((years, amount))
+        within = raw.get("file_within_days")
+        if within is not None and (not isinstance(within, int) or within < 0):
+            raise ScheduleError(f"{where}: file_within_days must be a whole number, 0 or more")
+        documents = raw.get("documents", [])
+        if not isinstance(documents, list) or not all(
+            isinstance(d, str) and 0 < len(d.strip()) <= DOCUMENT_LENGTH for d in documents
+        ):
+            raise ScheduleError(
+                f"{where}: documents must be a list of names of 1 to {DOCUMENT_LENGTH} characters"
+            )
         benefits[kind] = Benefit(
             type=kind,
             amount=numbers["amount"],
@@ -155,6 +174,8 @@ def parse_schedule(text: str) -> Schedule:
             min_age=raw.get("min_age"),
             max_age=raw.get("max_age"),
             tiers=tuple(tiers),
+            file_within_days=within,
+            documents=tuple(d.strip() for d in documents),
         )
     if not benefits:
         raise ScheduleError("the schedule lists no benefit")
@@ -179,7 +200,13 @@ class BenefitSchedule(GroupVisible, Base):
         """The stored schedule."""
         data = json.loads(self.body)
         benefits = {
-            k: Benefit(**{**v, "tiers": tuple(tuple(t) for t in v["tiers"])})
+            k: Benefit(
+                **{
+                    **v,
+                    "tiers": tuple(tuple(t) for t in v["tiers"]),
+                    "documents": tuple(v.get("documents", ())),
+                }
+            )
             for k, v in data["benefits"].items()
         }
         return Schedule(
@@ -208,7 +235,10 @@ class Claim(GroupVisible, Base):
     benefit: Mapped[str] = mapped_column(String(12))
     units: Mapped[int] = mapped_column(Integer)
     amount: Mapped[int] = mapped_column(BigInteger)  # satang, fixed when filed
+    # When it happened (birth, admission, death, disaster): eligibility is judged on it.
     event_date: Mapped[dt.date] = mapped_column(Date)
+    event_end: Mapped[dt.date | None] = mapped_column(Date)  # discharge, for nights
+    filed_on: Mapped[dt.date | None] = mapped_column(Date)  # empty only before migration 0019
     status: Mapped[str] = mapped_column(String(10), default=ClaimStatus.FILED.value)
     # Who filed, decided and reversed: typed actors (models/actors.py). The free-text
     # columns are what claims filed before migration 0016 said; new claims leave them empty.
@@ -243,6 +273,23 @@ class Claim(GroupVisible, Base):
     def decider(self) -> Actor | None:
         """Who decided it."""
         return stored(self.decided_by_member_id, self.decided_by_job)
+
+
+class ClaimDocument(GroupVisible, Authored, Base):
+    """A document the schedule asks for, marked received for a claim (never unmarked)."""
+
+    __tablename__ = "claim_documents"
+    __table_args__ = (
+        UniqueConstraint("claim_id", "document", name="uq_claim_documents_claim_document"),
+        actor_check("by"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"))
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    document: Mapped[str] = mapped_column(String(DOCUMENT_LENGTH))
+    received_on: Mapped[dt.date] = mapped_column(Date)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
 def store_schedule(session: Session, group: Group, schedule: Schedule) -> BenefitSchedule:
@@ -319,37 +366,61 @@ def units_this_year(session: Session, member: Member, benefit: str, day: dt.date
 
 
 def eligibility(
-    session: Session, member: Member, schedule: Schedule, benefit: str, units: int, day: dt.date
+    session: Session,
+    member: Member,
+    schedule: Schedule,
+    benefit: str,
+    units: int | None,
+    day: dt.date,
+    event: dt.date | None = None,
 ) -> Verdict:
-    """Whether this member may claim these units of this benefit on this day, and how much."""
+    """Whether this member may claim this benefit, filed on day for an event on its date.
+
+    Every rule (waiting period, days behind, age, years, the year's cap) is judged on the
+    event's date, not the filing date; units (nights) must be given when the benefit counts.
+    """
     line = schedule.benefits.get(benefit)
     if line is None:
         return Verdict(refusal="claim_no_benefit", values={"type": benefit})
-    alive = member.status == Status.ACTIVE
+    if units is None and line.counted:
+        return Verdict(refusal="claim_count")
+    units = units or 1
+    event = event or day
+    if event > day:
+        return Verdict(refusal="claim_future")
+    if event < member.joined_on:
+        return Verdict(refusal="claim_before_joining")
+    if line.file_within_days is not None and (day - event).days > line.file_within_days:
+        return Verdict(refusal="claim_late", values={"days": line.file_within_days})
+    # A member who lapsed after the event was a member when it happened.
+    lapsed_since = member.status == Status.LAPSED and (member.status_on or event) > event
+    alive = member.status == Status.ACTIVE or lapsed_since
     if not alive and not (benefit == BenefitType.FUNERAL and member.status == Status.DECEASED):
         return Verdict(refusal="claim_not_active")
     group = member.group
     waiting = group.waiting_days if line.waiting_days is None else line.waiting_days
     eligible_on = member.joined_on + dt.timedelta(days=waiting)
-    if day < eligible_on:
-        return Verdict(refusal="claim_waiting", values={"days": (eligible_on - day).days})
-    standing = member_standing(session, member, day)
+    if event < eligible_on:
+        # An event inside the waiting period never becomes claimable by waiting.
+        key = "claim_waiting" if event == day else "claim_waiting_event"
+        return Verdict(refusal=key, values={"days": (eligible_on - event).days})
+    standing = member_standing(session, member, event)
     if standing.days_behind > schedule.max_days_behind:
         return Verdict(refusal="claim_behind", values={"days": standing.days_behind})
     if line.min_age is not None or line.max_age is not None:
         if member.born_on is None:
             return Verdict(refusal="claim_no_birth_date")
-        age = whole_years(member.born_on, day)
+        age = whole_years(member.born_on, event)
         if (line.min_age is not None and age < line.min_age) or (
             line.max_age is not None and age > line.max_age
         ):
             return Verdict(refusal="claim_age", values={"age": age})
     if units > line.per_claim:
         return Verdict(refusal="claim_units", values={"most": line.per_claim})
-    used = units_this_year(session, member, benefit, day)
+    used = units_this_year(session, member, benefit, event)
     if used + units > line.per_year:
         return Verdict(refusal="claim_year_cap", values={"left": max(0, line.per_year - used)})
-    per_unit = line.amount_for(whole_years(member.joined_on, day))
+    per_unit = line.amount_for(whole_years(member.joined_on, event))
     return Verdict(amount=per_unit * units * SATANG_PER_BAHT)
 
 
@@ -361,22 +432,43 @@ class ClaimRefused(ValueError):
         self.key, self.values = key, values
 
 
+def _death_date(member: Member, event: dt.date | None) -> dt.date:
+    """A funeral claim's event: the date of death given, or the one the register holds."""
+    if event is None and member.status == Status.DECEASED:
+        event = member.status_on
+    if event is None:
+        raise ClaimRefused("claim_death_date")
+    return event
+
+
 def file_claim(
     session: Session,
     member: Member,
     benefit: str,
-    units: int,
+    units: int | None,
     day: dt.date,
     by: Actor,
     *,
+    event: dt.date | None = None,
     beneficiary_name: str | None = None,
     beneficiary_phone: str | None = None,
 ) -> Claim:
-    """File a claim after checking eligibility; ClaimRefused says why not."""
+    """File a claim after checking eligibility; ClaimRefused says why not.
+
+    A funeral claim records the date of death and ends the membership (deceased) in the
+    same step; it is refused for a member recorded alive when no date of death is given.
+    """
+    if benefit == BenefitType.FUNERAL:
+        event = _death_date(member, event)
     stored = current_schedule(session, member.group)
-    verdict = eligibility(session, member, stored.schedule(), benefit, units, day)
+    schedule = stored.schedule()
+    verdict = eligibility(session, member, schedule, benefit, units, day, event)
     if not verdict.ok:
         raise ClaimRefused(verdict.refusal, **verdict.values)
+    event, units = event or day, units or 1
+    if benefit == BenefitType.FUNERAL and member.status == Status.ACTIVE:
+        set_status(session, member, Status.DECEASED.value, day, by, on=event)
+    counted = schedule.benefits[benefit].counted
     claim = Claim(
         group_id=member.group_id,
         member_id=member.id,
@@ -384,7 +476,9 @@ def file_claim(
         benefit=benefit,
         units=units,
         amount=verdict.amount,
-        event_date=day,
+        event_date=event,
+        event_end=event + dt.timedelta(days=units) if counted else None,
+        filed_on=day,
         status=ClaimStatus.FILED.value,
         **by.columns("filed_by"),
         beneficiary_name=beneficiary_name,
@@ -393,6 +487,52 @@ def file_claim(
     session.add(claim)
     session.flush()
     return claim
+
+
+def documents_asked(session: Session, claim: Claim) -> tuple[str, ...]:
+    """The documents the claim's schedule version asks for its benefit."""
+    schedule = session.get(BenefitSchedule, claim.schedule_id).schedule()
+    line = schedule.benefits.get(claim.benefit)
+    return line.documents if line is not None else ()
+
+
+def documents_received(session: Session, claim: Claim) -> set[str]:
+    """The documents marked received for a claim."""
+    return set(
+        session.scalars(select(ClaimDocument.document).where(ClaimDocument.claim_id == claim.id))
+    )
+
+
+def documents_missing(session: Session, claim: Claim) -> list[str]:
+    """What the committee still has to receive before the claim can be approved, in order."""
+    received = documents_received(session, claim)
+    return [d for d in documents_asked(session, claim) if d not in received]
+
+
+def receive_documents(
+    session: Session, claim: Claim, names: list[str], day: dt.date, by: Actor
+) -> list[str]:
+    """Mark documents received for a filed claim; the ones newly marked. Unknown names refused."""
+    if claim.status != ClaimStatus.FILED:
+        raise ClaimRefused("claim_decided", status=claim.status)
+    asked = documents_asked(session, claim)
+    unknown = [n for n in names if n not in asked]
+    if unknown:
+        raise ClaimRefused("claim_document_unknown", document=unknown[0][:DOCUMENT_LENGTH])
+    received = documents_received(session, claim)
+    new = [n for n in dict.fromkeys(names) if n not in received]
+    for name in new:
+        session.add(
+            ClaimDocument(
+                group_id=claim.group_id,
+                claim_id=claim.id,
+                document=name,
+                received_on=day,
+                **by.columns(),
+            )
+        )
+    session.flush()
+    return new
 
 
 def bank_balance(session: Session, group_id: int) -> int:
@@ -451,6 +591,8 @@ def decide_claim(
         _decided(claim, by)
         session.flush()
         return claim
+    if missing := documents_missing(session, claim):
+        raise ClaimRefused("claim_documents", documents=", ".join(missing))
     if bank_balance(session, claim.group_id) < claim.amount:
         raise ClaimRefused("claim_bank", bank=bank_balance(session, claim.group_id))
     if claim.first_approval_member_id is None and needs_two(session, claim):

@@ -15,6 +15,25 @@ from models.ledger import Code, TransferSpec, create_transfer
 from models.offices import Office
 from models.registry import Group, Member, add_group, add_member
 
+
+def give(session, member, baht, day, key):
+    """Money a member gave, as a balance brought over from paper (the books stay balanced)."""
+    create_transfer(
+        session,
+        TransferSpec(
+            by=BY,
+            key=key,
+            group_id=member.group_id,
+            debit="fund_bank",
+            credit=f"member:{member.id}",
+            amount=baht * 100,
+            code=Code.OPENING,
+            business_date=day,
+            member_id=member.id,
+        ),
+    )
+
+
 _ids = itertools.count(1)
 BY = Actor.system(Job.SETUP)  # who writes what a test sets up directly in the ledger
 JOINED = dt.date(2026, 1, 1)

@@ -228,3 +228,56 @@ def test_both_languages_have_every_dashboard_word():
     from gateway.flows.dashboard_texts import DASHBOARD_TEXTS
 
     assert DASHBOARD_TEXTS["th"].keys() == DASHBOARD_TEXTS["en"].keys()
+
+
+def test_documents_are_ticked_on_the_claims_page_before_approval(client, db, logins):
+    from models.funds import Source, add_funds
+    from models.welfare import Benefit, Schedule, store_schedule
+
+    with db.transaction() as session:
+        group = session.scalars(select(Group).where(Group.code == "BANNA")).one()
+        group.waiting_days = 0
+        add_funds(session, group, Source.DONATION, 100_000, group.created_at.date(), "d", by=BY)
+        session.get(Member, logins["member"][0]).joined_on = local_today()
+        docs = ("ใบรับรองแพทย์", "ใบเสร็จ")
+        hospital = Benefit("hospital", 100, "night", 10, 20, documents=docs)
+        store_schedule(session, group, Schedule("docs", 30, {"hospital": hospital}))
+    send(client, logins["collector"][2], f"PAY {logins['member'][1]} 30")
+    ref = claim_ref(send(client, logins["collector"][2], f"CLAIM {logins['member'][1]} ป่วย 2"))
+    log_in(client, "somsri")
+    page = client.get("/dashboard/g/BANNA/claims").get_data(as_text=True)
+    assert page.count('name="document"') == 2 and "วันเกิดเหตุ" in page
+    refused = client.post(
+        f"/dashboard/g/BANNA/claims/{ref}/approve",
+        data={"confirmed": "yes", "csrf_token": token(page)},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "ยังขาดเอกสาร: ใบรับรองแพทย์, ใบเสร็จ" in refused
+    one = client.post(
+        f"/dashboard/g/BANNA/claims/{ref}/documents",
+        data={"document": ["ใบรับรองแพทย์"], "csrf_token": token(page)},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert f"บันทึกเอกสารของ #{ref} แล้ว ยังขาด: ใบเสร็จ" in one
+    assert 'value="ใบรับรองแพทย์" checked disabled' in one
+    client.post(
+        f"/dashboard/g/BANNA/claims/{ref}/documents",
+        data={"document": ["ใบเสร็จ"], "csrf_token": token(page)},
+    )
+    done = client.post(
+        f"/dashboard/g/BANNA/claims/{ref}/approve",
+        data={"confirmed": "yes", "csrf_token": token(page)},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert f"อนุมัติและจ่าย #{ref} 200 บ." in done
+
+
+def test_the_member_page_links_a_printable_passbook(client, db, logins):
+    ref = ref_of(send(client, logins["collector"][2], f"PAY {logins['member'][1]} 30"))
+    log_in(client, "somsri")
+    number = logins["member"][1]
+    member = client.get(f"/dashboard/g/BANNA/members/{number}").get_data(as_text=True)
+    assert f"/dashboard/g/BANNA/members/{number}/passbook" in member
+    page = client.get(f"/dashboard/g/BANNA/members/{number}/passbook").get_data(as_text=True)
+    assert f"#{ref}" in page and "window.print()" in page and "สมุดบัญชีสมาชิก" in page
+    assert client.get("/dashboard/g/BANNA/members/999/passbook").status_code == 404

@@ -12,6 +12,7 @@ from models.funds import Source, add_funds
 from models.offices import Office
 from models.outbox import OutboundMessage
 from models.registry import Member, MemberChange, add_member, find_group
+from models.welfare import Benefit, Schedule, store_schedule
 
 # Reads the business day: CI runs these again at each risky instant (.ci/run).
 pytestmark = pytest.mark.clock
@@ -170,6 +171,9 @@ def test_a_birth_date_added_later_unblocks_an_old_age_claim(client, runner, db, 
         banna.waiting_days = 0
         add_funds(session, banna, Source.DONATION, 5_000_000, today, "d", by=BY)
         session.get(Member, fund["member"][0]).joined_on = today
+        # Old-age support with no wait of its own (the default waits 15 years).
+        elderly = Benefit("elderly", 300, "month", 1, 12, min_age=60)
+        store_schedule(session, banna, Schedule("short", 30, {"elderly": elderly}))
     send(client, fund["collector"][2], "PAY 4 30")
     refused = send(client, fund["treasurer"][2], "CLAIM 4 elderly").get_data(as_text=True)
     assert "วันเกิด" in refused or "birth" in refused.lower()

@@ -34,7 +34,11 @@ def utc(text):
 
 
 def ids_at(bangkok, groups=(BANNA, LATE)):
-    return sorted(d.job_id for d in due_jobs(utc(bangkok), list(groups), "Asia/Bangkok"))
+    ids = sorted(d.job_id for d in due_jobs(utc(bangkok), list(groups), "Asia/Bangkok"))
+    # The membership check (lapse) runs for the same night as the reconciliation.
+    nights = [i.removeprefix("reconcile-") for i in ids if i.startswith("reconcile-")]
+    assert [i.removeprefix("lapse-") for i in ids if i.startswith("lapse-")] == nights
+    return [i for i in ids if not i.startswith("lapse-")]
 
 
 @pytest.mark.parametrize(
@@ -83,6 +87,12 @@ def test_reconciliation_at_2330_bangkok_is_1630_utc():
         if d.job_id.startswith("reconcile")
     ]
     assert night.args == ("2026-11-26",) and night.queue == "ledger"
+    (lapse,) = [
+        d
+        for d in due_jobs(dt.datetime(2026, 11, 26, 16, 30), [], "Asia/Bangkok")
+        if d.job_id.startswith("lapse")
+    ]
+    assert lapse.args == ("2026-11-26",) and lapse.queue == "reports"
 
 
 def test_previous_meeting_across_month_ends():

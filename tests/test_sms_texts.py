@@ -46,6 +46,13 @@ LONGEST = {
     "lines": "99999 " + "ก" * NAME_LIMIT + " 9,999,999 บ. ถึง 30 มี.ค. 2569",
     "more": "99",
     "listed": ", ".join(["99999 " + "ก" * NAME_LIMIT] * 3),
+    "documents": "ก" * 25 + "...",  # services/sms/welfare.py cuts the list to 28
+    "document": "ก" * 40,  # models/welfare.py: DOCUMENT_LENGTH
+    "lapse": "999",
+    "year": "2569",
+    "given": "99,999",
+    "received": "99,999",
+    "group": "ก" * 20,  # models/lapse.py: FUND_NAME_LIMIT
 }
 TWO_PARTS_ALLOWED = {
     "help_member",
@@ -72,6 +79,9 @@ def longest_values(lang, template):
         values["reason"] = "x" * 30
         values["lines"] = "99999 Bartholomewss 9,999,999 baht, through 30 Sep 2026"
         values["listed"] = ", ".join(["99999 Bartholomewss"] * 3)
+        # A fund names its documents in Thai: the English texts fit 70 with them too.
+        values["documents"], values["document"] = "x" * 25 + "...", "x" * 40
+        values["group"] = "x" * 20
     if "state" in names:
         values["state"] = max(
             (render(lang, k, days=LONGEST["days"]) for k in ("behind", "ahead", "even")), key=len

@@ -44,6 +44,19 @@ def caller(**changes):
     return menu.Caller(**{**base, **changes})
 
 
+@pytest.mark.parametrize(
+    ("membership", "line"),
+    [
+        ({}, "ได้รับสวัสดิการแล้ว"),
+        ({"lapse_on": dt.date(2026, 12, 6)}, "ไม่ส่งจะพ้นสภาพ 6 ธ.ค. 2569"),
+        ({"lapsed": True, "return_until": dt.date(2027, 3, 6)}, "พ้นสภาพแล้ว ส่งครบก่อน 6 มี.ค. 2570"),
+        ({"lapsed": True}, "พ้นสภาพแล้ว สมัครใหม่ได้"),
+    ],
+)
+def test_the_balance_screen_says_when_membership_lapses_and_until_when_it_returns(membership, line):
+    assert run("1*98", caller(**membership)).screen.text.startswith(line + "\n")
+
+
 def run(text, who=None, verdicts=None):
     return menu.answer(who or caller(), menu.split_inputs(text), verdicts or {})
 
@@ -243,10 +256,19 @@ def walk(who):
     return seen
 
 
+MEMBERSHIP = [
+    {},
+    {"lapse_on": dt.date(2026, 3, 30)},
+    {"lapsed": True, "return_until": dt.date(2026, 3, 30)},
+    {"lapsed": True},
+]
+
+
 @pytest.mark.parametrize("lang", ["th", "en"])
 @pytest.mark.parametrize("has_pin", [True, False])
-def test_every_screen_fits_the_budget(lang, has_pin):
-    walk(caller(lang=lang, has_pin=has_pin, **LONGEST))
+@pytest.mark.parametrize("membership", MEMBERSHIP)
+def test_every_screen_fits_the_budget(lang, has_pin, membership):
+    walk(caller(lang=lang, has_pin=has_pin, **LONGEST, **membership))
     for node, text, screen in walk.every:
         assert screen.text, (node, text)
         assert len(screen.text) <= ussd_budget(screen.text), (node, text, len(screen.text))

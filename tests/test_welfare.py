@@ -234,7 +234,7 @@ def test_claim_then_approve_by_another_pays_from_the_fund(client, db, welfare_fu
 
 def test_reject_needs_a_reason_and_tells_the_filer(client, db, welfare_fund):
     fund = welfare_fund
-    ref = claim_ref(send(client, fund["collector2"][2], f"CLAIM {fund['member_en'][1]} hospital"))
+    ref = claim_ref(send(client, fund["collector2"][2], f"CLAIM {fund['member_en'][1]} hospital 1"))
     usage = send(client, fund["treasurer"][2], f"REJECT {ref}").get_data(as_text=True)
     assert usage.startswith("ส่งแบบนี้: อนุมัติ รหัส")
     done = send(client, fund["treasurer"][2], f"ไม่อนุมัติ {ref} ไม่ได้นอนโรงพยาบาล")
@@ -297,7 +297,7 @@ def test_a_refused_claim_says_why(client, db, welfare_fund, today):
             .where(Member.id == welfare_fund["member"][0])
             .values(joined_on=today - dt.timedelta(days=10))
         )
-    reply = send(client, welfare_fund["treasurer"][2], f"CLAIM {welfare_fund['member'][1]} ป่วย")
+    reply = send(client, welfare_fund["treasurer"][2], f"CLAIM {welfare_fund['member'][1]} ป่วย 1")
     assert reply.get_data(as_text=True) == "ยังไม่ครบระยะรอสิทธิ์ อีก 20 วัน"
 
 

@@ -12,10 +12,12 @@ import pytest
 from people import BY
 from sqlalchemy import select
 
+from models.clock import local_today
 from models.ledger import Code, TransferSpec, create_transfer
 from models.offices import Office
 from models.outbox import OutboundMessage
-from models.registry import Member, add_group, add_member
+from models.registry import Group, Member, add_group, add_member
+from models.welfare import Benefit, Schedule, default_schedule, store_schedule
 
 # Reads the business day: CI runs these again at each risky instant (.ci/run).
 pytestmark = pytest.mark.clock
@@ -180,6 +182,13 @@ def test_claims_from_the_command_line_need_two_people(runner, db, small_fund):
     )
     shown = invoke(runner, "welfare schedule show --group VILLAGE")
     assert "version default-2569" in shown.output and "hospital" in shown.output
+    # A fund that pays old-age support after a short wait (the default waits 15 years).
+    with db.transaction() as session:
+        group = session.scalars(select(Group).where(Group.code == "VILLAGE")).one()
+        lines = default_schedule().benefits
+        elderly = Benefit("elderly", 300, "month", 1, 12, min_age=60, tiers=((5, 500),))
+        short = {"elderly": elderly, "hospital": lines["hospital"]}
+        store_schedule(session, group, Schedule("short", 30, short))
     filed = invoke(
         runner, "welfare claim --group VILLAGE --member", str(number), "--type elderly --by 3"
     )
@@ -217,17 +226,22 @@ def test_a_funeral_benefit_goes_to_the_named_beneficiary(runner, db, small_fund)
         "funds add --by 3 --group VILLAGE --source donation --amount",
         "5000 --date 2026-11-01",
     )
-    with db.transaction() as session:
-        member = session.scalars(select(Member).where(Member.phone == small_fund[1])).one()
-        member.status = "deceased"
+    no_date = invoke(
+        runner, "welfare claim --group VILLAGE --member", str(number), "--type funeral --by 1"
+    )
+    assert no_date.exit_code == 1 and "date of death" in no_date.output
+    died = local_today() - dt.timedelta(days=1)
     filed = invoke(
         runner,
         "welfare claim --group VILLAGE --member",
         str(number),
-        "--type funeral --by 1 --beneficiary-name 'ลูกสาว'",
+        f"--type funeral --by 1 --date {died} --beneficiary-name 'ลูกสาว'",
         "--beneficiary-phone 089-111-2222",
     )
     assert filed.exit_code == 0, filed.output
+    with db.transaction() as session:
+        member = session.scalars(select(Member).where(Member.phone == small_fund[1])).one()
+        assert (member.status, member.status_on) == ("deceased", died)
     assert "3,000 baht" in filed.output  # two years of membership: the second tier
     ref = filed.output.split("#")[1].split(":")[0]
     assert invoke(runner, "welfare approve", ref, "--group VILLAGE --by 3").exit_code == 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from redis import Redis
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
@@ -16,7 +17,9 @@ from gateway.flows.dates import format_date, format_month
 from gateway.flows.money import format_baht
 from gateway.flows.texts import render
 from models.clock import local_today
+from models.db import Database
 from models.figures import count_in_arrears, open_exception_count, received
+from models.lapse import Warn, check_group, fund_name
 from models.ledger import Phase, Transfer, ref_for
 from models.offices import Office
 from models.outbox import MessageKind, queue_once
@@ -143,6 +146,48 @@ def send_reminders(group_id: int, day: str) -> int:
     enqueue_sends(rt.redis, written)
     log.info("reminders group %s %s: %d", group_id, day, len(written))
     return len(written)
+
+
+def check_lapses(day: str) -> dict[str, int]:
+    """Job: the nightly membership check of every group (job `lapse`)."""
+    rt = runtime.current()
+    return lapse_night(rt.db, rt.redis, dt.date.fromisoformat(day))
+
+
+def lapse_night(db: Database, redis: Redis, day: dt.date) -> dict[str, int]:
+    """Warn, lapse and return members of every group for a night; warnings sent after commit."""
+    totals = {"warned": 0, "lapsed": 0, "returned": 0}
+    for group_id in _group_ids(db):
+        # One transaction a group: a fault in one group leaves the others' nights done.
+        with db.transaction() as session:
+            group = session.get(Group, group_id)
+            run = check_group(session, group, day, _lapse_warner(session, group))
+        enqueue_sends(redis, run.warned)
+        for name in totals:
+            totals[name] += len(getattr(run, name))
+    log.info("lapse check %s: %s", day, totals)
+    return totals
+
+
+def _lapse_warner(session: Session, group: Group) -> Warn:
+    """One keyed reminder per member and gap (a job run twice writes it once)."""
+
+    def warn(member: Member, behind: int, key: str) -> int | None:
+        text = render(
+            member.lang,
+            "lapse_warning",
+            group=fund_name(group),
+            days=behind,
+            lapse=group.lapse_days,
+        )
+        return queue_once(session, key, member.phone, text, MessageKind.REMINDER, member=member)
+
+    return warn
+
+
+def _group_ids(db: Database) -> list[int]:
+    with db.transaction() as session:
+        return list(session.scalars(select(Group.id).order_by(Group.id)))
 
 
 def send_meeting_summary(group_id: int, day: str) -> int:

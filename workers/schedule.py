@@ -28,6 +28,7 @@ from models.users import DEFAULT_NETWORK_MEETING_DAY, coordinators
 from workers import runtime, stats
 from workers.backups import nightly_backup
 from workers.notices import (
+    check_lapses,
     send_aging_notices,
     send_learning_day,
     send_meeting_summary,
@@ -98,7 +99,11 @@ def due_jobs(
     local = now.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
     today, clock = local.date(), local.time()
     night = today if clock >= NIGHTLY_AT else today - dt.timedelta(days=1)
-    due = [Due(f"reconcile-{night}", reconcile_night, (night.isoformat(),), LEDGER_QUEUE)]
+    due = [
+        Due(f"reconcile-{night}", reconcile_night, (night.isoformat(),), LEDGER_QUEUE),
+        # Lapses and their warnings, for the same night (job `lapse`, models/lapse.py).
+        Due(f"lapse-{night}", check_lapses, (night.isoformat(),), REPORTS_QUEUE),
+    ]
     if backup:
         last = today if clock >= BACKUP_AT else today - dt.timedelta(days=1)
         due.append(

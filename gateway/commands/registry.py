@@ -14,17 +14,24 @@ from sqlalchemy.orm import Session
 
 from gateway.commands.importer import ImportRejected, import_members, validate_csv
 from gateway.extensions.database import current_db
+from gateway.extensions.redis import current_redis
 from gateway.extensions.settings import business_day
-from gateway.flows.money import baht_to_satang
+from gateway.flows.money import baht_to_satang, format_baht
+from gateway.flows.texts import render
 from models.actors import Actor
 from models.authority import allowed, named
+from models.entrance import charge_entrance_fee
+from models.lapse import fund_name
+from models.ledger import Transfer, ref_for
 from models.offices import Office, Power, offices_of
+from models.outbox import MessageKind, queue_sms
 from models.phones import display_phone
 from models.registry import (
     ENDED,
     LANGUAGES,
     SETUP,
     Group,
+    Member,
     RegistryError,
     Status,
     add_group,
@@ -42,6 +49,7 @@ from models.registry import (
     set_status,
     take_office,
 )
+from workers.outbox import enqueue_sends
 
 groups = AppGroup("groups", help="Welfare fund groups.")
 members = AppGroup("members", help="People in a group.")
@@ -128,7 +136,7 @@ def add_member_command(
     try:
         with current_db().transaction() as session:
             group = find_group(session, group_code)
-            actor = _editor(session, group, by) if by else SETUP
+            actor = editor(session, group, by) if by else SETUP
             member = add_member(
                 session,
                 group,
@@ -139,6 +147,8 @@ def add_member_command(
                 born_on=born.date() if born else None,
                 by=actor,
             )
+            fee = charge_entrance_fee(session, member, actor)
+            receipt = _fee_receipt(session, member, fee) if fee is not None else None
             for office in offices:
                 give_office(session, member, Office(office), joined_on, actor)
             details = {"sex": check_sex(sex), "village": (village or "").strip() or None}
@@ -158,7 +168,23 @@ def add_member_command(
         raise click.ClickException(str(exc)) from None
     held = f" as {' and '.join(offices)}" if offices else ""
     click.echo(f"{member.name} joined {group.code}{held}")
+    if fee is not None:
+        enqueue_sends(current_redis(), [receipt] if receipt is not None else [])
+        click.echo(f"entrance fee {format_baht(fee.amount)} baht #{ref_for(fee.id)}")
     click.echo(member.number)
+
+
+def _fee_receipt(session: Session, member: Member, fee: Transfer) -> int | None:
+    """The new member's receipt for the entrance fee (sent after commit)."""
+    text = render(
+        member.lang,
+        "entrance_fee_receipt",
+        group=fund_name(member.group),
+        amount=format_baht(fee.amount),
+        ref=ref_for(fee.id),
+    )
+    message = queue_sms(session, member.phone, text, MessageKind.RECEIPT, member=member)
+    return message.id if message is not None else None
 
 
 @members.command("import")
@@ -203,7 +229,7 @@ def status_command(group_code: str, number: str, status: str, by: str) -> None:
     try:
         with current_db().transaction() as session:
             group = find_group(session, group_code)
-            actor = _editor(session, group, by)
+            actor = editor(session, group, by)
             member = find_member(session, group, number)
             held = offices_of(session, member.id, today)
             set_status(session, member, status, today, actor)
@@ -239,7 +265,7 @@ def edit_command(
     try:
         with current_db().transaction() as session:
             group = find_group(session, group_code)
-            actor = _editor(session, group, by)
+            actor = editor(session, group, by)
             member = find_member(session, group, number)
             changes: dict[str, object] = {}
             if name is not None:
@@ -277,7 +303,7 @@ def phone_command(group_code: str, number: str, new: str, by: str) -> None:
     try:
         with current_db().transaction() as session:
             group = find_group(session, group_code)
-            actor = _editor(session, group, by)
+            actor = editor(session, group, by)
             member = find_member(session, group, number)
             phone = move_phone(session, member, new, actor)
             done = f"member {member.number} now uses {display_phone(phone)}"
@@ -300,7 +326,7 @@ def beneficiary_command(
     try:
         with current_db().transaction() as session:
             group = find_group(session, group_code)
-            actor = _editor(session, group, by)
+            actor = editor(session, group, by)
             member = find_member(session, group, number)
             set_beneficiary(session, member, name, phone, relation, actor)
             done = f"member {member.number}: beneficiary {name.strip()} ({relation.strip()})"
@@ -309,7 +335,7 @@ def beneficiary_command(
     click.echo(done)
 
 
-def _editor(session: Session, group: Group, by: str) -> Actor:
+def editor(session: Session, group: Group, by: str) -> Actor:
     """The committee member `--by` names, allowed to change the register; or RegistryError."""
     actor = named(session, group.id, by)
     if not allowed(session, actor, group.id, Power.EDIT_REGISTER, business_day()):
@@ -330,7 +356,7 @@ def _office_change(
     try:
         with current_db().transaction() as session:
             group = find_group(session, group_code)
-            actor = _editor(session, group, by)
+            actor = editor(session, group, by)
             member = find_member(session, group, number)
             chosen = check_office(name)
             if start:

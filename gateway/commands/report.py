@@ -16,14 +16,16 @@ from flask.cli import AppGroup
 from gateway.extensions.database import current_db
 from gateway.extensions.settings import business_day
 from gateway.flows.dashboard_texts import DASHBOARD_TEXTS
-from gateway.flows.dates import format_date
+from gateway.flows.dates import BE_OFFSET, format_date
 from gateway.flows.money import format_baht
 from gateway.flows.texts import render
 from gateway.services.foresight import basis_lines, chart, suggestion_text
+from gateway.services.passbook import passbook_rows
 from models.foresight import Gathered, projection_of
 from models.learning_day import COLUMNS, learning_day
+from models.passbook import passbook
 from models.projection import Assumptions, AssumptionsError, Projection, load_assumptions
-from models.registry import RegistryError, find_group
+from models.registry import RegistryError, find_group, find_member
 from models.reports import codi_status, group_report, network_report
 from models.welfare import BenefitType
 
@@ -54,6 +56,7 @@ def report_group(code: str, as_json: bool) -> None:
     click.echo(f"active members        {report.members:>14,}")
     rows = [
         ("contributions", report.contributions_satang),
+        ("entrance fees", report.entrance_fees_satang),
         *((f"matching: {k}", v) for k, v in report.matching_satang.items()),
         ("welfare paid", report.welfare_paid_satang),
         ("administration", report.admin_expense_satang),
@@ -67,6 +70,45 @@ def report_group(code: str, as_json: bool) -> None:
         click.echo(f"{label:<22}{format_baht(satang, decimals=True):>15} baht")
     click.echo(f"{'payments today':<22}{report.received_today:>15,}")
     click.echo(f"{'in arrears (> 30 days)':<22}{report.in_arrears:>15,}")
+
+
+@group.command("member")
+@click.option("--group", "code", required=True)
+@click.argument("number")
+@click.option("--year", "be_year", type=click.IntRange(2540, 2700), help="Buddhist Era year.")
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the printable Thai passbook here.",
+)
+def report_member(code: str, number: str, be_year: int | None, html_path: Path | None) -> None:
+    """A member's passbook for a year (default this year): contributions, claims, standing."""
+    today = business_day()
+    year = (be_year - BE_OFFSET) if be_year else today.year
+    try:
+        with current_db().transaction() as session:
+            member = find_member(session, find_group(session, code), number)
+            book = passbook(session, member, year, today)
+            shown = passbook_rows(book)
+    except RegistryError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{shown['fund']}: {shown['number']} {shown['name']}, {shown['year_be']}")
+    click.echo(f"เป็นสมาชิกตั้งแต่ {shown['joined']} ({shown['years']} ปี)")
+    click.echo(f"ผู้รับผลประโยชน์ {shown['beneficiary']}")
+    for day, what, ref, baht, through in shown["lines"]:
+        click.echo(f"{day:<14}{what:<20}{ref:<10}{baht:>10}  {through}")
+    click.echo(f"รวมส่งสัจจะ {shown['given']} บาท")
+    for day, what, ref, baht, state in shown["claims"]:
+        click.echo(f"{day:<14}{what:<20}{ref:<10}{baht:>10}  {state}")
+    click.echo(f"กองทุนมอบสวัสดิการ {shown['received']} บาท")
+    click.echo(f"ยอดสัจจะ {shown['balance']} บาท ส่งถึง {shown['paid_through']}")
+    if html_path:
+        page = render_template(
+            "passbook.html", book=shown, printed=format_date(today, "th"), standalone=True
+        )
+        html_path.write_text(page, encoding="utf-8")
+        click.echo(f"wrote {html_path}")
 
 
 @group.command("codi")
@@ -94,7 +136,7 @@ def report_codi(code: str, be_year: int, csv_path: Path | None, html_path: Path 
     """CODI's yearly status figures for one group, as CSV and a printable page."""
     try:
         with current_db().transaction() as session:
-            status = codi_status(session, find_group(session, code), be_year)
+            status = codi_status(session, find_group(session, code), be_year, business_day())
     except RegistryError as exc:
         raise click.ClickException(str(exc)) from None
     rows = codi_rows(status)
@@ -122,12 +164,27 @@ def report_codi(code: str, be_year: int, csv_path: Path | None, html_path: Path 
 
 
 SECTION_TITLES = {
+    "status": "สถานะรายงาน",
     "members": "สมาชิก",
+    "age_sex": "สมาชิก ณ 30 ก.ย. ตามช่วงอายุและเพศ (คน)",
+    "opening": "ยอดยกมา ณ 1 ต.ค. (บาท)",
     "income": "รายรับระหว่างปี (บาท)",
+    "matching": "เงินสมทบระหว่างปี (บาท)",
     "welfare": "จ่ายสวัสดิการระหว่างปี (บาท)",
+    "recipients": "ผู้ได้รับสวัสดิการระหว่างปี (คน)",
     "expenses": "รายจ่ายอื่น (บาท)",
     "balance": "เงินคงเหลือ ณ 30 ก.ย. (บาท)",
+    "check": "ตรวจยอด",
 }
+MEMBER_ROWS = (
+    ("members_active", "active", "สมาชิก ณ 30 ก.ย."),
+    ("members_one_year", "one_year", "สมาชิกครบ 1 ปี ณ 30 ก.ย. (คน)"),
+    ("members_new", "new", "สมัครใหม่ระหว่างปี"),
+    ("members_lapsed", "lapsed", "ขาดส่งจนพ้นสภาพระหว่างปี"),
+    ("members_withdrawn", "withdrawn", "ลาออกระหว่างปี"),
+    ("members_deceased", "deceased", "เสียชีวิตระหว่างปี"),
+)
+SEX = {"f": "หญิง", "m": "ชาย", "unknown": "ไม่ระบุเพศ"}
 
 
 def _sections(rows: list[tuple[str, str, str, str]]) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -140,6 +197,7 @@ def _sections(rows: list[tuple[str, str, str, str]]) -> list[tuple[str, list[tup
 
 THAI_ITEMS = {
     "members": "เงินสัจจะจากสมาชิก",
+    "entrance_fees": "ค่าสมัครสมาชิก",
     "local_government": "สมทบจาก อปท.",
     "codi_seed": "สมทบจาก พอช.",
     "government_match": "สมทบจากรัฐบาล",
@@ -150,30 +208,40 @@ THAI_ITEMS = {
 
 
 def codi_rows(status: dict) -> list[tuple[str, str, str, str]]:
-    """(section, item, Thai label, baht) lines of the status report."""
-    rows = [("members", "one_year", "สมาชิกครบ 1 ปี ณ 30 ก.ย. (คน)", str(status["members_one_year"]))]
+    """(section, item, Thai label, value) lines of the status report, money in baht."""
+
+    def baht(satang: int) -> str:
+        return format_baht(satang, decimals=True)
+
+    provisional = "ชั่วคราว (ปีงบประมาณยังไม่สิ้นสุด)" if status["provisional"] else "สิ้นปีแล้ว"
+    rows = [("status", "provisional", provisional, "yes" if status["provisional"] else "no")]
+    rows += [("members", item, label, str(status[key])) for key, item, label in MEMBER_ROWS]
+    for key, count in status["members_by_age_sex"].items():
+        band, sex = key.split(":")
+        label = (
+            f"อายุ {band} ปี {SEX.get(sex, sex)}"
+            if band != "unknown"
+            else f"ไม่ทราบอายุ {SEX.get(sex, sex)}"
+        )
+        rows.append(("age_sex", key, label, str(count)))
+    rows.append(("opening", "bank_and_cash", "เงินฝากและเงินสด", baht(status["opening_satang"])))
     for key, satang in status["income_satang"].items():
-        rows.append(("income", key, THAI_ITEMS.get(key, key), format_baht(satang, decimals=True)))
+        rows.append(("income", key, THAI_ITEMS.get(key, key), baht(satang)))
+    for key, satang in status["matching_satang"].items():
+        rows.append(("matching", key, THAI_ITEMS.get(key, key), baht(satang)))
     for key, satang in status["welfare_satang"].items():
-        rows.append(("welfare", key, THAI_ITEMS.get(key, key), format_baht(satang, decimals=True)))
+        rows.append(("welfare", key, THAI_ITEMS.get(key, key), baht(satang)))
+    for key, given in status["recipients"].items():
+        rows.append(("recipients", key, THAI_ITEMS.get(key, key), str(given["recipients"])))
     rows += [
+        ("expenses", "administration", "ค่าบริหารจัดการ", baht(status["expenses_satang"])),
+        ("balance", "bank", "เงินฝากธนาคาร ณ สิ้นปี", baht(status["bank_satang"])),
+        ("balance", "cash_on_hand", "เงินสดในมือผู้เก็บ ณ สิ้นปี", baht(status["cash_on_hand_satang"])),
         (
-            "expenses",
-            "administration",
-            "ค่าบริหารจัดการ",
-            format_baht(status["expenses_satang"], decimals=True),
-        ),
-        (
-            "balance",
-            "bank",
-            "เงินฝากธนาคาร ณ สิ้นปี",
-            format_baht(status["bank_satang"], decimals=True),
-        ),
-        (
-            "balance",
-            "cash_on_hand",
-            "เงินสดในมือผู้เก็บ ณ สิ้นปี",
-            format_baht(status["cash_on_hand_satang"], decimals=True),
+            "check",
+            "reconciles",
+            "ยอดยกมา + รายรับ + เงินสมทบ − สวัสดิการ − รายจ่าย = เงินคงเหลือ",
+            "ถูกต้อง" if status["reconciles"] else "ไม่ตรง ตรวจสอบบัญชี",
         ),
     ]
     return rows
@@ -212,6 +280,7 @@ def report_network(
     click.echo(f"{total['groups']} groups, {total.get('members', 0):,} active members")
     for label, key in (
         ("contributions", "contributions_satang"),
+        ("entrance fees", "entrance_fees_satang"),
         ("welfare paid", "welfare_paid_satang"),
         ("administration", "admin_expense_satang"),
         ("fund balance", "fund_balance_satang"),

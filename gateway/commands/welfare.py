@@ -33,6 +33,7 @@ from models.welfare import (
     ClaimStatus,
     ScheduleError,
     current_schedule,
+    documents_missing,
     parse_schedule,
     store_schedule,
 )
@@ -90,8 +91,10 @@ def load_schedule(file: Path, code: str) -> None:
 @click.option("--group", "code", required=True)
 @click.option("--member", "number", required=True, help="Member number.")
 @click.option("--type", "benefit", required=True, type=click.Choice([b.value for b in BenefitType]))
-@click.option("--units", default=1, show_default=True, type=click.IntRange(1, 366))
-@click.option("--date", "day", type=DAY, help="Date of the event (default today).")
+@click.option("--units", type=click.IntRange(1, 366), help="Nights or months (nights: required).")
+@click.option(
+    "--date", "day", type=DAY, help="Date of the event: birth, admission, death (default today)."
+)
 @click.option("--by", required=True, help="Who files it: an officer's member number or login.")
 @click.option("--beneficiary-name", help="Who receives a funeral benefit.")
 @click.option("--beneficiary-phone", help="Where to tell them.")
@@ -99,13 +102,17 @@ def claim_command(
     code: str,
     number: str,
     benefit: str,
-    units: int,
+    units: int | None,
     day: dt.datetime | None,
     by: str,
     beneficiary_name: str | None,
     beneficiary_phone: str | None,
 ) -> None:
-    """File a claim; it is paid once another committee member approves it."""
+    """File a claim; it is paid once another committee member approves it.
+
+    Eligibility is judged on the event's date; a funeral claim needs the date of death
+    (unless the register has it) and ends the membership as deceased.
+    """
     from models.phones import InvalidPhone, normalize_phone
 
     try:
@@ -118,18 +125,41 @@ def claim_command(
                 member,
                 benefit,
                 units,
-                day.date() if day else business_day(),
+                business_day(),
                 named(session, group.id, by),
+                event=day.date() if day else None,
                 beneficiary_name=beneficiary_name,
                 beneficiary_phone=phone,
             )
             ref, amount, message_ids = ref_for(told.claim.id), told.claim.amount, told.message_ids
+            missing = documents_missing(session, told.claim)
     except (RegistryError, InvalidPhone) as exc:
         raise click.ClickException(str(exc)) from None
     except ClaimRefused as refused:
         raise _refusal(refused) from None
     enqueue_sends(current_redis(), message_ids)
     click.echo(f"claim #{ref}: {benefit} for member {number}, {format_baht(amount)} baht")
+    if missing:
+        click.echo(f"documents to receive before approval: {', '.join(missing)}")
+
+
+@welfare.command("documents")
+@click.argument("ref")
+@click.option("--group", "code", required=True)
+@click.option("--received", "names", multiple=True, help="A document now in hand (repeatable).")
+@click.option("--by", required=True, help="An officer's member number or login.")
+def documents_command(ref: str, code: str, names: tuple[str, ...], by: str) -> None:
+    """Mark a claim's documents received, and say which are still missing."""
+    try:
+        with current_db().transaction() as session:
+            group = find_group(session, code)
+            actor = named(session, group.id, by)
+            _, missing = claims.receive(session, group, ref, list(names), actor, business_day())
+    except RegistryError as exc:
+        raise click.ClickException(str(exc)) from None
+    except ClaimRefused as refused:
+        raise _refusal(refused) from None
+    click.echo(f"missing: {', '.join(missing)}" if missing else "all documents received")
 
 
 def _decide(ref: str, code: str, by: str, approve: bool, reason: str = "") -> None:
@@ -222,6 +252,8 @@ def claims_command(code: str, status: str | None, as_json: bool) -> None:
                     "amount_satang": c.amount,
                     "status": c.status,
                     "event_date": c.event_date.isoformat(),
+                    "filed_on": c.filed_on.isoformat() if c.filed_on else None,
+                    "documents_missing": documents_missing(session, c),
                     "filed_by": str(c.filer) if c.filer else c.filed_by,
                     "decided_by": str(c.decider) if c.decider else c.decided_by,
                     "reason": c.reason,

@@ -7,10 +7,12 @@ are whole baht. Nothing here looks anything up: that is the caller's job.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
 from config.conventions import REF_SHAPE
+from gateway.flows.dates import BE_OFFSET
 
 THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 ALIASES = {
@@ -25,6 +27,7 @@ ALIASES = {
     "ไม่": "NO",
     "ยกเลิก": "UNDO",
     "เบิก": "CLAIM",
+    "สมุด": "STMT",
     "อนุมัติ": "APPROVE",
     "ไม่อนุมัติ": "REJECT",
 }
@@ -72,11 +75,14 @@ VERBS = {
     "CLAIM",
     "APPROVE",
     "REJECT",
+    "STMT",
 }
 MEMBER_NUMBER = re.compile(r"[0-9]{1,6}")
 PHONE = re.compile(r"\+?[0-9][0-9 ()-]{7,18}")
 REF = re.compile(REF_SHAPE)
 AMOUNT = re.compile(r"([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:บาท|บ\.?|฿)?")
+DATE = re.compile(r"([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{2}|[0-9]{4})")
+DATE_LIKE = re.compile(r"[/.-]")
 MAX_DIGITS = 9  # more than 999 million baht is a typo, not a payment
 # A second payment of the same amount is confirmed with one of these after the amount.
 AGAIN = ("ซ้ำ", "AGAIN")
@@ -99,7 +105,8 @@ class Command:
     baht: int | None = None
     ref: str | None = None  # the reference as typed, upper case, without '#'
     benefit: str | None = None  # CLAIM: birth, hospital, ...
-    units: int | None = None  # CLAIM: nights in hospital, months of pension
+    units: int | None = None  # CLAIM: nights in hospital, months of pension (None: not given)
+    event: dt.date | None = None  # CLAIM: when it happened (None: the day it is sent)
     reason: str | None = None  # REJECT: why, in the sender's words
     again: bool = False  # PAY ... AGAIN: yes, a second payment of the same amount
 
@@ -108,7 +115,7 @@ class Command:
 class ParseError:
     """What was wrong, as a message key, and the verb if one was recognised."""
 
-    error: str  # unknown | usage | amount | member | ref
+    error: str  # unknown | usage | amount | member | ref | date
     verb: str | None = None
 
 
@@ -176,20 +183,46 @@ def _reference(verb: str, args: list[str]) -> Command | ParseError:
     return Command(verb, ref=match.group(1))
 
 
+def event_date(text: str) -> dt.date | None:
+    """5/11/69, 5/11/2569 (Buddhist Era) or 5/11/2026: the day, or None when not a date.
+
+    Two-digit years are Buddhist Era from 50 (69 is 2569), Common Era below (26 is 2026).
+    """
+    match = DATE.fullmatch(text)
+    if not match:
+        return None
+    day, month, year = (int(part) for part in match.groups())
+    if year < 100:
+        year = year + 2500 - BE_OFFSET if year >= 50 else year + 2000
+    elif year >= 2400:
+        year -= BE_OFFSET
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
 def _claim(args: list[str]) -> Command | ParseError:
-    """CLAIM <member> <type> [units]."""
+    """CLAIM <member> <type> [units] [date of the event]."""
     at = next((i for i, a in enumerate(args) if a.upper() in BENEFITS), None)
-    if at is None or at == 0 or len(args) > at + 2:
+    if at is None or at == 0 or len(args) > at + 3:
         return ParseError("usage", "CLAIM")
     who = _who(" ".join(args[:at]))
     if who is None:
         return ParseError("member", "CLAIM")
-    units = 1
-    if len(args) == at + 2:
-        if not MEMBER_NUMBER.fullmatch(args[at + 1]) or not 0 < int(args[at + 1]) <= MAX_UNITS:
+    units, event, rest = None, None, args[at + 1 :]
+    if rest and DATE_LIKE.search(rest[-1]):
+        event = event_date(rest.pop())
+        if event is None:
+            return ParseError("date", "CLAIM")
+    if len(rest) > 1:
+        return ParseError("usage", "CLAIM")
+    if rest:
+        if not MEMBER_NUMBER.fullmatch(rest[0]) or not 0 < int(rest[0]) <= MAX_UNITS:
             return ParseError("usage", "CLAIM")
-        units = int(args[at + 1])
-    return Command("CLAIM", who=who, benefit=BENEFITS[args[at].upper()], units=units)
+        units = int(rest[0])
+    benefit = BENEFITS[args[at].upper()]
+    return Command("CLAIM", who=who, benefit=benefit, units=units, event=event)
 
 
 def _decision(verb: str, args: list[str]) -> Command | ParseError:
@@ -243,4 +276,4 @@ def parse(text: str) -> Command | ParseError:
             return Command(verb) if verb == "BAL" else ParseError("usage", verb)
         who = _who(" ".join(args))
         return Command(verb, who=who) if who else ParseError("member", verb)
-    return Command(verb)  # SUM, HELP, STOP, START: anything after the word is ignored
+    return Command(verb)  # SUM, HELP, STOP, START, STMT: anything after the word is ignored

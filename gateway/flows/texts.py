@@ -44,7 +44,8 @@ TH = {
     "ahead": "ล่วงหน้า {days} วัน",
     "even": "ครบพอดี",
     # help
-    "help_member": "ส่ง ยอด ดูยอดสัจจะ, NO รหัส ทักท้วงหรือถอนรายการ, หยุด งดเตือน หรือกด {ussd}",
+    "help_member": "ส่ง ยอด ดูยอดสัจจะ, สมุด ดูยอดทั้งปี, NO รหัส ทักท้วงหรือถอนรายการ, "
+    "หยุด งดเตือน หรือกด {ussd}",
     "help_collector": "จ่าย เลขที่ บาท (ซ้ำ: จ่าย เลขที่ บาท ซ้ำ) / OK รหัส / NO รหัส / UNDO รหัส "
     "/ สรุป / ยอด เลขที่",
     "help_treasurer": "RCV เลขผู้เก็บ บาท / สรุป / PINRESET เลขที่ / ยอด เลขที่ / "
@@ -86,6 +87,16 @@ TH = {
     "reject_ok": "ไม่อนุมัติ #{ref} แล้ว แจ้งผู้ยื่นแล้วค่ะ",
     "welfare_paid": "กองทุนจ่าย{benefit}ให้ {name} {amount} บ. แล้ว #{ref}",
     "claim_rejected": "คำขอ #{ref} ไม่อนุมัติ: {reason}",
+    "claim_count": "บอกจำนวนคืนด้วยค่ะ เช่น เบิก 12 ป่วย 3",
+    "claim_future": "วันที่เกิดเหตุยังไม่ถึง ตรวจวันที่แล้วส่งใหม่ค่ะ",
+    "claim_before_joining": "เกิดเหตุก่อนเป็นสมาชิก เบิกไม่ได้ค่ะ",
+    "claim_late": "ต้องยื่นขอภายใน {days} วันหลังเกิดเหตุ เกินกำหนดแล้วค่ะ",
+    "claim_waiting_event": "เกิดเหตุก่อนครบระยะรอสิทธิ์ {days} วัน เบิกไม่ได้ค่ะ",
+    "claim_death_date": "บอกวันที่เสียชีวิตด้วยค่ะ เช่น เบิก 12 ศพ 5/11/69",
+    "claim_documents": "ยังขาดเอกสาร: {documents} รับครบก่อนจึงอนุมัติได้",
+    "claim_ok_documents": "ยื่นแล้ว {amount} บ. #{ref} ขาด {documents}",
+    "claim_document_unknown": "ไม่มี {document} ในเอกสารของสวัสดิการนี้",
+    "err_date": "วันที่ไม่ถูกต้อง ส่งแบบ วัน/เดือน/ปี เช่น 5/11/69",
     "claim_no_benefit": "กองทุนนี้ยังไม่มีสวัสดิการประเภทนี้",
     "claim_not_active": "ผู้นี้ไม่ได้เป็นสมาชิกอยู่ เบิกสวัสดิการไม่ได้",
     "claim_waiting": "ยังไม่ครบระยะรอสิทธิ์ อีก {days} วัน",
@@ -98,7 +109,7 @@ TH = {
     "claim_own": "อนุมัติคำขอที่ตัวเองยื่นไม่ได้ ให้กรรมการอีกคน",
     "claim_reason": "ส่งแบบนี้: ไม่อนุมัติ รหัส เหตุผล",
     "claim_bank": "เงินในบัญชีกองทุนมี {bank} บ. ไม่พอจ่าย",
-    "err_usage_claim": "ส่งแบบนี้: เบิก เลขที่สมาชิก ประเภท จำนวน เช่น เบิก 12 ป่วย 3",
+    "err_usage_claim": "ส่งแบบนี้: เบิก เลขที่ ประเภท จำนวน วันที่ เช่น เบิก 12 ป่วย 3 5/11/69",
     "err_usage_decide": "ส่งแบบนี้: อนุมัติ รหัส หรือ ไม่อนุมัติ รหัส เหตุผล",
     "err_committee_only": "คำสั่งนี้ใช้ได้เฉพาะกรรมการกองทุน",
     # who may do what (models/offices.py)
@@ -134,6 +145,9 @@ TH = {
     "recon_treasurer": "สรุป {date}: รับ {count} ราย {amount} บ. ส่งมอบ {handed} บ. "
     "เรื่องต้องดู: รอยืนยัน {declared} ทักท้วง {disputed} เงินค้างมือ {held} ส่งขาด {short}",
     "ledger_alarm": "ด่วน: ยอดบัญชีกองทุน {date} ไม่ตรงกัน โปรดแจ้งผู้ดูแลระบบทันที",
+    "stmt": "สมุดปี {year}: ส่ง {given} บ. ถึง {date} กองทุนมอบ {received} บ.ค่ะ",
+    "entrance_fee_receipt": "{group}: รับค่าสมัคร {amount} บ. #{ref} ยินดีต้อนรับค่ะ",
+    "lapse_warning": "{group}: ค้างส่ง {days} วัน ครบ {lapse} วันจะพ้นสภาพสมาชิกค่ะ",
     "reminder": "ค้างจ่ายกองทุน {days} วัน จ่ายถึง {date} ฝากจ่ายผู้เก็บเงินได้ค่ะ",
     "meeting": "สรุปเดือน {month}: สมาชิก {members} คน เก็บได้ {amount} บ. "
     "ค้างส่ง {arrears} คน เงินกองทุน {fund} บ. เรื่องค้าง {open} เรื่อง",
@@ -178,7 +192,8 @@ EN = {
     "behind": "{days:day/days} behind",
     "ahead": "{days:day/days} ahead",
     "even": "Up to date",
-    "help_member": "BAL = your balance, NO <ref> = dispute a receipt or withdraw a payment "
+    "help_member": "BAL = your balance, STMT = this year's totals, "
+    "NO <ref> = dispute a receipt or withdraw a payment "
     "you recorded, "
     "STOP = no reminders. Or dial {ussd}",
     "help_collector": "PAY <member no.> <baht> (a second one: PAY <member no.> <baht> AGAIN), "
@@ -222,6 +237,17 @@ EN = {
     "reject_ok": "Rejected #{ref}; the filer is told",
     "welfare_paid": "Your fund paid {benefit} benefit of {amount} baht for {name}. Ref #{ref}",
     "claim_rejected": "Claim #{ref} rejected: {reason}",
+    "claim_count": "Say how many nights, e.g. CLAIM 12 hospital 3",
+    "claim_future": "The event date is still to come: check it and send again",
+    "claim_before_joining": "The event was before the member joined: no benefit",
+    "claim_late": "Claims must be filed within {days:day/days} of the event: too late",
+    "claim_waiting_event": "The event came {days:day/days} before the waiting period ended: "
+    "no benefit",
+    "claim_death_date": "Give the date of death, e.g. CLAIM 12 funeral 5/11/2026",
+    "claim_documents": "Missing: {documents}. Mark them received first",
+    "claim_ok_documents": "#{ref} filed {amount} baht, needs {documents}",
+    "claim_document_unknown": "Unknown document: {document}",
+    "err_date": "Write the date as day/month/year, e.g. 5/11/2026",
     "claim_no_benefit": "This fund has no benefit of that type",
     "claim_not_active": "Not an active member: no benefit can be claimed",
     "claim_waiting": "The waiting period is not over: {days:more day/more days}",
@@ -234,7 +260,8 @@ EN = {
     "claim_own": "You cannot approve your own claim; ask another member",
     "claim_reason": "Send: REJECT <ref> <reason>",
     "claim_bank": "The fund's bank holds {bank} baht: not enough",
-    "err_usage_claim": "Send: CLAIM <member no.> <type> [nights], e.g. CLAIM 12 hospital 3",
+    "err_usage_claim": "Send: CLAIM <member no.> <type> [nights] [date], "
+    "e.g. CLAIM 12 hospital 3 5/11/2026",
     "err_usage_decide": "Send: APPROVE <ref>, or REJECT <ref> <reason>",
     "err_committee_only": "Only committee members can send this command",
     # who may do what (models/offices.py)
@@ -277,6 +304,10 @@ EN = {
     "{held} cash held, {short} short",
     "ledger_alarm": "URGENT: the fund's books for {date} do not agree. Please call your "
     "Satja operator now",
+    "stmt": "Passbook {year}: gave {given} baht, paid through {date}; welfare received "
+    "{received} baht",
+    "entrance_fee_receipt": "{group}: entrance fee {amount} baht received, ref #{ref}. Welcome",
+    "lapse_warning": "{group}: {days:day/days} behind. At {lapse} days behind, membership lapses",
     "reminder": "Your welfare fund: {days:day/days} behind (paid through {date}). "
     "Please pay your collector",
     "meeting": "Month {month}: {members:member/members}, {amount} baht collected, "

@@ -119,6 +119,9 @@ class Caller:
     phone_tail: str = ""  # the last four digits of the caller's phone
     benefits: tuple[BenefitLine, ...] = ()
     claims: tuple[ClaimLine, ...] = ()
+    lapsed: bool = False
+    lapse_on: dt.date | None = None  # set within 30 days of lapsing (models/lapse.py)
+    return_until: dt.date | None = None  # a lapsed member may return by paying up until then
 
 
 # -- effects: data the host applies ---------------------------------------------------
@@ -421,7 +424,7 @@ def _compose(caller: Caller, state: State) -> Screen:
         )
         return Screen(hint + text)
     if node == Node.BALANCE_MORE:
-        welfare = (
+        welfare = _membership(t, caller, lang) or (
             t["eligible"]
             if caller.waiting_days_left == 0
             else fill(t["waiting"], days=caller.waiting_days_left)
@@ -464,6 +467,17 @@ def _compose(caller: Caller, state: State) -> Screen:
         )
     text = t[node] if node in t else t["too_many"]
     return Screen(text, end=True)
+
+
+def _membership(t: dict[str, str], caller: Caller, lang: str) -> str | None:
+    """Lapse and return, in place of the welfare line: lapsed, or lapsing soon."""
+    if caller.lapsed:
+        if caller.return_until is None:
+            return t["lapsed_rejoin"]
+        return t["lapsed_return"].format(date=format_date(caller.return_until, lang))
+    if caller.lapse_on is not None:
+        return t["lapsing"].format(date=format_date(caller.lapse_on, lang))
+    return None
 
 
 def _history(t: dict[str, str], caller: Caller, page: int, lang: str) -> str:
@@ -514,6 +528,9 @@ USSD_TEXTS = {
         "balance": "ให้แล้ว {total} บ.\nจ่ายถึง {date}\n{state}\n1 SMS 98 ต่อ 0 กลับ",
         "balance_more": "{welfare}\nเงินกองทุน {fund} บ.\n1 SMS 0 กลับ",
         "eligible": "ได้รับสวัสดิการแล้ว",
+        "lapsing": "ไม่ส่งจะพ้นสภาพ {date}",
+        "lapsed_return": "พ้นสภาพแล้ว ส่งครบก่อน {date}",
+        "lapsed_rejoin": "พ้นสภาพแล้ว สมัครใหม่ได้",
         "waiting": "อีก {days} วันจึงได้สวัสดิการ",
         "behind": "ค้าง {days} วัน",
         "ahead": "ล่วงหน้า {days} วัน",
@@ -568,6 +585,9 @@ USSD_TEXTS = {
         "balance": "Given {total} baht\nPaid through {date}\n{state}\n1 SMS me 98 More 0 Back",
         "balance_more": "{welfare}\nFund total {fund} baht\n1 SMS me 0 Back",
         "eligible": "Welfare: eligible",
+        "lapsing": "Lapses on {date} unless paid",
+        "lapsed_return": "Lapsed: pay up by {date} to return",
+        "lapsed_rejoin": "Lapsed: you may join again",
         "waiting": "Welfare in {days:day/days}",
         "behind": "{days:day/days} behind",
         "ahead": "{days:day/days} ahead",

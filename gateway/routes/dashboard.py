@@ -295,7 +295,33 @@ def settle(group: GroupView) -> ResponseReturnValue:
 def claims(group: GroupView) -> ResponseReturnValue:
     """The approval queue, and the latest payments (which can be reversed)."""
     page = dashboard.claims(current_db(), group)
-    return render_template("dashboard/claims.html", rows=page.filed, paid=page.paid, who=page.who)
+    return render_template(
+        "dashboard/claims.html",
+        rows=page.filed,
+        paid=page.paid,
+        who=page.who,
+        documents=page.documents,
+    )
+
+
+@bp.post("/g/<code>/claims/<ref>/documents")
+@group_page
+def claim_documents(group: GroupView, ref: str) -> ResponseReturnValue:
+    """Mark the ticked documents received; a claim is approved only once all are in."""
+    try:
+        done = dashboard.receive_documents(
+            current_db(),
+            group,
+            ref,
+            request.form.getlist("document"),
+            by=g.user,
+            today=business_day(),
+        )
+    except Refused as refused:
+        flash(_refusal(refused), "error")
+    else:
+        flash(_say("did_documents" if done["documents"] else "did_documents_all", **done), "ok")
+    return redirect(url_for("dashboard.claims", code=group.code))
 
 
 @bp.route("/g/<code>/claims/<ref>/approve", methods=["GET", "POST"])
@@ -422,6 +448,20 @@ def members(group: GroupView) -> ResponseReturnValue:
     q = request.args.get("q", "").strip()[:60]
     rows = dashboard.find_members(current_db(), group, q)
     return render_template("dashboard/members.html", q=q, rows=rows)
+
+
+@bp.get("/g/<code>/members/<int:number>/passbook")
+@group_page
+def passbook(group: GroupView, number: int) -> ResponseReturnValue:
+    """The member's passbook for a year (?year=2569), printable, with a print button."""
+    year = request.args.get("year", "")
+    page = dashboard.passbook_page(
+        current_db(), group, number, business_day(), int(year) if year.isdigit() else None
+    )
+    if page is None:
+        abort(404)
+    printed = format_date(business_day(), "th")
+    return render_template("passbook.html", book=page, printed=printed, standalone=False)
 
 
 @bp.get("/g/<code>/members/<int:number>")

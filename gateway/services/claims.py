@@ -29,7 +29,9 @@ from models.welfare import (
     ClaimReversal,
     ClaimStatus,
     decide_claim,
+    documents_missing,
     file_claim,
+    receive_documents,
     reverse_claim,
 )
 
@@ -126,15 +128,20 @@ def file(
     session: Session,
     member: Member,
     benefit: str,
-    units: int,
+    units: int | None,
     day: dt.date,
     by: Actor,
     *,
+    event: dt.date | None = None,
     beneficiary_name: str | None = None,
     beneficiary_phone: str | None = None,
     inbound_id: int | None = None,
 ) -> Told:
-    """File a claim for a member; the committee members who may decide it are told."""
+    """File a claim for a member; the committee members who may decide it are told.
+
+    The event's date (default: the filing day) is the one eligibility is judged on; a
+    funeral claim ends the membership as deceased from the date of death.
+    """
     if not allowed(session, by, member.group_id, Power.FILE_CLAIM, day):
         raise ClaimRefused("claim_not_officer")
     if benefit == BenefitType.FUNERAL and not beneficiary_name:
@@ -147,6 +154,7 @@ def file(
         units,
         day,
         by,
+        event=event,
         beneficiary_name=beneficiary_name,
         beneficiary_phone=beneficiary_phone,
     )
@@ -163,6 +171,17 @@ def find_claim(session: Session, group: Group | None, ref: str, *, lock: bool = 
     if claim is None or (group is not None and claim.group_id != group.id):
         raise ClaimRefused("claim_not_found", ref=ref.strip().lstrip("#").upper()[:8])
     return Told(claim, session.get(Member, claim.member_id))
+
+
+def receive(
+    session: Session, group: Group, ref: str, names: list[str], by: Actor, day: dt.date
+) -> tuple[Told, list[str]]:
+    """Mark a claim's documents received; the claim and what is still missing."""
+    if not allowed(session, by, group.id, Power.FILE_CLAIM, day):
+        raise ClaimRefused("claim_not_officer")
+    told = find_claim(session, group, ref, lock=True)
+    receive_documents(session, told.claim, names, day, by)
+    return told, documents_missing(session, told.claim)
 
 
 def group_of(session: Session, ref: str) -> Group:

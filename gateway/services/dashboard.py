@@ -5,17 +5,19 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from redis import Redis
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from gateway.flows.dates import BE_OFFSET
 from gateway.flows.money import format_baht
 from gateway.flows.ussd import Payment
 from gateway.services import claims as claim_service
 from gateway.services.claims import Told, benefit_name
+from gateway.services.passbook import passbook_rows
 from gateway.services.resolutions import (
     ALLOWED,
     CannotResolve,
@@ -32,6 +34,7 @@ from models.authority import allowed
 from models.db import Database
 from models.ledger import ref_for
 from models.offices import Office, Power, holders, offices_of
+from models.passbook import passbook
 from models.phones import InvalidPhone, normalize_phone
 from models.reconcile import Action, Finding, ItemKind, open_exceptions
 from models.registry import (
@@ -47,7 +50,13 @@ from models.registry import (
 from models.reports import collectors_cash, group_report, monthly_contributions
 from models.standing import Standing, member_standing
 from models.users import User, authenticate, end_sessions
-from models.welfare import Claim, ClaimRefused, ClaimStatus
+from models.welfare import (
+    Claim,
+    ClaimRefused,
+    ClaimStatus,
+    documents_asked,
+    documents_received,
+)
 from workers.outbox import enqueue_sends
 
 __all__ = ["ref_for"]  # the pages name transfers and claims by their reference
@@ -244,6 +253,8 @@ class ClaimsPage:
     filed: list[tuple[Claim, Member]]
     paid: list[tuple[Claim, Member]]
     names: dict[int, str]  # who filed, approved first or reversed: member id -> name
+    # A filed claim's documents, in the schedule's order: (name, received) per claim id.
+    documents: dict[int, list[tuple[str, bool]]] = field(default_factory=dict)
 
     def who(self, member_id: int | None, old_text: str | None = None) -> str:
         """A filer's or decider's name; the old free text for claims from before offices."""
@@ -280,7 +291,22 @@ def claims(db: Database, view: GroupView) -> ClaimsPage:
         names = dict(
             session.execute(select(Member.id, Member.name).where(Member.id.in_(ids))).all()
         )
-    return ClaimsPage([tuple(row) for row in filed], [tuple(row) for row in paid], names)
+        documents = {}
+        for claim, _ in filed:
+            received = documents_received(session, claim)
+            documents[claim.id] = [(d, d in received) for d in documents_asked(session, claim)]
+    return ClaimsPage([tuple(row) for row in filed], [tuple(row) for row in paid], names, documents)
+
+
+def receive_documents(
+    db: Database, view: GroupView, ref: str, names: list[str], *, by: Viewer, today: dt.date
+) -> dict[str, object]:
+    """Mark the documents ticked on a claim as received; the words of what is still missing."""
+    with _refusals(ClaimRefused), db.transaction() as session:
+        group = session.get(Group, view.id)
+        actor = _acting(session, by, group, Power.FILE_CLAIM, today)
+        told, missing = claim_service.receive(session, group, ref, names, actor, today)
+        return {"ref": ref_for(told.claim.id), "documents": ", ".join(missing)}
 
 
 def find_members(db: Database, view: GroupView, q: str) -> list[Member]:
@@ -316,14 +342,30 @@ class MemberPage:
     may_edit: bool  # the viewer may change the register
 
 
+def _numbered(session: Session, view: GroupView, number: int) -> Member | None:
+    return session.scalars(
+        select(Member).where(Member.group_id == view.id, Member.number == number)
+    ).first()
+
+
+def passbook_page(
+    db: Database, view: GroupView, number: int, today: dt.date, be_year: int | None
+) -> dict[str, object] | None:
+    """What the printable passbook of the member with this number shows, or None."""
+    year = be_year - BE_OFFSET if be_year and 2540 <= be_year <= 2700 else today.year
+    with db.transaction() as session:
+        person = _numbered(session, view, number)
+        if person is None:
+            return None
+        return passbook_rows(passbook(session, person, year, today))
+
+
 def member_page(
     db: Database, view: GroupView, number: int, today: dt.date, viewer: Viewer | None = None
 ) -> MemberPage | None:
     """The member with this number in the group, or None."""
     with db.transaction() as session:
-        person = session.scalars(
-            select(Member).where(Member.group_id == view.id, Member.number == number)
-        ).first()
+        person = _numbered(session, view, number)
         if person is None:
             return None
         their_claims = session.scalars(

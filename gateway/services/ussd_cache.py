@@ -91,8 +91,8 @@ def _row(cls: type, values: list[Any]) -> object:
 def _decode(name: str, raw: Any) -> object:
     if name in ROWS:
         return tuple(_row(ROWS[name], values) for values in raw)
-    if name == "paid_through":
-        return dt.date.fromisoformat(raw)
+    if name in ("paid_through", "lapse_on", "return_until"):
+        return None if raw is None else dt.date.fromisoformat(raw)
     return raw
 
 

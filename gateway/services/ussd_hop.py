@@ -26,6 +26,7 @@ from gateway.flows.money import format_baht
 from gateway.flows.texts import render, short_name, standing_text
 from gateway.services.ussd_cache import CachedCaller, NotCached
 from models.actors import Actor
+from models.lapse import WARN_BEFORE_DAYS, lapses_on, returns_until
 from models.ledger import (
     Account,
     Code,
@@ -135,6 +136,26 @@ class LiveCaller:
         """Days until welfare may be paid."""
         return self._standing.waiting_days_left(self._today)
 
+    @property
+    def lapsed(self) -> bool:
+        """Whether the membership has lapsed."""
+        return self._member.status == Status.LAPSED
+
+    @property
+    def lapse_on(self) -> dt.date | None:
+        """The day an active member lapses unless they pay, once it is 30 days away or less."""
+        group, behind = self._member.group, self._standing.days_behind
+        if self.lapsed or behind < group.lapse_days - WARN_BEFORE_DAYS:
+            return None
+        day = lapses_on(group, self._standing)
+        return day if day >= self._today else None  # past it: the night's check is due
+
+    @property
+    def return_until(self) -> dt.date | None:
+        """The last day a lapsed member may return by paying up (None once past it)."""
+        until = returns_until(self._member.group, self._member)
+        return until if until is not None and self._today <= until else None
+
     @cached_property
     def fund_total(self) -> int:
         """The group's money: the bank and the collectors' hands."""
@@ -206,6 +227,9 @@ class LiveCaller:
                 paid_through=self.paid_through,
                 days_behind=self.days_behind,
                 waiting_days_left=self.waiting_days_left,
+                lapsed=self.lapsed,
+                lapse_on=self.lapse_on,
+                return_until=self.return_until,
             )
         for name in ("fund_total", "collectors", "payments", "benefits", "claims"):
             if name in self.__dict__:

@@ -31,6 +31,7 @@ COMMANDS: dict[str, Handler] = {
     # any member (NO is a collector's rejection or a member's withdrawal or dispute)
     "NO": Handler(member.no),
     "BAL": Handler(member.bal),
+    "STMT": Handler(member.statement),
     "HELP": Handler(member.help),
     "STOP": Handler(member.stop),
     "START": Handler(member.start),
@@ -61,6 +62,8 @@ def parse_error_message(error: ParseError) -> tuple[str, dict[str, object]]:
         return "err_unknown", {}
     if error.error == "amount":
         return "err_amount", {}
+    if error.error == "date":
+        return "err_date", {}
     if error.verb in ("OK", "NO", "UNDO") or (error.error == "ref" and error.verb == "APPROVE"):
         return "err_usage_ref", {"verb": error.verb}
     usage = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from gateway.flows.dates import format_date
+from gateway.flows.dates import BE_OFFSET, format_date
 from gateway.flows.gsm import sms_parts
 from gateway.flows.money import format_baht
 from gateway.flows.sms_grammar import Command
@@ -20,6 +20,7 @@ from models.ledger import (
     void_pending,
 )
 from models.offices import Power
+from models.passbook import passbook
 from models.registry import Member
 from models.standing import member_standing
 
@@ -50,6 +51,19 @@ def bal(desk: Desk, command: Command) -> str:
         total=format_baht(standing.balance_satang),
         date=format_date(standing.paid_through, desk.lang),
         state=desk.state_text(standing.days_behind),
+    )
+
+
+def statement(desk: Desk, command: Command) -> str:
+    """STMT / สมุด: the sender's passbook totals for this year, in one part."""
+    del command
+    book = passbook(desk.session, desk.sender, desk.today.year, desk.today)
+    return desk.reply(
+        "stmt",
+        year=desk.today.year + (BE_OFFSET if desk.lang == "th" else 0),
+        given=format_baht(book.given_in_year),
+        date=format_date(book.paid_through, desk.lang),
+        received=format_baht(book.received_in_year),
     )
 
 

@@ -8,7 +8,15 @@ from gateway.flows.texts import short_name
 from gateway.services import claims
 from gateway.services.sms.desk import Desk, Refused
 from models.ledger import ref_for
-from models.welfare import ClaimRefused
+from models.welfare import ClaimRefused, documents_missing
+
+DOCUMENTS_SHOWN = 28  # characters of document names that fit one Thai SMS part beside the words
+
+
+def documents_line(names: list[str]) -> str:
+    """Document names joined, cut to fit one SMS part (the dashboard lists them all)."""
+    line = ", ".join(names)
+    return line if len(line) <= DOCUMENTS_SHOWN else line[: DOCUMENTS_SHOWN - 3] + "..."
 
 
 def benefit_name(desk: Desk, benefit: str, lang: str | None = None) -> str:
@@ -19,6 +27,8 @@ def benefit_name(desk: Desk, benefit: str, lang: str | None = None) -> str:
 def refused(error: ClaimRefused) -> Refused:
     """A claim refusal as the desk's refusal, amounts written as baht."""
     values = dict(error.values)
+    if "documents" in values:
+        values["documents"] = documents_line(values["documents"].split(", "))
     if "bank" in values:
         values["bank"] = format_baht(values["bank"])
     return Refused(error.key, **values)
@@ -35,11 +45,19 @@ def claim(desk: Desk, command: Command) -> str:
             command.units,
             desk.today,
             desk.actor,
+            event=command.event,
             inbound_id=desk.inbound.id,
         )
     except ClaimRefused as error:
         raise refused(error) from None
     desk.messages.extend(told.messages)
+    if missing := documents_missing(desk.session, told.claim):
+        return desk.reply(
+            "claim_ok_documents",
+            ref=ref_for(told.claim.id),
+            amount=format_baht(told.claim.amount),
+            documents=documents_line(missing),
+        )
     return desk.reply(
         "claim_ok",
         benefit=benefit_name(desk, told.claim.benefit),
