@@ -9,6 +9,7 @@ from gateway.commands import (
     db,
     demo,
     ledger,
+    privacy,
     reconcile,
     registry,
     report,
@@ -24,6 +25,7 @@ def init_app(app: Flask) -> None:
     for module in (
         db,
         registry,
+        privacy,
         users,
         ledger,
         reconcile,

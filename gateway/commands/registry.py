@@ -104,6 +104,14 @@ def add_group_command(code: str, name: str, daily_rate: int, meeting_day: int) -
 @click.option("--beneficiary-name", help="Who receives a funeral benefit (ผู้รับผลประโยชน์).")
 @click.option("--beneficiary-phone", help="The beneficiary's phone.")
 @click.option("--beneficiary-relation", help="How they are related, e.g. ลูก, สามี.")
+@click.option(
+    "--consent",
+    "consent_how",
+    help="How they agreed to the fund keeping their data: paper, spoken or sms (PDPA).",
+)
+@click.option(
+    "--consent-on", type=click.DateTime(["%Y-%m-%d"]), help="The day they agreed (default: joined)."
+)
 def add_member_command(
     group_code: str,
     name: str,
@@ -119,11 +127,18 @@ def add_member_command(
     beneficiary_name: str | None,
     beneficiary_phone: str | None,
     beneficiary_relation: str | None,
+    consent_how: str | None,
+    consent_on: dt.datetime | None,
 ) -> None:
     """Register a person; the last line printed is the new member number."""
     joined_on = joined.date() if joined else business_day()
     if joined_on > business_day():
         raise click.ClickException("joined date is in the future")
+    if consent_on and not consent_how:
+        raise click.ClickException("--consent-on needs --consent (paper, spoken or sms)")
+    consented = consent_on.date() if consent_on else joined_on
+    if consented > business_day():
+        raise click.ClickException("consent date is in the future")
     try:
         with current_db().transaction() as session:
             group = find_group(session, group_code)
@@ -137,6 +152,7 @@ def add_member_command(
                 lang=lang,
                 born_on=born.date() if born else None,
                 by=actor,
+                consent=(consented, consent_how) if consent_how else None,
             )
             for office in offices:
                 give_office(session, member, Office(office), joined_on, actor)

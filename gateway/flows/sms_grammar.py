@@ -27,6 +27,7 @@ ALIASES = {
     "เบิก": "CLAIM",
     "อนุมัติ": "APPROVE",
     "ไม่อนุมัติ": "REJECT",
+    "ข้อมูลส่วนตัว": "PRIVACY",
 }
 
 # Benefit types as committee members type them.
@@ -72,6 +73,7 @@ VERBS = {
     "CLAIM",
     "APPROVE",
     "REJECT",
+    "PRIVACY",
 }
 MEMBER_NUMBER = re.compile(r"[0-9]{1,6}")
 PHONE = re.compile(r"\+?[0-9][0-9 ()-]{7,18}")
@@ -243,4 +245,4 @@ def parse(text: str) -> Command | ParseError:
             return Command(verb) if verb == "BAL" else ParseError("usage", verb)
         who = _who(" ".join(args))
         return Command(verb, who=who) if who else ParseError("member", verb)
-    return Command(verb)  # SUM, HELP, STOP, START: anything after the word is ignored
+    return Command(verb)  # SUM, HELP, STOP, START, PRIVACY: anything after it is ignored
