@@ -58,6 +58,7 @@ def seed(network: bool) -> None:
             f"  {person.role:<10} #{person.number:<4} {display_phone(person.phone)}  {person.name}"
         )
     click.echo(f"Dashboard login: {demo.DEMO_USER} / {demo.DEMO_PASSWORD} (demo data only)")
+    click.echo("Privacy notice (Thai and English): docs/PRIVACY.md; SMS PRIVACY / ข้อมูลส่วนตัว")
 
 
 @group.command("run")
