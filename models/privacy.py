@@ -14,7 +14,19 @@ import datetime as dt
 import enum
 from dataclasses import dataclass
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, String, case, select, update
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.actors import Actor, Authored, actor_check
@@ -24,6 +36,7 @@ from models.clock import local_today
 from models.outbox import InboundMessage, OutboundMessage
 from models.registry import Group, Member, MemberChange, Status, record_change
 from models.users import User
+from models.ussd import UssdHop
 from models.welfare import Claim
 
 
@@ -199,8 +212,9 @@ def anonymise(session: Session, member: Member, by: Actor) -> None:
     """Replace a former member's personal data with placeholders; the journal is untouched.
 
     The caller has judged the member (`judge`). Messages to and from them lose their phone
-    and text; their claims lose the beneficiary; the register's history loses the old names,
-    phones, birth dates and beneficiaries. Amounts, dates, references and statuses stay.
+    and text, their USSD hops what was typed and shown; their claims lose the beneficiary;
+    the register's history loses the old names, phones, birth dates and beneficiaries; a
+    login linked to them is disabled and renamed. Amounts, dates, references, statuses stay.
     """
     placeholder = placeholder_name(member)
     session.execute(
@@ -228,6 +242,25 @@ def anonymise(session: Session, member: Member, by: Actor) -> None:
         update(InboundMessage)
         .where(InboundMessage.member_id == member.id)
         .values(from_phone=NO_PHONE, text=GONE, reply=_blank(InboundMessage.reply))
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(UssdHop)
+        .where(UssdHop.member_id == member.id)
+        .values(text=GONE, screen=GONE)
+        .execution_options(synchronize_session=False)
+    )
+    # A login linked to them ends: its names and phone go, its cookies are void.
+    session.execute(
+        update(User)
+        .where(User.member_id == member.id)
+        .values(
+            username=literal("anonymised-") + cast(User.id, String),
+            name=placeholder,
+            phone=None,
+            disabled_at=func.coalesce(User.disabled_at, utcnow()),
+            session_version=User.session_version + 1,
+        )
         .execution_options(synchronize_session=False)
     )
     record_change(session, member, "anonymised", None, None, by)

@@ -24,7 +24,8 @@ from models.registry import (
     set_beneficiary,
     set_status,
 )
-from models.users import add_user
+from models.users import User, add_user
+from models.ussd import UssdHop
 
 pytestmark = pytest.mark.clock  # reads the business day
 PASSWORD = "ลับมาก-secret-1"
@@ -177,6 +178,12 @@ def test_opening_a_member_page_is_logged_and_shown_to_the_committee(client, runn
     assert [(e["channel"], e["what"], e["member"]) for e in log] == [
         ("dashboard", "page", number)
     ] * 2
+    cli(runner, f"members export-data --group BANNA {fund['member_en'][1]}")
+    whole = client.get("/dashboard/g/BANNA/access").get_data(as_text=True)
+    rows = whole.split('class="looks"')[1]
+    assert rows.count("เปิดหน้าสมาชิก") == 2 and rows.count("ส่งออกข้อมูล") == 1
+    assert "Ms. Anna Member" in rows and "job operator" in rows
+    assert client.get("/dashboard/g/NAKLANG/access").status_code == 403
 
 
 # Anonymising after the retention period
@@ -219,6 +226,10 @@ def former(db, fund):
             )
         queue_sms(session, person.phone, "นางเก่า รับ 30 บ. แล้วค่ะ", MessageKind.RECEIPT,
                   member=person)  # fmt: skip
+        session.add(
+            UssdHop(session_id="old-1", hop=1, member_id=person.id, text="1", screen="END แก่")
+        )
+        add_user(session, "kaeold", "นางเก่า", PASSWORD, banna, "th", person)
         set_status(session, person, "withdrawn", LONG_AGO, BY)
         session.flush()
         # The withdrawal was recorded in January 2015: its change row carries that time.
@@ -272,6 +283,11 @@ def test_anonymise_replaces_personal_data_and_leaves_every_figure(runner, db, fu
             select(OutboundMessage).where(OutboundMessage.member_id == member_id)
         ).one()
         assert (sent.to_phone, sent.text) == (NO_PHONE, "(ลบแล้ว)")
+        hop = session.scalars(select(UssdHop).where(UssdHop.member_id == member_id)).one()
+        assert (hop.text, hop.screen) == ("(ลบแล้ว)", "(ลบแล้ว)")
+        login = session.scalars(select(User).where(User.member_id == member_id)).one()
+        assert login.username == f"anonymised-{login.id}" and login.disabled_at is not None
+        assert login.name == gone.name
     exported = json.loads(cli(runner, f"members export-data --group BANNA {number}").stdout)
     assert "แก่" not in json.dumps(exported, ensure_ascii=False)
     assert [t["amount_satang"] for t in exported["ledger"]] == [3000, 3000, 3000]

@@ -372,6 +372,29 @@ def member_page(
         )
 
 
+@dataclass(frozen=True)
+class Look:
+    """One look at a member's data, as the access log page shows it."""
+
+    at: dt.datetime  # Bangkok time
+    number: int
+    name: str
+    who: str
+    channel: str
+    what: str
+
+
+def access_page(db: Database, view: GroupView) -> list[Look]:
+    """The newest looks at any of the group's members (PDPA access log), newest first."""
+    with db.transaction() as session:
+        rows = access_log(session, session.get(Group, view.id))
+        return [
+            Look(_bangkok(row.at), member.number, member.name, looked_by(session, row),
+                 row.channel, row.what)
+            for row, member in rows
+        ]  # fmt: skip
+
+
 def edit_register(
     db: Database, view: GroupView, number: int, form: dict[str, str], by: Viewer, today: dt.date
 ) -> list[str]:
