@@ -188,8 +188,8 @@ def judge(session: Session, group: Group, member: Member, today: dt.date) -> Ver
     return Verdict(member, ended, None)
 
 
-def due(session: Session, group: Group, today: dt.date) -> list[Verdict]:
-    """Every former member of the group whose data may be anonymised today, by number."""
+def former_members(session: Session, group: Group, today: dt.date) -> list[Verdict]:
+    """Every former member of the group not yet anonymised, judged for today, by number."""
     former = session.scalars(
         select(Member)
         .where(
@@ -199,8 +199,7 @@ def due(session: Session, group: Group, today: dt.date) -> list[Verdict]:
         )
         .order_by(Member.number)
     )
-    verdicts = [judge(session, group, member, today) for member in former]
-    return [v for v in verdicts if v.refusal is None]
+    return [judge(session, group, member, today) for member in former]
 
 
 def _blank(column):  # noqa: ANN001, ANN202 (a column expression in, one out)

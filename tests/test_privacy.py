@@ -186,6 +186,32 @@ def test_opening_a_member_page_is_logged_and_shown_to_the_committee(client, runn
     assert client.get("/dashboard/g/NAKLANG/access").status_code == 403
 
 
+def test_consent_is_recorded_from_the_member_page(client, db, fund, today):
+    with db.transaction() as session:
+        banna = session.scalars(select(Group).where(Group.code == "BANNA")).one()
+        treasurer = session.get(Member, fund["treasurer"][0])
+        add_user(session, "somsri", "สมศรี", PASSWORD, banna, "th", treasurer)
+    page = client.get("/dashboard/login").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    client.post(
+        "/dashboard/login", data={"username": "somsri", "password": PASSWORD, "csrf_token": csrf}
+    )
+    number = fund["member"][1]
+    url = f"/dashboard/g/BANNA/members/{number}"
+    page = client.get(url).get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    form = {"csrf_token": csrf, "name": "นางมาลี มีสุข", "lang": "th"}
+    future = (today + dt.timedelta(days=1)).isoformat()
+    client.post(f"{url}/edit", data={**form, "consent_how": "spoken", "consent_on": future})
+    assert member_row(db, fund["member"][0]).consent_how is None  # refused, nothing written
+    client.post(
+        f"{url}/edit", data={**form, "consent_how": "spoken", "consent_on": today.isoformat()}
+    )
+    assert member_row(db, fund["member"][0]).consent_how == "spoken"
+    shown = client.get(url).get_data(as_text=True)
+    assert "ความยินยอมให้เก็บข้อมูล: วาจา" in shown
+
+
 # Anonymising after the retention period
 
 
@@ -253,12 +279,17 @@ def figures(runner):
 
 def test_anonymise_replaces_personal_data_and_leaves_every_figure(runner, db, fund, former):
     member_id, number = former
+    with db.transaction() as session:  # a member who left this year is kept
+        set_status(session, session.get(Member, fund["member_en"][0]), "withdrawn", LONG_AGO, BY)
     before = figures(runner)
     assert "90.00" in before[1] or "90" in before[1]  # the 2014 money is in FY 2557
     dry = cli(runner, "members anonymise --group BANNA --dry-run")
     assert dry.exit_code == 0, dry.output
     assert f"would anonymise member {number} (left 2015-01-10)" in dry.output
     assert member_row(db, member_id).name == "นางเก่า แก่จริง"
+    assert (
+        "kept 1 former member(s)" in cli(runner, "members anonymise --group BANNA --dry-run").output
+    )
     out = cli(runner, f"members anonymise --group BANNA --by {fund['treasurer'][1]}")
     assert out.exit_code == 0, out.output
     assert (

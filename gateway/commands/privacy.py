@@ -25,7 +25,7 @@ from models.privacy import (
     Channel,
     access_log,
     anonymise,
-    due,
+    former_members,
     judge,
     looked_by,
     record_access,
@@ -150,7 +150,7 @@ def anonymise_command(
     group_code: str, numbers: tuple[str, ...], by: str | None, dry_run: bool
 ) -> None:
     """Replace former members' personal data with placeholders after the retention period."""
-    today = business_day()
+    today, kept = business_day(), 0
     try:
         with current_db().transaction() as session:
             group = find_group(session, group_code)
@@ -163,7 +163,9 @@ def anonymise_command(
                 if refused:
                     raise RegistryError(f"{refused}: nothing anonymised")
             else:
-                verdicts = due(session, group, today)
+                verdicts = former_members(session, group, today)
+            kept = sum(1 for v in verdicts if v.refusal)
+            verdicts = [v for v in verdicts if not v.refusal]
             done = [(v.member.number, v.ended) for v in verdicts]
             if not dry_run:
                 for verdict in verdicts:
@@ -173,6 +175,8 @@ def anonymise_command(
     verb = "would anonymise" if dry_run else "anonymised"
     for n, ended in done:
         click.echo(f"{verb} member {n} (left {ended})")
+    if not numbers and kept:
+        click.echo(f"kept {kept} former member(s): inside the period, or no recorded end")
     click.echo(
         f"{verb} {len(done)} member{'s' if len(done) != 1 else ''} of {group.code}"
         f" (retention {group.retention_years} years)"
