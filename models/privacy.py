@@ -231,24 +231,17 @@ def anonymise(session: Session, member: Member, by: Actor) -> None:
         )
         .execution_options(synchronize_session=False)
     )
-    session.execute(
-        update(OutboundMessage)
-        .where(OutboundMessage.member_id == member.id)
-        .values(to_phone=NO_PHONE, text=GONE)
-        .execution_options(synchronize_session=False)
-    )
-    session.execute(
-        update(InboundMessage)
-        .where(InboundMessage.member_id == member.id)
-        .values(from_phone=NO_PHONE, text=GONE, reply=_blank(InboundMessage.reply))
-        .execution_options(synchronize_session=False)
-    )
-    session.execute(
-        update(UssdHop)
-        .where(UssdHop.member_id == member.id)
-        .values(text=GONE, screen=GONE)
-        .execution_options(synchronize_session=False)
-    )
+    for model, values in (
+        (OutboundMessage, {"to_phone": NO_PHONE, "text": GONE}),
+        (InboundMessage, {"from_phone": NO_PHONE, "text": GONE, "reply": GONE}),
+        (UssdHop, {"text": GONE, "screen": GONE}),
+    ):  # what they sent and were sent, and typed and saw on USSD
+        session.execute(
+            update(model)
+            .where(model.member_id == member.id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
     # A login linked to them ends: its names and phone go, its cookies are void.
     session.execute(
         update(User)

@@ -158,16 +158,24 @@ def test_export_of_nobody_is_one_line_and_logs_nothing(runner, db, fund):
         assert session.scalar(select(func.count()).select_from(MemberAccess)) == 0
 
 
-def test_opening_a_member_page_is_logged_and_shown_to_the_committee(client, runner, db, fund):
+def csrf_of(page: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def treasurer_logs_in(client, db, fund):
+    """BANNA's treasurer, with a dashboard login linked to her, logs in."""
     with db.transaction() as session:
         banna = session.scalars(select(Group).where(Group.code == "BANNA")).one()
         treasurer = session.get(Member, fund["treasurer"][0])
         add_user(session, "somsri", "สมศรี", PASSWORD, banna, "th", treasurer)
-    page = client.get("/dashboard/login").get_data(as_text=True)
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    csrf = csrf_of(client.get("/dashboard/login").get_data(as_text=True))
     client.post(
         "/dashboard/login", data={"username": "somsri", "password": PASSWORD, "csrf_token": csrf}
     )
+
+
+def test_opening_a_member_page_is_logged_and_shown_to_the_committee(client, runner, db, fund):
+    treasurer_logs_in(client, db, fund)
     number = fund["member"][1]
     first = client.get(f"/dashboard/g/BANNA/members/{number}").get_data(as_text=True)
     assert "ไม่ได้บันทึก" in first  # consent: not recorded, for a member from before
@@ -187,20 +195,11 @@ def test_opening_a_member_page_is_logged_and_shown_to_the_committee(client, runn
 
 
 def test_consent_is_recorded_from_the_member_page(client, db, fund, today):
-    with db.transaction() as session:
-        banna = session.scalars(select(Group).where(Group.code == "BANNA")).one()
-        treasurer = session.get(Member, fund["treasurer"][0])
-        add_user(session, "somsri", "สมศรี", PASSWORD, banna, "th", treasurer)
-    page = client.get("/dashboard/login").get_data(as_text=True)
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    client.post(
-        "/dashboard/login", data={"username": "somsri", "password": PASSWORD, "csrf_token": csrf}
-    )
+    treasurer_logs_in(client, db, fund)
     number = fund["member"][1]
     url = f"/dashboard/g/BANNA/members/{number}"
     page = client.get(url).get_data(as_text=True)
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    form = {"csrf_token": csrf, "name": "นางมาลี มีสุข", "lang": "th"}
+    form = {"csrf_token": csrf_of(page), "name": "นางมาลี มีสุข", "lang": "th"}
     future = (today + dt.timedelta(days=1)).isoformat()
     client.post(f"{url}/edit", data={**form, "consent_how": "spoken", "consent_on": future})
     assert member_row(db, fund["member"][0]).consent_how is None  # refused, nothing written
