@@ -67,6 +67,15 @@ def test_consent_is_recorded_at_registration_and_shown(runner, db, fund):
         assert old.consent_how is None and old.consent_on is None  # not recorded
 
 
+def test_consent_of_a_member_from_before_is_recorded_later(runner, db, fund):
+    number, by = fund["member"][1], fund["treasurer"][1]
+    out = cli(runner, f"members edit --group BANNA {number} --consent วาจา --by {by}")
+    assert out.exit_code == 0 and "changed consent" in out.output, out.output
+    assert member_row(db, fund["member"][0]).consent_how == "spoken"
+    bad = cli(runner, f"members edit --group BANNA {number} --consent email --by {by}")
+    assert bad.exit_code != 0 and len(bad.output.strip().splitlines()) == 1
+
+
 @pytest.mark.parametrize(
     "extra",
     [

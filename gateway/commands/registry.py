@@ -37,6 +37,7 @@ from models.registry import (
     give_office,
     move_phone,
     office_holders,
+    record_consent,
     set_beneficiary,
     set_status,
     take_office,
@@ -238,6 +239,8 @@ def status_command(group_code: str, number: str, status: str, by: str) -> None:
 @click.option("--lang", type=click.Choice(LANGUAGES))
 @click.option("--village", help="Their หมู่ or village.")
 @click.option("--collector", help="The member number of the collector they usually pay.")
+@click.option("--consent", "consent_how", help="How they consented: paper, spoken or sms.")
+@click.option("--consent-on", type=click.DateTime(["%Y-%m-%d"]), help="When (default today).")
 @click.option("--by", required=True, help="Who records it: a committee member's number or login.")
 def edit_command(
     group_code: str,
@@ -248,9 +251,14 @@ def edit_command(
     lang: str | None,
     village: str | None,
     collector: str | None,
+    consent_how: str | None,
+    consent_on: dt.datetime | None,
     by: str,
 ) -> None:
     """Correct a member's details; every change is kept with who made it."""
+    consented = consent_on.date() if consent_on else business_day()
+    if consented > business_day() or (consent_on and not consent_how):
+        raise click.ClickException("--consent-on: a day not in the future, with --consent")
     try:
         with current_db().transaction() as session:
             group = find_group(session, group_code)
@@ -271,9 +279,13 @@ def edit_command(
                 changes["collector_id"] = find_collector(
                     session, group, collector, business_day()
                 ).id
-            if not changes:
+            if not changes and not consent_how:
                 raise RegistryError("say what to change (--name, --born, --sex, ...)")
             changed = edit_member(session, member, changes, actor)
+            if consent_how:
+                before = member.consent_on, member.consent_how
+                record_consent(session, member, consented, consent_how, actor)
+                changed += ["consent"] if before != (member.consent_on, member.consent_how) else []
             done = f"member {member.number}: " + (
                 f"changed {', '.join(changed)}" if changed else "nothing to change"
             )
