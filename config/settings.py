@@ -63,6 +63,8 @@ class Settings:
     metrics_allow: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     backup_dir: Path | None = None  # the cron's nightly backup goes here (None: no backup)
     backup_keep: int = 14  # nightly backups kept in backup_dir, newest first
+    # The hotline or short link the PRIVACY SMS names (None: "ask the committee").
+    privacy_contact: str | None = None
 
     @property
     def embedded_database(self) -> bool:
@@ -191,4 +193,21 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         metrics_allow=_networks(env, "SATJA_METRICS_ALLOW"),
         backup_dir=Path(backup_dir) if backup_dir else None,
         backup_keep=_positive(env, "SATJA_BACKUP_KEEP", 14),
+        privacy_contact=_privacy_contact(env),
     )
+
+
+PRIVACY_CONTACT_MAX = 16  # what the Thai PRIVACY reply leaves room for in one SMS part
+
+
+def _privacy_contact(env: Mapping[str, str]) -> str | None:
+    """SATJA_PRIVACY_CONTACT: a hotline or short link, plain ASCII, short enough for one SMS."""
+    value = (env.get("SATJA_PRIVACY_CONTACT") or "").strip()
+    if not value:
+        return None
+    if len(value) > PRIVACY_CONTACT_MAX or not value.isascii() or not value.isprintable():
+        raise SettingsError(
+            f"SATJA_PRIVACY_CONTACT: a phone or short link of at most {PRIVACY_CONTACT_MAX}"
+            " plain characters (it goes in a one-part SMS)"
+        )
+    return value

@@ -42,6 +42,9 @@ ENDED = (Status.WITHDRAWN, Status.DECEASED)
 
 
 LANGUAGES = ("th", "en")
+# How a member gave consent to keep their data (PDPA): a signed paper form, said aloud to a
+# committee member, or by SMS. Empty: not recorded (members registered before migration 0018).
+CONSENT_HOW = ("paper", "spoken", "sms")
 SEXES = ("f", "m")  # as the register (and CODI's yearly report) records them
 SETUP = Actor.system(Job.SETUP)
 
@@ -57,6 +60,7 @@ class Group(GroupVisible, Base):
         CheckConstraint("return_within_days >= 0", name="return_within_days_not_negative"),
         CheckConstraint("meeting_day BETWEEN 1 AND 28", name="meeting_day_in_month"),
         CheckConstraint("entrance_fee_satang >= 0", name="entrance_fee_not_negative"),
+        CheckConstraint("retention_years BETWEEN 1 AND 100", name="retention_years_range"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -76,6 +80,9 @@ class Group(GroupVisible, Base):
     cash_limit_satang: Mapped[int] = mapped_column(
         BigInteger, default=500_000, server_default="500000"
     )
+    # Years a former member's personal data is kept after the membership ends (README,
+    # Members' data): then `members anonymise` may replace it with placeholders.
+    retention_years: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
     # The last member number handed out; bumped atomically so numbers never repeat.
     last_member_no: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
@@ -99,6 +106,11 @@ class Member(GroupVisible, Base):
         CheckConstraint("number > 0", name="number_positive"),
         CheckConstraint("pin_tries >= 0", name="pin_tries_not_negative"),
         CheckConstraint("sex IS NULL OR sex IN ('f', 'm')", name="sex_known"),
+        CheckConstraint(
+            "consent_how IS NULL OR consent_how IN ('paper', 'spoken', 'sms')",
+            name="consent_how_known",
+        ),
+        CheckConstraint("(consent_on IS NULL) = (consent_how IS NULL)", name="consent_whole"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -127,6 +139,11 @@ class Member(GroupVisible, Base):
     pin_locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime, default=None)
     # STOP turns off reminders and summaries, never receipts.
     reminders_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Consent to keep their data (PDPA): the day and how (CONSENT_HOW); both empty: not recorded.
+    consent_on: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    consent_how: Mapped[str | None] = mapped_column(String(8), default=None)
+    # When `members anonymise` replaced their personal data with placeholders.
+    anonymised_at: Mapped[dt.datetime | None] = mapped_column(DateTime, default=None)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
     group: Mapped[Group] = relationship(back_populates="members")
@@ -260,6 +277,7 @@ def add_member(
     lang: str = "th",
     born_on: dt.date | None = None,
     by: Actor = SETUP,
+    consent: tuple[dt.date, str] | None = None,
 ) -> Member:
     """Register a person in a group, with a new member number and ledger accounts."""
     check_member_fields(lang, name)
@@ -287,7 +305,43 @@ def add_member(
     ensure_accounts(session, group.id, [f"member:{member.id}"])
     if office is not None:
         give_office(session, member, office, joined_on, by)
+    if consent is not None:
+        record_consent(session, member, *consent, by)
     return member
+
+
+def check_consent(how: str | None) -> str:
+    """How consent was given, as the register keeps it (ใบยินยอม/วาจา/SMS words too)."""
+    word = CONSENT_WORDS.get((how or "").strip().lower())
+    if word is None:
+        raise RegistryError(
+            f"consent: say how it was given: {', '.join(CONSENT_HOW)} (not {how!r})"
+        )
+    return word
+
+
+CONSENT_WORDS = {
+    **{how: how for how in CONSENT_HOW},
+    "ใบยินยอม": "paper",
+    "กระดาษ": "paper",
+    "วาจา": "spoken",
+    "พูด": "spoken",
+    "ข้อความ": "sms",
+}
+
+
+def record_consent(session: Session, member: Member, on: dt.date, how: str, by: Actor) -> None:
+    """Keep the day and the way a member consented to the fund keeping their data."""
+    how = check_consent(how)
+    if on < member.joined_on - dt.timedelta(days=366):
+        raise RegistryError(
+            f"consent on {on}: more than a year before joining ({member.joined_on})"
+        )
+    old = f"{member.consent_on} {member.consent_how}" if member.consent_on else None
+    if (member.consent_on, member.consent_how) == (on, how):
+        return
+    record_change(session, member, "consent", old, f"{on} {how}", by)
+    member.consent_on, member.consent_how = on, how
 
 
 def check_phone_free(session: Session, group_id: int, phone: str, member_id: int | None) -> None:
@@ -410,6 +464,8 @@ def set_status(
         raise RegistryError(f"status must be one of active, withdrawn, deceased (not {status!r})")
     if status == member.status:
         return
+    if member.anonymised_at is not None:  # their data is gone: a returning person joins anew
+        raise RegistryError(f"member {member.number} was anonymised: register them anew")
     record_change(session, member, "status", member.status, status, by)
     member.status, member.status_on = status, on or day
     if status in ENDED:

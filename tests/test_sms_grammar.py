@@ -35,6 +35,10 @@ from gateway.flows.sms_grammar import Command, ParseError, Who, parse
         ("STOP", Command("STOP")),
         ("หยุด", Command("STOP")),
         ("help me please", Command("HELP")),
+        ("PRIVACY", Command("PRIVACY")),
+        ("privacy", Command("PRIVACY")),
+        ("ข้อมูลส่วนตัว", Command("PRIVACY")),
+        (" ข้อมูลส่วนตัว  ", Command("PRIVACY")),
     ],
 )
 def test_commands(text, expected):

@@ -6,6 +6,7 @@ import string
 
 import pytest
 
+from config.settings import PRIVACY_CONTACT_MAX
 from gateway.flows.gsm import is_gsm7, sms_parts
 from gateway.flows.texts import CATALOGUES, NAME_LIMIT, UNKNOWN_SENDER, render, short_name
 
@@ -45,6 +46,7 @@ LONGEST = {
     "by": "ก" * NAME_LIMIT,
     "lines": "99999 " + "ก" * NAME_LIMIT + " 9,999,999 บ. ถึง 30 มี.ค. 2569",
     "more": "99",
+    "contact": "x" * PRIVACY_CONTACT_MAX,  # SATJA_PRIVACY_CONTACT at its longest
     "listed": ", ".join(["99999 " + "ก" * NAME_LIMIT] * 3),
     "documents": "ก" * 25 + "...",  # services/sms/welfare.py cuts the list to 28
     "document": "ก" * 40,  # models/welfare.py: DOCUMENT_LENGTH

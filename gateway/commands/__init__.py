@@ -10,6 +10,7 @@ from gateway.commands import (
     demo,
     lapse,
     ledger,
+    privacy,
     reconcile,
     registry,
     report,
@@ -25,6 +26,7 @@ def init_app(app: Flask) -> None:
     for module in (
         db,
         registry,
+        privacy,
         users,
         ledger,
         lapse,

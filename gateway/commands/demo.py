@@ -65,6 +65,7 @@ def seed(network: bool) -> None:
     for phone, names in homes:
         click.echo(f"  {display_phone(phone)}  {', '.join(names)}")
     click.echo(f"Dashboard login: {demo.DEMO_USER} / {demo.DEMO_PASSWORD} (demo data only)")
+    click.echo("Privacy notice (Thai and English): docs/PRIVACY.md; SMS PRIVACY / ข้อมูลส่วนตัว")
 
 
 @group.command("run")

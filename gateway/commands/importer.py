@@ -20,6 +20,7 @@ from models.registry import (
     Member,
     RegistryError,
     add_member,
+    check_consent,
     check_office,
     check_phone_free,
     check_sex,
@@ -30,7 +31,7 @@ from models.registry import (
 
 HEADER = ("name", "phone", "office", "joined", "lang")
 # The register's other columns, each optional, after the first five.
-MORE = ("born", "sex", "village", "collector")
+MORE = ("born", "sex", "village", "collector", "consent", "consent_on")
 # Files written before offices had their name: the same column, headed "role".
 OLD_HEADER = ("name", "phone", "role", "joined", "lang")
 BY = Actor.system(Job.IMPORT)
@@ -50,6 +51,7 @@ class MemberRow:
     sex: str | None = None
     village: str | None = None
     collector: str | None = None  # a member number, checked against the group on import
+    consent: tuple[dt.date, str] | None = None  # (day, how): PDPA consent on the paper form
 
 
 class ImportRejected(ValueError):
@@ -114,7 +116,33 @@ def _check_line(fields: dict[str, str], today: dt.date) -> tuple[dict, list[str]
     if collector and not collector.isdigit():
         problems.append(f"collector {collector!r} is not a member number")
     more = {"born_on": born, "sex": sex, "village": village, "collector": collector}
+    more["consent"] = _consent(fields, joined, today, problems)
     return {**values, "joined_on": joined, "lang": lang, **more}, problems
+
+
+def _consent(
+    fields: dict[str, str], joined: dt.date, today: dt.date, problems: list[str]
+) -> tuple[dt.date, str] | None:
+    """The consent columns: how (paper, spoken, sms) and the day (default: joined)."""
+    how_text = (fields.get("consent") or "").strip()
+    on_text = (fields.get("consent_on") or "").strip()
+    if not how_text:
+        if on_text:
+            problems.append("consent_on without consent (paper, spoken or sms)")
+        return None
+    try:
+        how = check_consent(how_text)
+        on = dt.date.fromisoformat(on_text) if on_text else joined
+    except RegistryError as exc:
+        problems.append(str(exc))
+        return None
+    except ValueError:
+        problems.append(f"consent_on {on_text!r} is not a date like 2024-05-16")
+        return None
+    if on > today:
+        problems.append(f"consent_on {on_text} is in the future")
+        return None
+    return on, how
 
 
 def validate_csv(session: Session, text: str, today: dt.date, group: Group) -> list[MemberRow]:
@@ -186,6 +214,7 @@ def import_members(
                 lang=row.lang,
                 born_on=row.born_on,
                 by=BY,
+                consent=row.consent,
             )
             for office in row.offices:
                 give_office(session, member, office, row.joined_on, BY)

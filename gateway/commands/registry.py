@@ -45,6 +45,7 @@ from models.registry import (
     give_office,
     move_phone,
     office_holders,
+    record_consent,
     set_beneficiary,
     set_status,
     take_office,
@@ -113,6 +114,14 @@ def add_group_command(code: str, name: str, daily_rate: int, meeting_day: int) -
 @click.option("--beneficiary-name", help="Who receives a funeral benefit (ผู้รับผลประโยชน์).")
 @click.option("--beneficiary-phone", help="The beneficiary's phone.")
 @click.option("--beneficiary-relation", help="How they are related, e.g. ลูก, สามี.")
+@click.option(
+    "--consent",
+    "consent_how",
+    help="How they agreed to the fund keeping their data: paper, spoken or sms (PDPA).",
+)
+@click.option(
+    "--consent-on", type=click.DateTime(["%Y-%m-%d"]), help="The day they agreed (default: joined)."
+)
 def add_member_command(
     group_code: str,
     name: str,
@@ -128,11 +137,18 @@ def add_member_command(
     beneficiary_name: str | None,
     beneficiary_phone: str | None,
     beneficiary_relation: str | None,
+    consent_how: str | None,
+    consent_on: dt.datetime | None,
 ) -> None:
     """Register a person; the last line printed is the new member number."""
     joined_on = joined.date() if joined else business_day()
     if joined_on > business_day():
         raise click.ClickException("joined date is in the future")
+    if consent_on and not consent_how:
+        raise click.ClickException("--consent-on needs --consent (paper, spoken or sms)")
+    consented = consent_on.date() if consent_on else joined_on
+    if consented > business_day():
+        raise click.ClickException("consent date is in the future")
     try:
         with current_db().transaction() as session:
             group = find_group(session, group_code)
@@ -146,6 +162,7 @@ def add_member_command(
                 lang=lang,
                 born_on=born.date() if born else None,
                 by=actor,
+                consent=(consented, consent_how) if consent_how else None,
             )
             fee = charge_entrance_fee(session, member, actor)
             receipt = _fee_receipt(session, member, fee) if fee is not None else None
@@ -249,6 +266,8 @@ def status_command(group_code: str, number: str, status: str, by: str) -> None:
 @click.option("--lang", type=click.Choice(LANGUAGES))
 @click.option("--village", help="Their หมู่ or village.")
 @click.option("--collector", help="The member number of the collector they usually pay.")
+@click.option("--consent", "consent_how", help="How they consented: paper, spoken or sms.")
+@click.option("--consent-on", type=click.DateTime(["%Y-%m-%d"]), help="When (default today).")
 @click.option("--by", required=True, help="Who records it: a committee member's number or login.")
 def edit_command(
     group_code: str,
@@ -259,9 +278,14 @@ def edit_command(
     lang: str | None,
     village: str | None,
     collector: str | None,
+    consent_how: str | None,
+    consent_on: dt.datetime | None,
     by: str,
 ) -> None:
     """Correct a member's details; every change is kept with who made it."""
+    consented = consent_on.date() if consent_on else business_day()
+    if consented > business_day() or (consent_on and not consent_how):
+        raise click.ClickException("--consent-on: a day not in the future, with --consent")
     try:
         with current_db().transaction() as session:
             group = find_group(session, group_code)
@@ -282,9 +306,13 @@ def edit_command(
                 changes["collector_id"] = find_collector(
                     session, group, collector, business_day()
                 ).id
-            if not changes:
+            if not changes and not consent_how:
                 raise RegistryError("say what to change (--name, --born, --sex, ...)")
             changed = edit_member(session, member, changes, actor)
+            if consent_how:
+                before = member.consent_on, member.consent_how
+                record_consent(session, member, consented, consent_how, actor)
+                changed += ["consent"] if before != (member.consent_on, member.consent_how) else []
             done = f"member {member.number}: " + (
                 f"changed {', '.join(changed)}" if changed else "nothing to change"
             )

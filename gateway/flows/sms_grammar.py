@@ -30,6 +30,7 @@ ALIASES = {
     "สมุด": "STMT",
     "อนุมัติ": "APPROVE",
     "ไม่อนุมัติ": "REJECT",
+    "ข้อมูลส่วนตัว": "PRIVACY",
 }
 
 # Benefit types as committee members type them.
@@ -76,6 +77,7 @@ VERBS = {
     "APPROVE",
     "REJECT",
     "STMT",
+    "PRIVACY",
 }
 MEMBER_NUMBER = re.compile(r"[0-9]{1,6}")
 PHONE = re.compile(r"\+?[0-9][0-9 ()-]{7,18}")
@@ -276,4 +278,4 @@ def parse(text: str) -> Command | ParseError:
             return Command(verb) if verb == "BAL" else ParseError("usage", verb)
         who = _who(" ".join(args))
         return Command(verb, who=who) if who else ParseError("member", verb)
-    return Command(verb)  # SUM, HELP, STOP, START, STMT: anything after the word is ignored
+    return Command(verb)  # SUM, HELP, STOP, START, STMT, PRIVACY: anything after is ignored

@@ -31,6 +31,8 @@ TH = {
     "withdraw_ok": "ถอนรายการ #{ref} {amount} บ. แล้วค่ะ",
     "reversed_member": "กรรมการ {by} ยกเลิก {amount} บ. ถ้าทักท้วง ส่ง NO {ref} ค่ะ",
     "pin_was_reset": "ล้างรหัส PIN แล้ว กด {ussd} เพื่อตั้งรหัสใหม่",
+    "privacy": "ใช้ข้อมูลท่านเพื่อสวัสดิการเท่านั้น ขอดู/แก้ที่ {contact} ค่ะ",
+    "privacy_committee": "ใช้ข้อมูลท่านเพื่อสวัสดิการเท่านั้น ขอดู/แก้ได้ที่กรรมการกองทุนค่ะ",
     "stopped": "งดข้อความเตือนแล้ว ใบรับเงินยังส่งตามปกติ ส่ง เริ่ม เพื่อรับอีก",
     "started": "รับข้อความเตือนตามเดิมแล้วค่ะ",
     # treasurers and committees
@@ -180,6 +182,10 @@ EN = {
     "reversed_member": "The committee ({by}) reversed #{ref} of {amount} baht. "
     "If you disagree, send NO {ref}",
     "pin_was_reset": "Your PIN was reset. Dial {ussd} to set a new one",
+    "privacy": "Your fund uses your data only for its welfare work. To see or correct it, "
+    "or read the privacy notice: {contact}",
+    "privacy_committee": "Your fund uses your data only for its welfare work. To see or "
+    "correct it, or read the privacy notice, ask your fund committee",
     "stopped": "Reminders stopped. Receipts still come. Send START to get reminders again",
     "started": "Reminders are back on",
     "rcv_ok": "Received {amount} baht from collector {name} (no. {number}). Ref #{ref}. "
@@ -381,3 +387,15 @@ def pick_standing(catalogue: Mapping[str, str], days_behind: int) -> str:
 def standing_text(lang: str, days_behind: int) -> str:
     """Where a member stands, in the SMS words of the given language."""
     return pick_standing(CATALOGUES.get(lang, TH), days_behind)
+
+
+def privacy_reply(lang: str, contact: str | None) -> str:
+    """The PRIVACY reply: the hotline or link from settings, else the committee."""
+    if contact:
+        return render(lang, "privacy", contact=contact)
+    return render(lang, "privacy_committee")
+
+
+def language_of(text: str) -> str:
+    """Thai when the text holds any Thai letter, else English (for senders we do not know)."""
+    return "th" if any("\u0e00" <= ch <= "\u0e7f" for ch in text) else "en"

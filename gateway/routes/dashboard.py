@@ -481,6 +481,15 @@ def member(group: GroupView, number: int) -> ResponseReturnValue:
     )
 
 
+@bp.get("/g/<code>/access")
+@group_page
+def access(group: GroupView) -> ResponseReturnValue:
+    """Who opened which member's data, and when (PDPA access log)."""
+    return render_template(
+        "dashboard/access.html", looks=dashboard.access_page(current_db(), group)
+    )
+
+
 def assumptions() -> foresight.Assumptions:
     """The projection's assumptions, read once per app."""
     if "satja.assumptions" not in current_app.extensions:

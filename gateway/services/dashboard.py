@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from redis import Redis
 from sqlalchemy import or_, select
@@ -36,6 +37,7 @@ from models.ledger import ref_for
 from models.offices import Office, Power, holders, offices_of
 from models.passbook import passbook
 from models.phones import InvalidPhone, normalize_phone
+from models.privacy import Access, Channel, access_log, looked_by, record_access
 from models.reconcile import Action, Finding, ItemKind, open_exceptions
 from models.registry import (
     Group,
@@ -45,6 +47,7 @@ from models.registry import (
     edit_member,
     find_collector,
     find_member,
+    record_consent,
     set_beneficiary,
 )
 from models.reports import collectors_cash, group_report, monthly_contributions
@@ -340,6 +343,17 @@ class MemberPage:
     offices: list[str]  # what they hold today
     collectors: list[tuple[int, str, int]]  # the group's collectors today: (number, name, id)
     may_edit: bool  # the viewer may change the register
+    # Who opened this member's data (PDPA access log): (when, who, channel, what), newest first.
+    looks: tuple[tuple[dt.datetime, str, str, str], ...] = ()
+
+
+LOOKS_SHOWN = 20  # the newest looks on the member page; `members access-log` has them all
+BANGKOK = ZoneInfo("Asia/Bangkok")
+
+
+def _bangkok(at: dt.datetime) -> dt.datetime:
+    """A stored UTC time as the committee reads it."""
+    return at.replace(tzinfo=dt.UTC).astimezone(BANGKOK)
 
 
 def _numbered(session: Session, view: GroupView, number: int) -> Member | None:
@@ -368,6 +382,14 @@ def member_page(
         person = _numbered(session, view, number)
         if person is None:
             return None
+        if viewer is not None:  # each opening is kept, with the login and its person
+            by = Actor.person(viewer.member_id) if viewer.member_id is not None else None
+            record_access(session, person, Channel.DASHBOARD, Access.PAGE, by, viewer.id)
+            session.flush()
+        looks = tuple(
+            (_bangkok(row.at), looked_by(session, row), row.channel, row.what)
+            for row, _ in access_log(session, session.get(Group, view.id), person, LOOKS_SHOWN)
+        )
         their_claims = session.scalars(
             select(Claim).where(Claim.member_id == person.id).order_by(Claim.id.desc())
         ).all()
@@ -388,7 +410,31 @@ def member_page(
             sorted(offices_of(session, person.id, today)),
             [tuple(row) for row in collectors],
             may_edit,
+            looks,
         )
+
+
+@dataclass(frozen=True)
+class Look:
+    """One look at a member's data, as the access log page shows it."""
+
+    at: dt.datetime  # Bangkok time
+    number: int
+    name: str
+    who: str
+    channel: str
+    what: str
+
+
+def access_page(db: Database, view: GroupView) -> list[Look]:
+    """The newest looks at any of the group's members (PDPA access log), newest first."""
+    with db.transaction() as session:
+        rows = access_log(session, session.get(Group, view.id))
+        return [
+            Look(_bangkok(row.at), member.number, member.name, looked_by(session, row),
+                 row.channel, row.what)
+            for row, member in rows
+        ]  # fmt: skip
 
 
 def edit_register(
@@ -413,6 +459,8 @@ def edit_register(
             find_collector(session, group, collector, today).id if collector else None
         )
         changed = edit_member(session, person, changes, actor)
+        if _consent(session, person, form, actor, today):
+            changed.append("consent")
         name = form.get("beneficiary_name", "").strip()
         phone = form.get("beneficiary_phone", "").strip() or None
         relation = form.get("beneficiary_relation", "").strip()
@@ -423,6 +471,24 @@ def edit_register(
             if (name, relation) != old or person.beneficiary_phone != before:
                 changed.append("beneficiary")
         return changed
+
+
+def _consent(
+    session: Session, person: Member, form: dict[str, str], by: Actor, today: dt.date
+) -> bool:
+    """Record consent from the form's two fields (both or neither); True when it changed."""
+    how, on = form.get("consent_how", "").strip(), form.get("consent_on", "").strip()
+    if not how and not on:
+        return False
+    try:
+        day = dt.date.fromisoformat(on)
+    except ValueError:
+        raise RegistryError(f"consent: {on!r} is not a date like 2026-11-16") from None
+    if day > today:
+        raise RegistryError("consent date is in the future")
+    before = (person.consent_on, person.consent_how)
+    record_consent(session, person, day, how, by)
+    return (person.consent_on, person.consent_how) != before
 
 
 # Exceptions: a note here, money only after the confirmation page

@@ -11,6 +11,7 @@ from models import (  # noqa: F401  (register the tables)
     disputes,
     ledger,
     outbox,
+    privacy,
     reconcile,
     registry,
     users,

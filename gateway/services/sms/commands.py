@@ -35,6 +35,7 @@ COMMANDS: dict[str, Handler] = {
     "HELP": Handler(member.help),
     "STOP": Handler(member.stop),
     "START": Handler(member.start),
+    "PRIVACY": Handler(member.privacy),
     # welfare, by the committee
     "CLAIM": Handler(welfare.claim, Power.FILE_CLAIM),
     "APPROVE": Handler(welfare.approve, Power.DECIDE_CLAIM),

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from config.settings import Settings
 from gateway.edge.types import DeliveryReport, InboundSms
 from gateway.flows.sms_grammar import Command, parse
-from gateway.flows.texts import MEMBERSHIP_ENDED, UNKNOWN_SENDER
+from gateway.flows.texts import MEMBERSHIP_ENDED, UNKNOWN_SENDER, language_of, privacy_reply
 from gateway.services.metrics import count_delivery, count_sms
 from gateway.services.ratelimit import sms_flood, tell_flood
 from gateway.services.sms.commands import carry_out
@@ -107,6 +107,15 @@ def handle_inbound(
         return Handled(reply=inbound.reply or "", repeated=True, outcome="repeat")
     phone, household = find_household(session, sms.from_phone)
     sender = household[0] if household else None
+    if (sender is None or sender.status in ENDED) and _asks_privacy(sms.text):
+        # Anyone may ask what we do with their data, a former member most of all.
+        reply = privacy_reply(language_of(sms.text), settings.privacy_contact)
+        inbound.reply = reply
+        return Handled(
+            reply=reply,
+            message_ids=_answer_stranger(session, inbound, phone, reply),
+            command="privacy",
+        )
     if sender is None:
         log.info("sms %s from unknown number %s", inbound.id, mask_phone(phone))
         inbound.reply = UNKNOWN_SENDER
@@ -147,6 +156,12 @@ def handle_inbound(
         command=(parsed.verb or "none").lower(),  # a verb the grammar knows, or none
         outcome="carried_out" if understood else "not_understood",
     )
+
+
+def _asks_privacy(text: str) -> bool:
+    """True when the message is the PRIVACY command."""
+    parsed = parse(text)
+    return isinstance(parsed, Command) and parsed.verb == "PRIVACY"
 
 
 def take_inbound(

@@ -8,7 +8,7 @@ from gateway.flows.dates import BE_OFFSET, format_date
 from gateway.flows.gsm import sms_parts
 from gateway.flows.money import format_baht
 from gateway.flows.sms_grammar import Command
-from gateway.flows.texts import short_name
+from gateway.flows.texts import privacy_reply, short_name
 from gateway.services.sms import collector
 from gateway.services.sms.desk import Desk, Refused
 from models.disputes import Dispute
@@ -176,6 +176,11 @@ def help(desk: Desk, _command: Command) -> str:
     if desk.may(Power.TAKE_CASH):
         return desk.reply("help_collector")
     return desk.reply("help_committee" if desk.offices else "help_member")
+
+
+def privacy(desk: Desk, _command: Command) -> str:
+    """What the fund does with the sender's data, and where to see or correct it."""
+    return privacy_reply(desk.lang, desk.settings.privacy_contact)
 
 
 def stop(desk: Desk, _command: Command) -> str:
