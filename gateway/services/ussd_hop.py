@@ -286,7 +286,7 @@ def _apply(
         if isinstance(effect, menu.SetLanguage):
             member.lang = effect.lang
         elif isinstance(effect, menu.SetPin):
-            set_pin(member, effect.pin)
+            set_pin(member, effect.pin, settings.pin_keys)
         elif isinstance(effect, menu.Declare):
             ref, message = _declare(session, settings, member, effect, key, today)
             messages.append(message)
@@ -336,7 +336,7 @@ def answer_hop(
     result = menu.answer(caller, inputs, verdicts)
     pin_ok = None
     if result.needs_pin_check is not None:
-        pin_ok = check_pin(member, result.needs_pin_check, now)
+        pin_ok = check_pin(member, result.needs_pin_check, now, settings.pin_keys)
         verdicts[hop - 1] = pin_ok
         if pin_locked(member, now):
             result = menu.Result(menu.locked_screen(caller.lang), node=menu.Node.LOCKED)
