@@ -11,6 +11,7 @@ from sqlalchemy import event, func, select
 
 from gateway import create_app
 from gateway.services.ussd_cache import HopCache
+from models.base import member_generation
 from models.clock import local_today
 from models.ledger import Code, Transfer, TransferSpec, create_transfer
 from models.registry import Group, Member, Status
@@ -163,8 +164,10 @@ def test_a_snapshot_is_never_tagged_newer_than_its_data(app, db, fund, redis_con
     ref = declare(db, fund, amount=6000)
     send(client, phone(fund, "collector"), f"OK {ref}")
     # ... and the hop stores what it read before the change, tagged as of its look.
-    hops.keep(look, "s-race", phone(fund), look.snapshot.group_id, {"balance": 0}, today)
-    assert not hops.look("s-race-2", phone(fund), 1000, today).held
+    who = (look.snapshot.group_id, look.snapshot.head.member_id)
+    hops.keep(look, "s-race", phone(fund), who, {"balance": 0}, today)
+    after = hops.look("s-race-2", phone(fund), 1000, today)
+    assert after.held and "balance" not in after.snapshot.fields
     assert walk(client, phone(fund), ["1"])[-1].startswith("CON ให้แล้ว 60 บ.")
 
 
@@ -190,21 +193,20 @@ def test_a_snapshot_from_yesterday_is_not_held(client, fund, redis_conn):
 
 def test_the_generation_moves_on_only_after_commit(db, fund, redis_conn):
     member_id = fund["member"][0]
-    with db.transaction() as session:
-        group_id = session.get(Member, member_id).group_id
-    before = int(redis_conn.get(generation_key(group_id)) or 0)
+    key = generation_key(member_generation(member_id))
+    before = int(redis_conn.get(key) or 0)
     try:
         with db.transaction() as session:
             session.get(Member, member_id).lang = "en"
             session.flush()
-            assert int(redis_conn.get(generation_key(group_id)) or 0) == before
+            assert int(redis_conn.get(key) or 0) == before
             raise RuntimeError("rolled back")
     except RuntimeError:
         pass
-    assert int(redis_conn.get(generation_key(group_id)) or 0) == before
+    assert int(redis_conn.get(key) or 0) == before
     with db.transaction() as session:
         session.get(Member, member_id).lang = "en"
-    assert int(redis_conn.get(generation_key(group_id))) == before + 1
+    assert int(redis_conn.get(key)) == before + 1
 
 
 WALKS = [
@@ -256,9 +258,10 @@ def test_snapshot_answers_equal_database_answers(app, client, db, fund, settings
 def test_an_unreadable_snapshot_is_read_again_from_the_database(client, fund, redis_conn):
     warm(client, fund)
     key = f"satja:ussd:caller:{phone(fund)}"
-    group = redis_conn.get(key).split(b" ")[0].decode()
-    tag = f"{group} {int(redis_conn.get(generation_key(int(group))) or 0)} {local_today()}"
+    group, member = redis_conn.get(key).decode().split(" ")[:2]
+    rules = [int(redis_conn.get(generation_key(name)) or 0) for name in (group, f"member:{member}")]
+    tag = f"{group} {member} {local_today()} {rules[0]}.{rules[1]}"
     odd = '{"status":"active","lang":"th","balance":"x","paid_through":"soon","days_behind":0}'
-    for junk in (f"{tag} {{not json", f"{tag} {{}}", f"{tag} {odd}", "none"):
+    for junk in (f"{tag} {{not json", f"{tag} {{}}", f"{tag} {odd}", f"{tag}", "none"):
         redis_conn.set(key, junk)
         assert walk(client, phone(fund), ["1"])[-1].startswith("CON ให้แล้ว 0 บ.")

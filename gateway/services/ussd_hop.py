@@ -23,7 +23,7 @@ from gateway.flows import ussd as menu
 from gateway.flows.dates import format_date
 from gateway.flows.money import format_baht
 from gateway.flows.texts import render, short_name, standing_text
-from gateway.services.ussd_cache import CachedCaller, NotCached
+from gateway.services.ussd_cache import CachedCaller, NotCached, Snapshot
 from models.actors import Actor
 from models.ledger import (
     Account,
@@ -54,8 +54,9 @@ class Answered:
 
     text: str
     message_ids: list[int]
-    group_id: int | None = None  # the caller's group, and what the hop read of them
+    group_id: int | None = None  # the caller's group and member id, and what the hop read
     read: dict[str, object] | None = None  # when it changed nothing: a snapshot's worth
+    member_id: int | None = None
 
 
 def recent_payments(session: Session, member: Member) -> tuple[menu.Payment, ...]:
@@ -103,8 +104,12 @@ class LiveCaller:
         now: dt.datetime,
         *,
         pin_set_in_session: bool = False,
+        held: Snapshot | None = None,
     ) -> None:
         self._session, self._member, self._today, self._now = session, member, today, now
+        # The session's snapshot: the collector list it showed is the one a choice names.
+        ours = held is not None and held.head.member_id == member.id
+        self._held = CachedCaller(held.fields, now) if ours else None
         # The fold must see the session as it began: a PIN set in it did not exist then.
         self._pin_set_in_session = pin_set_in_session
         self.lang = member.lang
@@ -148,9 +153,18 @@ class LiveCaller:
             )
         )
 
-    @cached_property
+    @property
     def collectors(self) -> tuple[menu.Collector, ...]:
-        """The group's active collectors, by member number."""
+        """The group's active collectors, by member number: as the session saw them."""
+        if self._held is not None:
+            try:
+                return self._held.collectors
+            except NotCached:
+                pass
+        return self._collectors
+
+    @cached_property
+    def _collectors(self) -> tuple[menu.Collector, ...]:
         rows = self._session.scalars(
             select(Member)
             .where(
@@ -206,9 +220,9 @@ class LiveCaller:
                 days_behind=self.days_behind,
                 waiting_days_left=self.waiting_days_left,
             )
-        for name in ("fund_total", "collectors", "payments", "benefits", "claims"):
+        for name in ("fund_total", "_collectors", "payments", "benefits", "claims"):
             if name in self.__dict__:
-                fields[name] = self.__dict__[name]
+                fields[name.lstrip("_")] = self.__dict__[name]
         return fields
 
     @property
@@ -307,9 +321,14 @@ def _apply(
 
 
 def answer_hop(
-    session: Session, settings: Settings, request: UssdRequest, today: dt.date, now: dt.datetime
+    session: Session,
+    settings: Settings,
+    request: UssdRequest,
+    today: dt.date,
+    now: dt.datetime,
+    held: Snapshot | None = None,
 ) -> Answered:
-    """The answer to one hop; flushes, never commits."""
+    """The answer to one hop (`held`: the session's snapshot, if any); flushes, never commits."""
     inputs = menu.split_inputs(request.text)
     hop = len(inputs)
     phone, member = find_by_phone(session, request.phone)
@@ -331,7 +350,7 @@ def answer_hop(
             return Answered(screen, [])
     verdicts = {number - 1: ok for number, ok, _, _, _ in earlier if ok is not None}
     caller = LiveCaller(
-        session, member, today, now, pin_set_in_session=any(row[2] for row in earlier)
+        session, member, today, now, pin_set_in_session=any(row[2] for row in earlier), held=held
     )
     result = menu.answer(caller, inputs, verdicts)
     pin_ok = None
@@ -368,6 +387,7 @@ def answer_hop(
         [m.id for m in messages if m is not None],
         member.group_id,
         None if changed else caller.read(),
+        member.id,
     )
 
 
