@@ -3,14 +3,13 @@
 The gateway runs in this process (Flask's test client: no HTTP, no gunicorn) on
 PostgreSQL and Redis (DATABASE_URL, REDIS_URL; a scratch database `satja_profile_ussd`).
 After a warm-up, it prints per hop of each path the CPU time and the SQL statements,
-then the top of the profile of the payment sessions, by own time and by cumulative time.
+then the top of the profile of the payment sessions (CPU time), by own and cumulative time.
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
-import os
 import pstats
 import sys
 import time
@@ -19,15 +18,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask.testing import FlaskClient
-from redis import Redis
 from sqlalchemy import event
 
-from bench.harness import DEFAULT_DATABASE, DEFAULT_REDIS, scratch_database
-from bench.ussd import BALANCE, PAYMENT, seed
-from config.settings import load_settings
+from bench.ussd import BALANCE, PAYMENT, scratch_fund
 from gateway import create_app
 from gateway.extensions.database import EXTENSION
-from models import migrate
 
 
 def walk(
@@ -70,16 +65,9 @@ def main() -> None:
     parser.add_argument("--scratch", default="satja_profile_ussd", help="scratch database name")
     args = parser.parse_args()
 
-    url = scratch_database(os.environ.get("DATABASE_URL") or DEFAULT_DATABASE, args.scratch)
-    redis_url = os.environ.get("REDIS_URL") or DEFAULT_REDIS
-    Redis.from_url(redis_url).flushdb()
-    settings = load_settings(
-        {"DATABASE_URL": url, "REDIS_URL": redis_url, "SATJA_USSD_HOPS_PER_MINUTE": "1000000"}
-    )
+    settings, phones = scratch_fund(args.scratch, args.callers)
     app = create_app(settings)
     db = app.extensions[EXTENSION]
-    migrate.upgrade(db.engine)
-    phones = seed(db, settings, args.callers)
     sql = [0]
     event.listen(db.engine, "before_cursor_execute", lambda *_a: sql.__setitem__(0, sql[0] + 1))
     client = app.test_client()
@@ -96,7 +84,8 @@ def main() -> None:
         total = sum(per_hop["cpu"]) * 1000 / sessions / len(path)
         print(f"  mean CPU per hop: {total:.2f} ms")
         if name == "payment":
-            profile = cProfile.Profile()
+            # CPU time, not wall time: on a shared machine, waiting is not this process's cost.
+            profile = cProfile.Profile(time.process_time)
             profile.enable()
             walk(client, phones, path, args.rounds, f"{name}-profiled")
             profile.disable()
