@@ -54,9 +54,9 @@ class Answered:
 
     text: str
     message_ids: list[int]
-    group_id: int | None = None  # the caller's group and member id, and what the hop read
+    group_id: int | None = None  # the caller's group, and what the hop read of them
     read: dict[str, object] | None = None  # when it changed nothing: a snapshot's worth
-    member_id: int | None = None
+    member_id: int | None = None  # whose snapshot the read goes to
 
 
 def recent_payments(session: Session, member: Member) -> tuple[menu.Payment, ...]:
@@ -387,7 +387,7 @@ def answer_hop(
         [m.id for m in messages if m is not None],
         member.group_id,
         None if changed else caller.read(),
-        member.id,
+        member_id=member.id,
     )
 
 
