@@ -17,6 +17,8 @@ MAYBE_REAL_BACKENDS = ("kannel",)
 KANNEL_REQUIRED = ("KANNEL_SENDSMS_URL", "KANNEL_USERNAME", "KANNEL_PASSWORD", "KANNEL_FROM")
 DEV_SECRET_KEY = "dev-only-not-secret"  # public: it is in this file
 MIN_SECRET_KEY = 32
+DEV_PIN_KEY = "dev-only-pin-key-not-secret"  # public too: development PINs only
+MIN_PIN_KEY = 32
 MIN_CALLBACK_TOKEN = 24
 LOG_FORMATS = ("text", "json")
 
@@ -48,6 +50,8 @@ class Settings:
     kannel_dlr_url: str = ""  # /sms/kannel/delivery as Kannel reaches Satja
     callback_token: str | None = field(default=None, repr=False)
     secret_key: str = field(default=DEV_SECRET_KEY, repr=False)
+    # Keys of the PINs' HMAC, newest first: new PINs use the first, older ones still verify.
+    pin_keys: tuple[str, ...] = field(default=(DEV_PIN_KEY,), repr=False)
     simulator_enabled: bool = True
     cookie_secure: bool = False  # dashboard cookies only over HTTPS (on in production)
     timezone: str = "Asia/Bangkok"
@@ -91,6 +95,11 @@ def refuse_unsafe(settings: Settings) -> None:
         )
     if settings.simulator_enabled:
         raise UnsafeSettings("SATJA_SIMULATOR must be off in production")
+    if any(k == DEV_PIN_KEY or len(k) < MIN_PIN_KEY for k in settings.pin_keys):
+        raise UnsafeSettings(
+            f"SATJA_PIN_KEYS must be set: secrets of at least {MIN_PIN_KEY} characters, "
+            "comma-separated, newest first"
+        )
 
 
 def _flag(value: str | None, default: bool) -> bool:
@@ -127,6 +136,10 @@ def _count(env: Mapping[str, str], name: str) -> int:
     if not value.isdigit():
         raise SettingsError(f"{name} must be a whole number")
     return int(value)
+
+
+def _keys(value: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
 
 
 def _require(env: Mapping[str, str], *names: str) -> None:
@@ -181,6 +194,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         kannel_dlr_url=env.get("KANNEL_DLR_URL") or "",
         callback_token=env.get("SATJA_CALLBACK_TOKEN") or None,
         secret_key=env.get("SATJA_SECRET_KEY") or DEV_SECRET_KEY,
+        pin_keys=_keys(env.get("SATJA_PIN_KEYS")) or (DEV_PIN_KEY,),
         simulator_enabled=_flag(env.get("SATJA_SIMULATOR"), default=not production),
         cookie_secure=_flag(env.get("SATJA_COOKIE_SECURE"), default=production),
         ussd_code=env.get("SATJA_USSD_CODE") or "*1234#",

@@ -26,8 +26,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.ensure_ascii = False
     db = database.init_app(app, settings)
     redis = redis_extension.init_app(app, settings)
-    # Committed changes move their groups' generations on: cached screens are read anew.
-    db.on_commit(lambda groups: announce(redis.redis, groups))
+    # Committed changes move their generations on: cached screens are read anew.
+    db.on_commit(lambda generations: announce(redis.redis, generations))
     tracing.init_app(app, settings)
     health.init_app(app)
     metrics.init_app(app)

@@ -27,25 +27,51 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-TOUCHED = "satja.touched_groups"  # session.info: the groups this transaction changes
+TOUCHED = "satja.touched"  # session.info: the generations this transaction moves on
+
+
+# What a USSD caller sees is cached in parts, each tagged with the generations it was
+# read from (gateway/services/ussd_cache.py); a committed change moves on only the ones
+# it concerns, so one member's payment leaves every other member's snapshot in place.
+def group_generation(group_id: int) -> str:
+    """A group's rules: its rates, waiting days, benefit schedule."""
+    return str(group_id)
+
+
+def member_generation(member_id: int) -> str:
+    """A member's own record: status, language, PIN."""
+    return f"member:{member_id}"
+
+
+def money_generation(member_id: int) -> str:
+    """A member's money: balance, payments and their states, claims."""
+    return f"money:{member_id}"
+
+
+def collectors_generation(group_id: int) -> str:
+    """A group's collectors: who holds the office, by what name."""
+    return f"collectors:{group_id}"
+
+
+def fund_generation(group_id: int) -> str:
+    """A group's fund total (the bank and the collectors' hands)."""
+    return f"fund:{group_id}"
 
 
 class GroupVisible:
-    """A model whose rows members of a group see: changing one moves the group's generation.
+    """A model whose rows members of a group see: a change moves its generations on.
 
     See models/changes.py; `touch` says the same for writes that bypass the ORM.
     """
 
-    @property
-    def visible_group_id(self) -> int | None:
-        """The group whose members see this row."""
-        return self.group_id
+    def generations(self) -> tuple[str, ...]:
+        """The generations a change to this row moves on (its group's rules by default)."""
+        return (group_generation(self.group_id),)
 
 
-def touch(session: Session, group_id: int | None) -> None:
-    """Note that this transaction changes what members of the group see."""
-    if group_id is not None:
-        session.info.setdefault(TOUCHED, set()).add(group_id)
+def touch(session: Session, *generations: str) -> None:
+    """Note that this transaction changes what is cached under these generations."""
+    session.info.setdefault(TOUCHED, set()).update(generations)
 
 
 def one_of(column: str, values: Iterable[str]) -> str:

@@ -63,7 +63,7 @@ class Database:
         watch(self.sessions, self._listeners)
 
     def on_commit(self, listener: Listener) -> None:
-        """Call `listener` with the groups each committed transaction changed."""
+        """Call `listener` with the generations each committed transaction moved on."""
         self._listeners.append(listener)
 
     @contextmanager

@@ -42,7 +42,7 @@ from sqlalchemy.sql.dml import Insert
 
 from config.conventions import REF_SHAPE
 from models.actors import Actor, stored
-from models.base import Base, BigId, touch, utcnow
+from models.base import Base, BigId, fund_generation, money_generation, touch, utcnow
 
 
 class Code(enum.StrEnum):
@@ -592,6 +592,16 @@ def _check_key(key: str) -> None:
         raise InvalidTransfer(f"an idempotency key has 1 to {MAX_KEY_LENGTH} characters")
 
 
+def _touch(
+    session: Session, group_id: int, phase: Phase, member_id: int | None, *keys: str
+) -> None:
+    """Say whose money a transfer moves, and the group's fund total when posted money moves."""
+    members = {member_id, *(account_flags(k)["member_id"] for k in keys if k.startswith("member:"))}
+    touch(session, *(money_generation(m) for m in members if m is not None))
+    if phase not in (Phase.PENDING, Phase.VOID):  # those move only pending totals
+        touch(session, fund_generation(group_id))
+
+
 def create_transfer(session: Session, spec: TransferSpec, *, pending: bool = False) -> Outcome:
     """Post a transfer at once, or reserve it as pending when pending=True."""
     _check_key(spec.key)
@@ -619,7 +629,7 @@ def create_transfer(session: Session, spec: TransferSpec, *, pending: bool = Fal
         "note": spec.note,
     }
     phase = Phase.PENDING if pending else Phase.SINGLE
-    touch(session, spec.group_id)
+    _touch(session, spec.group_id, phase, spec.member_id, spec.debit, spec.credit)
     if session.get_bind().dialect.name == "postgresql":
         transfer = _post_in_one(session, spec, phase)
         if transfer is not None:
@@ -691,7 +701,7 @@ def _write_follow_up(
     """Check the limits and write a transfer that follows up on an earlier one."""
     if over := _overdraft(debit, credit, original.amount, phase):
         return _refuse(session, key, original.group_id, body, Refusal.OVERDRAFT, over)
-    touch(session, original.group_id)
+    _touch(session, original.group_id, phase, original.member_id, debit.key, credit.key)
     values = {
         "group_id": original.group_id,
         "debit_account_id": debit.id,

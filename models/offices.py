@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
 from models.actors import Actor, Authored, actor_check
-from models.base import Base, BigId, GroupVisible, one_of, utcnow
+from models.base import Base, BigId, GroupVisible, collectors_generation, one_of, utcnow
 
 
 class Office(enum.StrEnum):
@@ -90,6 +90,10 @@ class OfficeTerm(GroupVisible, Authored, Base):
     ended_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     ended_by_job: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    def generations(self) -> tuple[str, ...]:
+        """Offices decide the group's collector list (the only office a member's menu shows)."""
+        return (collectors_generation(self.group_id),)
 
 
 def held_on(day: dt.date) -> ColumnElement[bool]:

@@ -16,13 +16,23 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    inspect,
     select,
     update,
 )
 from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship
 
 from models.actors import Actor, Authored, Job, actor_check
-from models.base import Base, BigId, GroupVisible, one_of, utcnow
+from models.base import (
+    Base,
+    BigId,
+    GroupVisible,
+    collectors_generation,
+    group_generation,
+    member_generation,
+    one_of,
+    utcnow,
+)
 from models.ledger import ensure_accounts
 from models.offices import Office, OfficeTerm, end_term, held_on, open_term, start_term
 from models.phones import InvalidPhone, display_phone, normalize_phone
@@ -89,10 +99,9 @@ class Group(GroupVisible, Base):
 
     members: Mapped[list[Member]] = relationship(back_populates="group")
 
-    @property
-    def visible_group_id(self) -> int | None:
+    def generations(self) -> tuple[str, ...]:
         """A group's rules are seen by its own members."""
-        return self.id
+        return (group_generation(self.id),)
 
 
 class Member(GroupVisible, Base):
@@ -148,6 +157,17 @@ class Member(GroupVisible, Base):
 
     group: Mapped[Group] = relationship(back_populates="members")
 
+    def generations(self) -> tuple[str, ...]:
+        """The member's own record; the group's collector list too, if it may show them."""
+        state = inspect(self)
+        if any(state.attrs[name].history.has_changes() for name in LISTED):
+            return member_generation(self.id), collectors_generation(self.group_id)
+        return (member_generation(self.id),)
+
+
+# What a collector list shows of a member, or decides whether it shows them at all.
+LISTED = ("name", "number", "status", "group_id")
+
 
 class MemberChange(GroupVisible, Authored, Base):
     """One change to a member's record (status, office, PIN reset, details), kept for good."""
@@ -162,6 +182,10 @@ class MemberChange(GroupVisible, Authored, Base):
     old: Mapped[str | None] = mapped_column(String(200))
     new: Mapped[str | None] = mapped_column(String(200))
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    def generations(self) -> tuple[str, ...]:
+        """A change kept goes with a change to the member's record."""
+        return (member_generation(self.member_id),)
 
 
 def record_change(

@@ -35,7 +35,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from config.conventions import SATANG_PER_BAHT
 from models.actors import Actor, Authored, actor_check, stored
-from models.base import Base, BigId, GroupVisible, one_of, utcnow
+from models.base import Base, BigId, GroupVisible, money_generation, one_of, utcnow
 from models.ledger import (
     Account,
     Code,
@@ -263,6 +263,10 @@ class Claim(GroupVisible, Base):
     reversed_by_job: Mapped[str | None] = mapped_column(String(16))
     reversal_reason: Mapped[str | None] = mapped_column(String(200))
     reversed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+    def generations(self) -> tuple[str, ...]:
+        """A claim shows in its member's menu (its payment moves the fund through the ledger)."""
+        return (money_generation(self.member_id),)
 
     @property
     def filer(self) -> Actor | None:

@@ -148,6 +148,7 @@ def main() -> None:
         "SATJA_SMS_BACKEND": "simulator",
         "SATJA_CALLBACK_TOKEN": token,
         "SATJA_SECRET_KEY": secrets.token_hex(32),
+        "SATJA_PIN_KEYS": secrets.token_hex(32),
         "SATJA_INSTANCE_PATH": tempfile.mkdtemp(prefix="satja-prodcheck-"),
         "SATJA_USSD_HOPS_PER_MINUTE": "100000",  # the load comes from a handful of phones
         "SATJA_SMS_PER_MINUTE": "100000",

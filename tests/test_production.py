@@ -20,7 +20,12 @@ from workers import runtime
 ROOT = Path(__file__).resolve().parents[1]
 KEY = "k" * 32
 TOKEN = "t" * 24
-SAFE = {"SATJA_ENV": "production", "SATJA_SECRET_KEY": KEY, "SATJA_CALLBACK_TOKEN": TOKEN}
+SAFE = {
+    "SATJA_ENV": "production",
+    "SATJA_SECRET_KEY": KEY,
+    "SATJA_CALLBACK_TOKEN": TOKEN,
+    "SATJA_PIN_KEYS": "p" * 32,
+}
 PASSWORD = "ลับมาก-secret-1"
 
 

@@ -74,6 +74,7 @@ def test_sigkill_while_sending_loses_nothing(settings, db, redis_conn, silent_pr
         "AT_USERNAME": "satja",
         "AT_API_KEY": "test-key",
         "SATJA_SECRET_KEY": "s" * 32,  # a real backend means production: secrets required
+        "SATJA_PIN_KEYS": "p" * 32,
         "SATJA_CALLBACK_TOKEN": "t" * 24,
         "HTTPS_PROXY": silent_proxy,
         "NO_PROXY": "",

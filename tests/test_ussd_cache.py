@@ -11,9 +11,11 @@ from sqlalchemy import event, func, select
 
 from gateway import create_app
 from gateway.services.ussd_cache import HopCache
+from models.base import member_generation
 from models.clock import local_today
 from models.ledger import Code, Transfer, TransferSpec, create_transfer
-from models.registry import Group, Member, Status
+from models.offices import Office
+from models.registry import Group, Member, Status, take_office
 from workers import runtime
 from workers.broker import generation_key
 
@@ -163,8 +165,10 @@ def test_a_snapshot_is_never_tagged_newer_than_its_data(app, db, fund, redis_con
     ref = declare(db, fund, amount=6000)
     send(client, phone(fund, "collector"), f"OK {ref}")
     # ... and the hop stores what it read before the change, tagged as of its look.
-    hops.keep(look, "s-race", phone(fund), look.snapshot.group_id, {"balance": 0}, today)
-    assert not hops.look("s-race-2", phone(fund), 1000, today).held
+    who = (look.snapshot.group_id, look.snapshot.head.member_id)
+    hops.keep(look, "s-race", phone(fund), who, {"balance": 0}, today)
+    after = hops.look("s-race-2", phone(fund), 1000, today)
+    assert after.held and "balance" not in after.snapshot.fields
     assert walk(client, phone(fund), ["1"])[-1].startswith("CON ให้แล้ว 60 บ.")
 
 
@@ -190,21 +194,20 @@ def test_a_snapshot_from_yesterday_is_not_held(client, fund, redis_conn):
 
 def test_the_generation_moves_on_only_after_commit(db, fund, redis_conn):
     member_id = fund["member"][0]
-    with db.transaction() as session:
-        group_id = session.get(Member, member_id).group_id
-    before = int(redis_conn.get(generation_key(group_id)) or 0)
+    key = generation_key(member_generation(member_id))
+    before = int(redis_conn.get(key) or 0)
     try:
         with db.transaction() as session:
             session.get(Member, member_id).lang = "en"
             session.flush()
-            assert int(redis_conn.get(generation_key(group_id)) or 0) == before
+            assert int(redis_conn.get(key) or 0) == before
             raise RuntimeError("rolled back")
     except RuntimeError:
         pass
-    assert int(redis_conn.get(generation_key(group_id)) or 0) == before
+    assert int(redis_conn.get(key) or 0) == before
     with db.transaction() as session:
         session.get(Member, member_id).lang = "en"
-    assert int(redis_conn.get(generation_key(group_id))) == before + 1
+    assert int(redis_conn.get(key)) == before + 1
 
 
 WALKS = [
@@ -256,9 +259,79 @@ def test_snapshot_answers_equal_database_answers(app, client, db, fund, settings
 def test_an_unreadable_snapshot_is_read_again_from_the_database(client, fund, redis_conn):
     warm(client, fund)
     key = f"satja:ussd:caller:{phone(fund)}"
-    group = redis_conn.get(key).split(b" ")[0].decode()
-    tag = f"{group} {int(redis_conn.get(generation_key(int(group))) or 0)} {local_today()}"
+    group, member = redis_conn.get(key).decode().split(" ")[:2]
+    rules = [int(redis_conn.get(generation_key(name)) or 0) for name in (group, f"member:{member}")]
+    tag = f"{group} {member} {local_today()} {rules[0]}.{rules[1]}"
     odd = '{"status":"active","lang":"th","balance":"x","paid_through":"soon","days_behind":0}'
-    for junk in (f"{tag} {{not json", f"{tag} {{}}", f"{tag} {odd}", "none"):
+    for junk in (f"{tag} {{not json", f"{tag} {{}}", f"{tag} {odd}", f"{tag}", "none"):
         redis_conn.set(key, junk)
         assert walk(client, phone(fund), ["1"])[-1].startswith("CON ให้แล้ว 0 บ.")
+
+
+PAY = ["2", "30", "1", "5807", "1"]  # menu, amount, the first collector, PIN, confirm
+
+
+def per_hop(client, db, who, inputs):
+    """A session hop by hop: each answer, and the SQL statements each hop ran."""
+    session_id = f"ATUid_per_hop_{len(inputs)}_{who}_{id(inputs)}"
+    answers, counts = [], []
+    for i in range(len(inputs) + 1):
+        with statements(db) as seen:
+            answers.append(hop(client, who, "*".join(inputs[:i]), session_id)[1])
+        counts.append(len(seen))
+    return answers, counts
+
+
+def paid_before(client, fund, who="member"):
+    """The caller has set a PIN, paid and dialled since: the steady state of a payer."""
+    first = walk(client, phone(fund, who), ["2", "30", "1", "5807", "5807", "1"])
+    assert first[-1].startswith("END ")
+    warm(client, fund, who)  # a new PIN is a change to the member's record: read again
+
+
+def test_a_payment_reads_the_database_only_at_the_pin_and_the_confirmation(client, db, fund):
+    paid_before(client, fund)
+    answers, counts = per_hop(client, db, phone(fund), PAY)
+    assert answers[-1].startswith("END แจ้งแล้ว #")
+    # Menu, amount, the collector list, the PIN prompt: from the snapshot. The PIN and
+    # the declaration go to the database (the PIN's lock is read there).
+    assert counts[:4] == [0, 0, 0, 0]
+    assert counts[4] > 0 and counts[5] > 0
+    # The declaration moved on the payer's money alone: the next session is as quick.
+    assert per_hop(client, db, phone(fund), PAY)[1][:4] == [0, 0, 0, 0]
+
+
+def test_one_member_s_payment_leaves_the_others_snapshots_in_place(client, db, fund):
+    paid_before(client, fund, "member_en")
+    paid_before(client, fund)
+    walk(client, phone(fund, "member_en"), BALANCE)
+    assert walk(client, phone(fund), PAY)[-1].startswith("END แจ้งแล้ว #")
+    with statements(db) as seen:
+        walk(client, phone(fund, "member_en"), BALANCE)
+        walk(client, phone(fund, "member_en"), ["2", "30"])
+    assert seen == []
+    # The payer's own money is read again at once: the declaration is in their list.
+    assert "รอยืนยัน" in walk(client, phone(fund), ["3"])[-1]
+
+
+def test_a_posted_payment_refreshes_the_fund_total_at_once(client, db, fund):
+    paid_before(client, fund, "member_en")
+    before = walk(client, phone(fund, "member_en"), ["1", "98"])[-1]
+    ref = declare(db, fund, amount=6000)
+    assert walk(client, phone(fund, "member_en"), ["1", "98"])[-1] == before  # pending
+    send(client, phone(fund, "collector"), f"OK {ref}")
+    after = walk(client, phone(fund, "member_en"), ["1", "98"])[-1]
+    assert after != before and "60 baht" in after
+
+
+def test_an_office_change_shows_on_the_collector_screen_at_once(client, db, fund):
+    paid_before(client, fund)
+    listed = walk(client, phone(fund), ["2", "30"])[-1]
+    assert "John" in listed
+    with db.transaction() as session:
+        collector = session.get(Member, fund["collector2"][0])
+        take_office(session, collector, Office.COLLECTOR, local_today(), BY)
+    assert "John" not in walk(client, phone(fund), ["2", "30"])[-1]
+    with db.transaction() as session:
+        session.get(Member, fund["collector"][0]).name = "นายบุญมา เก็บเงิน"
+    assert "บุญมา" in walk(client, phone(fund), ["2", "30"])[-1]

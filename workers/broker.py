@@ -42,17 +42,17 @@ def stop_embedded() -> None:
             server.shutdown()
 
 
-GENERATION = "satja:gen:"  # + group id: counts committed changes to the group
+GENERATION = "satja:gen:"  # + a generation's name (models/base.py): counts committed changes
 
 
-def generation_key(group_id: int) -> str:
-    """The Redis key counting committed changes to a group (see models.changes)."""
-    return f"{GENERATION}{group_id}"
+def generation_key(name: int | str) -> str:
+    """The Redis key counting committed changes under a generation (a group id: its rules)."""
+    return f"{GENERATION}{name}"
 
 
-def announce(redis: Redis, groups: set[int]) -> None:
-    """Move on the generation of each changed group, so caches of it are read again."""
+def announce(redis: Redis, generations: set[str]) -> None:
+    """Move on each generation a commit changed, so caches of it are read again."""
     with redis.pipeline(transaction=False) as pipe:
-        for group_id in sorted(groups):
-            pipe.incr(generation_key(group_id))
+        for name in sorted(generations):
+            pipe.incr(generation_key(name))
         pipe.execute()

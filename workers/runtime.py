@@ -37,7 +37,7 @@ def install(settings: Settings, *, backend: SmsBackend | None = None) -> Runtime
         backend=backend or make_backend(settings),
         redis=connect(settings),
     )
-    _current.db.on_commit(lambda groups: announce(_current.redis, groups))
+    _current.db.on_commit(lambda generations: announce(_current.redis, generations))
     return _current
 
 

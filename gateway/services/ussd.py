@@ -45,12 +45,13 @@ def serve_hop(
     if look.over_limit:
         count_hop("limited")
         return SLOW_DOWN
-    if look.held and (quick := answer_from_snapshot(look.snapshot.fields, ussd, now)):
+    held = look.snapshot if look.held else None
+    if held and (quick := answer_from_snapshot(held.fields, ussd, now)):
         count_hop("snapshot")
         return quick
     try:
         with db.transaction() as session:
-            answered = answer_hop(session, settings, ussd, today, now)
+            answered = answer_hop(session, settings, ussd, today, now, held)
     except IntegrityError:
         # Another process answered this very hop first: give the same screen.
         with db.transaction() as session:
@@ -72,7 +73,8 @@ def serve_hop(
     if answered.message_ids and redis is not None:
         enqueue_sends(redis, answered.message_ids)  # if Redis is down, the sweeper sends them
     if answered.read is not None:
-        hops.keep(look, ussd.session_id, caller, answered.group_id, answered.read, today)
+        who = (answered.group_id, answered.member_id)
+        hops.keep(look, ussd.session_id, caller, who, answered.read, today)
     return answered.text
 
 

@@ -4,13 +4,23 @@ Most hops only move through the menu. Their answers come from a snapshot of the 
 in Redis, in one round trip (a Lua script) that also counts the hop against the phone's
 limit. The first hop of a session holds the caller's snapshot for the session, so every
 hop of it, and any repeat of a hop, is answered from the same figures: the same
-(session, text) gets the same screen without storing it. A caller's snapshot is good
-while its group's generation (moved on after every committed change, models.changes)
-and its day are current; it also expires after SNAPSHOT_TTL, the bound on a change whose
-announcement was lost. Hops that read something the snapshot lacks go to the database
-and add what they read, tagged with the generation seen before the database was read,
-so a snapshot is never tagged newer than its data. Without Redis, every hop reads the
-database.
+(session, text) gets the same screen without storing it.
+
+A snapshot is kept in four parts, each tagged with the generations it was read from
+(models/base.py), so that a change invalidates only what it concerns:
+
+- caller: the member's record and the group's rules (group and member generations);
+- money: balance, payments, claims (those two and the member's money generation);
+- collectors: the group's collector list, shared by its members (collectors generation);
+- fund: the group's fund total, shared too (fund generation: posted money only).
+
+A member's declaration moves on that member's money alone: every other member's
+snapshot, and the declarer's own caller part, stay good. A part is good while its tag
+and its day are current; parts also expire after SNAPSHOT_TTL, the bound on a change
+whose announcement was lost. Hops that read something the held snapshot lacks go to
+the database and add what they read, tagged with the generations read before the
+database was, so a part is never tagged newer than its data. Without Redis, every hop
+reads the database.
 """
 
 from __future__ import annotations
@@ -21,7 +31,7 @@ import hashlib
 import json
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from redis import Redis
@@ -33,28 +43,64 @@ from workers.broker import GENERATION
 log = logging.getLogger(__name__)
 HOLD_TTL = 600  # seconds; Africa's Talking ends a session long before
 SNAPSHOT_TTL = 600
-# KEYS: the phone's rate counter, the session's held snapshot, the caller's snapshot.
-# ARGV: the counter's lifetime, the generation keys' prefix, today, the hold's lifetime.
-# A snapshot is "<group> <generation> <day> <json>".
+PARTS = ("caller", "money", "collectors", "fund")
+FIELDS = {
+    # The member's record, and the group's rules and schedule at the member's years.
+    "caller": (
+        "status",
+        "lang",
+        "daily_rate",
+        "has_pin",
+        "pin_locked_until",
+        "phone_tail",
+        "benefits",
+    ),
+    "money": ("balance", "paid_through", "days_behind", "waiting_days_left", "payments", "claims"),
+    "collectors": ("collectors",),
+    "fund": ("fund_total",),
+}
+PART_OF = {name: part for part, names in FIELDS.items() for name in names}
+# KEYS: the phone's rate counter, the session's held snapshot, the caller part, the money
+# part. ARGV: the counter's lifetime, the generation keys' prefix, today, the hold's
+# lifetime, the collectors' and the fund's key prefixes (+ group id).
+# The caller part is "<group> <member> <day> <tag> <json>", the others "<day> <tag> <json>";
+# a held snapshot is a head line "<group> <member> <day> <four tags>", then a line
+# "<part> <json>" for each part that was good when the session began.
 LOOK = """
 local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
 local held = redis.call('GET', KEYS[2])
-local snapshot = held or redis.call('GET', KEYS[3])
-if not snapshot then return {count, false, false, 0} end
--- The generation's key is named by the snapshot, so it cannot come in KEYS: fine on
+local caller = held or redis.call('GET', KEYS[3])
+if not caller then return {count, false, 0, false} end
+local group, member = string.match(caller, '^(%d+) (%d+) ')
+if not group then return {count, false, 0, false} end
+-- The generations' keys are named by the snapshot, so they cannot come in KEYS: fine on
 -- the single Redis server Satja runs on (RQ does not run on a cluster either).
-local group, tagged, day = string.match(snapshot, '^(%d+) (%-?%d+) (%S+) ')
-if not group then return {count, false, false, 0} end
-local current = redis.call('GET', ARGV[2] .. group) or '0'
-if held then return {count, held, current, 1} end
-if tagged == current and day == ARGV[3] then
-  redis.call('SET', KEYS[2], snapshot, 'EX', ARGV[4])
-  return {count, snapshot, current, 1}
+local prefix, today = ARGV[2], ARGV[3]
+local function gen(name) return redis.call('GET', prefix .. name) or '0' end
+local rules = gen(group) .. '.' .. gen('member:' .. member)
+local tags = {rules, rules .. '.' .. gen('money:' .. member), gen('collectors:' .. group),
+  gen('fund:' .. group)}
+local head = group .. ' ' .. member .. ' ' .. today .. ' ' .. table.concat(tags, ' ')
+if held then return {count, held, 1, head} end
+local day, tag, body = string.match(caller, '^%d+ %d+ (%S+) (%S+) (.*)$')
+if day ~= today or tag ~= tags[1] then return {count, false, 0, head} end
+local lines = {head, 'caller ' .. body}
+local others = {{'money', KEYS[4]}, {'collectors', ARGV[5] .. group}, {'fund', ARGV[6] .. group}}
+for i, other in ipairs(others) do
+  local raw = redis.call('GET', other[2])
+  if raw then
+    local d, t, b = string.match(raw, '^(%S+) (%S+) (.*)$')
+    if d == today and t == tags[i + 1] then lines[#lines + 1] = other[1] .. ' ' .. b end
+  end
 end
-return {count, snapshot, current, 0}
+local text = table.concat(lines, string.char(10))
+redis.call('SET', KEYS[2], text, 'EX', ARGV[4])
+return {count, text, 1, head}
 """
 LOOK_SHA = hashlib.sha1(LOOK.encode()).hexdigest()
+COLLECTORS = "satja:ussd:collectors:"  # + group id
+FUND = "satja:ussd:fund:"  # + group id
 ROWS: dict[str, type] = {
     "collectors": menu.Collector,
     "payments": menu.Payment,
@@ -120,24 +166,66 @@ class CachedCaller:
 
 
 @dataclass(frozen=True)
-class Snapshot:
-    """A caller's figures as stored: their group, its generation then, the day."""
+class Head:
+    """Whose snapshot, the day, and the tag of each part: as held, or as current."""
 
     group_id: int
-    generation: int
+    member_id: int
     day: str
-    fields: dict[str, Any]
+    tags: dict[str, str]
+
+    @classmethod
+    def parse(cls, line: str) -> Head:
+        """Read a head line."""
+        group, member, day, *tags = line.split(" ")
+        if len(tags) != len(PARTS):
+            raise ValueError("a snapshot's head has a tag for each part")
+        return cls(int(group), int(member), day, dict(zip(PARTS, tags, strict=True)))
+
+    def dump(self) -> str:
+        """Write a head line."""
+        tags = " ".join(self.tags[part] for part in PARTS)
+        return f"{self.group_id} {self.member_id} {self.day} {tags}"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A session's held snapshot: its head as the session began, and the parts then good."""
+
+    head: Head
+    parts: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def group_id(self) -> int:
+        """The caller's group."""
+        return self.head.group_id
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        """Every figure held, by the menu's names."""
+        return {name: value for part in self.parts.values() for name, value in part.items()}
 
     @classmethod
     def parse(cls, raw: bytes) -> Snapshot:
         """Read one from Redis."""
-        group, generation, day, body = raw.decode().split(" ", 3)
-        return cls(int(group), int(generation), day, json.loads(body))
+        head, *lines = raw.decode().split("\n")
+        parts = {}
+        for line in lines:
+            part, body = line.split(" ", 1)
+            if part not in PARTS:
+                raise ValueError(f"no part {part!r}")
+            parts[part] = json.loads(body)
+        return cls(Head.parse(head), parts)
 
     def dump(self) -> str:
         """Write one for Redis."""
-        body = json.dumps(self.fields, ensure_ascii=False, separators=(",", ":"), default=_iso)
-        return f"{self.group_id} {self.generation} {self.day} {body}"
+        lines = [self.head.dump()]
+        lines += [f"{part} {_json(self.parts[part])}" for part in PARTS if part in self.parts]
+        return "\n".join(lines)
+
+
+def _json(fields: dict[str, Any]) -> str:
+    return json.dumps(fields, ensure_ascii=False, separators=(",", ":"), default=_iso)
 
 
 @dataclass(frozen=True)
@@ -146,9 +234,9 @@ class Look:
 
     reachable: bool = False
     over_limit: bool = False
-    snapshot: Snapshot | None = None  # the session's held one, or else the caller's
+    snapshot: Snapshot | None = None  # the session's held one
     held: bool = False
-    generation: int = 0  # the snapshot's group's, read before the database
+    current: Head | None = None  # the caller's parts' tags now, read before the database
 
 
 class HopCache:
@@ -160,32 +248,34 @@ class HopCache:
     def look(
         self, session_id: str, phone: str, limit: int, today: dt.date, window: int = 60
     ) -> Look:
-        """Count the hop and fetch the session's held snapshot, in one round trip."""
+        """Count the hop and fetch (or take hold of) the session's snapshot, in one round trip."""
         if self._redis is None:
             return Look()
         rate = f"satja:rate:ussd:{phone}:{int(time.time() // window)}"
-        keys = (rate, _held_key(session_id, phone), _snapshot_key(phone))
-        args = (window * 2, GENERATION, today.isoformat(), HOLD_TTL)
+        keys = (rate, _held_key(session_id, phone), _caller_key(phone), _money_key(phone))
+        args = (window * 2, GENERATION, today.isoformat(), HOLD_TTL, COLLECTORS, FUND)
         try:
             try:
-                found = self._redis.evalsha(LOOK_SHA, 3, *keys, *args)
+                found = self._redis.evalsha(LOOK_SHA, len(keys), *keys, *args)
             except NoScriptError:  # a restarted Redis: load it again
-                found = self._redis.eval(LOOK, 3, *keys, *args)
+                found = self._redis.eval(LOOK, len(keys), *keys, *args)
         except (RedisError, OSError):
             log.warning("ussd cache unavailable", exc_info=True)
             return Look()
-        count, raw, generation, held = found
+        count, raw, held, head = found
+        snapshot = current = None
         try:
+            current = Head.parse(head.decode()) if head else None
             snapshot = Snapshot.parse(raw) if raw else None
         except ValueError:  # not one we wrote: read the database, and write it anew
             log.warning("ussd snapshot unreadable; reading the database")
-            snapshot, held = None, 0
+            held = 0
         return Look(
             reachable=True,
             over_limit=count > limit,
-            snapshot=snapshot,
+            snapshot=snapshot if held else None,
             held=bool(held),
-            generation=int(generation or 0),
+            current=current,
         )
 
     def keep(
@@ -193,34 +283,57 @@ class HopCache:
         look: Look,
         session_id: str,
         phone: str,
-        group_id: int,
+        caller: tuple[int, int],
         read: dict[str, Any],
         today: dt.date,
     ) -> None:
-        """Add what a hop read from the database to the caller's snapshot (and the session's)."""
+        """Add what a hop read from the database to the caller's parts (and the session's)."""
         if not look.reachable:
             return
-        old = look.snapshot
-        current = False
-        if old is None or old.group_id != group_id:
-            # No generation of this group was read before the database: store where the
+        group_id, member_id = caller
+        day = today.isoformat()
+        now = look.current
+        writes: dict[str, str] = {}
+        held = look.snapshot if look.held and look.snapshot.head.day == day else None
+        added: dict[str, dict[str, Any]] = {}
+        if now is None or (now.group_id, now.member_id) != caller:
+            # No generation of this caller was read before the database: store where the
             # caller belongs, tagged so that it is not trusted; the next hop reads it right.
-            snapshot = Snapshot(group_id, -1, today.isoformat(), {})
+            writes[_caller_key(phone)] = f"{group_id} {member_id} {day} - {{}}"
         else:
-            current = old.generation == look.generation and old.day == today.isoformat()
-            fields = {**(old.fields if current else {})}
-            fields.update((name, _encode(value)) for name, value in read.items())
-            snapshot = Snapshot(group_id, look.generation, today.isoformat(), fields)
-        text = snapshot.dump()
+            for part, fields in _parts(read).items():
+                same = held is not None and held.head.tags[part] == now.tags[part]
+                merged = {**(held.parts.get(part, {}) if same else {}), **fields}
+                if same:
+                    # Nothing of this part changed since the session took hold: it may use it.
+                    added[part] = merged
+                prefix = f"{group_id} {member_id} " if part == "caller" else ""
+                line = f"{prefix}{day} {now.tags[part]} {_json(merged)}"
+                writes[_part_key(part, phone, group_id)] = line
         try:
             with self._redis.pipeline(transaction=False) as pipe:
-                pipe.set(_snapshot_key(phone), text, ex=SNAPSHOT_TTL)
-                if look.held and current:
-                    # Nothing changed since the session took hold: it may use what was read.
+                for key, value in writes.items():
+                    pipe.set(key, value, ex=SNAPSHOT_TTL)
+                if held is not None and added:
+                    text = Snapshot(held.head, {**held.parts, **added}).dump()
                     pipe.set(_held_key(session_id, phone), text, ex=HOLD_TTL, xx=True)
                 pipe.execute()
         except (RedisError, OSError):
             log.warning("ussd cache unavailable", exc_info=True)
+
+
+def _parts(read: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """What a hop read, by the part each figure belongs to."""
+    parts: dict[str, dict[str, Any]] = {}
+    for name, value in read.items():
+        parts.setdefault(PART_OF[name], {})[name] = _encode(value)
+    return parts
+
+
+def _part_key(part: str, phone: str, group_id: int) -> str:
+    if part in ("caller", "money"):
+        return (_caller_key if part == "caller" else _money_key)(phone)
+    return f"{COLLECTORS if part == 'collectors' else FUND}{group_id}"
 
 
 def _held_key(session_id: str, phone: str) -> str:
@@ -228,5 +341,9 @@ def _held_key(session_id: str, phone: str) -> str:
     return f"satja:ussd:held:{session_id}:{phone}"
 
 
-def _snapshot_key(phone: str) -> str:
+def _caller_key(phone: str) -> str:
     return f"satja:ussd:caller:{phone}"
+
+
+def _money_key(phone: str) -> str:
+    return f"satja:ussd:money:{phone}"

@@ -24,7 +24,7 @@ from gateway.flows.dates import format_date
 from gateway.flows.household import choose
 from gateway.flows.money import format_baht
 from gateway.flows.texts import render, short_name, standing_text
-from gateway.services.ussd_cache import CachedCaller, NotCached
+from gateway.services.ussd_cache import CachedCaller, NotCached, Snapshot
 from models.actors import Actor
 from models.lapse import WARN_BEFORE_DAYS, lapses_on, returns_until
 from models.ledger import (
@@ -58,6 +58,7 @@ class Answered:
     message_ids: list[int]
     group_id: int | None = None  # the caller's group, and what the hop read of them
     read: dict[str, object] | None = None  # when it changed nothing: a snapshot's worth
+    member_id: int | None = None  # whose snapshot the read goes to
 
 
 def recent_payments(session: Session, member: Member) -> tuple[menu.Payment, ...]:
@@ -105,8 +106,12 @@ class LiveCaller:
         now: dt.datetime,
         *,
         pin_set_in_session: bool = False,
+        held: Snapshot | None = None,
     ) -> None:
         self._session, self._member, self._today, self._now = session, member, today, now
+        # The session's snapshot: the collector list it showed is the one a choice names.
+        ours = held is not None and held.head.member_id == member.id
+        self._held = CachedCaller(held.fields, now) if ours else None
         # The fold must see the session as it began: a PIN set in it did not exist then.
         self._pin_set_in_session = pin_set_in_session
         self.lang = member.lang
@@ -170,9 +175,18 @@ class LiveCaller:
             )
         )
 
-    @cached_property
+    @property
     def collectors(self) -> tuple[menu.Collector, ...]:
-        """The group's active collectors, by member number."""
+        """The group's active collectors, by member number: as the session saw them."""
+        if self._held is not None:
+            try:
+                return self._held.collectors
+            except NotCached:
+                pass
+        return self._collectors
+
+    @cached_property
+    def _collectors(self) -> tuple[menu.Collector, ...]:
         rows = self._session.scalars(
             select(Member)
             .where(
@@ -231,9 +245,9 @@ class LiveCaller:
                 lapse_on=self.lapse_on,
                 return_until=self.return_until,
             )
-        for name in ("fund_total", "collectors", "payments", "benefits", "claims"):
+        for name in ("fund_total", "_collectors", "payments", "benefits", "claims"):
             if name in self.__dict__:
-                fields[name] = self.__dict__[name]
+                fields[name.lstrip("_")] = self.__dict__[name]
         return fields
 
     @property
@@ -311,7 +325,7 @@ def _apply(
         if isinstance(effect, menu.SetLanguage):
             member.lang = effect.lang
         elif isinstance(effect, menu.SetPin):
-            set_pin(member, effect.pin)
+            set_pin(member, effect.pin, settings.pin_keys)
         elif isinstance(effect, menu.Declare):
             ref, message = _declare(session, settings, member, effect, key, today)
             messages.append(message)
@@ -332,9 +346,14 @@ def _apply(
 
 
 def answer_hop(
-    session: Session, settings: Settings, request: UssdRequest, today: dt.date, now: dt.datetime
+    session: Session,
+    settings: Settings,
+    request: UssdRequest,
+    today: dt.date,
+    now: dt.datetime,
+    held: Snapshot | None = None,
 ) -> Answered:
-    """The answer to one hop; flushes, never commits."""
+    """The answer to one hop (`held`: the session's snapshot, if any); flushes, never commits."""
     inputs = menu.split_inputs(request.text)
     hop = len(inputs)
     phone, household = find_household(session, request.phone)
@@ -366,12 +385,12 @@ def answer_hop(
     own = inputs[used:]
     verdicts = {number - 1 - used: ok for number, ok, _, _, _ in earlier if ok is not None}
     caller = LiveCaller(
-        session, member, today, now, pin_set_in_session=any(row[2] for row in earlier)
+        session, member, today, now, pin_set_in_session=any(row[2] for row in earlier), held=held
     )
     result = menu.answer(caller, own, verdicts)
     pin_ok = None
     if result.needs_pin_check is not None:
-        pin_ok = check_pin(member, result.needs_pin_check, now)
+        pin_ok = check_pin(member, result.needs_pin_check, now, settings.pin_keys)
         verdicts[len(own) - 1] = pin_ok
         if pin_locked(member, now):
             result = menu.Result(menu.locked_screen(caller.lang), node=menu.Node.LOCKED)
@@ -392,6 +411,7 @@ def answer_hop(
         member.group_id,
         # A snapshot is the phone's: a shared phone's sessions are read from the database.
         None if changed else caller.read(),
+        member_id=member.id,
     )
 
 
