@@ -160,9 +160,14 @@ class Member(GroupVisible, Base):
     def generations(self) -> tuple[str, ...]:
         """The member's own record; the group's collector list too, if it may show them."""
         state = inspect(self)
+        moved = (member_generation(self.id),)
         if any(state.attrs[name].history.has_changes() for name in LISTED):
-            return member_generation(self.id), collectors_generation(self.group_id)
-        return (member_generation(self.id),)
+            moved += (collectors_generation(self.group_id),)
+        if state.attrs["phone"].history.has_changes():
+            # A phone that becomes shared (or stops being) changes what its caller snapshot
+            # must answer: the household's "which member?" screen. Phones move rarely.
+            moved += (group_generation(self.group_id),)
+        return moved
 
 
 # What a collector list shows of a member, or decides whether it shows them at all.

@@ -130,3 +130,17 @@ def test_a_choice_is_a_listed_number_only():
     assert choose(names, ["2", "1"], "th") == Chosen(1, 1)
     assert choose(names, ["98", "1"], "th") != Chosen(0, 1)  # 98 with no more names is wrong
     assert not isinstance(choose(names, ["3"], "th"), Chosen)
+
+
+def test_a_phone_that_becomes_shared_asks_who_calls_at_once(client, db):
+    with db.transaction() as session:
+        group = add_group(session, "BANNA", "กองทุนบ้านนา")
+        collector = {"office": Office.COLLECTOR, "joined_on": JOINED}
+        add_member(session, group, name="นางวิไล ทองสุข", phone="0811000002", **collector)
+        add_member(session, group, name="นางมาลี มีสุข", phone=SHARED, joined_on=JOINED)
+    walk(client, SHARED, ["1"])  # the mother alone: her snapshot is kept in Redis
+    assert hop(client, SHARED, "", "s-alone")[1].startswith("CON 1 ยอดเงิน")
+    with db.transaction() as session:
+        group = session.scalars(select(Member)).first().group
+        add_member(session, group, name="ด.ญ.ฝน มีสุข", phone=SHARED, joined_on=JOINED)
+    assert hop(client, SHARED, "", "s-shared")[1].startswith("CON เลือกชื่อสมาชิกค่ะ")

@@ -55,7 +55,18 @@ FIELDS = {
         "phone_tail",
         "benefits",
     ),
-    "money": ("balance", "paid_through", "days_behind", "waiting_days_left", "payments", "claims"),
+    "money": (
+        "balance",
+        "paid_through",
+        "days_behind",
+        "waiting_days_left",
+        "payments",
+        "claims",
+        # Lapse and return follow the money and the status (the member's generation).
+        "lapsed",
+        "lapse_on",
+        "return_until",
+    ),
     "collectors": ("collectors",),
     "fund": ("fund_total",),
 }
