@@ -244,6 +244,8 @@ def test_claim_types_by_every_common_name(text, expected):
         ("ตกลง abc", "ref", "OK", "ตกลง"),
         ("ยกเลิก 12345 12346", "usage", "UNDO", "ยกเลิก"),
         ("ไม่", "usage", "NO", "ไม่"),
+        ("NO 12345 12346", "usage", "NO", "NO"),
+        ("ไม่ 12345 #12346 ผิด", "usage", "NO", "ไม่"),
         ("อนุมัติ 12345 12346", "usage", "APPROVE", "อนุมัติ"),
         ("ไม่อนุมัติ 12345", "usage", "REJECT", "ไม่อนุมัติ"),
         ("เบิก 12", "usage", "CLAIM", "เบิก"),

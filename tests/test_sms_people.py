@@ -82,7 +82,7 @@ def test_a_second_identical_pay_is_asked_about_not_posted(client, db, fund):
     first = ref_of(send(client, collector, f"PAY {number} 30"))
     count = transfers(db)
     asked = send(client, collector, f"PAY {number} 30").get_data(as_text=True)
-    assert asked == f"ซ้ำกับ #{first} 30 บ. ไหม ถ้ารับอีกจริง ส่ง รับ {number} 30 ซ้ำ"
+    assert asked == f'ซ้ำกับ #{first} 30 บ. ไหม ถ้ารับอีกจริง ส่ง "รับ {number} 30 ซ้ำ"'
     assert transfers(db) == count
     # Another amount, another member, or the word AGAIN is a payment of its own.
     for text in (f"PAY {number} 60", f"PAY {fund['member_en'][1]} 30", f"จ่าย {number} 30 ซ้ำ"):

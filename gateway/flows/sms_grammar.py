@@ -309,6 +309,8 @@ def _reference(verb: str, args: list[str]) -> Command | ParseError:
     rest = args[1:]
     if verb != "NO" and any(any(c.isdigit() for c in word) for word in rest):
         return ParseError("usage", verb)  # "OK 12345 12346", "OK 12345 30": which?
+    if rest and _ref(rest[0]) and rest[0].lstrip("#").isdigit():
+        return ParseError("usage", verb)  # "NO 12345 12346": two references, one answer
     reason = " ".join(rest)[:200] if verb == "NO" else ""
     return Command(verb, ref=ref, reason=reason or None)
 
@@ -364,7 +366,7 @@ def _decision(verb: str, args: list[str]) -> Command | ParseError:
 
 
 # Command words, longest first, to find one glued to what follows (Thai is typed
-# without spaces: "จ่าย12 30" is "จ่าย 12 30", "ไม่อนุมัติ#01K7" is not "ไม่ …").
+# without spaces: "จ่าย12 30" is "จ่าย 12 30", "ไม่อนุมัติ#12340" is not "ไม่ …").
 KEYWORDS = sorted([*ALIASES, *VERBS], key=len, reverse=True)
 
 

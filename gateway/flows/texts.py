@@ -21,7 +21,7 @@ TH = {
     "sum": "วันนี้ {count} ราย {amount} บ. เงินในมือ {cash} บ. รอยืนยัน {pending} ราย",
     "handed_over": "ส่งเงินเหรัญญิก {amount} บ. #{ref} เหลือในมือ {cash} บ.",
     "declared": "{name} ({number}) จ่าย {amount} บ. ตอบ OK {ref} / NO {ref}",
-    "pay_twice": "ซ้ำกับ #{ref} {amount} บ. ไหม ถ้ารับอีกจริง ส่ง รับ {number} {baht} ซ้ำ",
+    "pay_twice": 'ซ้ำกับ #{ref} {amount} บ. ไหม ถ้ารับอีกจริง ส่ง "รับ {number} {baht} ซ้ำ"',
     "withdrawn": "{name} ({number}) ถอนรายการ #{ref} {amount} บ. แล้ว ไม่ต้องตอบ",
     "reversed_collector": "กรรมการ {by} ยกเลิก #{ref} {amount} บ. ของ {name} แล้ว",
     # members
