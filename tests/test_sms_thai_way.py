@@ -43,6 +43,14 @@ def test_the_hand_over_has_its_own_word(client, db, fund):
     assert transfers(db) == 2
 
 
+def test_a_treasurer_typing_the_old_hand_over_word_is_shown_the_new_one(client, db, fund):
+    number, collector_no = fund["member"][1], fund["collector"][1]
+    send(client, fund["collector"][2], f"รับ {number} 100")
+    reply = send(client, fund["treasurer"][2], f"รับ {collector_no} 60").get_data(as_text=True)
+    assert "เฉพาะผู้เก็บเงิน" in reply and '"ส่งมอบ เลขผู้เก็บ บาท"' in reply
+    assert transfers(db) == 1
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

@@ -73,6 +73,7 @@ TH = {
     "err_undo_declared": "#{ref} สมาชิกแจ้งและยืนยันแล้ว ยกเลิกได้เฉพาะกรรมการ",
     "err_cash": "{name} มีเงินในมือ {cash} บ. ไม่พอ {amount} บ.",
     "err_collector_only": "คำสั่งนี้ใช้ได้เฉพาะผู้เก็บเงิน",
+    "err_pay_not_handover": 'เฉพาะผู้เก็บเงิน รับจากผู้เก็บ ส่ง "ส่งมอบ เลขผู้เก็บ บาท" ค่ะ',
     "err_treasurer_only": "คำสั่งนี้ใช้ได้เฉพาะเหรัญญิก",
     "err_internal": "ขออภัย ระบบขัดข้อง โปรดส่งใหม่อีกครั้ง",
     # welfare
@@ -213,6 +214,8 @@ EN = {
     "only the committee can reverse it",
     "err_cash": "{name} holds {cash} baht, not enough for {amount}",
     "err_collector_only": "Only collectors can send this command",
+    "err_pay_not_handover": "PAY is for collectors. For cash handed over by a collector, "
+    "send RCV <collector no.> <baht>, e.g. RCV 3 500",
     "err_treasurer_only": "Only the treasurer can send this command",
     "err_internal": "Sorry, something went wrong. Please send again",
     "benefit_birth": "birth",

@@ -48,6 +48,9 @@ def carry_out(desk: Desk, parsed: Command | ParseError) -> str:
         return desk.reply(key, **values)
     handler = COMMANDS[parsed.verb]
     try:
+        if parsed.verb == "PAY" and not desk.may(Power.TAKE_CASH) and desk.may(Power.HAND_OVER):
+            # รับ was once the hand-over: a treasurer who types it is shown the new word.
+            return desk.reply("err_pay_not_handover")
         if handler.power is not None:
             desk.require(handler.power)
         return handler.run(desk, parsed)
