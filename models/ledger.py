@@ -40,9 +40,10 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.dml import Insert
 
-from config.conventions import REF_SHAPE
 from models.actors import Actor, stored
 from models.base import Base, BigId, fund_generation, money_generation, touch, utcnow
+from models.references import id_for_ref as id_for_ref  # callers find it here too
+from models.references import ref_for
 
 
 class Code(enum.StrEnum):
@@ -211,44 +212,6 @@ class RefusedTransfer(Base):
     detail: Mapped[str | None] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-
-
-# References: base-32 digits without I, L, O, U, then a check character, so that
-# a mistyped reference is caught instead of naming somebody else's payment.
-REF_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-REF_PATTERN = re.compile(REF_SHAPE)
-
-
-def _ref_check(digits: str) -> str:
-    # Odd weights modulo 32: any single mistyped character changes the check.
-    total = sum((2 * i + 1) * REF_ALPHABET.index(c) for i, c in enumerate(digits))
-    return REF_ALPHABET[total % 32]
-
-
-def ref_for(transfer_id: int) -> str:
-    """The reference of a transfer id: at least three digits plus a check character."""
-    digits = ""
-    n = transfer_id
-    while n:
-        n, r = divmod(n, 32)
-        digits = REF_ALPHABET[r] + digits
-    digits = digits.rjust(3, "0")
-    return digits + _ref_check(digits)
-
-
-def id_for_ref(text: str) -> int | None:
-    """The transfer id a typed reference names, or None when it is not a reference."""
-    match = REF_PATTERN.fullmatch(text.strip().upper())
-    if not match:
-        return None
-    ref = match.group(1)
-    digits, check = ref[:-1], ref[-1]
-    if any(c not in REF_ALPHABET for c in ref) or _ref_check(digits) != check:
-        return None
-    n = 0
-    for c in digits:
-        n = n * 32 + REF_ALPHABET.index(c)
-    return n or None
 
 
 @dataclass(frozen=True)

@@ -212,7 +212,7 @@ def test_reconcile_restore_posts_the_receipt_again_once(runner, db, reversed_rec
     member_told = texts_to(db, fund["member"][2])[-1]
     assert member_told.startswith(f"กองทุนคืน #{reversed_receipt} 30 บ. ที่ยกเลิกผิด ส่งถึง")
     collector_told = texts_to(db, fund["collector"][2])[-1]
-    assert collector_told == f"กรรมการคืน #{reversed_receipt} 30 บ. ของ มาลี เป็นเงินในมือแล้ว"
+    assert collector_told == f"กรรมการคืน #{reversed_receipt} 30 บ. ของ นางมาลี เป็นเงินในมือแล้ว"
     kept = books(db)
     again = runner.invoke(args=[*args[:3], "--group", "BANNA", "--reason", "ซ้ำ", "--by", "1"])
     assert again.exit_code == 0 and "restored already" in again.output

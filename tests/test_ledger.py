@@ -10,7 +10,6 @@ from people import BY
 from sqlalchemy import func, select
 
 from models.ledger import (
-    REF_ALPHABET,
     Account,
     Code,
     IdempotencyConflict,
@@ -21,9 +20,7 @@ from models.ledger import (
     Transfer,
     TransferSpec,
     create_transfer,
-    id_for_ref,
     post_pending,
-    ref_for,
     reverse_transfer,
     void_pending,
 )
@@ -313,19 +310,3 @@ def test_accounts_of_another_group_are_not_touched(session, make_group, make_mem
     with pytest.raises(InvalidTransfer, match="no account"):
         create_transfer(session, dataclasses.replace(spec, group_id=second.id))
     assert count(session, Transfer) == 0
-
-
-@pytest.mark.parametrize("transfer_id", [1, 2, 31, 32, 1023, 32_767, 10**6, 34_359_738_367])
-def test_references_round_trip(transfer_id):
-    ref = ref_for(transfer_id)
-    assert 4 <= len(ref) <= 8
-    assert id_for_ref(ref) == transfer_id
-    assert id_for_ref("#" + ref.lower()) == transfer_id
-
-
-def test_a_mistyped_reference_is_not_somebody_elses():
-    ref = ref_for(123_456)
-    typos = {ref[:i] + c + ref[i + 1 :] for i in range(len(ref)) for c in REF_ALPHABET}
-    typos.discard(ref)
-    assert all(id_for_ref(t) is None for t in typos)
-    assert id_for_ref("12") is None and id_for_ref("#ABC-1") is None and id_for_ref("") is None

@@ -45,8 +45,8 @@ def test_bal_from_a_shared_phone_answers_for_each_member(client, fund, household
     reply = send(client, household["mother"][2], "ยอด").get_data(as_text=True)
     lines = reply.splitlines()
     assert lines[0] == "ยอดสัจจะ 3 คนในเบอร์นี้"
-    assert lines[1].startswith(f"{household['mother'][1]} มาลี 0 บ.")
-    assert lines[2].startswith(f"{household['daughter'][1]} ด.ญ.มะลิ 30 บ. ถึง ")
+    assert lines[1].startswith(f"{household['mother'][1]} นางมาลี 0 บ.")
+    assert lines[2].startswith(f"{household['daughter'][1]} มะลิ 30 บ. ถึง ")
 
 
 def test_a_household_member_asks_for_themself_by_number(client, fund, household):
@@ -81,7 +81,7 @@ def test_stop_from_a_shared_phone_quiets_the_whole_household(client, db, househo
 def test_a_collector_naming_a_shared_phone_is_told_the_member_numbers(client, db, fund, household):
     before = db_counts(db)
     reply = send(client, fund["collector"][2], "PAY 081-100-0004 30").get_data(as_text=True)
-    assert reply.startswith("เบอร์ 081-100-0004 มีหลายคน ใช้เลขที่สมาชิกแทน: 4 มาลี, ")
+    assert reply.startswith("เบอร์ 081-100-0004 มีหลายคน ใช้เลขที่สมาชิกแทน: 4 นางมาลี, ")
     assert db_counts(db)[0] == before[0]
 
 

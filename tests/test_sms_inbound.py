@@ -53,7 +53,7 @@ def test_pay_posts_receipts_the_member_and_replies_with_a_ref(client, db, fund):
     response = send(client, fund["collector"][2], f"PAY {number} 90")
     assert response.status_code == 200
     reply = response.get_data(as_text=True)
-    assert reply.startswith("รับ 90 บ. จาก มาลี") and "#" in reply
+    assert reply.startswith("รับ 90 บ. จาก นางมาลี") and "#" in reply
     assert balance(db, member_id) == (9000, 0)
     messages = {m[2]: m for m in outbox(db)}
     assert len(outbox(db)) == 2
@@ -76,8 +76,8 @@ def test_pay_posts_receipts_the_member_and_replies_with_a_ref(client, db, fund):
         ("PAY {number} 366", "ไม่เกิน 365 บ."),
         ("PAY 999 30", "ไม่พบสมาชิก 999"),
         ("PAY 0822000001 30", "ไม่พบสมาชิก 0822000001"),
-        ("PAY somchai 30", "ส่งแบบนี้: จ่าย"),
-        ("PAY {number}", "ส่งแบบนี้: จ่าย"),
+        ("PAY somchai 30", "ส่งแบบนี้: PAY"),
+        ("PAY {number}", "ส่งแบบนี้: PAY"),
         ("PAYMENT {number} 30", "ไม่เข้าใจ"),
         ("OK", "ส่งแบบนี้: OK"),
         ("OK #ZZZZ", "ไม่พบรายการ #ZZZZ"),
@@ -118,7 +118,7 @@ def test_authority(client, db, fund, sender, text, expected):
 def test_thai_keyword_thai_digits_and_a_phone_in_any_spelling(client, db, fund):
     member_id, _, _ = fund["member"]
     response = send(client, fund["collector"][2], "  จ่าย   ๐๘๑-๑๐๐-๐๐๐๔   ๓๐ ")
-    assert response.get_data(as_text=True).startswith("รับ 30 บ. จาก มาลี")
+    assert response.get_data(as_text=True).startswith("รับ 30 บ. จาก นางมาลี")
     assert balance(db, member_id) == (3000, 0)
 
 
@@ -188,7 +188,7 @@ def test_ok_confirms_a_declaration_once(client, db, fund):
     other = send(client, fund["collector2"][2], f"OK {ref}")
     assert f"No entry #{ref}" in other.get_data(as_text=True)
     response = send(client, fund["collector"][2], f"OK #{ref}")
-    assert response.get_data(as_text=True).startswith("ยืนยัน 30 บ. ของ มาลี")
+    assert response.get_data(as_text=True).startswith("ยืนยัน 30 บ. ของ นางมาลี")
     assert balance(db, fund["member"][0]) == (3000, 0)
     receipt = last_to(db, fund["member"][2])
     assert ref in receipt[1] and receipt[2] == "receipt"
@@ -290,7 +290,7 @@ def test_rcv_records_a_hand_over_within_the_cash_in_hand(client, db, fund):
     count = transfers(db)
     assert transfers(db) == count
     response = send(client, fund["treasurer"][2], f"RCV {collector_no} 60")
-    assert response.get_data(as_text=True).startswith("รับจาก บุญมี")
+    assert response.get_data(as_text=True).startswith("รับจาก นายบุญมี")
     assert "เหลือ 40 บ." in response.get_data(as_text=True)
     assert "ส่งเงินเหรัญญิก 60 บ." in last_to(db, fund["collector"][2])[1]
     member_no = fund["member"][1]
@@ -314,7 +314,7 @@ def test_pinreset_by_the_treasurer(client, db, fund):
         session.get(Member, member_id).pin_hash = "argon2-hash"
         session.get(Member, member_id).pin_tries = 2
     response = send(client, fund["treasurer"][2], f"PINRESET {number}")
-    assert "ล้าง PIN ของ มาลี" in response.get_data(as_text=True)
+    assert "ล้าง PIN ของ นางมาลี" in response.get_data(as_text=True)
     with db.transaction() as session:
         member = session.get(Member, member_id)
         assert member.pin_hash is None and member.pin_tries == 0
@@ -325,8 +325,8 @@ def test_pinreset_by_the_treasurer(client, db, fund):
     ("sender", "expected"),
     [
         ("member", "ส่ง ยอด"),
-        ("collector", "จ่าย เลขที่ บาท"),
-        ("treasurer", "RCV"),
+        ("collector", "รับ เลขที่ บาท"),
+        ("treasurer", "ส่งมอบ"),
         ("member_en", "BAL = your balance"),
     ],
 )

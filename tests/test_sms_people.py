@@ -45,7 +45,7 @@ def test_a_member_withdraws_their_own_waiting_declaration(client, db, fund):
         assert resolution.phase == Phase.VOID
         assert session.scalar(select(func.count()).select_from(Dispute)) == 0
     told = texts_to(db, fund["collector"][2])[-1]
-    assert told == f"มาลี ({fund['member'][1]}) ถอนรายการ #{ref} 30 บ. แล้ว ไม่ต้องตอบ"
+    assert told == f"นางมาลี ({fund['member'][1]}) ถอนรายการ #{ref} 30 บ. แล้ว ไม่ต้องตอบ"
     # Withdrawn is withdrawn: neither the member again nor the collector's OK moves money.
     count = transfers(db)
     assert "ทำไปแล้ว" in send(client, fund["member"][2], f"NO {ref}").get_data(as_text=True)
@@ -82,7 +82,7 @@ def test_a_second_identical_pay_is_asked_about_not_posted(client, db, fund):
     first = ref_of(send(client, collector, f"PAY {number} 30"))
     count = transfers(db)
     asked = send(client, collector, f"PAY {number} 30").get_data(as_text=True)
-    assert asked == f"ซ้ำกับ #{first} 30 บ. ไหม ถ้ารับอีกจริง ส่ง จ่าย {number} 30 ซ้ำ"
+    assert asked == f'ซ้ำกับ #{first} 30 บ. ไหม ถ้ารับอีกจริง ส่ง "รับ {number} 30 ซ้ำ"'
     assert transfers(db) == count
     # Another amount, another member, or the word AGAIN is a payment of its own.
     for text in (f"PAY {number} 60", f"PAY {fund['member_en'][1]} 30", f"จ่าย {number} 30 ซ้ำ"):
@@ -124,7 +124,8 @@ def test_a_dispute_tells_the_treasurer_at_once_outside_quiet_hours(client, db, f
         send(client, fund["member"][2], f"NO {ref}")
         send(client, fund["member"][2], f"NO {ref}")  # the same dispute again: told once
     alerts = [m for m in messages_to(db, fund["treasurer"][2]) if "ทักท้วง" in m.text]
-    assert [m.text for m in alerts] == [f"มาลี ({fund['member'][1]}) ทักท้วง #{ref} 30 บ. ดูที่เรื่องต้องดู"]
+    number = fund["member"][1]
+    assert [m.text for m in alerts] == [f"นางมาลี ({number}) ทักท้วง #{ref} 30 บ. ดูที่เรื่องต้องดู"]
     expected = dt.datetime(2026, 11, 17, 1, 0) if waits else None  # 08:00 Bangkok
     assert alerts[0].not_before == expected
 

@@ -207,7 +207,7 @@ def test_claims_from_the_command_line_need_two_people(runner, db, small_fund):
         told = session.scalars(
             select(OutboundMessage.text).where(OutboundMessage.to_phone == phone)
         ).all()
-    assert told[-1].startswith("กองทุนจ่ายบำนาญผู้สูงอายุให้ มาลี")
+    assert told[-1].startswith("กองทุนจ่ายบำนาญผู้สูงอายุให้ นางมาลี")
     report = json.loads(invoke(runner, "report group VILLAGE --json").output)
     assert report["welfare_by_type_satang"] == {"elderly": 30000}
     refused = invoke(

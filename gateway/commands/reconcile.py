@@ -219,7 +219,7 @@ def exceptions(code: str | None, as_json: bool) -> None:
     "--by", "by", required=True, help="Who decides: a committee member's number or login."
 )
 def resolve_command(what: str, code: str, confirm: bool, reverse: bool, note: str, by: str) -> None:
-    """Settle an exception named by its ref (#01K7) or cash:<collector no.>."""
+    """Settle an exception named by its ref (#12340) or cash:<collector no.>."""
     if confirm and reverse:
         # Opposite decisions in one command: do neither, and say so.
         raise click.ClickException("--confirm and --reverse contradict each other: give one")

@@ -6,9 +6,11 @@ test that fills it with the longest values it can meet (tests/test_sms_texts.py)
 
 from __future__ import annotations
 
-import re
 import string
 from collections.abc import Mapping
+
+from gateway.flows.names import NAME_LIMIT as NAME_LIMIT
+from gateway.flows.names import short_name as short_name
 
 TH = {
     # collectors
@@ -19,7 +21,7 @@ TH = {
     "sum": "วันนี้ {count} ราย {amount} บ. เงินในมือ {cash} บ. รอยืนยัน {pending} ราย",
     "handed_over": "ส่งเงินเหรัญญิก {amount} บ. #{ref} เหลือในมือ {cash} บ.",
     "declared": "{name} ({number}) จ่าย {amount} บ. ตอบ OK {ref} / NO {ref}",
-    "pay_twice": "ซ้ำกับ #{ref} {amount} บ. ไหม ถ้ารับอีกจริง ส่ง จ่าย {number} {baht} ซ้ำ",
+    "pay_twice": 'ซ้ำกับ #{ref} {amount} บ. ไหม ถ้ารับอีกจริง ส่ง "รับ {number} {baht} ซ้ำ"',
     "withdrawn": "{name} ({number}) ถอนรายการ #{ref} {amount} บ. แล้ว ไม่ต้องตอบ",
     "reversed_collector": "กรรมการ {by} ยกเลิก #{ref} {amount} บ. ของ {name} แล้ว",
     # members
@@ -48,17 +50,20 @@ TH = {
     # help
     "help_member": "ส่ง ยอด ดูยอดสัจจะ, สมุด ดูยอดทั้งปี, NO รหัส ทักท้วงหรือถอนรายการ, "
     "หยุด งดเตือน หรือกด {ussd}",
-    "help_collector": "จ่าย เลขที่ บาท (ซ้ำ: จ่าย เลขที่ บาท ซ้ำ) / OK รหัส / NO รหัส / UNDO รหัส "
-    "/ สรุป / ยอด เลขที่",
-    "help_treasurer": "RCV เลขผู้เก็บ บาท / สรุป / PINRESET เลขที่ / ยอด เลขที่ / "
+    "help_collector": "รับ เลขที่ บาท (ซ้ำ: รับ เลขที่ บาท ซ้ำ) / ตกลง รหัส / ไม่ รหัส "
+    "/ ยกเลิก รหัส / สรุป / ยอด เลขที่",
+    "help_treasurer": "ส่งมอบ เลขผู้เก็บ บาท / สรุป / PINRESET เลขที่ / ยอด เลขที่ / "
     "เบิก เลขที่ ประเภท / อนุมัติ รหัส / ไม่อนุมัติ รหัส เหตุผล",
     # errors: what was wrong and what to send instead
     "err_unknown": "ไม่เข้าใจข้อความ ส่ง ช่วย เพื่อดูวิธีใช้",
-    "err_usage_pay": "ส่งแบบนี้: จ่าย เลขที่สมาชิก จำนวนบาท เช่น จ่าย 12 30",
-    "err_usage_rcv": "ส่งแบบนี้: RCV เลขที่ผู้เก็บ จำนวนบาท เช่น RCV 3 500",
-    "err_usage_ref": "ส่งแบบนี้: {verb} รหัสรายการ เช่น {verb} 01K7",
-    "err_usage_pinreset": "ส่งแบบนี้: PINRESET เลขที่สมาชิก",
-    "err_usage_bal": "ส่งแบบนี้: ยอด หรือ ยอด เลขที่สมาชิก",
+    # usage: the valid forms, with the command word as it was typed
+    "err_usage_pay": "ส่งแบบนี้: {word} เลขที่ บาท เช่น {word} 12 30 หรือ {word} 12 30 ซ้ำ",
+    "err_usage_rcv": "ส่งแบบนี้: {word} เลขที่ผู้เก็บ บาท เช่น {word} 3 500",
+    "err_usage_ref": "ส่งแบบนี้: {word} รหัสรายการ เช่น {word} 12340",
+    "err_usage_no": "ส่งแบบนี้: {word} รหัส เหตุผล(ถ้ามี) เช่น {word} 12340 ไม่ได้รับ",
+    "err_usage_pinreset": "ส่งแบบนี้: {word} เลขที่สมาชิก เช่น {word} 12",
+    "err_usage_bal": "ส่งแบบนี้: {word} หรือ {word} เลขที่สมาชิก เช่น {word} 12",
+    "err_benefit": "ประเภท: คลอด ป่วย สูงอายุ ทำศพ พิการ ทุน ภัย อื่น เช่น {word} 12 ป่วย 3",
     "err_amount": "จำนวนเงินต้องเป็นบาทเต็ม เช่น 30 ลองส่งใหม่",
     "err_amount_max": "จ่ายครั้งละไม่เกิน {max} บ. (1 ปี) ลองส่งใหม่",
     "err_member": "ไม่พบสมาชิก {who} ในกองทุน ส่งเลขที่สมาชิกหรือเบอร์โทร",
@@ -71,6 +76,7 @@ TH = {
     "err_undo_declared": "#{ref} สมาชิกแจ้งและยืนยันแล้ว ยกเลิกได้เฉพาะกรรมการ",
     "err_cash": "{name} มีเงินในมือ {cash} บ. ไม่พอ {amount} บ.",
     "err_collector_only": "คำสั่งนี้ใช้ได้เฉพาะผู้เก็บเงิน",
+    "err_pay_not_handover": 'เฉพาะผู้เก็บเงิน รับจากผู้เก็บ ส่ง "ส่งมอบ เลขผู้เก็บ บาท" ค่ะ',
     "err_treasurer_only": "คำสั่งนี้ใช้ได้เฉพาะเหรัญญิก",
     "err_internal": "ขออภัย ระบบขัดข้อง โปรดส่งใหม่อีกครั้ง",
     # welfare
@@ -111,7 +117,7 @@ TH = {
     "claim_own": "อนุมัติคำขอที่ตัวเองยื่นไม่ได้ ให้กรรมการอีกคน",
     "claim_reason": "ส่งแบบนี้: ไม่อนุมัติ รหัส เหตุผล",
     "claim_bank": "เงินในบัญชีกองทุนมี {bank} บ. ไม่พอจ่าย",
-    "err_usage_claim": "ส่งแบบนี้: เบิก เลขที่ ประเภท จำนวน วันที่ เช่น เบิก 12 ป่วย 3 5/11/69",
+    "err_usage_claim": "ส่งแบบนี้: {word} เลขที่ ประเภท จำนวน วันที่ เช่น {word} 12 ป่วย 3 5/11/69",
     "err_usage_decide": "ส่งแบบนี้: อนุมัติ รหัส หรือ ไม่อนุมัติ รหัส เหตุผล",
     "err_committee_only": "คำสั่งนี้ใช้ได้เฉพาะกรรมการกองทุน",
     # who may do what (models/offices.py)
@@ -207,11 +213,15 @@ EN = {
     "help_treasurer": "RCV <collector no.> <baht>, SUM, PINRESET <member no.>, BAL <member no.>, "
     "CLAIM <member no.> <type>, APPROVE <ref>, REJECT <ref> <reason>",
     "err_unknown": "Sorry, we did not understand. Send HELP for the commands",
-    "err_usage_pay": "Send: PAY <member no.> <baht>, e.g. PAY 12 30",
+    "err_usage_pay": "Send: PAY <member no.> <baht>, e.g. PAY 12 30 "
+    "(a second one: PAY 12 30 AGAIN)",
     "err_usage_rcv": "Send: RCV <collector no.> <baht>, e.g. RCV 3 500",
-    "err_usage_ref": "Send: {verb} <ref>, e.g. {verb} 01K7",
-    "err_usage_pinreset": "Send: PINRESET <member no.>",
-    "err_usage_bal": "Send: BAL, or BAL <member no.>",
+    "err_usage_ref": "Send: {verb} <ref>, e.g. {verb} 12340",
+    "err_usage_no": "Send: NO <ref>, or NO <ref> <reason>, e.g. NO 12340 not paid",
+    "err_usage_pinreset": "Send: PINRESET <member no.>, e.g. PINRESET 12",
+    "err_usage_bal": "Send: BAL, or BAL <member no.>, e.g. BAL 12",
+    "err_benefit": "Types: birth, hospital, elderly, funeral, disability, education, disaster, "
+    "other. E.g. CLAIM 12 hospital 3",
     "err_amount": "The amount must be whole baht, e.g. 30. Please send again",
     "err_amount_max": "At most {max} baht at a time (one year). Please send again",
     "err_member": "No member {who} in your fund. Send a member no. or phone number",
@@ -225,6 +235,8 @@ EN = {
     "only the committee can reverse it",
     "err_cash": "{name} holds {cash} baht, not enough for {amount}",
     "err_collector_only": "Only collectors can send this command",
+    "err_pay_not_handover": "PAY is for collectors. For cash handed over by a collector, "
+    "send RCV <collector no.> <baht>, e.g. RCV 3 500",
     "err_treasurer_only": "Only the treasurer can send this command",
     "err_internal": "Sorry, something went wrong. Please send again",
     "benefit_birth": "birth",
@@ -338,16 +350,6 @@ UNKNOWN_SENDER = (
     "เบอร์นี้ยังไม่ได้เป็นสมาชิก โปรดติดต่อกรรมการกองทุน / "
     "This number is not registered. Please ask your fund committee"
 )
-
-TITLES = re.compile(r"^(นางสาว|นาง|นาย|น\.ส\.|mrs\.?|mr\.?|ms\.?|miss)\s*", re.IGNORECASE)
-NAME_LIMIT = 12
-
-
-def short_name(name: str) -> str:
-    """The first name without a title, cut to fit an SMS (นางมาลี ใจดี -> มาลี)."""
-    bare = TITLES.sub("", name.strip()) or name.strip()
-    first = bare.split()[0] if bare.split() else bare
-    return first[:NAME_LIMIT]
 
 
 class _Counting(string.Formatter):

@@ -53,7 +53,7 @@ class CannotResolve(ValueError):
 
 
 def find_exception(session: Session, group: Group, what: str, today: dt.date) -> Finding:
-    """The open exception a reference (#01K7) or a collector (cash:<number>) names."""
+    """The open exception a reference (#12340) or a collector (cash:<number>) names."""
     found = open_exceptions(session, group, today)
     if what.lower().startswith("cash:"):
         collector = find_member(session, group, what.split(":", 1)[1])
@@ -63,7 +63,7 @@ def find_exception(session: Session, group: Group, what: str, today: dt.date) ->
     else:
         transfer_id = id_for_ref(what)
         if transfer_id is None:
-            raise CannotResolve(f"{what!r} is not a reference like #01K7 or cash:<collector no.>")
+            raise CannotResolve(f"{what!r} is not a reference like #12340 or cash:<collector no.>")
         # The reference the person saw (a declaration's, on the receipt) or the posting's own.
         matches = [f for f in found if f.names(transfer_id)]
     if not matches:

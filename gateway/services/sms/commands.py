@@ -50,6 +50,9 @@ def carry_out(desk: Desk, parsed: Command | ParseError) -> str:
         return desk.reply(key, **values)
     handler = COMMANDS[parsed.verb]
     try:
+        if parsed.verb == "PAY" and not desk.may(Power.TAKE_CASH) and desk.may(Power.HAND_OVER):
+            # รับ was once the hand-over: a treasurer who types it is shown the new word.
+            return desk.reply("err_pay_not_handover")
         if handler.power is not None:
             desk.require(handler.power)
         return handler.run(desk, parsed)
@@ -57,23 +60,30 @@ def carry_out(desk: Desk, parsed: Command | ParseError) -> str:
         return desk.reply(refused.key, **refused.values)
 
 
+# The valid forms of each command, told when what was sent does not fit them.
+USAGE = {
+    "PAY": "err_usage_pay",
+    "RCV": "err_usage_rcv",
+    "OK": "err_usage_ref",
+    "UNDO": "err_usage_ref",
+    "NO": "err_usage_no",
+    "PINRESET": "err_usage_pinreset",
+    "BAL": "err_usage_bal",
+    "CLAIM": "err_usage_claim",
+    "APPROVE": "err_usage_decide",
+    "REJECT": "err_usage_decide",
+}
+
+
 def parse_error_message(error: ParseError) -> tuple[str, dict[str, object]]:
     """The catalogue key, and its values, that explain a parse error."""
-    if error.error == "unknown":
+    if error.error == "unknown" or error.verb not in USAGE:
         return "err_unknown", {}
+    values = {"verb": error.verb, "word": error.word or error.verb}
     if error.error == "amount":
-        return "err_amount", {}
+        return "err_amount", values
+    if error.error == "benefit":
+        return "err_benefit", values
     if error.error == "date":
-        return "err_date", {}
-    if error.verb in ("OK", "NO", "UNDO") or (error.error == "ref" and error.verb == "APPROVE"):
-        return "err_usage_ref", {"verb": error.verb}
-    usage = {
-        "PAY": "err_usage_pay",
-        "RCV": "err_usage_rcv",
-        "PINRESET": "err_usage_pinreset",
-        "BAL": "err_usage_bal",
-        "CLAIM": "err_usage_claim",
-        "APPROVE": "err_usage_decide",
-        "REJECT": "err_usage_decide",
-    }
-    return usage.get(error.verb or "", "err_unknown"), {}
+        return "err_date", values
+    return USAGE[error.verb], values
