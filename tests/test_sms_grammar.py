@@ -181,7 +181,7 @@ def test_commands_typed_the_thai_way(text, expected):
     assert parse(text) == expected
 
 
-def _claim(benefit, units=1, number=12):
+def _claim(benefit, units=None, number=12):  # no count given: none is assumed
     return Command("CLAIM", who=Who(number=number), benefit=benefit, units=units)
 
 
@@ -201,7 +201,7 @@ def _claim(benefit, units=1, number=12):
         ("เบิก 12 นอน รพ 2 คืนค่ะ", _claim("hospital", 2)),
         ("CLAIM 12 hospital 3 nights", _claim("hospital", 3)),
         ("เบิก 12 ผู้สูงอายุ", _claim("elderly")),
-        ("เบิก 12 สูงอายุ 1 เดือน", _claim("elderly")),
+        ("เบิก 12 สูงอายุ 1 เดือน", _claim("elderly", 1)),
         ("เบิก 12 บำนาญ", _claim("elderly")),
         ("เบิก 12 ชรา", _claim("elderly")),
         ("CLAIM 12 pension", _claim("elderly")),
@@ -222,7 +222,7 @@ def _claim(benefit, units=1, number=12):
         ("เบิก #12 สวัสดิการคนพิการ", _claim("disability")),
         (
             "CLAIM 081 234 5678 funeral",
-            Command("CLAIM", who=Who(phone="081 234 5678"), benefit="funeral", units=1),
+            Command("CLAIM", who=Who(phone="081 234 5678"), benefit="funeral"),
         ),
     ],
 )

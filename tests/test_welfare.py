@@ -267,7 +267,7 @@ def test_a_short_bank_refuses_and_the_claim_can_be_paid_later(client, db, welfar
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("เบิก", "ส่งแบบนี้: เบิก"),
+        ("เบิก", "ส่ง เบิก เลขที่"),
         ("CLAIM 12", "ส่งแบบนี้: CLAIM"),
         ("CLAIM 12 party", "ประเภท: คลอด ป่วย"),
         ("CLAIM 12 hospital 0", "ส่งแบบนี้: CLAIM"),
