@@ -204,7 +204,7 @@ def test_claim_then_approve_by_another_pays_from_the_fund(client, db, welfare_fu
     fund = welfare_fund
     filed = send(client, fund["collector"][2], f"เบิก {fund['member'][1]} ป่วย 3")
     text = filed.get_data(as_text=True)
-    assert text.startswith("ยื่นขอค่านอนโรงพยาบาล มาลี 300 บ. #"), text
+    assert text.startswith("ยื่นขอค่านอนโรงพยาบาล นางมาลี 300 บ. #"), text
     ref = claim_ref(filed)
     assert f"อนุมัติ {ref}" in texts_to(db, fund["treasurer"][2])[-1]
     # A collector files claims but decides none (collectors are not the committee).
@@ -216,8 +216,8 @@ def test_claim_then_approve_by_another_pays_from_the_fund(client, db, welfare_fu
     member_says = send(client, fund["member"][2], f"APPROVE {ref}").get_data(as_text=True)
     assert "เฉพาะกรรมการ" in member_says
     approved = send(client, fund["treasurer"][2], f"อนุมัติ #{ref}").get_data(as_text=True)
-    assert approved == f"อนุมัติ #{ref} จ่าย มาลี 300 บ. จากกองทุนแล้ว"
-    assert texts_to(db, fund["member"][2])[-1] == f"กองทุนจ่ายค่านอนโรงพยาบาลให้ มาลี 300 บ. แล้ว #{ref}"
+    assert approved == f"อนุมัติ #{ref} จ่าย นางมาลี 300 บ. จากกองทุนแล้ว"
+    assert texts_to(db, fund["member"][2])[-1] == f"กองทุนจ่ายค่านอนโรงพยาบาลให้ นางมาลี 300 บ. แล้ว #{ref}"
     with db.transaction() as session:
         welfare = session.scalars(select(Account).where(Account.key == "welfare:hospital")).one()
         bank = session.scalars(
@@ -268,10 +268,10 @@ def test_a_short_bank_refuses_and_the_claim_can_be_paid_later(client, db, welfar
     ("text", "expected"),
     [
         ("เบิก", "ส่ง เบิก เลขที่"),
-        ("CLAIM 12", "ส่งแบบนี้: CLAIM"),
+        ("CLAIM 12", "ส่ง CLAIM เลขที่"),
         ("CLAIM 12 party", "ประเภท: คลอด ป่วย"),
-        ("CLAIM 12 hospital 0", "ส่งแบบนี้: CLAIM"),
-        ("CLAIM 12 hospital 3 4", "ส่งแบบนี้: CLAIM"),
+        ("CLAIM 12 hospital 0", "ส่ง CLAIM เลขที่"),
+        ("CLAIM 12 hospital 3 4", "ส่ง CLAIM เลขที่"),
         ("CLAIM 999 hospital", "ไม่พบสมาชิก 999"),
         ("APPROVE", "ส่งแบบนี้: อนุมัติ"),
         ("APPROVE #1", "ส่งแบบนี้"),
