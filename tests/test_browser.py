@@ -285,7 +285,6 @@ def test_the_projection_form_shows_an_edited_schedule_beside_todays(page, live_a
     assert page.locator("[data-series=edited]").count() == 0
     before = balances(page, "today")
     page.fill("input[name='elderly.amount']", "0")
-    page.fill("input[name='elderly.tier0']", "0")
     page.fill("input[name='funeral.amount']", "100")
     page.click("#schedule button[type=submit]")
     page.wait_for_selector("[data-series=edited]", state="attached")

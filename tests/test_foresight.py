@@ -17,8 +17,32 @@ from models.ledger import Code, TransferSpec, create_transfer
 from models.projection import load_assumptions
 from models.registry import Group, Member, Status, add_member
 from models.users import add_user
+from models.welfare import parse_schedule, store_schedule
 
 pytestmark = pytest.mark.clock
+
+
+# Old-age support as generous as the first default was (300 baht a month from 60): the
+# projection must see such a fund run out. Today's default keeps (config/benefits).
+PENSION_300 = """
+version = "pension-300"
+max_days_behind = 30
+
+[[benefit]]
+type = "elderly"
+amount = 300
+unit = "month"
+per_claim = 1
+per_year = 12
+min_age = 60
+
+[[benefit]]
+type = "funeral"
+amount = 2000
+unit = "event"
+per_claim = 1
+per_year = 1
+"""
 
 
 @pytest.fixture
@@ -27,6 +51,7 @@ def logins(db, fund, today):
     with db.transaction() as session:
         groups = {g.code: g for g in session.scalars(select(Group))}
         treasurer = session.get(Member, fund["treasurer"][0])
+        store_schedule(session, groups["BANNA"], parse_schedule(PENSION_300))
         add_user(session, "somsri", "สมศรี", PASSWORD, groups["BANNA"], "th", treasurer)
         add_user(session, "network", "เครือข่าย", PASSWORD, None, "th", treasurer)
         for i in range(8):

@@ -217,7 +217,9 @@ def test_claim_then_approve_by_another_pays_from_the_fund(client, db, welfare_fu
     assert "เฉพาะกรรมการ" in member_says
     approved = send(client, fund["treasurer"][2], f"อนุมัติ #{ref}").get_data(as_text=True)
     assert approved == f"อนุมัติ #{ref} จ่าย นางมาลี 300 บ. จากกองทุนแล้ว"
-    assert texts_to(db, fund["member"][2])[-1] == f"กองทุนจ่ายค่านอนโรงพยาบาลให้ นางมาลี 300 บ. แล้ว #{ref}"
+    assert (
+        texts_to(db, fund["member"][2])[-1] == f"กองทุนจ่ายค่านอนโรงพยาบาลให้ นางมาลี 300 บ. แล้ว #{ref}"
+    )
     with db.transaction() as session:
         welfare = session.scalars(select(Account).where(Account.key == "welfare:hospital")).one()
         bank = session.scalars(
