@@ -192,11 +192,25 @@ def test_locked_pin_ends_at_once():
     assert run("1", locked).node == "balance"  # the balance needs no PIN
 
 
-def test_many_collectors_are_chosen_by_member_number():
-    many = caller(collectors=tuple(menu.Collector(n, f"c{n}") for n in (3, 4, 5, 6, 7, 8)))
-    assert run("2*30", many).screen.text.startswith("ใส่เลขที่ผู้เก็บเงิน")
-    assert run("2*30*7", many).node == "pay_pin"
-    assert run("2*30*2", many).node == "pay_collector"
+def test_the_usual_collector_first_then_the_members_village_then_98_for_more():
+    villages = {3: "หมู่ 1", 4: "หมู่ 1", 5: None, 6: "หมู่ 2", 7: "หมู่ 1", 8: "หมู่ 2"}
+    listed = tuple(menu.Collector(n, f"c{n}", v) for n, v in villages.items())
+    many = caller(collectors=listed, usual_collector=7, village="หมู่ 2")
+    first = run("2*30", many).screen.text
+    assert first == "ให้ใคร\n1 c7\n2 c6\n3 c8\n4 c3\n98 ต่อ 0 กลับ"
+    assert run("2*30*98", many).screen.text == "ให้ใคร\n5 c4\n6 c5\n0 กลับ"
+    # A choice is a number on the list, on any page; never a collector's member number.
+    assert run("2*30*1", many, {3: True}).node == "pay_pin"
+    confirm = run("2*30*98*6*5807", many, {4: True}).screen.text
+    assert "ให้ c5" in confirm
+    assert "ให้ c7" in run("2*30*1*5807", many, {3: True}).screen.text
+    for wrong in ("7", "8", "98*98", "x"):
+        assert run(f"2*30*{wrong}", many).node == "pay_collector"
+
+
+def test_without_a_usual_collector_the_list_keeps_member_number_order():
+    listed = tuple(menu.Collector(n, f"c{n}") for n in (3, 4))
+    assert run("2*30", caller(collectors=listed)).screen.text == "ให้ใคร\n1 c3\n2 c4\n0 กลับ"
 
 
 # -- every screen, both languages, the longest values: the budget and the graph -------

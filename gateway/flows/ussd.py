@@ -31,7 +31,7 @@ WHOLE = re.compile(r"[0-9]{1,6}")
 HISTORY_PAGE = 2
 RATES_PAGE = 2
 CLAIMS_PAGE = 1  # a claim line is long in Thai: one a screen
-LIST_LIMIT = 4  # collectors listed by position; more are chosen by member number
+COLLECTOR_PAGE = 4  # at most; fewer when long names would not fit the screen
 
 
 class Node(enum.StrEnum):
@@ -79,7 +79,8 @@ class Collector:
     """A collector the member may have handed cash to."""
 
     number: int
-    name: str
+    name: str  # as the list shows it: told apart from a namesake (models: LiveCaller)
+    village: str | None = None  # their หมู่, to list the member's own village's first
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,8 @@ class Caller:
     phone_tail: str = ""  # the last four digits of the caller's phone
     benefits: tuple[BenefitLine, ...] = ()
     claims: tuple[ClaimLine, ...] = ()
+    usual_collector: int | None = None  # the member number of the collector they usually pay
+    village: str | None = None  # the member's หมู่
     lapsed: bool = False
     lapse_on: dt.date | None = None  # set within 30 days of lapsing (models/lapse.py)
     return_until: dt.date | None = None  # a lapsed member may return by paying up until then
@@ -289,14 +292,15 @@ def step(
             return bad, ()
         if not caller.collectors:
             return state.at(Node.NO_COLLECTORS), ()
-        return state.at(Node.PAY_COLLECTOR, amount=int(value) * SATANG_PER_BAHT), ()
+        return state.at(Node.PAY_COLLECTOR, amount=int(value) * SATANG_PER_BAHT, page=0), ()
     if node == Node.PAY_COLLECTOR:
-        numbers = {c.number for c in caller.collectors}
-        chosen = _collector_choice(caller, value)
-        if chosen is None or chosen not in numbers:
+        listed = ordered_collectors(caller)
+        if value == MORE and state.data["page"] + 1 < len(collector_pages(caller)):
+            return state.at(Node.PAY_COLLECTOR, page=state.data["page"] + 1), ()
+        if not WHOLE.fullmatch(value) or not 1 <= int(value) <= len(listed):
             return bad, ()
         next_node = Node.PAY_PIN if caller.has_pin else Node.PAY_PIN_NEW
-        return state.at(next_node, collector=chosen), ()
+        return state.at(next_node, collector=listed[int(value) - 1].number), ()
     if node in (Node.PAY_PIN, Node.PIN_OLD):
         if not PIN.fullmatch(value):
             return bad, ()
@@ -347,13 +351,31 @@ def _next_page(
     return bad, ()
 
 
-def _collector_choice(caller: Caller, value: str) -> int | None:
-    """A choice by list position (1-9) when few, or by member number."""
-    if not WHOLE.fullmatch(value):
-        return None
-    if len(caller.collectors) <= LIST_LIMIT and 1 <= int(value) <= len(caller.collectors):
-        return caller.collectors[int(value) - 1].number
-    return int(value)
+def ordered_collectors(caller: Caller) -> tuple[Collector, ...]:
+    """The member's usual collector first, then those of their own หมู่, then the rest."""
+    return tuple(
+        sorted(
+            caller.collectors,
+            key=lambda c: (
+                c.number != caller.usual_collector,
+                not (caller.village and c.village == caller.village),
+            ),
+        )
+    )
+
+
+def collector_pages(caller: Caller) -> list[list[str]]:
+    """The collector list's lines, numbered on from page to page, in pages that fit a screen."""
+    t = USSD_TEXTS[caller.lang if caller.lang in USSD_TEXTS else "th"]
+    lines = [f"{i} {c.name}" for i, c in enumerate(ordered_collectors(caller), start=1)]
+    pages: list[list[str]] = [[]]
+    for line in lines:
+        page = pages[-1]
+        trial = "\n".join([t["pay_collector"], *page, line, t["more_back"]])
+        if page and (len(page) == COLLECTOR_PAGE or len(trial) > ussd_budget(trial)):
+            pages.append([])
+        pages[-1].append(line)
+    return pages
 
 
 def answer(caller: Caller, inputs: list[str], verdicts: dict[int, bool]) -> Result:
@@ -451,7 +473,7 @@ def _compose(caller: Caller, state: State) -> Screen:
         most = format_baht(365 * caller.daily_rate)
         return Screen(hint + t["pay_amount"].format(max=most))
     if node == Node.PAY_COLLECTOR:
-        return Screen(hint + _collectors(t, caller))
+        return Screen(hint + _collectors(t, caller, state.data.get("page", 0)))
     if node in (Node.PAY_PIN, Node.PIN_OLD):
         wrong = t["pin_wrong"] if state.data.get("wrong") and state.hint else hint
         return Screen(wrong + t["pin_enter"])
@@ -513,11 +535,10 @@ def _claims(t: dict[str, str], caller: Caller, page: int, lang: str) -> str:
     return _page(t, lines, page, CLAIMS_PAGE, "claims_empty")
 
 
-def _collectors(t: dict[str, str], caller: Caller) -> str:
-    if len(caller.collectors) <= LIST_LIMIT:
-        rows = [f"{i} {c.name}" for i, c in enumerate(caller.collectors, start=1)]
-        return t["pay_collector"] + "\n" + "\n".join(rows)
-    return t["pay_collector_number"]
+def _collectors(t: dict[str, str], caller: Caller, page: int) -> str:
+    pages = collector_pages(caller)
+    footer = t["more_back"] if page + 1 < len(pages) else t["back_only"]
+    return "\n".join([t["pay_collector"], *pages[page], footer])
 
 
 USSD_TEXTS = {
@@ -565,7 +586,7 @@ USSD_TEXTS = {
         "language_set": "ใช้ภาษาไทยแล้วค่ะ",
         "pay_amount": "จ่ายกี่บาท (1-{max})\n0 กลับ",
         "pay_collector": "ให้ใคร",
-        "pay_collector_number": "ใส่เลขที่ผู้เก็บเงิน\n0 กลับ",
+        "back_only": "0 กลับ",
         "pin_enter": "ใส่รหัส PIN 4 หลัก",
         "pin_wrong": "รหัสไม่ถูก\n",
         "pin_new": "ตั้งรหัส PIN 4 หลัก",
@@ -622,7 +643,7 @@ USSD_TEXTS = {
         "language_set": "English it is.",
         "pay_amount": "Amount in baht (1-{max})\n0 Back",
         "pay_collector": "Handed to",
-        "pay_collector_number": "Collector's member no.\n0 Back",
+        "back_only": "0 Back",
         "pin_enter": "Enter your 4-digit PIN",
         "pin_wrong": "Wrong PIN\n",
         "pin_new": "Choose a 4-digit PIN",

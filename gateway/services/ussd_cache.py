@@ -53,6 +53,7 @@ FIELDS = {
         "has_pin",
         "pin_locked_until",
         "phone_tail",
+        "village",
         "benefits",
     ),
     "money": (
@@ -66,6 +67,7 @@ FIELDS = {
         "lapsed",
         "lapse_on",
         "return_until",
+        "usual_collector",  # assigned, else the last one paid: it follows the money
     ),
     "collectors": ("collectors",),
     "fund": ("fund_total",),

@@ -196,7 +196,31 @@ class LiveCaller:
             )
             .order_by(Member.number)
         ).all()
-        return tuple(menu.Collector(c.number, short_name(c.name)) for c in rows)
+        shown = [short_name(c.name) for c in rows]
+        return tuple(
+            menu.Collector(c.number, _told_apart(c, name, shown), c.village)
+            for c, name in zip(rows, shown, strict=True)
+        )
+
+    @property
+    def village(self) -> str | None:
+        """The member's หมู่: its collectors are listed first."""
+        return self._member.village
+
+    @cached_property
+    def usual_collector(self) -> int | None:
+        """The collector the member usually pays: the one assigned, else the last one paid."""
+        assigned = self._member.collector_id
+        last = (
+            select(Member.number)
+            .join(Transfer, Transfer.collector_id == Member.id)
+            .where(Transfer.member_id == self._member.id)
+            .order_by(Transfer.id.desc())
+            .limit(1)
+        )
+        if assigned is not None:
+            last = select(Member.number).where(Member.id == assigned)
+        return self._session.scalar(last)
 
     @cached_property
     def payments(self) -> tuple[menu.Payment, ...]:
@@ -234,7 +258,11 @@ class LiveCaller:
             "has_pin": member.pin_hash is not None,
             "pin_locked_until": member.pin_locked_until,
             "phone_tail": self.phone_tail,
+            "village": self.village,
         }
+        if "usual_collector" in self.__dict__ or "_standing" in self.__dict__:
+            # With the money it follows, so that the collector list needs no database.
+            fields["usual_collector"] = self.usual_collector
         if "_standing" in self.__dict__:
             fields.update(
                 balance=self.balance,
@@ -264,6 +292,14 @@ class LiveCaller:
     def pin_locked(self) -> bool:
         """Whether PIN actions are locked now."""
         return pin_locked(self._member, self._now)
+
+
+def _told_apart(collector: Member, name: str, shown: list[str]) -> str:
+    """A collector's name on the list; a namesake adds their หมู่ or their surname's initial."""
+    if shown.count(name) == 1:
+        return name
+    surname = collector.name.split()[-1] if len(collector.name.split()) > 1 else ""
+    return f"{name} {collector.village or surname[:1] + '.'}"
 
 
 def _declare(
