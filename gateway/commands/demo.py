@@ -59,7 +59,7 @@ def seed(network: bool) -> None:
     click.echo(f"{demo.NAMKHAO} is ready. Try these numbers:")
     for person in people:
         click.echo(
-            f"  {person.role:<10} #{person.number:<4} {display_phone(person.phone)}  {person.name}"
+            f"  {person.role:<19} #{person.number:<4} {display_phone(person.phone)}  {person.name}"
         )
     click.echo("Phones a household shares (USSD asks who is calling first):")
     for phone, names in homes:
