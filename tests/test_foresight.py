@@ -22,15 +22,16 @@ from models.welfare import parse_schedule, store_schedule
 pytestmark = pytest.mark.clock
 
 
-# Old-age support as generous as the first default was (300 baht a month from 60): the
-# projection must see such a fund run out. Today's default keeps (config/benefits).
-PENSION_300 = """
-version = "pension-300"
+# Old-age support far beyond what 1 baht a day brings in (1,000 baht a month from 60):
+# the projection must see such a fund run out in its first year, whatever the day of the
+# year. Today's default keeps (config/benefits).
+PENSION_1000 = """
+version = "pension-1000"
 max_days_behind = 30
 
 [[benefit]]
 type = "elderly"
-amount = 300
+amount = 1000
 unit = "month"
 per_claim = 1
 per_year = 12
@@ -51,7 +52,7 @@ def logins(db, fund, today):
     with db.transaction() as session:
         groups = {g.code: g for g in session.scalars(select(Group))}
         treasurer = session.get(Member, fund["treasurer"][0])
-        store_schedule(session, groups["BANNA"], parse_schedule(PENSION_300))
+        store_schedule(session, groups["BANNA"], parse_schedule(PENSION_1000))
         add_user(session, "somsri", "สมศรี", PASSWORD, groups["BANNA"], "th", treasurer)
         add_user(session, "network", "เครือข่าย", PASSWORD, None, "th", treasurer)
         for i in range(8):
@@ -88,7 +89,7 @@ def test_report_projection_prints_json_text_and_a_printable_page(runner, logins,
     data = json.loads(out.output)
     assert len(data["years"]) == 5 and data["group"] == "BANNA"
     assert data["basis"]["members"] == 13 and data["basis"]["without_birth_date"] == 5
-    # Eight pensioners at 300 baht a month and no money in the bank: it runs out at once.
+    # Eight pensioners at 1,000 baht a month and no money in the bank: it runs out at once.
     assert data["runs_out"] == data["years"][0]["year"]
     assert {s["kind"] for s in data["suggestions"]} >= {"daily_rate", "amount", "min_age"}
     text = invoke(
