@@ -24,7 +24,6 @@ from models.standing import Standing, standing_of
 
 WARN_BEFORE_DAYS = 30
 LAPSER = Actor.system(Job.LAPSE)
-FUND_NAME_LIMIT = 20  # characters of the fund's name at the head of a warning
 
 
 @dataclass
@@ -48,15 +47,6 @@ def returns_until(group: Group, member: Member) -> dt.date | None:
     return member.status_on + dt.timedelta(days=group.return_within_days)
 
 
-def fund_name(group: Group) -> str:
-    """The fund's name, cut at a space to head an SMS."""
-    name = group.name.strip()
-    if len(name) <= FUND_NAME_LIMIT:
-        return name
-    cut = name[:FUND_NAME_LIMIT]
-    return cut.rsplit(" ", 1)[0] if " " in cut else cut
-
-
 def _standings(session: Session, group: Group, day: dt.date) -> list[tuple[Member, Standing]]:
     """Active and lapsed members with their standing, in one query."""
     rows = session.execute(
@@ -76,11 +66,11 @@ def _set(session: Session, member: Member, status: Status, day: dt.date) -> None
     member.status, member.status_on = status.value, day
 
 
-Warn = Callable[[Member, int, str], int | None]
+Warn = Callable[[Member, Standing, str], int | None]
 
 
 def check_group(session: Session, group: Group, day: dt.date, warn: Warn) -> LapseRun:
-    """One night's check of a group; `warn(member, days behind, key)` writes one warning."""
+    """One night's check of a group; `warn(member, standing, key)` writes one warning."""
     run = LapseRun()
     for member, standing in _standings(session, group, day):
         behind = standing.days_behind
@@ -94,7 +84,7 @@ def check_group(session: Session, group: Group, day: dt.date, warn: Warn) -> Lap
             run.lapsed.append(member.id)
         elif behind >= group.lapse_days - WARN_BEFORE_DAYS:
             key = f"lapse-warning:{member.id}:{standing.paid_through.isoformat()}"
-            if (message_id := warn(member, behind, key)) is not None:
+            if (message_id := warn(member, standing, key)) is not None:
                 run.warned.append(message_id)
     session.flush()
     return run

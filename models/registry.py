@@ -56,6 +56,7 @@ LANGUAGES = ("th", "en")
 # committee member, or by SMS. Empty: not recorded (members registered before migration 0018).
 CONSENT_HOW = ("paper", "spoken", "sms")
 SEXES = ("f", "m")  # as the register (and CODI's yearly report) records them
+SHORT_NAME_LIMIT = 20  # a fund's short name heads its SMS: it must leave the message room
 SETUP = Actor.system(Job.SETUP)
 
 
@@ -76,6 +77,8 @@ class Group(GroupVisible, Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
     name: Mapped[str] = mapped_column(String(120))
+    # What heads its reminders and notices, e.g. กองทุนฯ บ้านน้ำขาว (issue 18; THAI.md).
+    short_name: Mapped[str | None] = mapped_column(String(SHORT_NAME_LIMIT), default=None)
     daily_rate_satang: Mapped[int] = mapped_column(Integer, default=100)
     waiting_days: Mapped[int] = mapped_column(Integer, default=180)
     lapse_days: Mapped[int] = mapped_column(Integer, default=90)
@@ -246,6 +249,7 @@ def add_group(
     waiting_days: int = 180,
     lapse_days: int = 90,
     entrance_fee_satang: int = 0,
+    short_name: str | None = None,
 ) -> Group:
     """Create a group with its ledger accounts."""
     code = code.strip().upper()
@@ -253,6 +257,7 @@ def add_group(
         raise RegistryError("group code: 2-16 letters, digits or _ starting with a letter")
     if not name.strip():
         raise RegistryError("group name must not be empty")
+    short_name = check_short_name(short_name)
     if daily_rate_satang <= 0:
         raise RegistryError("daily rate must be more than zero")
     if not 1 <= meeting_day <= 28:
@@ -262,6 +267,7 @@ def add_group(
     group = Group(
         code=code,
         name=name.strip(),
+        short_name=short_name,
         daily_rate_satang=daily_rate_satang,
         meeting_day=meeting_day,
         waiting_days=waiting_days,
@@ -273,6 +279,19 @@ def add_group(
     session.flush()
     ensure_accounts(session, group.id, ["fund_bank", "admin_expense"])
     return group
+
+
+def check_short_name(short_name: str | None) -> str | None:
+    """A short name as kept: spaces folded, 1 to 20 characters; None or empty for none."""
+    if short_name is None or not short_name.strip():
+        return None
+    folded = " ".join(short_name.split())
+    if len(folded) > SHORT_NAME_LIMIT:
+        raise RegistryError(
+            f"short name: at most {SHORT_NAME_LIMIT} characters (it heads every reminder), "
+            f"not {len(folded)}"
+        )
+    return folded
 
 
 def _next_member_number(session: Session, group_id: int) -> int:

@@ -41,6 +41,12 @@ class Standing:
         """Days until the waiting period ends (0 once it has)."""
         return max(0, (self.eligible_on - today).days)
 
+    def owed_satang(self, daily_rate_satang: int) -> int:
+        """What brings the member up to today: the days behind, less the part-day given."""
+        if self.days_behind <= 0:
+            return 0
+        return self.days_behind * daily_rate_satang - self.balance_satang % daily_rate_satang
+
 
 def standing_of(member: Member, group: Group, balance_satang: int, today: dt.date) -> Standing:
     """A member's standing from their balance and their group's rules."""

@@ -420,10 +420,11 @@ def eligibility(
         ):
             return Verdict(refusal="claim_age", values={"age": age})
     if units > line.per_claim:
-        return Verdict(refusal="claim_units", values={"most": line.per_claim})
+        return Verdict(refusal="claim_units", values={"most": line.per_claim, "unit": line.unit})
     used = units_this_year(session, member, benefit, event)
     if used + units > line.per_year:
-        return Verdict(refusal="claim_year_cap", values={"left": max(0, line.per_year - used)})
+        left = max(0, line.per_year - used)
+        return Verdict(refusal="claim_year_cap", values={"left": left, "unit": line.unit})
     per_unit = line.amount_for(whole_years(member.joined_on, event))
     return Verdict(amount=per_unit * units * SATANG_PER_BAHT)
 

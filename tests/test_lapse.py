@@ -36,8 +36,8 @@ def night(session, member, days_after_paid_through):
     """Run one night's check, days after the paid-through date; what it did, and warnings."""
     warnings = []
 
-    def warn(person, behind, key):
-        warnings.append((person.id, behind, key))
+    def warn(person, standing, key):
+        warnings.append((person.id, standing.days_behind, key))
         return len(warnings)
 
     day = PAID_THROUGH + dt.timedelta(days=days_after_paid_through)

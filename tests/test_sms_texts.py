@@ -9,7 +9,7 @@ import pytest
 from config.settings import PRIVACY_CONTACT_MAX
 from gateway.flows.gsm import is_gsm7, sms_parts
 from gateway.flows.sms_grammar import ALIASES
-from gateway.flows.texts import CATALOGUES, NAME_LIMIT, UNKNOWN_SENDER, render
+from gateway.flows.texts import CATALOGUES, NAME_LIMIT, TH, UNKNOWN_SENDER, render
 from gateway.services.sms.commands import USAGE
 
 LONGEST = {
@@ -37,12 +37,12 @@ LONGEST = {
     "held": "99",
     "short": "99",
     "month": "มี.ค. 2569",
-    "benefit": "ค่านอนโรงพยาบาล",
+    "benefit": max((TH[k] for k in TH if k.startswith("benefit_")), key=len),
     "reason": "ก" * 30,
     "bank": "9,999,999",
     "age": "120",
     "most": "366",
-    "left": "366",
+    "left": "999",  # days before lapsing (lapse_days), or units left this year
     "baht": "99999",
     "taken": "9,999,999",
     "by": "ก" * NAME_LIMIT,
@@ -56,7 +56,11 @@ LONGEST = {
     "year": "2569",
     "given": "99,999",
     "received": "99,999",
-    "group": "ก" * 20,  # models/lapse.py: FUND_NAME_LIMIT
+    "group": "ก" * 20,  # gateway/flows/names.py: FUND_NAME_LIMIT, models/registry.py
+    "owed": "99,999",  # a member lapses long before owing more (groups rules --lapse-days)
+    "since": "30 มี.ค. 2569",
+    "until": "30 มี.ค. 2569",
+    "unit": "month",  # rendered in the catalogue's word: เดือน, months
 }
 TWO_PARTS_ALLOWED = {
     "help_member",
@@ -69,6 +73,12 @@ TWO_PARTS_ALLOWED = {
     "help_committee",
     "bal_household",  # a household's balances, one line each (services/sms/member.py)
     "err_phone_several",
+    # Welfare given or taken back: rare, and headed by the fund's name so that it is
+    # trusted; a name, a benefit and a reference leave too little room in one part.
+    "welfare_paid",
+    "welfare_paid_funeral",
+    "claim_reversed",
+    "claim_second_needed",
 }
 
 
@@ -79,8 +89,19 @@ def longest_word(key):
     return max([*verbs, *(w for w, v in ALIASES.items() if v in verbs)], key=len)
 
 
+def fields(template):
+    """The names a template fills, those inside a format spec (`{most:{unit}}`) too."""
+    names = set()
+    for _, name, spec, _ in string.Formatter().parse(template):
+        if name:
+            names.add(name)
+        if spec:
+            names |= fields(spec)
+    return names
+
+
 def longest_values(lang, template, key=""):
-    names = {f for _, f, _, _ in string.Formatter().parse(template) if f}
+    names = fields(template)
     values = {k: LONGEST[k] for k in names if k not in ("state", "word")}
     if lang == "en":
         values = {k: ("Bartholomewss" if k in ("name", "by") else v) for k, v in values.items()}
@@ -93,6 +114,7 @@ def longest_values(lang, template, key=""):
         # A fund names its documents in Thai: the English texts fit 70 with them too.
         values["documents"], values["document"] = "x" * 25 + "...", "x" * 40
         values["group"] = "x" * 20
+        values["since"] = values["until"] = "30 Sep 2026"
     if "word" in names:  # the command word as typed: the longest that reaches this template
         values["word"] = longest_word(key)
     if "state" in names:

@@ -13,19 +13,20 @@ from redis import Redis
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
-from gateway.flows.dates import format_date, format_month
+from gateway.flows.dates import format_date
 from gateway.flows.money import format_baht
+from gateway.flows.names import fund_heading
 from gateway.flows.texts import render
 from models.clock import local_today
 from models.db import Database
 from models.figures import count_in_arrears, open_exception_count, received
-from models.lapse import Warn, check_group, fund_name
+from models.lapse import Warn, check_group
 from models.ledger import Phase, Transfer, ref_for
 from models.offices import Office
 from models.outbox import MessageKind, queue_once
 from models.registry import Group, Member
 from models.reports import group_report
-from models.standing import group_standings
+from models.standing import Standing, group_standings
 from models.users import User
 from workers import runtime
 from workers.outbox import enqueue_sends
@@ -55,7 +56,9 @@ def write_reminders(session: Session, group: Group, today: dt.date) -> list[int]
             member,
             MessageKind.REMINDER,
             "reminder",
+            group=fund_heading(group.name, group.short_name),
             days=standing.days_behind,
+            owed=format_baht(standing.owed_satang(group.daily_rate_satang)),
             date=format_date(standing.paid_through, member.lang),
         )
         if message_id is not None:
@@ -72,21 +75,19 @@ def previous_meeting(day: dt.date, meeting_day: int) -> dt.date:
 def write_meeting_summary(session: Session, group: Group, day: dt.date) -> list[int]:
     """The month since the last meeting, for the committee, on the meeting day."""
     standings = group_standings(session, group, day)
-    yesterday = day - dt.timedelta(days=1)
+    since, yesterday = previous_meeting(day, group.meeting_day), day - dt.timedelta(days=1)
     figures = {
-        "month": None,
         "members": len(standings),
         # Since the last meeting, up to yesterday: the summary goes out at 08:00.
-        "amount": format_baht(
-            received(session, group, previous_meeting(day, group.meeting_day), yesterday).satang
-        ),
+        "amount": format_baht(received(session, group, since, yesterday).satang),
         "arrears": count_in_arrears(s for _, s in standings),
         "fund": format_baht(group_report(session, group, day).fund_balance_satang),
         "open": open_exception_count(session, group, day),
     }
     written = []
     for person in people(session, group, {Office.TREASURER, Office.CHAIR, Office.COLLECTOR}, day):
-        figures["month"] = format_month(day, person.lang)
+        figures["since"] = format_date(since, person.lang)
+        figures["until"] = format_date(yesterday, person.lang)
         message_id = _send(
             session, f"meeting:{day}:{person.id}", person, MessageKind.SUMMARY, "meeting", **figures
         )
@@ -172,13 +173,13 @@ def lapse_night(db: Database, redis: Redis, day: dt.date) -> dict[str, int]:
 def _lapse_warner(session: Session, group: Group) -> Warn:
     """One keyed reminder per member and gap (a job run twice writes it once)."""
 
-    def warn(member: Member, behind: int, key: str) -> int | None:
+    def warn(member: Member, standing: Standing, key: str) -> int | None:
         text = render(
             member.lang,
             "lapse_warning",
-            group=fund_name(group),
-            days=behind,
-            lapse=group.lapse_days,
+            group=fund_heading(group.name, group.short_name),
+            owed=format_baht(standing.owed_satang(group.daily_rate_satang)),
+            left=group.lapse_days - standing.days_behind,
         )
         return queue_once(session, key, member.phone, text, MessageKind.REMINDER, member=member)
 

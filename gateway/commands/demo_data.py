@@ -26,6 +26,7 @@ NAMKHAO = "NAMKHAO"
 # The demo's dashboard login (DEMO_USER); production refuses it (models/users.py).
 DEMO_PASSWORD = "satja-demo-2569"
 NAMKHAO_NAME = "กองทุนสวัสดิการชุมชนตำบลน้ำขาว"
+NAMKHAO_SHORT = "กองทุนฯ ต.น้ำขาว"  # heads its reminders and notices
 NAMKHAO_MEMBERS = 1_368
 NAMKHAO_CONTRIBUTIONS_BAHT = 554_871
 NAMKHAO_MATCHING_BAHT = {"local_government": 10_000, "codi_seed": 100_000}
@@ -260,7 +261,7 @@ def seed_namkhao(
     """Create NAMKHAO with its 1,368 members and exactly its 554,871 baht."""
     rng = random.Random(2547)  # 2004 CE, the year Nam Khao began
     people = _people(rng, set(session.scalars(select(Member.phone))))
-    group = add_group(session, NAMKHAO, NAMKHAO_NAME)
+    group = add_group(session, NAMKHAO, NAMKHAO_NAME, short_name=NAMKHAO_SHORT)
     roles = NAMKHAO_OFFICES + [()] * (NAMKHAO_MEMBERS - len(NAMKHAO_OFFICES))
     balances = _split(NAMKHAO_CONTRIBUTIONS_BAHT, [rng.uniform(250, 560) for _ in roles])
     members: list[Member] = []
@@ -378,7 +379,12 @@ def seed_network(
     for index, (size, money) in enumerate(zip(sizes, group_money, strict=True), start=2):
         with session_factory() as session:  # type: ignore[attr-defined]
             people = _people(rng, set(session.scalars(select(Member.phone))))
-            group = add_group(session, f"SK{index:02d}", f"กองทุนสวัสดิการชุมชน หมู่ {index}")
+            group = add_group(
+                session,
+                f"SK{index:02d}",
+                f"กองทุนสวัสดิการชุมชน หมู่ {index}",
+                short_name=f"กองทุนฯ หมู่ {index}",
+            )
             roles = NETWORK_OFFICES + [()] * (size - len(NETWORK_OFFICES))
             balances = _split(money, [rng.uniform(100, 200) for _ in roles])
             for role, balance in zip(roles, balances, strict=True):

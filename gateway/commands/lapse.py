@@ -12,8 +12,9 @@ from gateway.extensions.database import current_db
 from gateway.extensions.redis import current_redis
 from gateway.extensions.settings import business_day
 from gateway.flows.money import baht_to_satang
+from gateway.flows.names import fund_heading
 from models.lapse import rejoin
-from models.registry import RegistryError, find_group, find_member
+from models.registry import RegistryError, check_short_name, find_group, find_member
 from workers.notices import lapse_night
 
 DAY = click.DateTime(["%Y-%m-%d"])
@@ -63,6 +64,10 @@ def rejoin_command(group_code: str, number: str, by: str) -> None:
     type=click.IntRange(min=0),
     help="Baht a new member pays on joining (members who joined before are not touched).",
 )
+@click.option(
+    "--short-name",
+    help="At most 20 characters that head its reminders and notices ('' for none).",
+)
 @click.option("--by", help="The chair's, secretary's or treasurer's number or login (to change).")
 def rules_command(
     code: str,
@@ -70,6 +75,7 @@ def rules_command(
     lapse_days: int | None,
     return_within_days: int | None,
     entrance_fee: int | None,
+    short_name: str | None,
     by: str | None,
 ) -> None:
     """Show a group's rules, or change the ones given."""
@@ -83,17 +89,21 @@ def rules_command(
                 "return_within_days": return_within_days,
                 "entrance_fee_satang": fee,
             }
-            if any(v is not None for v in changes.values()):
+            renamed = short_name is not None
+            if any(v is not None for v in changes.values()) or renamed:
                 if by is None:
                     raise RegistryError("--by: who changes the rules")
                 editor(session, group, by)
                 for name, value in changes.items():
                     if value is not None:
                         setattr(group, name, value)
+                if renamed:
+                    group.short_name = check_short_name(short_name)
             click.echo(
                 f"{group.code}: waiting {group.waiting_days} days, lapse after "
                 f"{group.lapse_days} unpaid, return within {group.return_within_days}, "
-                f"entrance fee {group.entrance_fee_satang // 100} baht"
+                f"entrance fee {group.entrance_fee_satang // 100} baht; SMS headed "
+                f"{fund_heading(group.name, group.short_name)!r}"
             )
     except RegistryError as exc:
         raise click.ClickException(str(exc)) from None

@@ -17,11 +17,11 @@ from gateway.extensions.database import current_db
 from gateway.extensions.redis import current_redis
 from gateway.extensions.settings import business_day
 from gateway.flows.money import baht_to_satang, format_baht
+from gateway.flows.names import fund_heading
 from gateway.flows.texts import render
 from models.actors import Actor
 from models.authority import allowed, named
 from models.entrance import charge_entrance_fee
-from models.lapse import fund_name
 from models.ledger import Transfer, ref_for
 from models.offices import Office, Power, offices_of
 from models.outbox import MessageKind, queue_sms
@@ -60,6 +60,10 @@ members = AppGroup("members", help="People in a group.")
 @click.argument("code")
 @click.option("--name", required=True, help="The fund's name, e.g. กองทุนสวัสดิการชุมชนตำบลน้ำขาว.")
 @click.option(
+    "--short-name",
+    help="At most 20 characters that head its reminders and notices, e.g. กองทุนฯ บ้านน้ำขาว.",
+)
+@click.option(
     "--daily-rate",
     type=click.IntRange(min=1),
     default=1,
@@ -73,7 +77,9 @@ members = AppGroup("members", help="People in a group.")
     show_default=True,
     help="Day of the month the committee meets.",
 )
-def add_group_command(code: str, name: str, daily_rate: int, meeting_day: int) -> None:
+def add_group_command(
+    code: str, name: str, short_name: str | None, daily_rate: int, meeting_day: int
+) -> None:
     """Create a group with the default rules (waiting 180 days, lapse after 90)."""
     try:
         with current_db().transaction() as session:
@@ -83,6 +89,7 @@ def add_group_command(code: str, name: str, daily_rate: int, meeting_day: int) -
                 name,
                 daily_rate_satang=baht_to_satang(daily_rate),
                 meeting_day=meeting_day,
+                short_name=short_name,
             )
     except RegistryError as exc:
         raise click.ClickException(str(exc)) from None
@@ -196,7 +203,7 @@ def _fee_receipt(session: Session, member: Member, fee: Transfer) -> int | None:
     text = render(
         member.lang,
         "entrance_fee_receipt",
-        group=fund_name(member.group),
+        group=fund_heading(member.group.name, member.group.short_name),
         amount=format_baht(fee.amount),
         ref=ref_for(fee.id),
     )

@@ -144,3 +144,19 @@ def short_name(name: str, limit: int = NAME_LIMIT) -> str:
     bare = without_title(name.strip()) or name.strip()
     first = bare.split()[0] if bare.split() else bare
     return cut(first, limit)
+
+
+FUND_NAME_LIMIT = 20  # characters of the fund's name at the head of a reminder or notice
+
+
+def fund_heading(name: str, short: str | None = None) -> str:
+    """What heads a fund's SMS: its short name, else its name cut at a space or a cluster."""
+    if short and short.strip():
+        return short.strip()
+    name = " ".join(name.split())
+    if len(name) <= FUND_NAME_LIMIT:
+        return name
+    head = name[: FUND_NAME_LIMIT + 1]
+    if " " in head:
+        return head.rsplit(" ", 1)[0]
+    return cut(name, FUND_NAME_LIMIT)

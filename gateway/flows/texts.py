@@ -14,48 +14,48 @@ from gateway.flows.names import short_name as short_name
 
 TH = {
     # collectors
-    "pay_ok": "รับ {amount} บ. จาก {name} ({number}) แล้ว #{ref}",
-    "ok_ok": "ยืนยัน {amount} บ. ของ {name} ({number}) แล้ว #{ref}",
+    "pay_ok": "รับสัจจะ {amount} บ. จาก {name} ({number}) แล้ว #{ref}",
+    "ok_ok": "ยืนยันสัจจะ {amount} บ. ของ {name} ({number}) แล้ว #{ref}",
     "no_ok": "ไม่รับรายการ #{ref} {amount} บ. ของ {name} แล้ว",
     "undo_ok": "ยกเลิก #{ref} {amount} บ. ของ {name} แล้ว",
-    "sum": "วันนี้ {count} ราย {amount} บ. เงินในมือ {cash} บ. รอยืนยัน {pending} ราย",
-    "handed_over": "ส่งเงินเหรัญญิก {amount} บ. #{ref} เหลือในมือ {cash} บ.",
-    "declared": "{name} ({number}) จ่าย {amount} บ. ตอบ OK {ref} / NO {ref}",
+    "sum": "วันนี้รับ {count} ราย {amount} บ. เงินในมือ {cash} บ. รอยืนยัน {pending} ราย",
+    "handed_over": "ส่งมอบเหรัญญิก {amount} บ. #{ref} เหลือในมือ {cash} บ.",
+    "declared": '{name} ({number}) ส่ง {amount} บ. ตอบ "ตกลง {ref}"/"ไม่ {ref}"',
     "pay_twice": 'ซ้ำกับ #{ref} {amount} บ. ไหม ถ้ารับอีกจริง ส่ง "รับ {number} {baht} ซ้ำ"',
     "withdrawn": "{name} ({number}) ถอนรายการ #{ref} {amount} บ. แล้ว ไม่ต้องตอบ",
     "reversed_collector": "กรรมการ {by} ยกเลิก #{ref} {amount} บ. ของ {name} แล้ว",
     # members
-    "receipt": "กองทุนได้รับ {amount} บ. จ่ายถึง {date} #{ref} ขอบคุณค่ะ",
-    "rejected": "ผู้เก็บเงินไม่ยืนยัน #{ref} {amount} บ. โปรดสอบถามผู้เก็บเงิน",
-    "undone": "ยกเลิกรายการ #{ref} {amount} บ. แล้ว จ่ายถึง {date}",
-    "bal_self": "ให้กองทุนแล้ว {total} บ. จ่ายถึง {date} {state}",
+    "receipt": "กองทุนรับสัจจะ {amount} บ. ส่งถึง {date} #{ref} ขอบคุณค่ะ",
+    "rejected": "ผู้เก็บเงินแจ้งว่าไม่ได้รับ #{ref} {amount} บ. โปรดถามผู้เก็บเงินค่ะ",
+    "undone": "ยกเลิกรายการ #{ref} {amount} บ. แล้ว ตอนนี้ส่งถึง {date} ค่ะ",
+    "bal_self": "ยอดสัจจะ {total} บ. ส่งถึง {date} {state}ค่ะ",
     "disputed": "รับเรื่องทักท้วง #{ref} แล้ว กรรมการจะติดต่อกลับค่ะ",
     "withdraw_ok": "ถอนรายการ #{ref} {amount} บ. แล้วค่ะ",
-    "reversed_member": "กรรมการ {by} ยกเลิก {amount} บ. ถ้าทักท้วง ส่ง NO {ref} ค่ะ",
-    "pin_was_reset": "ล้างรหัส PIN แล้ว กด {ussd} เพื่อตั้งรหัสใหม่",
+    "reversed_member": 'กรรมการ {by} ยกเลิก {amount} บ. ถ้าทักท้วง ส่ง "ไม่ {ref}"ค่ะ',
+    "pin_was_reset": "ล้างรหัส PIN แล้ว กด {ussd} เพื่อตั้งรหัสใหม่ค่ะ",
     "privacy": "ใช้ข้อมูลท่านเพื่อสวัสดิการเท่านั้น ขอดู/แก้ที่ {contact} ค่ะ",
     "privacy_committee": "ใช้ข้อมูลท่านเพื่อสวัสดิการเท่านั้น ขอดู/แก้ได้ที่กรรมการกองทุนค่ะ",
-    "stopped": "งดข้อความเตือนแล้ว ใบรับเงินยังส่งตามปกติ ส่ง เริ่ม เพื่อรับอีก",
+    "stopped": 'งดข้อความเตือนแล้ว ใบรับยังส่งตามปกติ ส่ง "เริ่ม" เพื่อรับอีกค่ะ',
     "started": "รับข้อความเตือนตามเดิมแล้วค่ะ",
     # treasurers and committees
-    "rcv_ok": "รับจาก {name} ({number}) {amount} บ. #{ref} เหลือ {cash} บ.",
+    "rcv_ok": "รับมอบจาก {name} ({number}) {amount} บ. #{ref} เหลือ {cash} บ.",
     "bal_other": "{name} ({number}) {total} บ. ถึง {date} {state}",
     "pinreset_ok": "ล้าง PIN ของ {name} ({number}) แล้ว",
     "sum_group": "วันนี้รับ {count} ราย {taken} บ. ผู้เก็บถือ {cash} บ. ต้องดู {open}",
     "dispute_alert": "{name} ({number}) ทักท้วง #{ref} {amount} บ. ดูที่เรื่องต้องดู",
     # states
-    "behind": "ค้าง {days} วัน",
+    "behind": "ค้างส่ง {days} วัน",
     "ahead": "ล่วงหน้า {days} วัน",
-    "even": "ครบพอดี",
+    "even": "ส่งครบถึงวันนี้",
     # help
-    "help_member": "ส่ง ยอด ดูยอดสัจจะ, สมุด ดูยอดทั้งปี, NO รหัส ทักท้วงหรือถอนรายการ, "
-    "หยุด งดเตือน หรือกด {ussd}",
-    "help_collector": "รับ เลขที่ บาท (ซ้ำ: รับ เลขที่ บาท ซ้ำ) / ตกลง รหัส / ไม่ รหัส "
-    "/ ยกเลิก รหัส / สรุป / ยอด เลขที่",
-    "help_treasurer": "ส่งมอบ เลขผู้เก็บ บาท / สรุป / PINRESET เลขที่ / ยอด เลขที่ / "
-    "เบิก เลขที่ ประเภท / อนุมัติ รหัส / ไม่อนุมัติ รหัส เหตุผล",
+    "help_member": 'ส่ง "ยอด" ดูยอดสัจจะ "สมุด" ดูทั้งปี "ไม่ รหัส" ทักท้วงหรือถอนรายการ '
+    '"หยุด" งดเตือน หรือกด {ussd} ค่ะ',
+    "help_collector": '"รับ เลขที่ บาท" (รับซ้ำ: "รับ เลขที่ บาท ซ้ำ") "ตกลง รหัส" "ไม่ รหัส" '
+    '"ยกเลิก รหัส" "สรุป" "ยอด เลขที่"',
+    "help_treasurer": '"ส่งมอบ เลขผู้เก็บ บาท" "สรุป" "PINRESET เลขที่" "ยอด เลขที่" '
+    '"เบิก เลขที่ ประเภท" "อนุมัติ รหัส" "ไม่อนุมัติ รหัส เหตุผล"',
     # errors: what was wrong and what to send instead
-    "err_unknown": "ไม่เข้าใจข้อความ ส่ง ช่วย เพื่อดูวิธีใช้",
+    "err_unknown": 'ไม่เข้าใจข้อความ ส่ง "ช่วย" เพื่อดูวิธีใช้ค่ะ',
     # usage: the valid forms, with the command word as it was typed
     "err_usage_pay": "ส่งแบบนี้: {word} เลขที่ บาท เช่น {word} 12 30 หรือ {word} 12 30 ซ้ำ",
     "err_usage_rcv": "ส่งแบบนี้: {word} เลขที่ผู้เก็บ บาท เช่น {word} 3 500",
@@ -64,85 +64,92 @@ TH = {
     "err_usage_pinreset": "ส่งแบบนี้: {word} เลขที่สมาชิก เช่น {word} 12",
     "err_usage_bal": "ส่งแบบนี้: {word} หรือ {word} เลขที่สมาชิก เช่น {word} 12",
     "err_benefit": "ประเภท: คลอด ป่วย สูงอายุ ทำศพ พิการ ทุน ภัย อื่น เช่น {word} 12 ป่วย 3",
-    "err_amount": "จำนวนเงินต้องเป็นบาทเต็ม เช่น 30 ลองส่งใหม่",
-    "err_amount_max": "จ่ายครั้งละไม่เกิน {max} บ. (1 ปี) ลองส่งใหม่",
-    "err_member": "ไม่พบสมาชิก {who} ในกองทุน ส่งเลขที่สมาชิกหรือเบอร์โทร",
+    "err_amount": "ใส่จำนวนเป็นบาทเต็ม เช่น 30 แล้วส่งใหม่ค่ะ",
+    "err_amount_max": "รับได้ครั้งละไม่เกิน {max} บ. (1 ปี) ส่งใหม่ค่ะ",
+    "err_member": "ไม่พบสมาชิก {who} ในกองทุน ส่งเลขที่สมาชิกหรือเบอร์โทรค่ะ",
     "err_not_collector": "{who} ไม่ใช่ผู้เก็บเงินของกองทุนนี้",
-    "err_left": "{name} ({number}) ออกจากกองทุนแล้ว รับเงินไม่ได้",
-    "err_ref": "ไม่พบรายการ #{ref} ของคุณ ตรวจรหัสแล้วส่งใหม่",
+    "err_left": "{name} ({number}) พ้นสภาพสมาชิกแล้ว รับสัจจะไม่ได้",
+    "err_ref": "ไม่พบรายการ #{ref} ของท่าน ตรวจรหัสแล้วส่งใหม่ค่ะ",
     "err_done": "รายการ #{ref} ทำไปแล้ว ไม่มีอะไรเปลี่ยน",
-    "err_undo_day": "ยกเลิกได้เฉพาะรายการของคุณที่ทำวันนี้",
-    "err_undo_cash": "ยกเลิก #{ref} ไม่ได้ เงินส่งเหรัญญิกไปแล้ว",
+    "err_undo_day": "ยกเลิกได้เฉพาะรายการของท่านที่ทำวันนี้",
+    "err_undo_cash": "ยกเลิก #{ref} ไม่ได้ ส่งมอบเหรัญญิกไปแล้ว",
     "err_undo_declared": "#{ref} สมาชิกแจ้งและยืนยันแล้ว ยกเลิกได้เฉพาะกรรมการ",
     "err_cash": "{name} มีเงินในมือ {cash} บ. ไม่พอ {amount} บ.",
     "err_collector_only": "คำสั่งนี้ใช้ได้เฉพาะผู้เก็บเงิน",
     "err_pay_not_handover": 'เฉพาะผู้เก็บเงิน รับจากผู้เก็บ ส่ง "ส่งมอบ เลขผู้เก็บ บาท" ค่ะ',
     "err_treasurer_only": "คำสั่งนี้ใช้ได้เฉพาะเหรัญญิก",
-    "err_internal": "ขออภัย ระบบขัดข้อง โปรดส่งใหม่อีกครั้ง",
-    # welfare
-    "benefit_birth": "ค่าคลอด",
+    "err_internal": "ขออภัย ระบบขัดข้อง โปรดส่งใหม่อีกครั้งค่ะ",
+    # welfare: the benefits by their kind names (THAI.md)
+    "benefit_birth": "ค่าคลอดบุตร",
     "benefit_hospital": "ค่านอนโรงพยาบาล",
-    "benefit_elderly": "บำนาญผู้สูงอายุ",
+    "benefit_elderly": "เงินผู้สูงอายุ",
     "benefit_funeral": "ค่าทำศพ",
-    "benefit_disability": "เบี้ยผู้พิการ",
+    "benefit_disability": "เงินช่วยคนพิการ",
     "benefit_education": "ทุนการศึกษา",
-    "benefit_disaster": "ช่วยภัยพิบัติ",
+    "benefit_disaster": "เงินช่วยภัยพิบัติ",
     "benefit_other": "สวัสดิการอื่น",
-    "claim_ok": "ยื่นขอ{benefit} {name} {amount} บ. #{ref} รออีกคนอนุมัติ",
-    "claim_to_decide": "ขอ{benefit} {name} ({number}) {amount} บ. "
-    "ตอบ อนุมัติ {ref} หรือ ไม่อนุมัติ {ref} เหตุผล",
-    "approve_ok": "อนุมัติ #{ref} จ่าย {name} {amount} บ. จากกองทุนแล้ว",
+    # what a benefit is counted in (claim_units, claim_year_cap)
+    "unit_event": "ครั้ง",
+    "unit_night": "คืน",
+    "unit_month": "เดือน",
+    "claim_ok": "ยื่นขอ{benefit} ให้ {name} {amount} บ. #{ref} รออนุมัติ",
+    "claim_to_decide": "ขอ{benefit} ให้ {name} ({number}) {amount} บ. "
+    'ตอบ "อนุมัติ {ref}" หรือ "ไม่อนุมัติ {ref} เหตุผล"',
+    "approve_ok": "อนุมัติ #{ref} กองทุนมอบ {amount} บ. แก่ {name} แล้ว",
     "reject_ok": "ไม่อนุมัติ #{ref} แล้ว แจ้งผู้ยื่นแล้วค่ะ",
-    "welfare_paid": "กองทุนจ่าย{benefit}ให้ {name} {amount} บ. แล้ว #{ref}",
-    "claim_rejected": "คำขอ #{ref} ไม่อนุมัติ: {reason}",
+    "welfare_paid": "{group}: มอบ{benefit} {amount} บ. แก่ {name} แล้ว #{ref} ค่ะ",
+    # a funeral benefit goes to the beneficiary, with condolence (two parts at most)
+    "welfare_paid_funeral": "{group} ขอแสดงความเสียใจ มอบค่าทำศพ {name} {amount} บ. "
+    "แก่ท่านแล้ว #{ref} ค่ะ",
+    "claim_rejected": "คำขอ #{ref} ไม่อนุมัติ เหตุผล: {reason}",
     "claim_count": "บอกจำนวนคืนด้วยค่ะ เช่น เบิก 12 ป่วย 3",
     "claim_future": "วันที่เกิดเหตุยังไม่ถึง ตรวจวันที่แล้วส่งใหม่ค่ะ",
-    "claim_before_joining": "เกิดเหตุก่อนเป็นสมาชิก เบิกไม่ได้ค่ะ",
+    "claim_before_joining": "เกิดเหตุก่อนเป็นสมาชิก ยังไม่มีสิทธิ์ค่ะ",
     "claim_late": "ต้องยื่นขอภายใน {days} วันหลังเกิดเหตุ เกินกำหนดแล้วค่ะ",
-    "claim_waiting_event": "เกิดเหตุก่อนครบระยะรอสิทธิ์ {days} วัน เบิกไม่ได้ค่ะ",
-    "claim_death_date": "บอกวันที่เสียชีวิตด้วยค่ะ เช่น เบิก 12 ศพ 5/11/69",
-    "claim_documents": "ยังขาดเอกสาร: {documents} รับครบก่อนจึงอนุมัติได้",
+    "claim_waiting_event": "เกิดเหตุก่อนมีสิทธิ์ {days} วัน เบิกไม่ได้ค่ะ",
+    "claim_death_date": "บอกวันที่เสียชีวิตด้วยค่ะ เช่น เบิก 12 ทำศพ 5/11/69",
+    "claim_documents": "ยังขาดเอกสาร: {documents} รับครบก่อนจึงอนุมัติได้ค่ะ",
     "claim_ok_documents": "ยื่นแล้ว {amount} บ. #{ref} ขาด {documents}",
     "claim_document_unknown": "ไม่มี {document} ในเอกสารของสวัสดิการนี้",
-    "err_date": "วันที่ไม่ถูกต้อง ส่งแบบ วัน/เดือน/ปี เช่น 5/11/69",
+    "err_date": "วันที่ไม่ถูกต้อง ส่งแบบ วัน/เดือน/ปี เช่น 5/11/69 ค่ะ",
     "claim_no_benefit": "กองทุนนี้ยังไม่มีสวัสดิการประเภทนี้",
-    "claim_not_active": "ผู้นี้ไม่ได้เป็นสมาชิกอยู่ เบิกสวัสดิการไม่ได้",
-    "claim_waiting": "ยังไม่ครบระยะรอสิทธิ์ อีก {days} วัน",
-    "claim_behind": "ค้างจ่าย {days} วัน เบิกไม่ได้ จ่ายให้ครบก่อนค่ะ",
-    "claim_no_birth_date": "ไม่มีวันเกิดในทะเบียน แจ้งเหรัญญิกเพิ่มก่อน",
+    "claim_not_active": "ผู้นี้พ้นสภาพสมาชิกแล้ว ไม่มีสิทธิ์ค่ะ",
+    "claim_waiting": "ยังไม่มีสิทธิ์ อีก {days} วันจึงมีสิทธิ์ค่ะ",
+    "claim_behind": "ค้างส่งสัจจะ {days} วัน ส่งให้ครบก่อนจึงเบิกได้ค่ะ",
+    "claim_no_birth_date": "ไม่มีวันเกิดในทะเบียน แจ้งเหรัญญิกเพิ่มก่อนค่ะ",
     "claim_age": "อายุ {age} ปี ไม่ตรงเงื่อนไขสวัสดิการนี้",
-    "claim_units": "เบิกได้ครั้งละไม่เกิน {most}",
-    "claim_year_cap": "ปีนี้เบิกประเภทนี้ได้อีก {left} เท่านั้น",
+    "claim_units": "เบิกได้ไม่เกิน {most} {unit} ต่อครั้งค่ะ",
+    "claim_year_cap": "ปีนี้เบิกประเภทนี้ได้อีก {left} {unit} เท่านั้นค่ะ",
     "claim_decided": "คำขอ #{ref} ตัดสินไปแล้ว",
-    "claim_own": "อนุมัติคำขอที่ตัวเองยื่นไม่ได้ ให้กรรมการอีกคน",
-    "claim_reason": "ส่งแบบนี้: ไม่อนุมัติ รหัส เหตุผล",
-    "claim_bank": "เงินในบัญชีกองทุนมี {bank} บ. ไม่พอจ่าย",
+    "claim_own": "อนุมัติคำขอที่ตัวเองยื่นไม่ได้ ให้กรรมการอีกคนค่ะ",
+    "claim_reason": 'ส่งแบบนี้: "ไม่อนุมัติ รหัส เหตุผล"',
+    "claim_bank": "เงินในบัญชีกองทุนมี {bank} บ. ไม่พอมอบ",
     "err_usage_claim": "ส่ง {word} เลขที่ ประเภท จำนวน วันที่ เช่น {word} 12 ป่วย 3 5/11/69",
-    "err_usage_decide": "ส่งแบบนี้: อนุมัติ รหัส หรือ ไม่อนุมัติ รหัส เหตุผล",
+    "err_usage_decide": 'ส่งแบบนี้: "อนุมัติ รหัส" หรือ "ไม่อนุมัติ รหัส เหตุผล"',
     "err_committee_only": "คำสั่งนี้ใช้ได้เฉพาะกรรมการกองทุน",
     # who may do what (models/offices.py)
     "claim_not_officer": "ยื่นคำขอได้เฉพาะกรรมการหรือผู้เก็บเงินค่ะ",
     "claim_not_committee": "ตัดสินคำขอได้เฉพาะกรรมการกองทุนค่ะ",
-    "claim_for_self": "คำขอนี้เป็นของคุณเอง ให้กรรมการคนอื่นตัดสินค่ะ",
-    "claim_second_same": "คุณอนุมัติ #{ref} แล้ว ต้องให้กรรมการอีกคนอนุมัติค่ะ",
+    "claim_for_self": "คำขอนี้เป็นของท่านเอง ให้กรรมการคนอื่นตัดสินค่ะ",
+    "claim_second_same": "ท่านอนุมัติ #{ref} แล้ว ต้องให้กรรมการอีกคนอนุมัติค่ะ",
     "claim_first_approval": "อนุมัติ #{ref} {amount} บ. แล้ว รอกรรมการอีกคนอนุมัติค่ะ",
-    "claim_second_needed": "ขอ{benefit} {name} {amount} บ. #{ref} ต้องอนุมัติอีกคน",
-    "claim_paid_filer": "คำขอ #{ref} อนุมัติแล้ว กองทุนจ่าย {name} {amount} บ. ค่ะ",
-    "claim_not_reverser": "ยกเลิกการจ่ายได้เฉพาะประธานหรือเหรัญญิกค่ะ",
+    "claim_second_needed": 'ขอ{benefit} {name} {amount} บ. ต้องอนุมัติอีกคน "อนุมัติ {ref}"',
+    "claim_paid_filer": "คำขอ #{ref} อนุมัติแล้ว กองทุนมอบ {amount} บ. แก่ {name} ค่ะ",
+    "claim_not_reverser": "ยกเลิกการมอบได้เฉพาะประธานหรือเหรัญญิกค่ะ",
     "restore_not_committee": "คืนรายการได้เฉพาะกรรมการกองทุนค่ะ",
     "err_officials_only": "คำสั่งนี้ใช้ได้เฉพาะผู้เก็บเงินและกรรมการ",
-    "help_committee": "เบิก เลขที่ ประเภท / อนุมัติ รหัส / ไม่อนุมัติ รหัส เหตุผล / ยอด เลขที่",
+    "help_committee": '"เบิก เลขที่ ประเภท" "อนุมัติ รหัส" "ไม่อนุมัติ รหัส เหตุผล" "ยอด เลขที่"',
     # households sharing a phone
     "bal_household": "ยอดสัจจะ {count} คนในเบอร์นี้\n{lines}",
-    "bal_household_line": "{number} {name} {total} บ. ถึง {date}",
-    "bal_household_more": "อีก {more} คน ส่ง ยอด เลขที่",
+    "bal_household_line": "{number} {name} {total} บ. ส่งถึง {date}",
+    "bal_household_more": 'อีก {more} คน ส่ง "ยอด เลขที่" ค่ะ',
     "err_phone_several": "เบอร์ {who} มีหลายคน ใช้เลขที่สมาชิกแทน: {listed}",
     # corrections by the committee (dashboard and command line)
-    "claim_reversed": "กองทุนขออภัย รายการ{benefit} {amount} บ. #{ref} ผิด ขอยกเลิกค่ะ",
+    "claim_reversed": "{group}: ขออภัย {benefit} {amount} บ. #{ref} บันทึกผิด ขอยกเลิกค่ะ",
     "claim_not_found": "ไม่พบคำขอ #{ref} ในกองทุนนี้",
-    "claim_not_paid": "คำขอ #{ref} ยังไม่ได้จ่าย จึงยกเลิกการจ่ายไม่ได้",
-    "claim_reversal_reason": "บอกเหตุผลที่ยกเลิกการจ่ายด้วยค่ะ",
-    "receipt_restored": "กองทุนคืน #{ref} {amount} บ. ที่ยกเลิกผิด ส่งถึง {date} ค่ะ",
+    "claim_not_paid": "คำขอ #{ref} ยังไม่ได้มอบ จึงยกเลิกไม่ได้",
+    "claim_reversal_reason": "บอกเหตุผลที่ยกเลิกการมอบด้วยค่ะ",
+    "receipt_restored": "คืนสัจจะ #{ref} {amount} บ. ที่ยกเลิกผิดแล้ว ส่งถึง {date} ค่ะ",
     "receipt_restored_collector": "กรรมการคืน #{ref} {amount} บ. ของ {name} เป็นเงินในมือแล้ว",
     "restore_not_found": "ไม่พบรายการ #{ref} ในกองทุนนี้",
     "restore_not_reversed": "รายการ #{ref} ไม่ได้ถูกยกเลิก จึงไม่มีอะไรต้องคืน",
@@ -153,13 +160,13 @@ TH = {
     "recon_treasurer": "สรุป {date}: รับ {count} ราย {amount} บ. ส่งมอบ {handed} บ. "
     "เรื่องต้องดู: รอยืนยัน {declared} ทักท้วง {disputed} เงินค้างมือ {held} ส่งขาด {short}",
     "ledger_alarm": "ด่วน: ยอดบัญชีกองทุน {date} ไม่ตรงกัน โปรดแจ้งผู้ดูแลระบบทันที",
-    "stmt": "สมุดปี {year}: ส่ง {given} บ. ถึง {date} กองทุนมอบ {received} บ.ค่ะ",
+    "stmt": "ปี {year} ส่งสัจจะ {given} บ. ส่งถึง {date} กองทุนมอบ {received} บ.ค่ะ",
     "entrance_fee_receipt": "{group}: รับค่าสมัคร {amount} บ. #{ref} ยินดีต้อนรับค่ะ",
-    "lapse_warning": "{group}: ค้างส่ง {days} วัน ครบ {lapse} วันจะพ้นสภาพสมาชิกค่ะ",
-    "reminder": "ค้างจ่ายกองทุน {days} วัน จ่ายถึง {date} ฝากจ่ายผู้เก็บเงินได้ค่ะ",
-    "meeting": "สรุปเดือน {month}: สมาชิก {members} คน เก็บได้ {amount} บ. "
-    "ค้างส่ง {arrears} คน เงินกองทุน {fund} บ. เรื่องค้าง {open} เรื่อง",
-    "aging": "มี {count} รายการรอยืนยัน เก่าสุด {days} วัน เช่น #{ref} ตอบ OK/NO",
+    "lapse_warning": "{group}: ค้างส่ง {owed} บ. อีก {left} วันจะพ้นสภาพสมาชิกค่ะ",
+    "reminder": "{group}: ค้างส่ง {owed} บ. ({days} วัน) ฝากผู้เก็บเงินค่ะ",
+    "meeting": "สรุป {since} ถึง {until}: สมาชิก {members} คน เก็บได้ {amount} บ. "
+    "ค้างส่ง {arrears} คน เงินกองทุน {fund} บ. เรื่องค้าง {open}",
+    "aging": 'รอยืนยัน {count} ราย นานสุด {days} วัน ตอบ "ตกลง {ref}"/"ไม่ {ref}"',
     # the network coordinator, on the learning day (issue 22)
     "learning_day": "วันเรียนรู้ {date} ดูตาราง {count} กองทุนที่แดชบอร์ด > วันเรียนรู้",
 }
@@ -179,7 +186,7 @@ EN = {
     "If this is a second payment, send PAY {number} {baht} AGAIN",
     "withdrawn": "{name} (no. {number}) withdrew #{ref} ({amount} baht). No reply needed",
     "reversed_collector": "The committee ({by}) reversed #{ref}: {amount} baht from {name}",
-    "receipt": "Your fund received {amount} baht. Paid through {date}. Ref #{ref}. Thank you",
+    "receipt": "Your fund received your {amount} baht. Paid through {date}. Ref #{ref}. Thank you",
     "rejected": "Your collector did not confirm #{ref} ({amount} baht). Please ask your collector",
     "undone": "Payment #{ref} of {amount} baht was cancelled. Paid through {date}",
     "bal_self": "You have given {total} baht, paid through {date}. {state}",
@@ -247,13 +254,18 @@ EN = {
     "benefit_education": "education",
     "benefit_disaster": "disaster",
     "benefit_other": "other",
+    "unit_event": "time/times",
+    "unit_night": "night/nights",
+    "unit_month": "month/months",
     "claim_ok": "Claim filed: {benefit}, {name} (no. {number}) {amount} baht. Ref #{ref}. "
     "Another member must approve",
     "claim_to_decide": "Claim: {benefit}, {name} (no. {number}) {amount} baht. "
     "Reply APPROVE {ref} or REJECT {ref} <reason>",
     "approve_ok": "Approved #{ref}: {amount} baht paid to {name} from the fund",
     "reject_ok": "Rejected #{ref}; the filer is told",
-    "welfare_paid": "Your fund paid {benefit} benefit of {amount} baht for {name}. Ref #{ref}",
+    "welfare_paid": "{group}: {benefit} benefit of {amount} baht given for {name}. Ref #{ref}",
+    "welfare_paid_funeral": "{group}: our deepest sympathy. The fund has given you {amount} "
+    "baht for the funeral of {name}. Ref #{ref}",
     "claim_rejected": "Claim #{ref} rejected: {reason}",
     "claim_count": "Say how many nights, e.g. CLAIM 12 hospital 3",
     "claim_future": "The event date is still to come: check it and send again",
@@ -272,8 +284,8 @@ EN = {
     "claim_behind": "{days:day/days} behind: pay up first, then claim",
     "claim_no_birth_date": "No birth date on record: ask the treasurer to add it",
     "claim_age": "Age {age} does not fit this benefit",
-    "claim_units": "At most {most} per claim",
-    "claim_year_cap": "Only {left} more of this benefit this year",
+    "claim_units": "At most {most:{unit}} per claim",
+    "claim_year_cap": "Only {left:{unit}} more of this benefit this year",
     "claim_decided": "Claim #{ref} was already decided",
     "claim_own": "You cannot approve your own claim; ask another member",
     "claim_reason": "Send: REJECT <ref> <reason>",
@@ -303,8 +315,8 @@ EN = {
     "bal_household_more": "{more} more: send BAL <member no.>",
     "err_phone_several": "{who} is shared by several members; use a member number: {listed}",
     # corrections by the committee (dashboard and command line)
-    "claim_reversed": "We are sorry: your fund recorded {benefit} benefit of {amount} baht "
-    "(ref #{ref}) by mistake and has cancelled it",
+    "claim_reversed": "{group}: we are sorry, the {benefit} benefit of {amount} baht "
+    "(ref #{ref}) was recorded by mistake and is cancelled",
     "claim_not_found": "No claim #{ref} in this fund",
     "claim_not_paid": "Claim #{ref} has not been paid: there is nothing to reverse",
     "claim_reversal_reason": "Give the reason for reversing the payment",
@@ -325,10 +337,11 @@ EN = {
     "stmt": "Passbook {year}: gave {given} baht, paid through {date}; welfare received "
     "{received} baht",
     "entrance_fee_receipt": "{group}: entrance fee {amount} baht received, ref #{ref}. Welcome",
-    "lapse_warning": "{group}: {days:day/days} behind. At {lapse} days behind, membership lapses",
-    "reminder": "Your welfare fund: {days:day/days} behind (paid through {date}). "
-    "Please pay your collector",
-    "meeting": "Month {month}: {members:member/members}, {amount} baht collected, "
+    "lapse_warning": "{group}: {owed} baht owed. Your membership lapses in {left:day/days} "
+    "unless it is paid",
+    "reminder": "{group}: {owed} baht owed ({days:day/days} behind). "
+    "You can hand it to your collector",
+    "meeting": "{since} to {until}: {members:member/members}, {amount} baht collected, "
     "{arrears} in arrears, fund {fund} baht, {open:open issue/open issues}",
     "aging": "{count:payment waits/payments wait} for your OK, oldest {days:day/days}, "
     "e.g. #{ref}. Reply OK or NO with the ref",
@@ -347,7 +360,7 @@ MEMBERSHIP_ENDED = (
     "This membership has ended. Please ask your fund committee"
 )
 UNKNOWN_SENDER = (
-    "เบอร์นี้ยังไม่ได้เป็นสมาชิก โปรดติดต่อกรรมการกองทุน / "
+    "เบอร์นี้ยังไม่ได้เป็นสมาชิก โปรดติดต่อกรรมการกองทุนค่ะ / "
     "This number is not registered. Please ask your fund committee"
 )
 
@@ -372,8 +385,14 @@ def fill(template: str, **values: object) -> str:
 
 
 def render(lang: str, key: str, **values: object) -> str:
-    """Fill a template in the given language (Thai when the language is unknown)."""
+    """Fill a template in the given language (Thai when the language is unknown).
+
+    A `unit` value (event, night, month: a benefit's unit) is written in the language's
+    own word for it, so that a count never goes out bare (claim_units).
+    """
     catalogue = CATALOGUES.get(lang, TH)
+    if isinstance(unit := values.get("unit"), str) and f"unit_{unit}" in catalogue:
+        values["unit"] = catalogue[f"unit_{unit}"]
     return fill(catalogue[key], **values)
 
 

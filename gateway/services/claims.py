@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.flows.money import format_baht
+from gateway.flows.names import fund_heading
 from gateway.flows.texts import render, short_name
 from models.actors import Actor
 from models.authority import allowed
@@ -63,6 +64,7 @@ class Told:
 
 def _values(claim: Claim, member: Member, lang: str) -> dict[str, object]:
     return {
+        "group": fund_heading(member.group.name, member.group.short_name),
         "benefit": benefit_name(claim.benefit, lang),
         "amount": format_baht(claim.amount),
         "name": short_name(member.name),
@@ -82,7 +84,8 @@ def _tell(
 ) -> None:
     """Write one message about the claim to a person (to another phone when given)."""
     text = render(person.lang, key, **{**_values(told.claim, told.member, person.lang), **values})
-    kind = MessageKind.RECEIPT if key in ("welfare_paid", "claim_reversed") else MessageKind.NOTICE
+    receipts = ("welfare_paid", "welfare_paid_funeral", "claim_reversed")
+    kind = MessageKind.RECEIPT if key in receipts else MessageKind.NOTICE
     message = queue_sms(
         session, phone or person.phone, text, kind, member=person, inbound_id=inbound_id
     )
@@ -97,8 +100,11 @@ def _tell_payee(session: Session, told: Told, key: str, inbound_id: int | None) 
     beneficiary's phone, the filer is told instead (claim_paid_filer).
     """
     phone = told.claim.beneficiary_phone
-    if told.claim.benefit == BenefitType.FUNERAL and phone is None:
-        return
+    if told.claim.benefit == BenefitType.FUNERAL:
+        if phone is None:
+            return
+        if key == "welfare_paid":  # to the bereaved, with condolence (THAI.md)
+            key = "welfare_paid_funeral"
     _tell(session, told, told.member, key, inbound_id, phone)
 
 

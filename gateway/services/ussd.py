@@ -26,8 +26,8 @@ from models.ussd import UssdHop, UssdSessionEnd
 from workers.outbox import enqueue_sends
 
 log = logging.getLogger(__name__)
-SORRY = "END ขออภัย ระบบขัดข้อง ลองใหม่ภายหลัง\nSorry, please try again later."
-SLOW_DOWN = "END กดเร็วเกินไป รอสักครู่แล้วลองใหม่\nToo many tries: please wait a minute."
+SORRY = "END ขออภัย ระบบขัดข้อง ลองใหม่ภายหลังค่ะ\nSorry, please try again later."
+SLOW_DOWN = "END กดเร็วเกินไป รอสักครู่แล้วลองใหม่ค่ะ\nToo many tries: please wait a minute."
 
 
 def serve_hop(
