@@ -67,12 +67,12 @@ def test_dial_and_see_the_balance(page, live_app):
     page.wait_for_selector(f"#person option[value='{fund['member'][2]}']", state="attached")
     page.select_option("#person", fund["member"][2])
     page.click("#dial")
-    page.wait_for_function("document.getElementById('screen').textContent.includes('1 ยอดเงิน')")
+    page.wait_for_function("document.getElementById('screen').textContent.includes('1 ยอดสัจจะ')")
     page.fill("#answer", "1")
     page.click("#send")
-    page.wait_for_function("document.getElementById('screen').textContent.includes('ให้แล้ว')")
+    page.wait_for_function("document.getElementById('screen').textContent.includes('ยอดสัจจะ')")
     screen = page.text_content("#screen")
-    assert "ให้แล้ว 0 บ." in screen and "จ่ายถึง" in screen
+    assert "ยอดสัจจะ 0 บ." in screen and "ส่งถึง" in screen
     assert "/ 80" in page.text_content("#meter")
 
 

@@ -192,14 +192,14 @@ def test_redis_stopped_mid_traffic_the_menu_goes_on_and_sms_follow(settings, db,
         return response.get_data(as_text=True)
 
     try:
-        assert hop("").startswith("CON 1 ยอดเงิน")
-        assert hop("2").startswith("CON จ่ายกี่บาท")
+        assert hop("").startswith("CON 1 ยอดสัจจะ")
+        assert hop("2").startswith("CON ส่งสัจจะกี่บาท")
         redis.terminate()
         redis.wait(timeout=10)
-        assert hop("2*30").startswith("CON ให้ใคร")
+        assert hop("2*30").startswith("CON ส่งให้ใคร")
         assert hop("2*30*1").startswith("CON ตั้งรหัส PIN")
         assert hop("2*30*1*2580").startswith("CON ใส่รหัส PIN อีกครั้ง")
-        assert hop("2*30*1*2580*2580").startswith("CON แจ้งจ่าย 30 บ.")
+        assert hop("2*30*1*2580*2580").startswith("CON แจ้งส่งสัจจะ 30 บ.")
         assert hop("2*30*1*2580*2580*1").startswith("END แจ้งแล้ว #")
         reply = client.post(
             "/sms/inbound",
@@ -209,7 +209,7 @@ def test_redis_stopped_mid_traffic_the_menu_goes_on_and_sms_follow(settings, db,
                 "text": f"PAY {fund['member'][1]} 30",
             },
         )
-        assert reply.status_code == 200 and "รับ 30 บ." in reply.get_data(as_text=True)
+        assert reply.status_code == 200 and "รับสัจจะ 30 บ." in reply.get_data(as_text=True)
         with db.transaction() as session:
             assert session.scalar(select(func.count()).select_from(Transfer)) == 2
             waiting = session.scalars(select(OutboundMessage.id)).all()
@@ -310,11 +310,11 @@ def test_postgres_stopped_ussd_ends_politely_sms_get_503_then_it_resumes(
     retried = client.post(
         "/sms/inbound", data={"from": "0815550002", "id": "pg-sms", "text": "PAY 1 30"}
     )
-    assert retried.status_code == 200 and "รับ 30 บ." in retried.get_data(as_text=True)
+    assert retried.status_code == 200 and "รับสัจจะ 30 บ." in retried.get_data(as_text=True)
     assert (
         client.post("/ussd", data={**hop, "sessionId": "pg-2", "text": "1"})
         .get_data(as_text=True)
-        .startswith("CON ให้แล้ว 30 บ.")
+        .startswith("CON ยอดสัจจะ 30 บ.")
     )
     database = Database(own)
     with database.transaction() as session:

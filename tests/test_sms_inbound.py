@@ -61,7 +61,7 @@ def test_pay_posts_receipts_the_member_and_replies_with_a_ref(client, db, fund):
     receipt = messages["receipt"][1]
     assert messages["receipt"][0] == member_phone
     # 90 baht from 1 Jan 2026 covers 90 days: paid through 31 March, in the Buddhist Era.
-    assert "จ่ายถึง 31 มี.ค. 2569" in receipt
+    assert "ส่งถึง 31 มี.ค. 2569" in receipt
     assert reply.split("#")[1] in receipt
 
 
@@ -303,7 +303,7 @@ def test_bal_for_members_and_for_collectors(client, db, fund):
     _, number, phone = fund["member"]
     send(client, fund["collector"][2], f"PAY {number} 30")
     own = send(client, phone, "ยอด").get_data(as_text=True)
-    assert own.startswith("ให้กองทุนแล้ว 30 บ. จ่ายถึง 30 ม.ค. 2569 ค้าง")
+    assert own.startswith("ยอดสัจจะ 30 บ. ส่งถึง 30 ม.ค. 2569 ค้างส่ง")
     other = send(client, fund["collector2"][2], f"BAL {number}").get_data(as_text=True)
     assert other.startswith("Malee") is False and f"(no. {number}) has given 30 baht" in other
 

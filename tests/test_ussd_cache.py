@@ -54,10 +54,10 @@ def test_a_known_caller_moves_through_the_menu_without_the_database(client, db, 
     from_database = warm(client, fund)
     with statements(db) as seen:
         from_redis = walk(client, phone(fund), BALANCE)
-        assert walk(client, phone(fund), [])[-1].startswith("CON 1 ยอดเงิน")
+        assert walk(client, phone(fund), [])[-1].startswith("CON 1 ยอดสัจจะ")
     assert seen == []
     assert from_redis == from_database
-    assert from_redis[1].startswith("CON ให้แล้ว 0 บ.")
+    assert from_redis[1].startswith("CON ยอดสัจจะ 0 บ.")
 
 
 def test_hops_that_change_something_still_go_to_the_database(client, db, fund):
@@ -71,10 +71,10 @@ def test_hops_that_change_something_still_go_to_the_database(client, db, fund):
 
 
 def test_a_confirmed_payment_shows_at_once(client, db, fund):
-    assert warm(client, fund)[1].startswith("CON ให้แล้ว 0 บ.")
+    assert warm(client, fund)[1].startswith("CON ยอดสัจจะ 0 บ.")
     ref = declare(db, fund)
     assert ref_of(send(client, phone(fund, "collector"), f"OK {ref}")) == ref
-    assert walk(client, phone(fund), ["1"])[-1].startswith("CON ให้แล้ว 30 บ.")
+    assert walk(client, phone(fund), ["1"])[-1].startswith("CON ยอดสัจจะ 30 บ.")
     history = walk(client, phone(fund), ["3"])[-1]
     assert "30 ยืนยันแล้ว" in history
 
@@ -126,7 +126,7 @@ def test_a_worker_s_change_shows_at_once(client, settings, fund):
             )
     finally:
         runtime.uninstall()
-    assert walk(client, phone(fund), ["1"])[-1].startswith("CON ให้แล้ว 60 บ.")
+    assert walk(client, phone(fund), ["1"])[-1].startswith("CON ยอดสัจจะ 60 บ.")
 
 
 def test_registry_and_group_changes_show_at_once(client, db, fund):
@@ -169,19 +169,19 @@ def test_a_snapshot_is_never_tagged_newer_than_its_data(app, db, fund, redis_con
     hops.keep(look, "s-race", phone(fund), who, {"balance": 0}, today)
     after = hops.look("s-race-2", phone(fund), 1000, today)
     assert after.held and "balance" not in after.snapshot.fields
-    assert walk(client, phone(fund), ["1"])[-1].startswith("CON ให้แล้ว 60 บ.")
+    assert walk(client, phone(fund), ["1"])[-1].startswith("CON ยอดสัจจะ 60 บ.")
 
 
 def test_a_session_answers_from_the_figures_it_began_with(client, db, fund):
     warm(client, fund)
-    assert hop(client, phone(fund), "1", "ATUid_view")[1].startswith("CON ให้แล้ว 0 บ.")
+    assert hop(client, phone(fund), "1", "ATUid_view")[1].startswith("CON ยอดสัจจะ 0 บ.")
     ref = declare(db, fund)
     send(client, phone(fund, "collector"), f"OK {ref}")
     # The same hop again (the network repeated it) shows what it showed, and so does
     # the rest of the session; the next session shows the news.
-    assert hop(client, phone(fund), "1", "ATUid_view")[1].startswith("CON ให้แล้ว 0 บ.")
-    assert hop(client, phone(fund), "1*0*1", "ATUid_view")[1].startswith("CON ให้แล้ว 0 บ.")
-    assert walk(client, phone(fund), ["1"])[-1].startswith("CON ให้แล้ว 30 บ.")
+    assert hop(client, phone(fund), "1", "ATUid_view")[1].startswith("CON ยอดสัจจะ 0 บ.")
+    assert hop(client, phone(fund), "1*0*1", "ATUid_view")[1].startswith("CON ยอดสัจจะ 0 บ.")
+    assert walk(client, phone(fund), ["1"])[-1].startswith("CON ยอดสัจจะ 30 บ.")
 
 
 def test_a_snapshot_from_yesterday_is_not_held(client, fund, redis_conn):
@@ -265,7 +265,7 @@ def test_an_unreadable_snapshot_is_read_again_from_the_database(client, fund, re
     odd = '{"status":"active","lang":"th","balance":"x","paid_through":"soon","days_behind":0}'
     for junk in (f"{tag} {{not json", f"{tag} {{}}", f"{tag} {odd}", f"{tag}", "none"):
         redis_conn.set(key, junk)
-        assert walk(client, phone(fund), ["1"])[-1].startswith("CON ให้แล้ว 0 บ.")
+        assert walk(client, phone(fund), ["1"])[-1].startswith("CON ยอดสัจจะ 0 บ.")
 
 
 PAY = ["2", "30", "1", "5807", "1"]  # menu, amount, the first collector, PIN, confirm

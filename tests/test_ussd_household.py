@@ -51,7 +51,7 @@ def test_a_shared_phone_is_asked_who_calls_first(client, home):
     assert header == "CON เลือกชื่อสมาชิกค่ะ"
     assert [n[:2] for n in names] == ["1 ", "2 ", "3 "]
     assert ["มาลี" in names[0], "ก้อง" in names[1], "ฝน" in names[2]] == [True] * 3
-    assert hop(client, SHARED, "2", "s-who")[1].startswith("CON 1 ยอดเงิน")
+    assert hop(client, SHARED, "2", "s-who")[1].startswith("CON 1 ยอดสัจจะ")
 
 
 def test_the_choice_holds_for_the_session_payment_and_pin_are_the_childs(client, db, home):
@@ -72,7 +72,7 @@ def test_each_member_has_their_own_pin(client, db, home):
     assert "ตั้งรหัส PIN" in screens[-1]
     # The mother's PIN is checked against hers: right for her, and counted wrong for no one else.
     mine = walk(client, SHARED, ["1", "2", "30", "1", "5807"])
-    assert "แจ้งจ่าย 30 บ." in mine[-1]
+    assert "แจ้งส่งสัจจะ 30 บ." in mine[-1]
 
 
 def test_balance_after_the_choice_is_that_members_even_with_a_snapshot(client, db, home):
@@ -92,7 +92,7 @@ def test_more_names_with_98_and_numbers_go_on_across_pages(client, db, home):
     assert "98 ถัดไป" in hop(client, SHARED, "", sid)[1]
     page_two = hop(client, SHARED, "98", sid)[1]
     assert page_two == "CON เลือกชื่อสมาชิกค่ะ\n4 นายยอด"  # a title glued on stays
-    assert hop(client, SHARED, "98*4", sid)[1].startswith("CON 1 ยอดเงิน")
+    assert hop(client, SHARED, "98*4", sid)[1].startswith("CON 1 ยอดสัจจะ")
 
 
 def test_three_wrong_choices_end_politely_and_write_nothing_but_hops(client, db, home):
@@ -107,7 +107,7 @@ def test_an_ended_member_leaves_the_list(client, db, home):
     with db.transaction() as session:
         for key in ("son", "daughter"):
             set_status(session, session.get(Member, home[key]), Status.WITHDRAWN, JOINED, BY)
-    assert hop(client, SHARED, "", "s-alone")[1].startswith("CON 1 ยอดเงิน")
+    assert hop(client, SHARED, "", "s-alone")[1].startswith("CON 1 ยอดสัจจะ")
 
 
 def test_a_session_from_another_phone_gets_nothing_of_it(client, home):
@@ -139,7 +139,7 @@ def test_a_phone_that_becomes_shared_asks_who_calls_at_once(client, db):
         add_member(session, group, name="นางวิไล ทองสุข", phone="0811000002", **collector)
         add_member(session, group, name="นางมาลี มีสุข", phone=SHARED, joined_on=JOINED)
     walk(client, SHARED, ["1"])  # the mother alone: her snapshot is kept in Redis
-    assert hop(client, SHARED, "", "s-alone")[1].startswith("CON 1 ยอดเงิน")
+    assert hop(client, SHARED, "", "s-alone")[1].startswith("CON 1 ยอดสัจจะ")
     with db.transaction() as session:
         group = session.scalars(select(Member)).first().group
         add_member(session, group, name="ด.ญ.ฝน มีสุข", phone=SHARED, joined_on=JOINED)

@@ -47,8 +47,8 @@ def caller(**changes):
 @pytest.mark.parametrize(
     ("membership", "line"),
     [
-        ({}, "ได้รับสวัสดิการแล้ว"),
-        ({"lapse_on": dt.date(2026, 12, 6)}, "ไม่ส่งจะพ้นสภาพ 6 ธ.ค. 2569"),
+        ({}, "มีสิทธิ์รับสวัสดิการ"),
+        ({"lapse_on": dt.date(2026, 12, 6)}, "ถ้าไม่ส่ง จะพ้นสภาพ 6 ธ.ค. 2569"),
         ({"lapsed": True, "return_until": dt.date(2027, 3, 6)}, "พ้นสภาพแล้ว ส่งครบก่อน 6 มี.ค. 2570"),
         ({"lapsed": True}, "พ้นสภาพแล้ว สมัครใหม่ได้"),
     ],
@@ -64,32 +64,32 @@ def run(text, who=None, verdicts=None):
 @pytest.mark.parametrize(
     ("text", "starts", "node"),
     [
-        ("", "1 ยอดเงิน", "main"),
-        ("1", "ให้แล้ว 417 บ.\nจ่ายถึง 7 พ.ย. 2569\nค้าง 9 วัน", "balance"),
-        ("1*98", "ได้รับสวัสดิการแล้ว\nเงินกองทุน 664,871 บ.", "balance_more"),
-        ("1*0", "1 ยอดเงิน", "main"),
-        ("1*98*0", "ให้แล้ว", "balance"),
-        ("1*98*00", "1 ยอดเงิน", "main"),
+        ("", "1 ยอดสัจจะ", "main"),
+        ("1", "ยอดสัจจะ 417 บ.\nส่งถึง 7 พ.ย. 2569\nค้างส่ง 9 วัน", "balance"),
+        ("1*98", "มีสิทธิ์รับสวัสดิการ\nเงินกองทุน 664,871 บ.", "balance_more"),
+        ("1*0", "1 ยอดสัจจะ", "main"),
+        ("1*98*0", "ยอดสัจจะ", "balance"),
+        ("1*98*00", "1 ยอดสัจจะ", "main"),
         ("3", "1 พ.ย. 2569 30 รอยืนยัน\n1 ต.ค. 2569 30 ยืนยันแล้ว\n98 ต่อ", "history"),
         ("3*98", "1 ก.ย. 2569 90 ยกเลิก\n0 กลับ", "history"),
-        ("4", "สวัสดิการ: ได้รับสวัสดิการแล้ว\n1 อัตราสวัสดิการ\n2 คำขอของฉัน", "welfare"),
-        ("4*1", "คลอด 500 บ./ครั้ง\nนอนรพ. 100 บ./คืน\n98 ต่อ", "welfare_rates"),
-        ("4*1*98", "ชรา 300 บ./เดือน\nศพ 3,000 บ./ครั้ง\n0 กลับ", "welfare_rates"),
-        ("4*1*98*98", "ลองใหม่\nชรา", "welfare_rates"),
+        ("4", "สวัสดิการ: มีสิทธิ์รับสวัสดิการ\n1 อัตราสวัสดิการ\n2 คำขอของฉัน", "welfare"),
+        ("4*1", "คลอดบุตร 500 บ./ครั้ง\nนอนโรงพยาบาล 100 บ./คืน\n98 ต่อ", "welfare_rates"),
+        ("4*1*98", "ผู้สูงอายุ 300 บ./เดือน\nค่าทำศพ 3,000 บ./ครั้ง\n0 กลับ", "welfare_rates"),
+        ("4*1*98*98", "ลองใหม่\nผู้สูงอายุ", "welfare_rates"),
         ("4*1*0", "สวัสดิการ:", "welfare"),
-        ("4*2", "2 ต.ค. 2569 นอนรพ. 300 จ่ายแล้ว\n0 กลับ", "welfare_claims"),
+        ("4*2", "2 ต.ค. 2569 นอนโรงพยาบาล 300 มอบแล้ว\n0 กลับ", "welfare_claims"),
         ("4*3", "ลองใหม่\nสวัสดิการ:", "welfare"),
         ("5", "เลือกภาษา", "language"),
-        ("2", "จ่ายกี่บาท (1-365)", "pay_amount"),
-        ("2*30", "ให้ใคร\n1 วิไล\n2 อาแว", "pay_collector"),
+        ("2", "ส่งสัจจะกี่บาท (1-365)", "pay_amount"),
+        ("2*30", "ส่งให้ใคร\n1 วิไล\n2 อาแว", "pay_collector"),
         ("2*30*2", "ใส่รหัส PIN", "pay_pin"),
         ("๒*๓๐*๒", "ใส่รหัส PIN", "pay_pin"),
-        ("2*366", "ลองใหม่\nจ่ายกี่บาท", "pay_amount"),
-        ("2*0", "1 ยอดเงิน", "main"),
+        ("2*366", "ลองใหม่\nส่งสัจจะกี่บาท", "pay_amount"),
+        ("2*0", "1 ยอดสัจจะ", "main"),
         ("2*30.5", "ลองใหม่", "pay_amount"),
         ("2*-30", "ลองใหม่", "pay_amount"),
-        ("2*30*9", "ลองใหม่\nให้ใคร", "pay_collector"),
-        ("9", "ลองใหม่\n1 ยอดเงิน", "main"),
+        ("2*30*9", "ลองใหม่\nส่งให้ใคร", "pay_collector"),
+        ("9", "ลองใหม่\n1 ยอดสัจจะ", "main"),
         ("x*y*z", "ขออภัย", "too_many"),
         ("*", "ลองใหม่", "main"),
     ],
@@ -197,8 +197,8 @@ def test_the_usual_collector_first_then_the_members_village_then_98_for_more():
     listed = tuple(menu.Collector(n, f"c{n}", v) for n, v in villages.items())
     many = caller(collectors=listed, usual_collector=7, village="หมู่ 2")
     first = run("2*30", many).screen.text
-    assert first == "ให้ใคร\n1 c7\n2 c6\n3 c8\n4 c3\n98 ต่อ 0 กลับ"
-    assert run("2*30*98", many).screen.text == "ให้ใคร\n5 c4\n6 c5\n0 กลับ"
+    assert first == "ส่งให้ใคร\n1 c7\n2 c6\n3 c8\n4 c3\n98 ต่อ 0 กลับ"
+    assert run("2*30*98", many).screen.text == "ส่งให้ใคร\n5 c4\n6 c5\n0 กลับ"
     # A choice is a number on the list, on any page; never a collector's member number.
     assert run("2*30*1", many, {3: True}).node == "pay_pin"
     confirm = run("2*30*98*6*5807", many, {4: True}).screen.text
@@ -210,7 +210,7 @@ def test_the_usual_collector_first_then_the_members_village_then_98_for_more():
 
 def test_without_a_usual_collector_the_list_keeps_member_number_order():
     listed = tuple(menu.Collector(n, f"c{n}") for n in (3, 4))
-    assert run("2*30", caller(collectors=listed)).screen.text == "ให้ใคร\n1 c3\n2 c4\n0 กลับ"
+    assert run("2*30", caller(collectors=listed)).screen.text == "ส่งให้ใคร\n1 c3\n2 c4\n0 กลับ"
 
 
 # -- every screen, both languages, the longest values: the budget and the graph -------

@@ -47,7 +47,7 @@ def count(db, model):
 
 def test_first_hop_is_the_main_menu_as_plain_text(client, people):
     status, body = hop(client, people["member"], "", "s-1")
-    assert status == 200 and body.startswith("CON 1 ยอดเงิน")
+    assert status == 200 and body.startswith("CON 1 ยอดสัจจะ")
 
 
 def test_recording_a_payment_end_to_end(client, db, people):
@@ -59,7 +59,7 @@ def test_recording_a_payment_end_to_end(client, db, people):
         assert (pending.phase, pending.amount, pending.ref) == ("pending", 3000, ref)
         message = session.scalars(select(OutboundMessage)).one()
         assert message.to_phone == people["collector"]
-        assert f"OK {ref}" in message.text and "มาลี" in message.text
+        assert f"ตกลง {ref}" in message.text and "มาลี" in message.text
     # The collector confirms by SMS; the member's history shows it confirmed.
     client.post("/sms/inbound", data={"from": people["collector"], "text": f"OK {ref}", "id": "x"})
     history = walk(client, people["member"], ["3"])[-1]
@@ -92,7 +92,7 @@ def test_three_wrong_pins_lock_for_thirty_minutes(client, db, people):
     assert answers[-1].startswith("END ใส่รหัสผิด 3 ครั้ง")
     # Locked in a new session too, even with the right PIN; the balance still shows.
     assert walk(client, people["member"], ["2"])[-1].startswith("END ใส่รหัสผิด")
-    assert walk(client, people["member"], ["1"])[-1].startswith("CON ให้แล้ว")
+    assert walk(client, people["member"], ["1"])[-1].startswith("CON ยอดสัจจะ")
     with db.transaction() as session:
         member = session.get(Member, people["member_id"])
         assert member.pin_locked_until is not None
@@ -144,7 +144,7 @@ def test_language_is_remembered(client, people):
 def test_a_lapsed_member_sees_the_balance_and_can_still_pay(client, db, people):
     with db.transaction() as session:
         session.get(Member, people["member_id"]).status = Status.LAPSED.value
-    assert walk(client, people["member"], ["1"])[-1].startswith("CON ให้แล้ว 0 บ.")
+    assert walk(client, people["member"], ["1"])[-1].startswith("CON ยอดสัจจะ 0 บ.")
     answers = walk(client, people["member"], ["2", "30", "1", "5807", "5807", "1"])
     assert answers[-1].startswith("END แจ้งแล้ว")
 
@@ -160,7 +160,7 @@ def test_balance_by_sms(client, db, people):
     assert answers[-1].startswith("END ส่ง SMS")
     with db.transaction() as session:
         message = session.scalars(select(OutboundMessage)).one()
-        assert message.to_phone == people["member"] and "จ่ายถึง" in message.text
+        assert message.to_phone == people["member"] and "ส่งถึง" in message.text
 
 
 @pytest.mark.parametrize(

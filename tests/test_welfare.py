@@ -318,7 +318,7 @@ def test_the_ussd_welfare_menu_shows_rates_and_claims(client, db, welfare_fund):
         }
         return client.post("/ussd", data=form).get_data(as_text=True)
 
-    assert dial("4").startswith("CON สวัสดิการ: ได้รับสวัสดิการแล้ว\n1 อัตราสวัสดิการ")
-    assert dial("4*1").startswith("CON คลอด 500 บ./ครั้ง\nนอนรพ. 100 บ./คืน\n98 ต่อ")
+    assert dial("4").startswith("CON สวัสดิการ: มีสิทธิ์รับสวัสดิการ\n1 อัตราสวัสดิการ")
+    assert dial("4*1").startswith("CON คลอดบุตร 500 บ./ครั้ง\nนอนโรงพยาบาล 100 บ./คืน\n98 ต่อ")
     claims = dial("4*2")
     assert claims.startswith("CON ") and "นอนรพ. 200 จ่ายแล้ว" in claims

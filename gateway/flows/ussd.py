@@ -544,7 +544,7 @@ def _collectors(t: dict[str, str], caller: Caller, page: int) -> str:
 USSD_TEXTS = {
     "th": {
         # 72 characters, so that "ลองใหม่" above it still fits the 80 of a Thai screen.
-        "main": "1 ยอดสัจจะ\n2 แจ้งส่งสัจจะ\n3 รายการที่ส่ง\n4 สวัสดิการ\n5 ภาษา/Lang\n6 รหัส PIN",
+        "main": "1 ยอดสัจจะ\n2 แจ้งส่งสัจจะ\n3 รายการส่ง\n4 สวัสดิการ\n5 ภาษา/Lang\n6 รหัส PIN",
         "hint": "ลองใหม่\n",
         "balance": "ยอดสัจจะ {total} บ.\nส่งถึง {date}\n{state}\n1 SMS 98 ต่อ 0 กลับ",
         "balance_more": "{welfare}\nเงินกองทุน {fund} บ.\n1 SMS 0 กลับ",
@@ -554,7 +554,7 @@ USSD_TEXTS = {
         "lapsed_rejoin": "พ้นสภาพแล้ว สมัครใหม่ได้",
         "waiting": "อีก {days} วันจึงมีสิทธิ์",
         "behind": "ค้างส่ง {days} วัน",
-        "ahead": "ส่งล่วงหน้า {days} วัน",
+        "ahead": "ล่วงหน้า {days} วัน",
         "even": "ส่งครบถึงวันนี้",
         "sent": "ส่ง SMS ให้แล้วค่ะ",
         "history_empty": "ยังไม่มีรายการส่งสัจจะ\n0 กลับ",
