@@ -77,7 +77,7 @@ class Group(GroupVisible, Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
     name: Mapped[str] = mapped_column(String(120))
-    # What heads its reminders and notices, e.g. กองทุนฯ บ้านน้ำขาว (issue 18; THAI.md).
+    # What heads its reminders and notices, e.g. กองทุนฯ บ้านน้ำขาว (docs/THAI.md).
     short_name: Mapped[str | None] = mapped_column(String(SHORT_NAME_LIMIT), default=None)
     daily_rate_satang: Mapped[int] = mapped_column(Integer, default=100)
     waiting_days: Mapped[int] = mapped_column(Integer, default=180)

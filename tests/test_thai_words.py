@@ -1,4 +1,4 @@
-"""The fund's words, kept: member-facing Thai never drifts back to the words THAI.md rules out.
+"""The fund's words, kept: member-facing Thai never drifts back to the words docs/THAI.md rules out.
 
 docs/THAI.md says why each word is ruled out (ยอดเงิน reads like a bank balance, ได้รับ…แล้ว
 says "already received", bare ศพ and ชรา are unkind, จ่าย is for the fund paying out).
@@ -78,7 +78,7 @@ FRAGMENTS = {
 # Every other template goes to the fund's officials (collectors and the committee).
 OFFICIAL_SMS = set(TH) - MEMBER_SMS
 
-# Each ruled-out form with THAI.md's word for it.
+# Each ruled-out form with the word docs/THAI.md says instead.
 RULED_OUT = {
     r"ยอดเงิน": "ยอดสัจจะ",
     r"เงินออม|เงินฝาก": "สัจจะ",
@@ -119,7 +119,7 @@ def member_texts() -> list[tuple[str, str]]:
 
 
 def test_every_template_is_either_for_members_or_for_officials():
-    assert MEMBER_SMS <= set(TH), MEMBER_SMS - set(TH)
+    assert set(TH) >= MEMBER_SMS, MEMBER_SMS - set(TH)
     assert MEMBER_SMS.isdisjoint(OFFICIAL_SMS)
 
 
@@ -144,7 +144,7 @@ def test_fixed_replies_close_politely_in_thai(name):
 
 @pytest.mark.parametrize("key", sorted(TH))
 def test_every_amount_carries_its_unit(key):
-    """`{amount} บ.`: never a bare number beside a date (THAI.md, Register)."""
+    """`{amount} บ.`: never a bare number beside a date (docs/THAI.md, Register)."""
     template = TH[key]
     for money in MONEY:
         for found in re.finditer(r"\{" + money + r"\}", template):

@@ -79,7 +79,7 @@ TH = {
     "err_pay_not_handover": 'เฉพาะผู้เก็บเงิน รับจากผู้เก็บ ส่ง "ส่งมอบ เลขผู้เก็บ บาท" ค่ะ',
     "err_treasurer_only": "คำสั่งนี้ใช้ได้เฉพาะเหรัญญิก",
     "err_internal": "ขออภัย ระบบขัดข้อง โปรดส่งใหม่อีกครั้งค่ะ",
-    # welfare: the benefits by their kind names (THAI.md)
+    # welfare: the benefits by their kind names (docs/THAI.md)
     "benefit_birth": "ค่าคลอดบุตร",
     "benefit_hospital": "ค่านอนโรงพยาบาล",
     "benefit_elderly": "เงินผู้สูงอายุ",

@@ -103,7 +103,7 @@ def _tell_payee(session: Session, told: Told, key: str, inbound_id: int | None) 
     if told.claim.benefit == BenefitType.FUNERAL:
         if phone is None:
             return
-        if key == "welfare_paid":  # to the bereaved, with condolence (THAI.md)
+        if key == "welfare_paid":  # to the bereaved, with condolence (docs/THAI.md)
             key = "welfare_paid_funeral"
     _tell(session, told, told.member, key, inbound_id, phone)
 
