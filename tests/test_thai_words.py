@@ -1,4 +1,4 @@
-"""The fund's words, kept: member-facing Thai never drifts back to the words docs/THAI.md rules out.
+"""Member-facing Thai never drifts back to the words docs/THAI.md rules out.
 
 docs/THAI.md says why each word is ruled out (ยอดเงิน reads like a bank balance, ได้รับ…แล้ว
 says "already received", bare ศพ and ชรา are unkind, จ่าย is for the fund paying out).
