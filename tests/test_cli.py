@@ -333,3 +333,40 @@ def test_demo_seed_network_reproduces_the_province(runner, db):
     # Safe to run again: nothing is added twice.
     assert invoke(runner, "demo", "seed", "--network").exit_code == 0
     assert counts(db)[:2] == (50, 25_505)
+
+
+def test_a_short_name_heads_the_funds_sms_and_the_chair_may_change_it(runner, db):
+    long_name = "กองทุนสวัสดิการชุมชนตำบลน้ำขาว"
+    added = invoke(
+        runner, "groups", "add", "NK", "--name", long_name, "--short-name", "กองทุนฯ น้ำขาว"
+    )
+    assert added.exit_code == 0, added.output
+    chair = invoke(
+        runner,
+        *("members", "add", "--group", "NK", "--name", "นายประธาน", "--phone", "0812000009"),
+        *("--office", "chair"),
+    )
+    assert chair.exit_code == 0, chair.output
+    shown = invoke(runner, "groups", "rules", "NK")
+    assert "SMS headed 'กองทุนฯ น้ำขาว'" in shown.output
+    changed = invoke(
+        runner, "groups", "rules", "NK", "--short-name", "  สวัสดิการ  น้ำขาว ", "--by", "1"
+    )
+    assert changed.exit_code == 0 and "SMS headed 'สวัสดิการ น้ำขาว'" in changed.output
+    cleared = invoke(runner, "groups", "rules", "NK", "--short-name", "", "--by", "1")
+    # Without one, the name cut at a cluster: never a vowel or tone mark apart.
+    assert "SMS headed 'กองทุนสวัสดิการชุมชน'" in cleared.output, cleared.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["groups", "add", "NEW", "--name", "n", "--short-name", "ก" * 21],
+        ["groups", "rules", "BANNA", "--short-name", "ก" * 21, "--by", "1"],
+    ],
+)
+def test_a_short_name_longer_than_twenty_is_refused(runner, village, args):
+    before = counts(village)
+    result = runner.invoke(args=args)
+    assert result.exit_code != 0 and "at most 20 characters" in result.output, result.output
+    assert counts(village) == before

@@ -45,14 +45,14 @@ def test_bal_from_a_shared_phone_answers_for_each_member(client, fund, household
     reply = send(client, household["mother"][2], "ยอด").get_data(as_text=True)
     lines = reply.splitlines()
     assert lines[0] == "ยอดสัจจะ 3 คนในเบอร์นี้"
-    assert lines[1].startswith(f"{household['mother'][1]} นางมาลี 0 บ.")
-    assert lines[2].startswith(f"{household['daughter'][1]} มะลิ 30 บ. ถึง ")
+    assert lines[1].startswith(f"{household['mother'][1]} นางมาลี 0 บ. ส่งถึง ")
+    assert lines[2].startswith(f"{household['daughter'][1]} มะลิ 30 บ. ส่งถึง ")
 
 
 def test_a_household_member_asks_for_themself_by_number(client, fund, household):
     send(client, fund["collector"][2], f"PAY {household['daughter'][1]} 30")
     reply = send(client, household["mother"][2], f"BAL {household['daughter'][1]}")
-    assert reply.get_data(as_text=True).startswith("ให้กองทุนแล้ว 30 บ.")
+    assert reply.get_data(as_text=True).startswith("ยอดสัจจะ 30 บ.")
     stranger = send(client, household["mother"][2], f"BAL {fund['member_en'][1]}")
     assert "เฉพาะผู้เก็บเงินและกรรมการ" in stranger.get_data(as_text=True)
 
@@ -220,8 +220,9 @@ def test_a_funeral_claim_pays_and_tells_the_named_beneficiary(client, runner, db
     assert filed.startswith("ยื่นขอค่าทำศพ"), filed
     ref = filed.split("#")[1].split()[0]
     send(client, fund["treasurer"][2], f"APPROVE {ref}")
-    told = texts_to(db, "+66891112222")
-    assert told and "ค่าทำศพ" in told[-1]
+    (told,) = texts_to(db, "+66891112222")
+    # To the bereaved, headed by the fund, with condolence: never "to" the deceased.
+    assert told == f"กองทุนบ้านนา ขอแสดงความเสียใจ มอบค่าทำศพ นางมาลี 2,000 บ. แก่ท่านแล้ว #{ref} ค่ะ"
     assert not any("ค่าทำศพ" in t for t in texts_to(db, fund["member"][2]))
 
 
@@ -282,9 +283,9 @@ def test_a_large_claim_needs_two_different_deciders(client, db, fund, today, tmp
     assert first == f"อนุมัติ #{big_ref} 300 บ. แล้ว รอกรรมการอีกคนอนุมัติค่ะ"
     assert any(big_ref in t for t in texts_to(db, chair_phone))
     same = send(client, fund["treasurer"][2], f"APPROVE {big_ref}").get_data(as_text=True)
-    assert same == f"คุณอนุมัติ #{big_ref} แล้ว ต้องให้กรรมการอีกคนอนุมัติค่ะ"
+    assert same == f"ท่านอนุมัติ #{big_ref} แล้ว ต้องให้กรรมการอีกคนอนุมัติค่ะ"
     paid = send(client, chair_phone, f"APPROVE {big_ref}").get_data(as_text=True)
-    assert paid.startswith(f"อนุมัติ #{big_ref} จ่าย")
+    assert paid.startswith(f"อนุมัติ #{big_ref} กองทุนมอบ")
 
 
 def test_the_member_page_edits_the_register_for_the_committee_only(client, db, fund):

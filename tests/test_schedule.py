@@ -9,6 +9,7 @@ from people import declare
 from rq import Queue
 from sqlalchemy import select, update
 
+from gateway.flows.dates import format_date
 from models.clock import local_today
 from models.outbox import OutboundMessage
 from models.registry import Group, Member
@@ -146,7 +147,8 @@ def test_reminders_go_to_members_a_month_behind_once(db, fund):
     assert written  # everyone joined on 1 Jan and gave nothing
     (reminder,) = texts_to(db, fund["member"][2])
     assert reminder.kind == "reminder"
-    assert reminder.text == "ค้างจ่ายกองทุน 335 วัน จ่ายถึง 31 ธ.ค. 2568 ฝากจ่ายผู้เก็บเงินได้ค่ะ"
+    # The fund first, so it is not taken for a scam; then what brings the member up to today.
+    assert reminder.text == "กองทุนบ้านนา: ค้างส่ง 335 บ. (335 วัน) ฝากผู้เก็บเงินค่ะ"
     assert texts_to(db, fund["member_en"][2]) == []  # STOP honoured
     with db.transaction() as session:
         assert write_reminders(session, session.get(Group, group.id), day) == []
@@ -168,8 +170,8 @@ def test_the_meeting_day_summary_reaches_the_committee(client, db, fund):
 
     send(client, fund["collector"][2], f"PAY {fund['member'][1]} 30")
     declare(db, fund)
-    # Tomorrow's meeting, so today's payment falls in the month it sums up; the summary
-    # is named for the meeting's month (on 31 December that is January of the next year).
+    # Tomorrow's meeting, so today's payment falls in the period it sums up: from the
+    # last meeting day to yesterday (today), both named.
     meeting = local_today() + dt.timedelta(days=1)
     with db.transaction() as session:
         group = session.scalars(select(Group).where(Group.code == "BANNA")).one()
@@ -177,9 +179,12 @@ def test_the_meeting_day_summary_reaches_the_committee(client, db, fund):
     assert len(written) == 3  # treasurer and two collectors
     (summary,) = [m for m in texts_to(db, fund["treasurer"][2]) if m.kind == "summary"]
     assert "สมาชิก 5 คน เก็บได้ 30 บ." in summary.text
-    assert str(meeting.year + 543) in summary.text and "เรื่องค้าง 1 เรื่อง" in summary.text
+    since = previous_meeting(meeting, 16)
+    period = f"สรุป {format_date(since, 'th')} ถึง {format_date(local_today(), 'th')}:"
+    assert summary.text.startswith(period) and "เรื่องค้าง 1" in summary.text
     (english,) = [m for m in texts_to(db, fund["collector2"][2]) if m.kind == "summary"]
-    assert english.text.startswith(f"Month {meeting:%b %Y}: 5 members")
+    today = format_date(local_today(), "en")
+    assert english.text.startswith(f"{format_date(since, 'en')} to {today}: 5 members")
 
 
 def test_aging_notices_name_the_oldest_waiting_declaration(db, fund):
@@ -190,4 +195,4 @@ def test_aging_notices_name_the_oldest_waiting_declaration(db, fund):
         assert len(write_aging_notices(session, today)) == 1
         assert write_aging_notices(session, today) == []
     (notice,) = [m for m in texts_to(db, fund["collector"][2]) if m.kind == "notice"]
-    assert notice.text == f"มี 1 รายการรอยืนยัน เก่าสุด 2 วัน เช่น #{ref} ตอบ OK/NO"
+    assert notice.text == f'รอยืนยัน 1 ราย นานสุด 2 วัน ตอบ "ตกลง {ref}"/"ไม่ {ref}"'

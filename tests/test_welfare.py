@@ -144,7 +144,7 @@ def test_caps_across_a_year_and_status(session, member, today):
     file_claim(session, member, "hospital", 9, today, BY)
     with pytest.raises(ClaimRefused) as refused:
         file_claim(session, member, "hospital", 2, today, BY)
-    assert (refused.value.key, refused.value.values) == ("claim_year_cap", {"left": 1})
+    assert (refused.value.key, refused.value.values) == ("claim_year_cap", {"left": 1, "unit": "night"})
     next_year = dt.date(today.year + 1, 1, 1)
     assert verdict(session, member, "hospital", 10, next_year).refusal in (None, "claim_behind")
     member.status = Status.DECEASED.value
@@ -204,7 +204,7 @@ def test_claim_then_approve_by_another_pays_from_the_fund(client, db, welfare_fu
     fund = welfare_fund
     filed = send(client, fund["collector"][2], f"เบิก {fund['member'][1]} ป่วย 3")
     text = filed.get_data(as_text=True)
-    assert text.startswith("ยื่นขอค่านอนโรงพยาบาล นางมาลี 300 บ. #"), text
+    assert text.startswith("ยื่นขอค่านอนโรงพยาบาล ให้ นางมาลี 300 บ. #"), text
     ref = claim_ref(filed)
     assert f"อนุมัติ {ref}" in texts_to(db, fund["treasurer"][2])[-1]
     # A collector files claims but decides none (collectors are not the committee).
@@ -216,9 +216,10 @@ def test_claim_then_approve_by_another_pays_from_the_fund(client, db, welfare_fu
     member_says = send(client, fund["member"][2], f"APPROVE {ref}").get_data(as_text=True)
     assert "เฉพาะกรรมการ" in member_says
     approved = send(client, fund["treasurer"][2], f"อนุมัติ #{ref}").get_data(as_text=True)
-    assert approved == f"อนุมัติ #{ref} จ่าย นางมาลี 300 บ. จากกองทุนแล้ว"
+    assert approved == f"อนุมัติ #{ref} กองทุนมอบ 300 บ. แก่ นางมาลี แล้ว"
     assert (
-        texts_to(db, fund["member"][2])[-1] == f"กองทุนจ่ายค่านอนโรงพยาบาลให้ นางมาลี 300 บ. แล้ว #{ref}"
+        texts_to(db, fund["member"][2])[-1]
+        == f"กองทุนบ้านนา: มอบค่านอนโรงพยาบาล 300 บ. แก่ นางมาลี แล้ว #{ref} ค่ะ"
     )
     with db.transaction() as session:
         welfare = session.scalars(select(Account).where(Account.key == "welfare:hospital")).one()
@@ -238,7 +239,7 @@ def test_reject_needs_a_reason_and_tells_the_filer(client, db, welfare_fund):
     fund = welfare_fund
     ref = claim_ref(send(client, fund["collector2"][2], f"CLAIM {fund['member_en'][1]} hospital 1"))
     usage = send(client, fund["treasurer"][2], f"REJECT {ref}").get_data(as_text=True)
-    assert usage.startswith("ส่งแบบนี้: อนุมัติ รหัส")
+    assert usage.startswith('ส่งแบบนี้: "อนุมัติ รหัส"')
     done = send(client, fund["treasurer"][2], f"ไม่อนุมัติ {ref} ไม่ได้นอนโรงพยาบาล")
     assert done.get_data(as_text=True).startswith(f"ไม่อนุมัติ #{ref}")
     assert texts_to(db, fund["collector2"][2])[-1] == f"Claim #{ref} rejected: ไม่ได้นอนโรงพยาบาล"
@@ -258,7 +259,7 @@ def test_a_short_bank_refuses_and_the_claim_can_be_paid_later(client, db, welfar
         )
     ref = claim_ref(send(client, fund["collector"][2], f"CLAIM {fund['member'][1]} disaster"))
     short = send(client, fund["treasurer"][2], f"APPROVE {ref}").get_data(as_text=True)
-    assert short == "เงินในบัญชีกองทุนมี 10,000 บ. ไม่พอจ่าย"
+    assert short == "เงินในบัญชีกองทุนมี 10,000 บ. ไม่พอมอบ"
     with db.transaction() as session:
         group = session.scalars(select(Group).where(Group.code == "BANNA")).one()
         add_funds(session, group, Source.LOCAL_GOVERNMENT, 1_000_000, today, "more", by=BY)
@@ -275,7 +276,7 @@ def test_a_short_bank_refuses_and_the_claim_can_be_paid_later(client, db, welfar
         ("CLAIM 12 hospital 0", "ส่ง CLAIM เลขที่"),
         ("CLAIM 12 hospital 3 4", "ส่ง CLAIM เลขที่"),
         ("CLAIM 999 hospital", "ไม่พบสมาชิก 999"),
-        ("APPROVE", "ส่งแบบนี้: อนุมัติ"),
+        ("APPROVE", 'ส่งแบบนี้: "อนุมัติ'),
         ("APPROVE #1", "ส่งแบบนี้"),
         ("APPROVE ZZZZ", "ไม่พบคำขอ #ZZZZ"),
     ],
@@ -300,7 +301,7 @@ def test_a_refused_claim_says_why(client, db, welfare_fund, today):
             .values(joined_on=today - dt.timedelta(days=10))
         )
     reply = send(client, welfare_fund["treasurer"][2], f"CLAIM {welfare_fund['member'][1]} ป่วย 1")
-    assert reply.get_data(as_text=True) == "ยังไม่ครบระยะรอสิทธิ์ อีก 20 วัน"
+    assert reply.get_data(as_text=True) == "ยังอยู่ในระยะรอสิทธิ์ อีก 20 วันจึงมีสิทธิ์ค่ะ"
 
 
 def test_the_ussd_welfare_menu_shows_rates_and_claims(client, db, welfare_fund):
@@ -321,4 +322,4 @@ def test_the_ussd_welfare_menu_shows_rates_and_claims(client, db, welfare_fund):
     assert dial("4").startswith("CON สวัสดิการ: มีสิทธิ์รับสวัสดิการ\n1 อัตราสวัสดิการ")
     assert dial("4*1").startswith("CON คลอดบุตร 500 บ./ครั้ง\nนอนโรงพยาบาล 100 บ./คืน\n98 ต่อ")
     claims = dial("4*2")
-    assert claims.startswith("CON ") and "นอนรพ. 200 จ่ายแล้ว" in claims
+    assert claims.startswith("CON ") and "นอนโรงพยาบาล 200 มอบแล้ว" in claims

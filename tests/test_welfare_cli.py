@@ -207,7 +207,7 @@ def test_claims_from_the_command_line_need_two_people(runner, db, small_fund):
         told = session.scalars(
             select(OutboundMessage.text).where(OutboundMessage.to_phone == phone)
         ).all()
-    assert told[-1].startswith("กองทุนจ่ายบำนาญผู้สูงอายุให้ นางมาลี")
+    assert told[-1].startswith("กองทุนหมู่บ้าน: มอบเงินผู้สูงอายุ 300 บ. แก่ นางมาลี แล้ว #")
     report = json.loads(invoke(runner, "report group VILLAGE --json").output)
     assert report["welfare_by_type_satang"] == {"elderly": 30000}
     refused = invoke(
@@ -216,7 +216,7 @@ def test_claims_from_the_command_line_need_two_people(runner, db, small_fund):
         str(number),
         "--type hospital --units 11 --by 3",
     )
-    assert refused.exit_code == 1 and "At most 10 per claim" in refused.output
+    assert refused.exit_code == 1 and "At most 10 nights per claim" in refused.output
 
 
 def test_a_funeral_benefit_goes_to_the_named_beneficiary(runner, db, small_fund):
@@ -249,7 +249,7 @@ def test_a_funeral_benefit_goes_to_the_named_beneficiary(runner, db, small_fund)
         told = session.scalars(
             select(OutboundMessage.text).where(OutboundMessage.to_phone == "+66891112222")
         ).all()
-    assert told and "ค่าทำศพ" in told[0]
+    assert told and told[0].startswith("กองทุนหมู่บ้าน ขอแสดงความเสียใจ มอบค่าทำศพ"), told
 
 
 def test_schedule_load_makes_a_new_version(runner, db, small_fund, tmp_path):

@@ -90,6 +90,7 @@ def rules_command(
                 "entrance_fee_satang": fee,
             }
             renamed = short_name is not None
+            short = check_short_name(short_name) if renamed else None
             if any(v is not None for v in changes.values()) or renamed:
                 if by is None:
                     raise RegistryError("--by: who changes the rules")
@@ -98,7 +99,7 @@ def rules_command(
                     if value is not None:
                         setattr(group, name, value)
                 if renamed:
-                    group.short_name = check_short_name(short_name)
+                    group.short_name = short
             click.echo(
                 f"{group.code}: waiting {group.waiting_days} days, lapse after "
                 f"{group.lapse_days} unpaid, return within {group.return_within_days}, "
