@@ -70,7 +70,7 @@ def test_dial_and_see_the_balance(page, live_app):
     page.wait_for_function("document.getElementById('screen').textContent.includes('1 ยอดสัจจะ')")
     page.fill("#answer", "1")
     page.click("#send")
-    page.wait_for_function("document.getElementById('screen').textContent.includes('ยอดสัจจะ')")
+    page.wait_for_function("document.getElementById('screen').textContent.includes('ยอดสัจจะ 0')")
     screen = page.text_content("#screen")
     assert "ยอดสัจจะ 0 บ." in screen and "ส่งถึง" in screen
     assert "/ 80" in page.text_content("#meter")
@@ -83,10 +83,10 @@ def test_pay_and_the_receipt_arrives_in_the_members_inbox(page, live_app):
     page.select_option("#person", fund["collector"][2])
     page.fill("#sms", f"PAY {fund['member'][1]} 30")
     page.click("#sendsms")
-    page.wait_for_function("document.getElementById('smsreply').textContent.includes('รับ 30 บ.')")
+    page.wait_for_function("document.getElementById('smsreply').textContent.includes('รับสัจจะ 30 บ.')")
     page.select_option("#person", fund["member"][2])
     page.wait_for_function(
-        "document.getElementById('inbox').textContent.includes('กองทุนได้รับ 30 บ.')"
+        "document.getElementById('inbox').textContent.includes('กองทุนรับสัจจะ 30 บ.')"
     )
     assert "receipt" in page.text_content("#inbox")
 

@@ -237,8 +237,8 @@ def _nothing_written(db):
     ("sender", "text", "reply"),
     [
         ("collector", "เบิก 4 ป่วย", "บอกจำนวนคืนด้วยค่ะ เช่น เบิก 12 ป่วย 3"),
-        ("collector", "เบิก 4 ศพ", "บอกวันที่เสียชีวิตด้วยค่ะ เช่น เบิก 12 ศพ 5/11/69"),
-        ("collector", "เบิก 4 ป่วย 2 31/2/69", "วันที่ไม่ถูกต้อง ส่งแบบ วัน/เดือน/ปี เช่น 5/11/69"),
+        ("collector", "เบิก 4 ศพ", "บอกวันที่เสียชีวิตด้วยค่ะ เช่น เบิก 12 ทำศพ 5/11/69"),
+        ("collector", "เบิก 4 ป่วย 2 31/2/69", "วันที่ไม่ถูกต้อง ส่งแบบ วัน/เดือน/ปี เช่น 5/11/69 ค่ะ"),
         ("collector2", "CLAIM 4 hospital", "Say how many nights, e.g. CLAIM 12 hospital 3"),
     ],
 )
@@ -272,7 +272,7 @@ def test_funeral_by_sms_ends_membership_and_waits_for_the_death_certificate(
         member = session.get(Member, bank["member"][0])
         assert (member.status, member.status_on) == ("deceased", died)
     refused = send(client, bank["treasurer"][2], f"APPROVE {ref}").get_data(as_text=True)
-    assert refused == "ยังขาดเอกสาร: มรณบัตร รับครบก่อนจึงอนุมัติได้"
+    assert refused == "ยังขาดเอกสาร: มรณบัตร รับครบก่อนจึงอนุมัติได้ค่ะ"
     with db.transaction() as session:
         assert session.scalars(select(Claim.status)).one() == "filed"
         assert session.scalars(select(Transfer).where(Transfer.code == "welfare")).all() == []

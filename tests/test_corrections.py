@@ -149,7 +149,7 @@ def test_welfare_reverse_puts_the_money_back_once_and_tells_the_payee(runner, db
         assert (reversal.reversal_of, reversal.code) == (claim.transfer_id, Code.REVERSAL)
         assert "จ่ายซ้ำ" in reversal.note and reversal.by_member_id == fund["treasurer"][0]
     told = texts_to(db, fund["member"][2])
-    assert told[-1] == f"กองทุนขออภัย รายการค่านอนโรงพยาบาล 200 บ. #{paid} ผิด ขอยกเลิกค่ะ"
+    assert told[-1] == f"กองทุนบ้านนา: ขออภัย ค่านอนโรงพยาบาล 200 บ. #{paid} บันทึกผิด ขอยกเลิกค่ะ"
     kept = books(db)
     again = runner.invoke(args=[*args[:3], "--group", "banna", "--reason", "อีกครั้ง", "--by", "1"])
     assert again.exit_code == 0 and "reversed already" in again.output
@@ -190,7 +190,7 @@ def test_a_reversed_claim_frees_its_units_and_lists_as_reversed(runner, db, paid
 def test_the_member_sees_a_reversed_claim_as_such_in_the_ussd_menu(client, runner, paid, fund):
     runner.invoke(args=["welfare", "reverse", paid, "--reason", "ผิดคน", "--by", "1"])
     screens = walk(client, fund["member"][2], ["4", "2"])
-    assert screens[-1].startswith("CON") and "นอนรพ. 200 ยกเลิกแล้ว" in screens[-1]
+    assert screens[-1].startswith("CON") and "นอนโรงพยาบาล 200 ยกเลิกแล้ว" in screens[-1]
 
 
 def test_reconcile_restore_posts_the_receipt_again_once(runner, db, reversed_receipt, fund):
@@ -210,7 +210,7 @@ def test_reconcile_restore_posts_the_receipt_again_once(runner, db, reversed_rec
         )
         assert f"#{reversed_receipt}" in new.note and "เงินถึงจริง" in new.note
     member_told = texts_to(db, fund["member"][2])[-1]
-    assert member_told.startswith(f"กองทุนคืน #{reversed_receipt} 30 บ. ที่ยกเลิกผิด ส่งถึง")
+    assert member_told.startswith(f"คืนสัจจะ #{reversed_receipt} 30 บ. ที่ยกเลิกผิดแล้ว ส่งถึง")
     collector_told = texts_to(db, fund["collector"][2])[-1]
     assert collector_told == f"กรรมการคืน #{reversed_receipt} 30 บ. ของ นางมาลี เป็นเงินในมือแล้ว"
     kept = books(db)
@@ -365,7 +365,7 @@ def test_a_paid_claim_is_reversed_from_the_dashboard_once(client, db, paid, fund
     assert f"ยกเลิกการจ่าย #{paid} 200 บ. แล้ว เงินกลับเข้าบัญชีธนาคารของกองทุน" in done
     assert "ยกเลิกการจ่ายแล้ว: ยื่นผิดคน (นางสมศรี ใจดี)" in done
     assert bank(db) == before + 20_000
-    assert texts_to(db, fund["member"][2])[-1].startswith("กองทุนขออภัย")
+    assert texts_to(db, fund["member"][2])[-1].startswith("กองทุนบ้านนา: ขออภัย")
     kept = books(db)
     again = client.post(url, data=data, follow_redirects=True).get_data(as_text=True)
     assert f"#{paid} ยกเลิกการจ่ายไปแล้ว" in again and "ไม่มีอะไรเปลี่ยน" in again

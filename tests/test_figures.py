@@ -111,7 +111,7 @@ def test_every_figure_agrees_with_the_ledger(client, runner, db, day_of_everythi
 
     # SUM, the collector's day and the group's.
     reply = send(client, fund["collector"][2], "SUM").get_data(as_text=True)
-    got = re.fullmatch(r"วันนี้ (\d+) ราย ([\d,]+) บ\. เงินในมือ ([\d,]+) บ\. รอยืนยัน (\d+) ราย", reply)
+    got = re.fullmatch(r"วันนี้รับ (\d+) ราย ([\d,]+) บ\. เงินในมือ ([\d,]+) บ\. รอยืนยัน (\d+) ราย", reply)
     assert got, reply
     assert (int(got[1]), amount(got[2])) == mine == (3, 6000)
     assert amount(got[3]) == ledger_cash(db, fund["collector"][0]) == 0

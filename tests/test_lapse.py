@@ -132,7 +132,7 @@ def test_the_nightly_job_warns_once_in_thai_keeps_quiet_hours_and_honours_stop(
             select(OutboundMessage).where(OutboundMessage.key.like("lapse-warning:%"))
         ).all()
         assert [m.to_phone for m in sent] == [fund["member"][2]]
-        assert sent[0].text == "กองทุนบ้านนา: ค้างส่ง 61 วัน ครบ 90 วันจะพ้นสภาพสมาชิกค่ะ"
+        assert sent[0].text == "กองทุนบ้านนา: ค้างส่ง 61 บ. อีก 29 วันจะพ้นสภาพสมาชิกค่ะ"
         assert sent[0].kind == "reminder"
     later = (today + dt.timedelta(days=29)).isoformat()
     lapsed = runner.invoke(args=["members", "lapses", "--date", later])

@@ -53,7 +53,7 @@ def test_pay_posts_receipts_the_member_and_replies_with_a_ref(client, db, fund):
     response = send(client, fund["collector"][2], f"PAY {number} 90")
     assert response.status_code == 200
     reply = response.get_data(as_text=True)
-    assert reply.startswith("รับ 90 บ. จาก นางมาลี") and "#" in reply
+    assert reply.startswith("รับสัจจะ 90 บ. จาก นางมาลี") and "#" in reply
     assert balance(db, member_id) == (9000, 0)
     messages = {m[2]: m for m in outbox(db)}
     assert len(outbox(db)) == 2
@@ -68,10 +68,10 @@ def test_pay_posts_receipts_the_member_and_replies_with_a_ref(client, db, fund):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("PAY {number} -30", "จำนวนเงินต้องเป็นบาทเต็ม"),
-        ("PAY {number} 0", "จำนวนเงินต้องเป็นบาทเต็ม"),
-        ("PAY {number} 30.50", "จำนวนเงินต้องเป็นบาทเต็ม"),
-        ("PAY {number} สามสิบ", "จำนวนเงินต้องเป็นบาทเต็ม"),
+        ("PAY {number} -30", "ใส่จำนวนเป็นบาทเต็ม"),
+        ("PAY {number} 0", "ใส่จำนวนเป็นบาทเต็ม"),
+        ("PAY {number} 30.50", "ใส่จำนวนเป็นบาทเต็ม"),
+        ("PAY {number} สามสิบ", "ใส่จำนวนเป็นบาทเต็ม"),
         ("PAY {number} 999999999", "ไม่เกิน 365 บ."),
         ("PAY {number} 366", "ไม่เกิน 365 บ."),
         ("PAY 999 30", "ไม่พบสมาชิก 999"),
@@ -118,7 +118,7 @@ def test_authority(client, db, fund, sender, text, expected):
 def test_thai_keyword_thai_digits_and_a_phone_in_any_spelling(client, db, fund):
     member_id, _, _ = fund["member"]
     response = send(client, fund["collector"][2], "  จ่าย   ๐๘๑-๑๐๐-๐๐๐๔   ๓๐ ")
-    assert response.get_data(as_text=True).startswith("รับ 30 บ. จาก นางมาลี")
+    assert response.get_data(as_text=True).startswith("รับสัจจะ 30 บ. จาก นางมาลี")
     assert balance(db, member_id) == (3000, 0)
 
 
@@ -153,7 +153,7 @@ def test_malformed_callbacks_are_400_and_store_nothing(client, db, fund, form):
 def test_a_blank_sms_gets_told_what_to_send(client, db, fund):
     response = send(client, fund["member"][2], "   ")
     assert response.status_code == 200
-    assert response.get_data(as_text=True) == "ไม่เข้าใจข้อความ ส่ง ช่วย เพื่อดูวิธีใช้"
+    assert response.get_data(as_text=True) == 'ไม่เข้าใจข้อความ ส่ง "ช่วย" เพื่อดูวิธีใช้ค่ะ'
     assert transfers(db) == 0
 
 
@@ -188,7 +188,7 @@ def test_ok_confirms_a_declaration_once(client, db, fund):
     other = send(client, fund["collector2"][2], f"OK {ref}")
     assert f"No entry #{ref}" in other.get_data(as_text=True)
     response = send(client, fund["collector"][2], f"OK #{ref}")
-    assert response.get_data(as_text=True).startswith("ยืนยัน 30 บ. ของ นางมาลี")
+    assert response.get_data(as_text=True).startswith("ยืนยันสัจจะ 30 บ. ของ นางมาลี")
     assert balance(db, fund["member"][0]) == (3000, 0)
     receipt = last_to(db, fund["member"][2])
     assert ref in receipt[1] and receipt[2] == "receipt"
@@ -261,7 +261,7 @@ def test_undo_refuses_yesterday_and_cash_already_handed_over(client, db, fund):
             ),
         )
         old_ref = old.transfer.ref
-    assert "เฉพาะรายการของคุณที่ทำวันนี้" in send(
+    assert "เฉพาะรายการของท่านที่ทำวันนี้" in send(
         client, fund["collector"][2], f"UNDO {old_ref}"
     ).get_data(as_text=True)
     ref = send(client, fund["collector"][2], f"PAY {number} 30").get_data(as_text=True)
@@ -269,7 +269,7 @@ def test_undo_refuses_yesterday_and_cash_already_handed_over(client, db, fund):
     # In hand: 30 declared and confirmed, 30 of yesterday, 30 now; 70 handed over.
     send(client, fund["treasurer"][2], f"RCV {fund['collector'][1]} 70")
     refused = send(client, fund["collector"][2], f"UNDO {ref}").get_data(as_text=True)
-    assert "เงินส่งเหรัญญิกไปแล้ว" in refused
+    assert "ส่งมอบเหรัญญิกไปแล้ว" in refused
 
 
 def test_sum_counts_the_collectors_day(client, db, fund):
@@ -278,7 +278,7 @@ def test_sum_counts_the_collectors_day(client, db, fund):
     send(client, fund["collector"][2], f"PAY {fund['member_en'][1]} 90")
     declare(db, fund)
     response = send(client, fund["collector"][2], "สรุป")
-    assert response.get_data(as_text=True) == "วันนี้ 2 ราย 120 บ. เงินในมือ 120 บ. รอยืนยัน 1 ราย"
+    assert response.get_data(as_text=True) == "วันนี้รับ 2 ราย 120 บ. เงินในมือ 120 บ. รอยืนยัน 1 ราย"
 
 
 def test_rcv_records_a_hand_over_within_the_cash_in_hand(client, db, fund):
@@ -290,9 +290,9 @@ def test_rcv_records_a_hand_over_within_the_cash_in_hand(client, db, fund):
     count = transfers(db)
     assert transfers(db) == count
     response = send(client, fund["treasurer"][2], f"RCV {collector_no} 60")
-    assert response.get_data(as_text=True).startswith("รับจาก นายบุญมี")
+    assert response.get_data(as_text=True).startswith("รับมอบจาก นายบุญมี")
     assert "เหลือ 40 บ." in response.get_data(as_text=True)
-    assert "ส่งเงินเหรัญญิก 60 บ." in last_to(db, fund["collector"][2])[1]
+    assert "ส่งมอบเหรัญญิก 60 บ." in last_to(db, fund["collector"][2])[1]
     member_no = fund["member"][1]
     assert "ไม่ใช่ผู้เก็บเงิน" in send(client, fund["treasurer"][2], f"RCV {member_no} 1").get_data(
         as_text=True
@@ -324,7 +324,7 @@ def test_pinreset_by_the_treasurer(client, db, fund):
 @pytest.mark.parametrize(
     ("sender", "expected"),
     [
-        ("member", "ส่ง ยอด"),
+        ("member", 'ส่ง "ยอด" ดูยอดสัจจะ'),
         ("collector", "รับ เลขที่ บาท"),
         ("treasurer", "ส่งมอบ"),
         ("member_en", "BAL = your balance"),

@@ -86,7 +86,7 @@ def test_a_second_identical_pay_is_asked_about_not_posted(client, db, fund):
     assert transfers(db) == count
     # Another amount, another member, or the word AGAIN is a payment of its own.
     for text in (f"PAY {number} 60", f"PAY {fund['member_en'][1]} 30", f"จ่าย {number} 30 ซ้ำ"):
-        assert send(client, collector, text).get_data(as_text=True).startswith("รับ "), text
+        assert send(client, collector, text).get_data(as_text=True).startswith("รับสัจจะ "), text
     assert transfers(db) == count + 3
     english = send(client, fund["collector2"][2], f"PAY {number} 30")
     again = send(client, fund["collector2"][2], f"PAY {number} 30").get_data(as_text=True)
@@ -97,10 +97,10 @@ def test_a_repeat_pay_after_fifteen_minutes_or_an_undo_posts(client, db, fund):
     collector, number = fund["collector"][2], fund["member"][1]
     first = ref_of(send(client, collector, f"PAY {number} 30"))
     send(client, collector, f"UNDO {first}")
-    assert send(client, collector, f"PAY {number} 30").get_data(as_text=True).startswith("รับ ")
+    assert send(client, collector, f"PAY {number} 30").get_data(as_text=True).startswith("รับสัจจะ ")
     with time_machine.travel(utcnow().replace(tzinfo=dt.UTC) + dt.timedelta(minutes=16)):
         later = send(client, collector, f"PAY {number} 30").get_data(as_text=True)
-    assert later.startswith("รับ 30 บ.")
+    assert later.startswith("รับสัจจะ 30 บ.")
 
 
 def test_a_repeated_provider_id_stays_silent(client, db, fund):
@@ -148,7 +148,7 @@ def test_sum_for_the_treasurer_is_the_groups_day(client, db, fund):
     # handed over is still with collectors; open: the dispute.
     assert reply == "วันนี้รับ 4 ราย 150 บ. ผู้เก็บถือ 90 บ. ต้องดู 1"
     assert send(client, collector, "SUM").get_data(as_text=True) == (
-        "วันนี้ 3 ราย 60 บ. เงินในมือ 0 บ. รอยืนยัน 0 ราย"
+        "วันนี้รับ 3 ราย 60 บ. เงินในมือ 0 บ. รอยืนยัน 0 ราย"
     )
 
 
@@ -175,16 +175,17 @@ def test_sum_for_the_treasurer_is_the_groups_day(client, db, fund):
             "en",
             "meeting",
             {
-                "month": "Nov 2026",
+                "since": "16 Oct 2026",
+                "until": "15 Nov 2026",
                 "members": 1,
                 "amount": "30",
                 "arrears": 1,
                 "fund": "30",
                 "open": 1,
             },
-            "Month Nov 2026: 1 member, 30 baht collected, 1 in arrears, fund 30 baht, 1 open issue",
+            "16 Oct 2026 to 15 Nov 2026: 1 member, 30 baht collected, 1 in arrears, fund 30 baht, 1 open issue",
         ),
-        ("th", "behind", {"days": 1}, "ค้าง 1 วัน"),
+        ("th", "behind", {"days": 1}, "ค้างส่ง 1 วัน"),
     ],
 )
 def test_singular_and_plural(lang, key, values, expected):

@@ -31,7 +31,7 @@ def given(db, member_id, pending=False):
 def test_a_payment_typed_as_villagers_type_posts_once(client, db, fund, text):
     member_id, number, _ = fund["member"]
     reply = send(client, fund["collector"][2], text.format(n=number)).get_data(as_text=True)
-    assert reply.startswith("รับ 30 บ. จาก นางมาลี"), reply
+    assert reply.startswith("รับสัจจะ 30 บ. จาก นางมาลี"), reply
     assert given(db, member_id) == 3000 and transfers(db) == 1
 
 
@@ -39,7 +39,7 @@ def test_the_hand_over_has_its_own_word(client, db, fund):
     number, collector_no = fund["member"][1], fund["collector"][1]
     send(client, fund["collector"][2], f"รับ {number} 100")
     reply = send(client, fund["treasurer"][2], f"ส่งมอบ{collector_no} 60 บาทค่ะ")
-    assert reply.get_data(as_text=True).startswith("รับจาก นายบุญมี"), reply.get_data(as_text=True)
+    assert reply.get_data(as_text=True).startswith("รับมอบจาก นายบุญมี"), reply.get_data(as_text=True)
     assert transfers(db) == 2
 
 
@@ -58,7 +58,7 @@ def test_a_treasurer_typing_the_old_hand_over_word_is_shown_the_new_one(client, 
         ("รับ {n}", "ส่งแบบนี้: รับ เลขที่ บาท"),
         ("ตกลง", "ส่งแบบนี้: ตกลง รหัสรายการ เช่น ตกลง 12340"),
         ("ไม่", "ส่งแบบนี้: ไม่ รหัส เหตุผล(ถ้ามี)"),
-        ("จ่าย {n} สามสิบ", "จำนวนเงินต้องเป็นบาทเต็ม"),
+        ("จ่าย {n} สามสิบ", "ใส่จำนวนเป็นบาทเต็ม"),
     ],
 )
 def test_usage_errors_name_the_word_typed_and_write_nothing(client, db, fund, text, expected):
@@ -70,7 +70,7 @@ def test_usage_errors_name_the_word_typed_and_write_nothing(client, db, fund, te
 def test_ok_glued_with_a_word_after_confirms(client, db, fund):
     ref = declare(db, fund)
     reply = send(client, fund["collector"][2], f"ตกลง{ref} ได้รับแล้วค่ะ 🙏")
-    assert reply.get_data(as_text=True).startswith("ยืนยัน 30 บ. ของ นางมาลี")
+    assert reply.get_data(as_text=True).startswith("ยืนยันสัจจะ 30 บ. ของ นางมาลี")
     assert given(db, fund["member"][0]) == 3000
 
 
@@ -96,5 +96,5 @@ def test_a_reference_issued_before_still_works_as_typed(client, db, fund):
     old = old_ref_for(id_for_ref(ref))
     assert not old.isdigit() or len(old) == 4
     reply = send(client, fund["collector"][2], f"OK {old.lower()}")
-    assert reply.get_data(as_text=True).startswith("ยืนยัน 30 บ. ของ นางมาลี")
+    assert reply.get_data(as_text=True).startswith("ยืนยันสัจจะ 30 บ. ของ นางมาลี")
     assert given(db, fund["member"][0]) == 3000

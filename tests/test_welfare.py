@@ -144,7 +144,10 @@ def test_caps_across_a_year_and_status(session, member, today):
     file_claim(session, member, "hospital", 9, today, BY)
     with pytest.raises(ClaimRefused) as refused:
         file_claim(session, member, "hospital", 2, today, BY)
-    assert (refused.value.key, refused.value.values) == ("claim_year_cap", {"left": 1, "unit": "night"})
+    assert (refused.value.key, refused.value.values) == (
+        "claim_year_cap",
+        {"left": 1, "unit": "night"},
+    )
     next_year = dt.date(today.year + 1, 1, 1)
     assert verdict(session, member, "hospital", 10, next_year).refusal in (None, "claim_behind")
     member.status = Status.DECEASED.value

@@ -186,7 +186,7 @@ EN = {
     "If this is a second payment, send PAY {number} {baht} AGAIN",
     "withdrawn": "{name} (no. {number}) withdrew #{ref} ({amount} baht). No reply needed",
     "reversed_collector": "The committee ({by}) reversed #{ref}: {amount} baht from {name}",
-    "receipt": "Your fund received your {amount} baht. Paid through {date}. Ref #{ref}. Thank you",
+    "receipt": "Your fund received {amount} baht. Paid through {date}. Ref #{ref}. Thank you",
     "rejected": "Your collector did not confirm #{ref} ({amount} baht). Please ask your collector",
     "undone": "Payment #{ref} of {amount} baht was cancelled. Paid through {date}",
     "bal_self": "You have given {total} baht, paid through {date}. {state}",
