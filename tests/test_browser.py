@@ -83,7 +83,9 @@ def test_pay_and_the_receipt_arrives_in_the_members_inbox(page, live_app):
     page.select_option("#person", fund["collector"][2])
     page.fill("#sms", f"PAY {fund['member'][1]} 30")
     page.click("#sendsms")
-    page.wait_for_function("document.getElementById('smsreply').textContent.includes('รับสัจจะ 30 บ.')")
+    page.wait_for_function(
+        "document.getElementById('smsreply').textContent.includes('รับสัจจะ 30 บ.')"
+    )
     page.select_option("#person", fund["member"][2])
     page.wait_for_function(
         "document.getElementById('inbox').textContent.includes('กองทุนรับสัจจะ 30 บ.')"

@@ -190,7 +190,7 @@ def test_a_reversed_claim_frees_its_units_and_lists_as_reversed(runner, db, paid
 def test_the_member_sees_a_reversed_claim_as_such_in_the_ussd_menu(client, runner, paid, fund):
     runner.invoke(args=["welfare", "reverse", paid, "--reason", "ผิดคน", "--by", "1"])
     screens = walk(client, fund["member"][2], ["4", "2"])
-    assert screens[-1].startswith("CON") and "นอนโรงพยาบาล 200 ยกเลิกแล้ว" in screens[-1]
+    assert screens[-1].startswith("CON") and "นอนโรงพยาบาล 200 บ. ยกเลิกแล้ว" in screens[-1]
 
 
 def test_reconcile_restore_posts_the_receipt_again_once(runner, db, reversed_receipt, fund):

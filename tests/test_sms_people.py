@@ -183,7 +183,8 @@ def test_sum_for_the_treasurer_is_the_groups_day(client, db, fund):
                 "fund": "30",
                 "open": 1,
             },
-            "16 Oct 2026 to 15 Nov 2026: 1 member, 30 baht collected, 1 in arrears, fund 30 baht, 1 open issue",
+            "16 Oct 2026 to 15 Nov 2026: 1 member, 30 baht collected, 1 in arrears, "
+            "fund 30 baht, 1 open issue",
         ),
         ("th", "behind", {"days": 1}, "ค้างส่ง 1 วัน"),
     ],

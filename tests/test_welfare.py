@@ -325,4 +325,4 @@ def test_the_ussd_welfare_menu_shows_rates_and_claims(client, db, welfare_fund):
     assert dial("4").startswith("CON สวัสดิการ: มีสิทธิ์รับสวัสดิการ\n1 อัตราสวัสดิการ")
     assert dial("4*1").startswith("CON คลอดบุตร 500 บ./ครั้ง\nนอนโรงพยาบาล 100 บ./คืน\n98 ต่อ")
     claims = dial("4*2")
-    assert claims.startswith("CON ") and "นอนโรงพยาบาล 200 มอบแล้ว" in claims
+    assert claims.startswith("CON ") and "นอนโรงพยาบาล 200 บ. มอบแล้ว" in claims

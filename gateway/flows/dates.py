@@ -21,11 +21,13 @@ THAI_MONTHS = (
 BE_OFFSET = 543
 
 
-def format_date(day: dt.date, lang: str) -> str:
-    """16 พ.ย. 2569 in Thai, 16 Nov 2026 in English."""
+def format_date(day: dt.date, lang: str, *, short: bool = False) -> str:
+    """16 พ.ย. 2569 in Thai, 16 Nov 2026 in English; short: 16 พ.ย. 69 (a USSD list line)."""
+    year = day.year + BE_OFFSET if lang == "th" else day.year
+    shown = f"{year % 100:02d}" if short else str(year)
     if lang == "th":
-        return f"{day.day} {THAI_MONTHS[day.month - 1]} {day.year + BE_OFFSET}"
-    return f"{day.day} {day.strftime('%b')} {day.year}"
+        return f"{day.day} {THAI_MONTHS[day.month - 1]} {shown}"
+    return f"{day.day} {day.strftime('%b')} {shown}"
 
 
 def format_month(day: dt.date, lang: str, *, short: bool = False) -> str:

@@ -504,7 +504,8 @@ def _membership(t: dict[str, str], caller: Caller, lang: str) -> str | None:
 
 def _history(t: dict[str, str], caller: Caller, page: int, lang: str) -> str:
     lines = [
-        f"{format_date(p.day, lang)} {format_baht(p.amount)} {t['state_' + p.state]}"
+        f"{format_date(p.day, lang, short=True)} {format_baht(p.amount)}{t['baht']}"
+        f" {t['state_' + p.state]}"
         for p in caller.payments
     ]
     return _page(t, lines, page, HISTORY_PAGE, "history_empty")
@@ -528,7 +529,8 @@ def _rates(t: dict[str, str], caller: Caller, page: int) -> str:
 
 def _claims(t: dict[str, str], caller: Caller, page: int, lang: str) -> str:
     lines = [
-        f"{format_date(c.day, lang)} {t['benefit_' + c.type]} {format_baht(c.amount)}"
+        f"{format_date(c.day, lang, short=True)} {t['benefit_' + c.type]}"
+        f" {format_baht(c.amount)}{t['baht']}"
         f" {t['claim_' + c.status]}"
         for c in caller.claims
     ]
@@ -575,6 +577,7 @@ USSD_TEXTS = {
         "benefit_education": "ทุนการศึกษา",
         "benefit_disaster": "ภัยพิบัติ",
         "benefit_other": "อื่นๆ",
+        "baht": " บ.",  # every amount with its unit, also in a list (docs/THAI.md)
         "per_event": " บ./ครั้ง",
         "per_night": " บ./คืน",
         "per_month": " บ./เดือน",
@@ -632,6 +635,7 @@ USSD_TEXTS = {
         "benefit_education": "Education",
         "benefit_disaster": "Disaster",
         "benefit_other": "Other",
+        "baht": " baht",
         "per_event": " baht each",
         "per_night": " baht/night",
         "per_month": " baht/month",
