@@ -6,7 +6,15 @@ import unicodedata
 
 import pytest
 
-from gateway.flows.names import NAME_LIMIT, clusters, cut, short_name, without_title
+from gateway.flows.names import (
+    FUND_NAME_LIMIT,
+    NAME_LIMIT,
+    clusters,
+    cut,
+    fund_heading,
+    short_name,
+    without_title,
+)
 
 
 @pytest.mark.parametrize(
@@ -75,3 +83,25 @@ def test_a_cut_never_parts_a_mark_or_a_leading_vowel(text, limit):
     assert not rest or (rest[0] not in THAI_MARKS and rest[0] not in "ะาำ")
     assert not kept or kept[-1] not in "เแโใไ"
     assert "".join(clusters(text)) == text
+
+
+@pytest.mark.parametrize(
+    ("name", "short", "lang", "heading"),
+    [
+        ("กองทุนบ้านนา", None, "th", "กองทุนบ้านนา"),
+        ("กองทุนสวัสดิการชุมชนตำบลน้ำขาว", "กองทุนฯ ต.น้ำขาว", "th", "กองทุนฯ ต.น้ำขาว"),
+        # No short name: cut at a space, else at a cluster (ชุม + ชน, never a lone vowel).
+        ("กองทุนสวัสดิการชุมชน หมู่ 4", None, "th", "กองทุนสวัสดิการชุมชน"),
+        ("กองทุนสวัสดิการชุมชนตำบลน้ำขาว", None, "th", "กองทุนสวัสดิการชุมชน"),
+        ("กองทุนสวัสดิการที่นี่นี้", None, "th", "กองทุนสวัสดิการที่"),
+        ("  กองทุนสวัสดิการชุมชน   ", "   ", "th", "กองทุนสวัสดิการชุมชน"),
+        # An English SMS stays GSM-7: a Thai heading gives way to the fund's code.
+        ("กองทุนบ้านนา", None, "en", "BANNA"),
+        ("Ban Na fund", None, "en", "Ban Na fund"),
+    ],
+)
+def test_a_funds_sms_is_headed_by_its_short_name_else_its_name_cut_whole(
+    name, short, lang, heading
+):
+    assert fund_heading(name, short, code="BANNA", lang=lang) == heading
+    assert len(heading) <= FUND_NAME_LIMIT

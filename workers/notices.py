@@ -56,7 +56,7 @@ def write_reminders(session: Session, group: Group, today: dt.date) -> list[int]
             member,
             MessageKind.REMINDER,
             "reminder",
-            group=fund_heading(group.name, group.short_name),
+            group=fund_heading(group.name, group.short_name, code=group.code, lang=member.lang),
             days=standing.days_behind,
             owed=format_baht(standing.owed_satang(group.daily_rate_satang)),
             date=format_date(standing.paid_through, member.lang),
@@ -177,7 +177,7 @@ def _lapse_warner(session: Session, group: Group) -> Warn:
         text = render(
             member.lang,
             "lapse_warning",
-            group=fund_heading(group.name, group.short_name),
+            group=fund_heading(group.name, group.short_name, code=group.code, lang=member.lang),
             owed=format_baht(standing.owed_satang(group.daily_rate_satang)),
             left=group.lapse_days - standing.days_behind,
         )

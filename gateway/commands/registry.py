@@ -203,7 +203,9 @@ def _fee_receipt(session: Session, member: Member, fee: Transfer) -> int | None:
     text = render(
         member.lang,
         "entrance_fee_receipt",
-        group=fund_heading(member.group.name, member.group.short_name),
+        group=fund_heading(
+            member.group.name, member.group.short_name, code=member.group.code, lang=member.lang
+        ),
         amount=format_baht(fee.amount),
         ref=ref_for(fee.id),
     )

@@ -7,6 +7,8 @@ given name (นางนวล is a name, not นาง + นวล), so it stay
 
 from __future__ import annotations
 
+from gateway.flows.gsm import is_gsm7
+
 NAME_LIMIT = 12
 # Titles written as words: they count only when a space follows them.
 WORD_TITLES = frozenset(
@@ -149,10 +151,21 @@ def short_name(name: str, limit: int = NAME_LIMIT) -> str:
 FUND_NAME_LIMIT = 20  # characters of the fund's name at the head of a reminder or notice
 
 
-def fund_heading(name: str, short: str | None = None) -> str:
-    """What heads a fund's SMS: its short name, else its name cut at a space or a cluster."""
-    if short and short.strip():
-        return short.strip()
+def fund_heading(
+    name: str, short: str | None = None, *, code: str | None = None, lang: str = "th"
+) -> str:
+    """What heads a fund's SMS: its short name, else its name cut at a space or a cluster.
+
+    An English SMS stays in GSM-7 (160 characters a part): a Thai name gives way to the
+    fund's code there.
+    """
+    heading = short.strip() if short and short.strip() else _cut_fund_name(name)
+    if lang != "th" and code and not is_gsm7(heading):
+        return code
+    return heading
+
+
+def _cut_fund_name(name: str) -> str:
     name = " ".join(name.split())
     if len(name) <= FUND_NAME_LIMIT:
         return name

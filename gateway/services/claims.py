@@ -64,7 +64,9 @@ class Told:
 
 def _values(claim: Claim, member: Member, lang: str) -> dict[str, object]:
     return {
-        "group": fund_heading(member.group.name, member.group.short_name),
+        "group": fund_heading(
+            member.group.name, member.group.short_name, code=member.group.code, lang=lang
+        ),
         "benefit": benefit_name(claim.benefit, lang),
         "amount": format_baht(claim.amount),
         "name": short_name(member.name),
