@@ -60,7 +60,7 @@ TH = {
     "err_usage_pay": "ส่งแบบนี้: {word} เลขที่ บาท เช่น {word} 12 30 หรือ {word} 12 30 ซ้ำ",
     "err_usage_rcv": "ส่งแบบนี้: {word} เลขที่ผู้เก็บ บาท เช่น {word} 3 500",
     "err_usage_ref": "ส่งแบบนี้: {word} รหัสรายการ เช่น {word} 12340 ค่ะ",
-    "err_usage_no": "ส่งแบบนี้: {word} รหัส เหตุผล(ถ้ามี) เช่น {word} 12340 ไม่ได้รับ ค่ะ",
+    "err_usage_no": "ส่งแบบนี้: {word} รหัส เหตุผล(ถ้ามี) เช่น {word} 12340 ค่ะ",
     "err_usage_pinreset": "ส่งแบบนี้: {word} เลขที่สมาชิก เช่น {word} 12",
     "err_usage_bal": "ส่งแบบนี้: {word} หรือ {word} เลขที่สมาชิก เช่น {word} 12 ค่ะ",
     "err_benefit": "ประเภท: คลอด ป่วย สูงอายุ ทำศพ พิการ ทุน ภัย อื่น เช่น {word} 12 ป่วย 3",
@@ -101,7 +101,7 @@ TH = {
     # a funeral benefit goes to the beneficiary, with condolence (two parts at most)
     "welfare_paid_funeral": "{group} ขอแสดงความเสียใจ มอบค่าทำศพ {name} {amount} บ. "
     "แก่ท่านแล้ว #{ref} ค่ะ",
-    "claim_rejected": "ขออภัย คำขอ #{ref} ไม่อนุมัติ เพราะ {reason} ค่ะ",
+    "claim_rejected": "คำขอ #{ref} ไม่อนุมัติ เพราะ {reason} ค่ะ",
     "claim_count": "บอกจำนวนคืนด้วยค่ะ เช่น เบิก 12 ป่วย 3",
     "claim_future": "วันที่เกิดเหตุยังไม่ถึง ตรวจวันที่แล้วส่งใหม่ค่ะ",
     "claim_before_joining": "เกิดเหตุก่อนเป็นสมาชิก ยังไม่มีสิทธิ์ค่ะ",
