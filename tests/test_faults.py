@@ -193,10 +193,10 @@ def test_redis_stopped_mid_traffic_the_menu_goes_on_and_sms_follow(settings, db,
 
     try:
         assert hop("").startswith("CON 1 ยอดสัจจะ")
-        assert hop("2").startswith("CON ส่งสัจจะกี่บาท")
+        assert hop("2").startswith("CON ส่งให้ผู้เก็บเงินแล้วกี่บาท")
         redis.terminate()
         redis.wait(timeout=10)
-        assert hop("2*30").startswith("CON ส่งให้ใคร")
+        assert hop("2*30").startswith("CON ให้ผู้เก็บคนไหน")
         assert hop("2*30*1").startswith("CON ตั้งรหัส PIN")
         assert hop("2*30*1*2580").startswith("CON ใส่รหัส PIN อีกครั้ง")
         assert hop("2*30*1*2580*2580").startswith("CON แจ้งส่งสัจจะ 30 บ.")

@@ -41,7 +41,7 @@ def test_an_argon2_pin_is_checked_once_more_and_replaced_on_the_next_right_entry
     member_id, _, phone = fund["member"]
     argon = HASHER.hash("3958")
     store(db, member_id, argon)
-    assert "รหัสไม่ถูก" in walk(client, phone, [*PAY, "1111"])[-1]
+    assert "รหัส PIN ไม่ถูก" in walk(client, phone, [*PAY, "1111"])[-1]
     assert pin_hash(db, member_id) == argon  # a wrong entry changes nothing but the count
     assert walk(client, phone, [*PAY, "3958", "1"])[-1].startswith("END แจ้งแล้ว #")
     assert pin_hash(db, member_id) == hash_pin(member_id, "3958", [DEV_PIN_KEY])

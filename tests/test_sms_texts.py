@@ -143,4 +143,4 @@ def test_both_catalogues_have_the_same_keys():
 
 def test_unknown_sender_gets_both_languages_in_two_parts_at_most():
     assert sms_parts(UNKNOWN_SENDER) <= 2
-    assert "สมาชิก" in UNKNOWN_SENDER and "registered" in UNKNOWN_SENDER
+    assert "ลงทะเบียน" in UNKNOWN_SENDER and "registered" in UNKNOWN_SENDER

@@ -49,20 +49,20 @@ def collector_screen(client):
 
 def test_the_members_village_first_and_namesakes_told_apart(client, village):
     assert collector_screen(client) == (
-        "CON ส่งให้ใคร\n1 นางสมศรี หมู่ 3\n2 นางวิไล\n3 นางสมศรี หมู่ 1\n0 กลับ"
+        "CON ให้ผู้เก็บคนไหน\n1 นางสมศรี หมู่ 3\n2 นางวิไล\n3 นางสมศรี หมู่ 1\n0 กลับ"
     )
 
 
 def test_the_collector_last_paid_comes_first(client, village):
     send(client, "0811000002", "PAY 4 30")  # สมศรี of หมู่ 1 took this member's cash
-    assert collector_screen(client).startswith("CON ส่งให้ใคร\n1 นางสมศรี หมู่ 1\n")
+    assert collector_screen(client).startswith("CON ให้ผู้เก็บคนไหน\n1 นางสมศรี หมู่ 1\n")
 
 
 def test_the_assigned_collector_comes_first_and_is_the_one_recorded(client, db, village):
     with db.transaction() as session:
         member = session.scalars(select(Member).where(Member.phone == "+66811000009")).one()
         edit_member(session, member, {"collector_id": village[1]}, BY)
-    assert collector_screen(client).startswith("CON ส่งให้ใคร\n1 นางวิไล\n")
+    assert collector_screen(client).startswith("CON ให้ผู้เก็บคนไหน\n1 นางวิไล\n")
     declared = walk(client, MEMBER, ["2", "30", "1", "5807", "5807", "1"])[-1]
     assert declared.startswith("END แจ้งแล้ว #")
     with db.transaction() as session:

@@ -89,7 +89,7 @@ def test_more_names_with_98_and_numbers_go_on_across_pages(client, db, home):
         group = session.scalars(select(Member)).first().group
         add_member(session, group, name="นายยอด มีสุข", phone=SHARED, joined_on=JOINED)
     sid = "s-more"
-    assert "98 ถัดไป" in hop(client, SHARED, "", sid)[1]
+    assert "98 ต่อ" in hop(client, SHARED, "", sid)[1]
     page_two = hop(client, SHARED, "98", sid)[1]
     assert page_two == "CON เลือกชื่อสมาชิกค่ะ\n4 นายยอด"  # a title glued on stays
     assert hop(client, SHARED, "98*4", sid)[1].startswith("CON 1 ยอดสัจจะ")

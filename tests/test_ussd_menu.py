@@ -48,7 +48,7 @@ def caller(**changes):
     ("membership", "line"),
     [
         ({}, "มีสิทธิ์รับสวัสดิการ"),
-        ({"lapse_on": dt.date(2026, 12, 6)}, "ถ้าไม่ส่ง จะพ้นสภาพ 6 ธ.ค. 2569"),
+        ({"lapse_on": dt.date(2026, 12, 6)}, "ส่งให้ครบก่อน 6 ธ.ค. 2569 จะไม่พ้นสภาพ"),
         ({"lapsed": True, "return_until": dt.date(2027, 3, 6)}, "พ้นสภาพแล้ว ส่งครบก่อน 6 มี.ค. 2570"),
         ({"lapsed": True}, "พ้นสภาพแล้ว สมัครใหม่ได้"),
     ],
@@ -71,8 +71,8 @@ def run(text, who=None, verdicts=None):
         ("1*98*0", "ยอดสัจจะ", "balance"),
         ("1*98*00", "1 ยอดสัจจะ", "main"),
         ("3", "1 พ.ย. 69 30 บ. รอยืนยัน\n1 ต.ค. 69 30 บ. ยืนยันแล้ว\n98 ต่อ", "history"),
-        ("3*98", "1 ก.ย. 69 90 บ. ยกเลิก\n0 กลับ", "history"),
-        ("4", "สวัสดิการ: มีสิทธิ์รับสวัสดิการ\n1 อัตราสวัสดิการ\n2 คำขอของฉัน", "welfare"),
+        ("3*98", "1 ก.ย. 69 90 บ. ยกเลิกแล้ว\n0 กลับ", "history"),
+        ("4", "สวัสดิการ: มีสิทธิ์รับสวัสดิการ\n1 อัตราสวัสดิการ\n2 คำขอของท่าน", "welfare"),
         ("4*1", "คลอดบุตร 500 บ./ครั้ง\nนอนโรงพยาบาล 100 บ./คืน\n98 ต่อ", "welfare_rates"),
         ("4*1*98", "ผู้สูงอายุ 300 บ./เดือน\nค่าทำศพ 3,000 บ./ครั้ง\n0 กลับ", "welfare_rates"),
         ("4*1*98*98", "ลองใหม่\nผู้สูงอายุ", "welfare_rates"),
@@ -80,15 +80,15 @@ def run(text, who=None, verdicts=None):
         ("4*2", "2 ต.ค. 69 นอนโรงพยาบาล 300 บ. มอบแล้ว\n0 กลับ", "welfare_claims"),
         ("4*3", "ลองใหม่\nสวัสดิการ:", "welfare"),
         ("5", "เลือกภาษา", "language"),
-        ("2", "ส่งสัจจะกี่บาท (1-365)", "pay_amount"),
-        ("2*30", "ส่งให้ใคร\n1 วิไล\n2 อาแว", "pay_collector"),
+        ("2", "ส่งให้ผู้เก็บเงินแล้วกี่บาท\n(ไม่เกิน 365 บ.)", "pay_amount"),
+        ("2*30", "ให้ผู้เก็บคนไหน\n1 วิไล\n2 อาแว", "pay_collector"),
         ("2*30*2", "ใส่รหัส PIN", "pay_pin"),
         ("๒*๓๐*๒", "ใส่รหัส PIN", "pay_pin"),
-        ("2*366", "ลองใหม่\nส่งสัจจะกี่บาท", "pay_amount"),
+        ("2*366", "ลองใหม่\nส่งให้ผู้เก็บเงินแล้วกี่บาท", "pay_amount"),
         ("2*0", "1 ยอดสัจจะ", "main"),
         ("2*30.5", "ลองใหม่", "pay_amount"),
         ("2*-30", "ลองใหม่", "pay_amount"),
-        ("2*30*9", "ลองใหม่\nส่งให้ใคร", "pay_collector"),
+        ("2*30*9", "ลองใหม่\nให้ผู้เก็บคนไหน", "pay_collector"),
         ("9", "ลองใหม่\n1 ยอดสัจจะ", "main"),
         ("x*y*z", "ขออภัย", "too_many"),
         ("*", "ลองใหม่", "main"),
@@ -105,7 +105,7 @@ def test_a_pin_hop_asks_the_host_to_check_it():
     assert result.needs_pin_check == "5807"
     assert run("2*30*1*5807", verdicts={3: True}).node == "pay_confirm"
     wrong = run("2*30*1*5807", verdicts={3: False})
-    assert wrong.screen.text.startswith("รหัสไม่ถูก") and wrong.node == "pay_pin"
+    assert wrong.screen.text.startswith("รหัส PIN ไม่ถูก") and wrong.node == "pay_pin"
 
 
 def test_confirming_declares_once_on_the_last_hop_only():
@@ -197,8 +197,8 @@ def test_the_usual_collector_first_then_the_members_village_then_98_for_more():
     listed = tuple(menu.Collector(n, f"c{n}", v) for n, v in villages.items())
     many = caller(collectors=listed, usual_collector=7, village="หมู่ 2")
     first = run("2*30", many).screen.text
-    assert first == "ส่งให้ใคร\n1 c7\n2 c6\n3 c8\n4 c3\n98 ต่อ 0 กลับ"
-    assert run("2*30*98", many).screen.text == "ส่งให้ใคร\n5 c4\n6 c5\n0 กลับ"
+    assert first == "ให้ผู้เก็บคนไหน\n1 c7\n2 c6\n3 c8\n4 c3\n98 ต่อ 0 กลับ"
+    assert run("2*30*98", many).screen.text == "ให้ผู้เก็บคนไหน\n5 c4\n6 c5\n0 กลับ"
     # A choice is a number on the list, on any page; never a collector's member number.
     assert run("2*30*1", many, {3: True}).node == "pay_pin"
     confirm = run("2*30*98*6*5807", many, {4: True}).screen.text
@@ -210,7 +210,7 @@ def test_the_usual_collector_first_then_the_members_village_then_98_for_more():
 
 def test_without_a_usual_collector_the_list_keeps_member_number_order():
     listed = tuple(menu.Collector(n, f"c{n}") for n in (3, 4))
-    assert run("2*30", caller(collectors=listed)).screen.text == "ส่งให้ใคร\n1 c3\n2 c4\n0 กลับ"
+    assert run("2*30", caller(collectors=listed)).screen.text == "ให้ผู้เก็บคนไหน\n1 c3\n2 c4\n0 กลับ"
 
 
 # -- every screen, both languages, the longest values: the budget and the graph -------

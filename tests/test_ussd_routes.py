@@ -88,7 +88,7 @@ def test_two_gateway_processes_serve_one_session(settings, redis_conn, db, peopl
 def test_three_wrong_pins_lock_for_thirty_minutes(client, db, people):
     walk(client, people["member"], ["6", "3958", "3958"])  # set the PIN
     answers = walk(client, people["member"], ["2", "30", "1", "9999", "8888", "7777"])
-    assert "รหัสไม่ถูก" in answers[4] and "รหัสไม่ถูก" in answers[5]
+    assert "รหัส PIN ไม่ถูก" in answers[4] and "รหัส PIN ไม่ถูก" in answers[5]
     assert answers[-1].startswith("END ใส่รหัสผิด 3 ครั้ง")
     # Locked in a new session too, even with the right PIN; the balance still shows.
     assert walk(client, people["member"], ["2"])[-1].startswith("END ใส่รหัสผิด")
@@ -110,7 +110,7 @@ def test_twelve_wrong_pins_at_once_lock_after_the_third(app, db, people):
 
     with ThreadPoolExecutor(max_workers=12) as pool:
         answers = list(pool.map(wrong_pin, range(12)))
-    wrong = [a for a in answers if a.startswith("CON รหัสไม่ถูก")]
+    wrong = [a for a in answers if a.startswith("CON รหัส PIN ไม่ถูก")]
     locked = [a for a in answers if a.startswith("END ใส่รหัสผิด 3 ครั้ง")]
     assert (len(wrong), len(locked)) == (2, 10), answers
     with db.transaction() as session:

@@ -19,7 +19,7 @@ NAME = 14  # characters of a name on the list
 TEXTS = {
     "th": {
         "ask": "เลือกชื่อสมาชิกค่ะ",
-        "more": "98 ถัดไป",
+        "more": "98 ต่อ",
         "hint": "ลองใหม่\n",
         "too_many": "ขออภัย ลองใหม่ภายหลังค่ะ",
     },

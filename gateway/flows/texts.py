@@ -20,19 +20,19 @@ TH = {
     "undo_ok": "ยกเลิก #{ref} {amount} บ. ของ {name} แล้ว",
     "sum": "วันนี้รับ {count} ราย {amount} บ. เงินในมือ {cash} บ. รอยืนยัน {pending} ราย",
     "handed_over": "ส่งมอบเหรัญญิก {amount} บ. #{ref} เหลือในมือ {cash} บ.",
-    "declared": '{name} ({number}) ส่ง {amount} บ. ตอบ "ตกลง {ref}"/"ไม่ {ref}"',
+    "declared": '{name} ({number}) แจ้งส่ง {amount} บ. "ตกลง {ref}"/"ไม่ {ref}"',
     "pay_twice": 'ซ้ำกับ #{ref} {amount} บ. ไหม ถ้ารับอีกจริง ส่ง "รับ {number} {baht} ซ้ำ"',
-    "withdrawn": "{name} ({number}) ถอนรายการ #{ref} {amount} บ. แล้ว ไม่ต้องตอบ",
+    "withdrawn": "{name} ({number}) ยกเลิกแจ้งส่ง #{ref} {amount} บ. แล้ว ไม่ต้องตอบ",
     "reversed_collector": "กรรมการ {by} ยกเลิก #{ref} {amount} บ. ของ {name} แล้ว",
     # members
     "receipt": "กองทุนรับสัจจะ {amount} บ. ส่งถึง {date} #{ref} ขอบคุณค่ะ",
-    "rejected": "ผู้เก็บเงินแจ้งว่าไม่ได้รับ #{ref} {amount} บ. โปรดถามผู้เก็บเงินค่ะ",
-    "undone": "ยกเลิกรายการ #{ref} {amount} บ. แล้ว ตอนนี้ส่งถึง {date} ค่ะ",
+    "rejected": "สัจจะ {amount} บ. #{ref} ไม่ได้รับการยืนยัน สอบถามผู้เก็บเงินได้ค่ะ",
+    "undone": "ผู้เก็บเงินยกเลิก #{ref} {amount} บ. ตอนนี้ส่งถึง {date} ค่ะ",
     "bal_self": "ยอดสัจจะ {total} บ. ส่งถึง {date} {state}ค่ะ",
     "disputed": "รับเรื่องทักท้วง #{ref} แล้ว กรรมการจะติดต่อกลับค่ะ",
-    "withdraw_ok": "ถอนรายการ #{ref} {amount} บ. แล้วค่ะ",
+    "withdraw_ok": "ยกเลิกที่แจ้งส่ง #{ref} {amount} บ. แล้วค่ะ",
     "reversed_member": 'กรรมการ {by} ยกเลิก {amount} บ. ถ้าทักท้วง ส่ง "ไม่ {ref}"ค่ะ',
-    "pin_was_reset": "ล้างรหัส PIN แล้ว กด {ussd} เพื่อตั้งรหัสใหม่ค่ะ",
+    "pin_was_reset": "กองทุนล้างรหัส PIN ให้แล้ว กด {ussd} ตั้งรหัสใหม่ อย่าบอกใครค่ะ",
     "privacy": "ใช้ข้อมูลท่านเพื่อสวัสดิการเท่านั้น ขอดู/แก้ที่ {contact} ค่ะ",
     "privacy_committee": "ใช้ข้อมูลท่านเพื่อสวัสดิการเท่านั้น ขอดู/แก้ได้ที่กรรมการกองทุนค่ะ",
     "stopped": 'งดข้อความเตือนแล้ว ใบรับยังส่งตามปกติ ส่ง "เริ่ม" เพื่อรับอีกค่ะ',
@@ -48,19 +48,19 @@ TH = {
     "ahead": "ล่วงหน้า {days} วัน",
     "even": "ส่งครบถึงวันนี้",
     # help
-    "help_member": 'ส่ง "ยอด" ดูยอดสัจจะ "สมุด" ดูทั้งปี "ไม่ รหัส" ทักท้วงหรือถอนรายการ '
-    '"หยุด" งดเตือน หรือกด {ussd} ค่ะ',
-    "help_collector": '"รับ เลขที่ บาท" (รับซ้ำ: "รับ เลขที่ บาท ซ้ำ") "ตกลง รหัส" "ไม่ รหัส" '
-    '"ยกเลิก รหัส" "สรุป" "ยอด เลขที่"',
-    "help_treasurer": '"ส่งมอบ เลขผู้เก็บ บาท" "สรุป" "PINRESET เลขที่" "ยอด เลขที่" '
-    '"เบิก เลขที่ ประเภท" "อนุมัติ รหัส" "ไม่อนุมัติ รหัส เหตุผล"',
+    "help_member": 'ส่ง "ยอด" ดูยอดสัจจะ "สมุด" ดูยอดทั้งปี "ไม่ เลขรายการ" ทักท้วงหรือยกเลิก'
+    'ที่แจ้งส่ง "หยุด" งดเตือน หรือกด {ussd} ค่ะ',
+    "help_collector": '"รับ เลขที่ บาท" (รับซ้ำ: "รับ เลขที่ บาท ซ้ำ") "ตกลง เลขรายการ" '
+    '"ไม่ เลขรายการ" "ยกเลิก เลขรายการ" "สรุป" "ยอด เลขที่"',
+    "help_treasurer": '"รับมอบ เลขผู้เก็บ บาท" "สรุป" "PINRESET เลขที่" "ยอด เลขที่" '
+    '"เบิก เลขที่ ประเภท" "อนุมัติ เลขรายการ" "ไม่อนุมัติ เลขรายการ เหตุผล"',
     # errors: what was wrong and what to send instead
     "err_unknown": 'ไม่เข้าใจข้อความ ส่ง "ช่วย" เพื่อดูวิธีใช้ค่ะ',
     # usage: the valid forms, with the command word as it was typed
     "err_usage_pay": "ส่งแบบนี้: {word} เลขที่ บาท เช่น {word} 12 30 หรือ {word} 12 30 ซ้ำ",
     "err_usage_rcv": "ส่งแบบนี้: {word} เลขที่ผู้เก็บ บาท เช่น {word} 3 500",
-    "err_usage_ref": "ส่งแบบนี้: {word} รหัสรายการ เช่น {word} 12340 ค่ะ",
-    "err_usage_no": "ส่งแบบนี้: {word} รหัส เหตุผล(ถ้ามี) เช่น {word} 12340 ค่ะ",
+    "err_usage_ref": 'ส่งแบบนี้: "{word} เลขรายการ" เช่น "{word} 12340" ค่ะ',
+    "err_usage_no": 'ส่งแบบนี้: "{word} เลขรายการ" เช่น "{word} 12340" ค่ะ',
     "err_usage_pinreset": "ส่งแบบนี้: {word} เลขที่สมาชิก เช่น {word} 12",
     "err_usage_bal": "ส่งแบบนี้: {word} หรือ {word} เลขที่สมาชิก เช่น {word} 12 ค่ะ",
     "err_benefit": "ประเภท: คลอด ป่วย สูงอายุ ทำศพ พิการ ทุน ภัย อื่น เช่น {word} 12 ป่วย 3",
@@ -69,14 +69,14 @@ TH = {
     "err_member": "ไม่พบสมาชิก {who} ในกองทุน ส่งเลขที่สมาชิกหรือเบอร์โทรค่ะ",
     "err_not_collector": "{who} ไม่ใช่ผู้เก็บเงินของกองทุนนี้",
     "err_left": "{name} ({number}) พ้นสภาพสมาชิกแล้ว รับสัจจะไม่ได้",
-    "err_ref": "ไม่พบรายการ #{ref} ของท่าน ตรวจรหัสแล้วส่งใหม่ค่ะ",
+    "err_ref": "ไม่พบรายการ #{ref} ของท่าน ตรวจเลขรายการแล้วส่งใหม่ค่ะ",
     "err_done": "รายการ #{ref} ทำไปแล้ว ไม่มีอะไรเปลี่ยน",
     "err_undo_day": "ยกเลิกได้เฉพาะรายการของท่านที่ทำวันนี้",
     "err_undo_cash": "ยกเลิก #{ref} ไม่ได้ ส่งมอบเหรัญญิกไปแล้ว",
     "err_undo_declared": "#{ref} สมาชิกแจ้งและยืนยันแล้ว ยกเลิกได้เฉพาะกรรมการ",
     "err_cash": "{name} มีเงินในมือ {cash} บ. ไม่พอ {amount} บ.",
     "err_collector_only": "คำสั่งนี้ใช้ได้เฉพาะผู้เก็บเงิน",
-    "err_pay_not_handover": 'เฉพาะผู้เก็บเงิน รับจากผู้เก็บ ส่ง "ส่งมอบ เลขผู้เก็บ บาท" ค่ะ',
+    "err_pay_not_handover": 'ผู้เก็บเงินใช้ "รับ" ถ้ารับจากผู้เก็บ ส่ง "รับมอบ เลขผู้เก็บ บาท" ค่ะ',
     "err_treasurer_only": "คำสั่งนี้ใช้ได้เฉพาะเหรัญญิก",
     "err_internal": "ขออภัย ระบบขัดข้อง โปรดส่งใหม่อีกครั้งค่ะ",
     # welfare: the benefits by their kind names (docs/THAI.md)
@@ -99,9 +99,9 @@ TH = {
     "reject_ok": "ไม่อนุมัติ #{ref} แล้ว แจ้งผู้ยื่นแล้วค่ะ",
     "welfare_paid": "{group}: มอบ{benefit} {amount} บ. แก่ {name} แล้ว #{ref} ค่ะ",
     # a funeral benefit goes to the beneficiary, with condolence (two parts at most)
-    "welfare_paid_funeral": "{group} ขอแสดงความเสียใจ มอบค่าทำศพ {name} {amount} บ. "
-    "แก่ท่านแล้ว #{ref} ค่ะ",
-    "claim_rejected": "คำขอ #{ref} ไม่อนุมัติ เพราะ {reason} ค่ะ",
+    "welfare_paid_funeral": "{group} ขอแสดงความเสียใจต่อการจากไปของคุณ{name} "
+    "กองทุนมอบค่าทำศพ {amount} บ. แก่ท่านแล้ว #{ref} ค่ะ",
+    "claim_rejected": "คำขอ #{ref} ไม่ได้รับอนุมัติ: {reason} ค่ะ",
     "claim_count": "บอกจำนวนคืนด้วยค่ะ เช่น เบิก 12 ป่วย 3",
     "claim_future": "วันที่เกิดเหตุยังไม่ถึง ตรวจวันที่แล้วส่งใหม่ค่ะ",
     "claim_before_joining": "เกิดเหตุก่อนเป็นสมาชิก ยังไม่มีสิทธิ์ค่ะ",
@@ -118,14 +118,14 @@ TH = {
     "claim_behind": "ค้างส่งสัจจะ {days} วัน ส่งให้ครบก่อนจึงเบิกได้ค่ะ",
     "claim_no_birth_date": "ไม่มีวันเกิดในทะเบียน แจ้งเหรัญญิกเพิ่มก่อนค่ะ",
     "claim_age": "อายุ {age} ปี ไม่ตรงเงื่อนไขสวัสดิการนี้",
-    "claim_units": "เบิกได้ไม่เกิน {most} {unit} ต่อครั้งค่ะ",
+    "claim_units": "คำขอละไม่เกิน {most} {unit} ค่ะ",
     "claim_year_cap": "ปีนี้เบิกประเภทนี้ได้อีก {left} {unit} เท่านั้นค่ะ",
     "claim_decided": "คำขอ #{ref} ตัดสินไปแล้ว",
     "claim_own": "อนุมัติคำขอที่ตัวเองยื่นไม่ได้ ให้กรรมการอีกคนค่ะ",
-    "claim_reason": 'ส่งแบบนี้: "ไม่อนุมัติ รหัส เหตุผล"',
+    "claim_reason": 'ส่งแบบนี้: "ไม่อนุมัติ เลขรายการ เหตุผล"',
     "claim_bank": "เงินในบัญชีกองทุนมี {bank} บ. ไม่พอมอบ",
     "err_usage_claim": "ส่ง {word} เลขที่ ประเภท จำนวน วันที่ เช่น {word} 12 ป่วย 3 5/11/69",
-    "err_usage_decide": 'ส่งแบบนี้: "อนุมัติ รหัส" หรือ "ไม่อนุมัติ รหัส เหตุผล"',
+    "err_usage_decide": 'ส่งแบบนี้: "อนุมัติ เลขรายการ" หรือ "ไม่อนุมัติ เลขรายการ เหตุผล"',
     "err_committee_only": "คำสั่งนี้ใช้ได้เฉพาะกรรมการกองทุน",
     # who may do what (models/offices.py)
     "claim_not_officer": "ยื่นคำขอได้เฉพาะกรรมการหรือผู้เก็บเงินค่ะ",
@@ -133,23 +133,24 @@ TH = {
     "claim_for_self": "คำขอนี้เป็นของท่านเอง ให้กรรมการคนอื่นตัดสินค่ะ",
     "claim_second_same": "ท่านอนุมัติ #{ref} แล้ว ต้องให้กรรมการอีกคนอนุมัติค่ะ",
     "claim_first_approval": "อนุมัติ #{ref} {amount} บ. แล้ว รอกรรมการอีกคนอนุมัติค่ะ",
-    "claim_second_needed": 'ขอ{benefit} {name} {amount} บ. ต้องอนุมัติอีกคน "อนุมัติ {ref}"',
-    "claim_paid_filer": "คำขอ #{ref} อนุมัติแล้ว กองทุนมอบ {amount} บ. แก่ {name} ค่ะ",
+    "claim_second_needed": 'ขอ{benefit} {name} {amount} บ. รออนุมัติอีก 1 คน ตอบ "อนุมัติ {ref}"',
+    "claim_paid_filer": "{benefit} {name} #{ref} อนุมัติแล้ว มอบ {amount} บ. ค่ะ",
     "claim_not_reverser": "ยกเลิกการมอบได้เฉพาะประธานหรือเหรัญญิกค่ะ",
     "restore_not_committee": "คืนรายการได้เฉพาะกรรมการกองทุนค่ะ",
     "err_officials_only": "คำสั่งนี้ใช้ได้เฉพาะผู้เก็บเงินและกรรมการ",
-    "help_committee": '"เบิก เลขที่ ประเภท" "อนุมัติ รหัส" "ไม่อนุมัติ รหัส เหตุผล" "ยอด เลขที่"',
+    "help_committee": '"เบิก เลขที่ ประเภท" "อนุมัติ เลขรายการ" "ไม่อนุมัติ เลขรายการ เหตุผล" "ยอด เลขที่"',
     # households sharing a phone
-    "bal_household": "ยอดสัจจะ {count} คนในเบอร์นี้\n{lines}",
+    "bal_household": "ยอดสัจจะของ {count} คนในเบอร์นี้ค่ะ\n{lines}",
     "bal_household_line": "{number} {name} {total} บ. ส่งถึง {date}",
     "bal_household_more": 'อีก {more} คน ส่ง "ยอด เลขที่" ค่ะ',
     "err_phone_several": "เบอร์ {who} มีหลายคน ใช้เลขที่สมาชิกแทน: {listed}",
     # corrections by the committee (dashboard and command line)
-    "claim_reversed": "{group}: ขออภัย {benefit} {amount} บ. #{ref} บันทึกผิด ขอยกเลิกค่ะ",
+    "claim_reversed": "{group}: ขออภัย {benefit} {amount} บ. #{ref} บันทึกผิด "
+    "กองทุนยกเลิกรายการแล้ว สงสัยถามกรรมการค่ะ",
     "claim_not_found": "ไม่พบคำขอ #{ref} ในกองทุนนี้",
     "claim_not_paid": "คำขอ #{ref} ยังไม่ได้มอบ จึงยกเลิกไม่ได้",
     "claim_reversal_reason": "บอกเหตุผลที่ยกเลิกการมอบด้วยค่ะ",
-    "receipt_restored": "คืนสัจจะ #{ref} {amount} บ. ที่ยกเลิกผิดแล้ว ส่งถึง {date} ค่ะ",
+    "receipt_restored": "แก้ที่ยกเลิกผิดแล้ว สัจจะ #{ref} {amount} บ. ส่งถึง {date} ค่ะ",
     "receipt_restored_collector": "กรรมการคืน #{ref} {amount} บ. ของ {name} เป็นเงินในมือแล้ว",
     "restore_not_found": "ไม่พบรายการ #{ref} ในกองทุนนี้",
     "restore_not_reversed": "รายการ #{ref} ไม่ได้ถูกยกเลิก จึงไม่มีอะไรต้องคืน",
@@ -160,10 +161,10 @@ TH = {
     "recon_treasurer": "สรุป {date}: รับ {count} ราย {amount} บ. ส่งมอบ {handed} บ. "
     "เรื่องต้องดู: รอยืนยัน {declared} ทักท้วง {disputed} เงินค้างมือ {held} ส่งขาด {short}",
     "ledger_alarm": "ด่วน: ยอดบัญชีกองทุน {date} ไม่ตรงกัน โปรดแจ้งผู้ดูแลระบบทันที",
-    "stmt": "ปี {year} ส่งสัจจะ {given} บ. ส่งถึง {date} กองทุนมอบ {received} บ.ค่ะ",
+    "stmt": "ปี {year} สัจจะ {given} บ. ส่งถึง {date} กองทุนมอบ {received} บ. ค่ะ",
     "entrance_fee_receipt": "{group}: รับค่าสมัคร {amount} บ. #{ref} ยินดีต้อนรับค่ะ",
     "lapse_warning": "{group}: ค้างส่ง {owed} บ. อีก {left} วันจะพ้นสภาพสมาชิกค่ะ",
-    "reminder": "{group}: ค้างส่ง {owed} บ. ({days} วัน) ฝากผู้เก็บเงินค่ะ",
+    "reminder": "{group}: ค้างส่ง {owed} บ. ({days} วัน) ส่งผู้เก็บเงินค่ะ",
     "meeting": "สรุป {since} ถึง {until}: สมาชิก {members} คน เก็บได้ {amount} บ. "
     "ค้างส่ง {arrears} คน เงินกองทุน {fund} บ. เรื่องค้าง {open}",
     "aging": 'รอยืนยัน {count} ราย นานสุด {days} วัน ตอบ "ตกลง {ref}"/"ไม่ {ref}"',
@@ -303,7 +304,7 @@ EN = {
     "approve",
     "claim_second_needed": "Claim #{ref} ({benefit}, {name}, {amount} baht) needs one more "
     "approval: APPROVE {ref}",
-    "claim_paid_filer": "Claim #{ref} approved: the fund paid {name} {amount} baht",
+    "claim_paid_filer": "Claim #{ref} approved: {benefit} for {name}, {amount} baht given",
     "claim_not_reverser": "Only the chair or the treasurer can reverse a payment",
     "restore_not_committee": "Only committee members can restore a receipt",
     "err_officials_only": "Only collectors and committee members can send this command",
@@ -356,11 +357,11 @@ CATALOGUES = {"th": TH, "en": EN}
 # To a phone that sent more SMS in a minute than a person can type; said once a minute.
 TOO_MANY_SMS = "ส่งถี่ไป รอ 1 นาทีแล้วส่งใหม่ค่ะ / Too many: wait 1 minute"
 MEMBERSHIP_ENDED = (
-    "เบอร์นี้พ้นสภาพสมาชิกแล้ว ติดต่อกรรมการกองทุนค่ะ / "
+    "สมาชิกเบอร์นี้พ้นสภาพแล้ว ติดต่อกรรมการกองทุนค่ะ / "
     "This membership has ended. Please ask your fund committee"
 )
 UNKNOWN_SENDER = (
-    "เบอร์นี้ยังไม่ได้เป็นสมาชิก โปรดติดต่อกรรมการกองทุนค่ะ / "
+    "เบอร์นี้ยังไม่ได้ลงทะเบียน ติดต่อกรรมการกองทุนค่ะ / "
     "This number is not registered. Please ask your fund committee"
 )
 

@@ -234,7 +234,18 @@ def decide(
             _tell(session, told, filer, "claim_paid_filer", inbound_id)
         return told
     short = (claim.reason or "")[:30]
-    _tell(session, told, told.member, "claim_rejected", inbound_id, reason=short)
+    if claim.benefit != BenefitType.FUNERAL:
+        _tell(session, told, told.member, "claim_rejected", inbound_id, reason=short)
+    elif claim.beneficiary_phone:  # never to the deceased's own phone
+        _tell(
+            session,
+            told,
+            told.member,
+            "claim_rejected",
+            inbound_id,
+            claim.beneficiary_phone,
+            reason=short,
+        )
     if filer is not None and filer.id not in (by.member_id, claim.member_id):
         _tell(session, told, filer, "claim_rejected", inbound_id, reason=short)
     return told

@@ -51,7 +51,8 @@ def passbook_rows(book: Passbook) -> dict[str, object]:
         "claims": [
             (
                 format_date(c.event_date, "th"),
-                f"{benefit_name(c.benefit, 'th')} × {c.units}",
+                # "× 1" on ค่าทำศพ reads cold: a count shows only when there is one.
+                benefit_name(c.benefit, "th") + (f" × {c.units}" if c.units > 1 else ""),
                 f"#{c.ref}",
                 format_baht(c.amount),
                 CLAIM_STATE.get(c.status, c.status),

@@ -45,7 +45,7 @@ from models.ussd import UssdHop
 from models.welfare import Claim, schedule_for, whole_years
 
 log = logging.getLogger(__name__)
-NOT_REGISTERED = "END เบอร์นี้ยังไม่เป็นสมาชิก ติดต่อกรรมการกองทุนค่ะ\nNot a member: ask your fund."
+NOT_REGISTERED = "END เบอร์นี้ยังไม่ได้ลงทะเบียน ติดต่อกรรมการกองทุนค่ะ\nNot a member: ask your fund."
 OTHER_PHONE = "END ขออภัย กด {code} ใหม่อีกครั้งค่ะ\nSorry, please dial {code} again."
 HISTORY = 5
 
