@@ -149,7 +149,10 @@ def test_welfare_reverse_puts_the_money_back_once_and_tells_the_payee(runner, db
         assert (reversal.reversal_of, reversal.code) == (claim.transfer_id, Code.REVERSAL)
         assert "จ่ายซ้ำ" in reversal.note and reversal.by_member_id == fund["treasurer"][0]
     told = texts_to(db, fund["member"][2])
-    assert told[-1] == f"กองทุนบ้านนา: ขออภัย ค่านอนโรงพยาบาล 200 บ. #{paid} บันทึกผิด ขอยกเลิกค่ะ"
+    assert told[-1] == (
+        f"กองทุนบ้านนา: ขออภัย ค่านอนโรงพยาบาล 200 บ. #{paid} บันทึกผิด "
+        "กองทุนยกเลิกรายการแล้ว สงสัยถามกรรมการค่ะ"
+    )
     kept = books(db)
     again = runner.invoke(args=[*args[:3], "--group", "banna", "--reason", "อีกครั้ง", "--by", "1"])
     assert again.exit_code == 0 and "reversed already" in again.output
@@ -210,7 +213,7 @@ def test_reconcile_restore_posts_the_receipt_again_once(runner, db, reversed_rec
         )
         assert f"#{reversed_receipt}" in new.note and "เงินถึงจริง" in new.note
     member_told = texts_to(db, fund["member"][2])[-1]
-    assert member_told.startswith(f"คืนสัจจะ #{reversed_receipt} 30 บ. ที่ยกเลิกผิดแล้ว ส่งถึง")
+    assert member_told.startswith(f"แก้ที่ยกเลิกผิดแล้ว สัจจะ #{reversed_receipt} 30 บ. ส่งถึง")
     collector_told = texts_to(db, fund["collector"][2])[-1]
     assert collector_told == f"กรรมการคืน #{reversed_receipt} 30 บ. ของ นางมาลี เป็นเงินในมือแล้ว"
     kept = books(db)

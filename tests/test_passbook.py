@@ -60,5 +60,5 @@ def test_stmt_by_sms_sends_the_years_totals_in_one_part(client, db, fund, paid):
     through = format_date(today + dt.timedelta(days=89), "th")
     for word in ("สมุด", "STMT", "stmt"):
         reply = send(client, fund["member"][2], word).get_data(as_text=True)
-        assert reply == f"ปี {today.year + 543} ส่งสัจจะ 90 บ. ส่งถึง {through} กองทุนมอบ 200 บ.ค่ะ"
+        assert reply == f"ปี {today.year + 543} สัจจะ 90 บ. ส่งถึง {through} กองทุนมอบ 200 บ. ค่ะ"
         assert len(reply) <= 70

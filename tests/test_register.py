@@ -44,7 +44,7 @@ def test_bal_from_a_shared_phone_answers_for_each_member(client, fund, household
     send(client, fund["collector"][2], f"PAY {household['daughter'][1]} 30")
     reply = send(client, household["mother"][2], "ยอด").get_data(as_text=True)
     lines = reply.splitlines()
-    assert lines[0] == "ยอดสัจจะ 3 คนในเบอร์นี้"
+    assert lines[0] == "ยอดสัจจะของ 3 คนในเบอร์นี้ค่ะ"
     assert lines[1].startswith(f"{household['mother'][1]} นางมาลี 0 บ. ส่งถึง ")
     assert lines[2].startswith(f"{household['daughter'][1]} มะลิ 30 บ. ส่งถึง ")
 
@@ -222,7 +222,9 @@ def test_a_funeral_claim_pays_and_tells_the_named_beneficiary(client, runner, db
     send(client, fund["treasurer"][2], f"APPROVE {ref}")
     (told,) = texts_to(db, "+66891112222")
     # To the bereaved, headed by the fund, with condolence: never "to" the deceased.
-    assert told == f"กองทุนบ้านนา ขอแสดงความเสียใจ มอบค่าทำศพ นางมาลี 2,000 บ. แก่ท่านแล้ว #{ref} ค่ะ"
+    assert told == (
+        f"กองทุนบ้านนา ขอแสดงความเสียใจต่อการจากไปของ นางมาลี กองทุนมอบค่าทำศพ 2,000 บ. แก่ท่านแล้ว #{ref} ค่ะ"
+    )
     assert not any("ค่าทำศพ" in t for t in texts_to(db, fund["member"][2]))
 
 

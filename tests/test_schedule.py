@@ -148,7 +148,7 @@ def test_reminders_go_to_members_a_month_behind_once(db, fund):
     (reminder,) = texts_to(db, fund["member"][2])
     assert reminder.kind == "reminder"
     # The fund first, so it is not taken for a scam; then what brings the member up to today.
-    assert reminder.text == "กองทุนบ้านนา: ค้างส่ง 335 บ. (335 วัน) ฝากผู้เก็บเงินค่ะ"
+    assert reminder.text == "กองทุนบ้านนา: ค้างส่ง 335 บ. (335 วัน) ส่งผู้เก็บเงินค่ะ"
     assert texts_to(db, fund["member_en"][2]) == []  # STOP honoured
     with db.transaction() as session:
         assert write_reminders(session, session.get(Group, group.id), day) == []

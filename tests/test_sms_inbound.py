@@ -79,9 +79,9 @@ def test_pay_posts_receipts_the_member_and_replies_with_a_ref(client, db, fund):
         ("PAY somchai 30", "ส่งแบบนี้: PAY"),
         ("PAY {number}", "ส่งแบบนี้: PAY"),
         ("PAYMENT {number} 30", "ไม่เข้าใจ"),
-        ("OK", "ส่งแบบนี้: OK"),
+        ("OK", 'ส่งแบบนี้: "OK'),
         ("OK #ZZZZ", "ไม่พบรายการ #ZZZZ"),
-        ("UNDO 12", "ส่งแบบนี้: UNDO"),
+        ("UNDO 12", 'ส่งแบบนี้: "UNDO'),
         ("RCV 2 100", "เฉพาะเหรัญญิก"),
         ("PINRESET {number}", "เฉพาะเหรัญญิก"),
     ],
@@ -104,7 +104,7 @@ def test_collector_mistakes_get_a_clear_reply_and_change_nothing(client, db, fun
         ("member", "SUM", "เฉพาะผู้เก็บเงิน"),
         ("member", "RCV 2 30", "เฉพาะเหรัญญิก"),
         ("member", "BAL 1", "เฉพาะผู้เก็บเงินและกรรมการ"),
-        ("treasurer", "PAY 4 30", "เฉพาะผู้เก็บเงิน"),
+        ("treasurer", "PAY 4 30", 'ผู้เก็บเงินใช้ "รับ"'),
         ("outsider_collector", "PAY 4 30", "ไม่พบสมาชิก 4"),
         ("member_en", "PAY 4 30", "Only collectors"),
     ],
@@ -175,7 +175,7 @@ def test_callback_token(app, client, db, fund):
 
 def test_unknown_numbers_get_one_polite_reply_a_day(client, db, fund):
     first = send(client, "+66899999999", "PAY 1 30")
-    assert "ยังไม่ได้เป็นสมาชิก" in first.get_data(as_text=True)
+    assert "ยังไม่ได้ลงทะเบียน" in first.get_data(as_text=True)
     assert "not registered" in first.get_data(as_text=True)
     send(client, "+66899999999", "hello?")
     assert len(outbox(db)) == 1
@@ -229,7 +229,7 @@ def test_undo_reverses_own_entry_of_today_once(client, db, fund):
     response = send(client, fund["collector"][2], f"UNDO #{ref}")
     assert response.get_data(as_text=True).startswith(f"ยกเลิก #{ref} 60 บ.")
     assert balance(db, fund["member"][0]) == (0, 0)
-    assert "ยกเลิกรายการ" in last_to(db, phone)[1]
+    assert "ผู้เก็บเงินยกเลิก" in last_to(db, phone)[1]
     count = transfers(db)
     again = send(client, fund["collector"][2], f"UNDO {ref}")
     assert "ทำไปแล้ว" in again.get_data(as_text=True)
@@ -326,7 +326,7 @@ def test_pinreset_by_the_treasurer(client, db, fund):
     [
         ("member", 'ส่ง "ยอด" ดูยอดสัจจะ'),
         ("collector", "รับ เลขที่ บาท"),
-        ("treasurer", "ส่งมอบ"),
+        ("treasurer", "รับมอบ"),
         ("member_en", "BAL = your balance"),
     ],
 )

@@ -39,13 +39,13 @@ def transfers(db):
 def test_a_member_withdraws_their_own_waiting_declaration(client, db, fund):
     ref = declare(db, fund)
     reply = send(client, fund["member"][2], f"NO {ref}").get_data(as_text=True)
-    assert reply == f"ถอนรายการ #{ref} 30 บ. แล้วค่ะ"
+    assert reply == f"ยกเลิกที่แจ้งส่ง #{ref} 30 บ. แล้วค่ะ"
     with db.transaction() as session:
         resolution = resolution_of(session, id_for_ref(ref))
         assert resolution.phase == Phase.VOID
         assert session.scalar(select(func.count()).select_from(Dispute)) == 0
     told = texts_to(db, fund["collector"][2])[-1]
-    assert told == f"นางมาลี ({fund['member'][1]}) ถอนรายการ #{ref} 30 บ. แล้ว ไม่ต้องตอบ"
+    assert told == f"นางมาลี ({fund['member'][1]}) ยกเลิกแจ้งส่ง #{ref} 30 บ. แล้ว ไม่ต้องตอบ"
     # Withdrawn is withdrawn: neither the member again nor the collector's OK moves money.
     count = transfers(db)
     assert "ทำไปแล้ว" in send(client, fund["member"][2], f"NO {ref}").get_data(as_text=True)
@@ -57,7 +57,7 @@ def test_a_member_withdraws_their_own_waiting_declaration(client, db, fund):
     ("who", "expected"),
     [
         ("member_en", "No entry"),  # somebody else's declaration: not theirs to withdraw
-        ("member", "ถอนรายการ"),
+        ("member", "ยกเลิกที่แจ้งส่ง"),
     ],
 )
 def test_only_the_declarer_withdraws(client, db, fund, who, expected):

@@ -47,7 +47,7 @@ def test_a_treasurer_typing_the_old_hand_over_word_is_shown_the_new_one(client, 
     number, collector_no = fund["member"][1], fund["collector"][1]
     send(client, fund["collector"][2], f"รับ {number} 100")
     reply = send(client, fund["treasurer"][2], f"รับ {collector_no} 60").get_data(as_text=True)
-    assert "เฉพาะผู้เก็บเงิน" in reply and '"ส่งมอบ เลขผู้เก็บ บาท"' in reply
+    assert 'ผู้เก็บเงินใช้ "รับ"' in reply and '"รับมอบ เลขผู้เก็บ บาท"' in reply
     assert transfers(db) == 1
 
 
@@ -56,8 +56,8 @@ def test_a_treasurer_typing_the_old_hand_over_word_is_shown_the_new_one(client, 
     [
         ("จ่าย {n} 30 40", "ส่งแบบนี้: จ่าย เลขที่ บาท เช่น จ่าย 12 30"),
         ("รับ {n}", "ส่งแบบนี้: รับ เลขที่ บาท"),
-        ("ตกลง", "ส่งแบบนี้: ตกลง รหัสรายการ เช่น ตกลง 12340"),
-        ("ไม่", "ส่งแบบนี้: ไม่ รหัส เหตุผล(ถ้ามี)"),
+        ("ตกลง", 'ส่งแบบนี้: "ตกลง เลขรายการ" เช่น "ตกลง 12340"'),
+        ("ไม่", 'ส่งแบบนี้: "ไม่ เลขรายการ"'),
         ("จ่าย {n} สามสิบ", "ใส่จำนวนเป็นบาทเต็ม"),
     ],
 )

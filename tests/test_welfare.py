@@ -242,7 +242,7 @@ def test_reject_needs_a_reason_and_tells_the_filer(client, db, welfare_fund):
     fund = welfare_fund
     ref = claim_ref(send(client, fund["collector2"][2], f"CLAIM {fund['member_en'][1]} hospital 1"))
     usage = send(client, fund["treasurer"][2], f"REJECT {ref}").get_data(as_text=True)
-    assert usage.startswith('ส่งแบบนี้: "อนุมัติ รหัส"')
+    assert usage.startswith('ส่งแบบนี้: "อนุมัติ เลขรายการ"')
     done = send(client, fund["treasurer"][2], f"ไม่อนุมัติ {ref} ไม่ได้นอนโรงพยาบาล")
     assert done.get_data(as_text=True).startswith(f"ไม่อนุมัติ #{ref}")
     assert texts_to(db, fund["collector2"][2])[-1] == f"Claim #{ref} rejected: ไม่ได้นอนโรงพยาบาล"

@@ -249,7 +249,7 @@ def test_a_funeral_benefit_goes_to_the_named_beneficiary(runner, db, small_fund)
         told = session.scalars(
             select(OutboundMessage.text).where(OutboundMessage.to_phone == "+66891112222")
         ).all()
-    assert told and told[0].startswith("กองทุนหมู่บ้าน ขอแสดงความเสียใจ มอบค่าทำศพ"), told
+    assert told and told[0].startswith("กองทุนหมู่บ้าน ขอแสดงความเสียใจต่อการจากไปของ นางมาลี"), told
 
 
 def test_schedule_load_makes_a_new_version(runner, db, small_fund, tmp_path):

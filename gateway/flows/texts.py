@@ -99,7 +99,7 @@ TH = {
     "reject_ok": "ไม่อนุมัติ #{ref} แล้ว แจ้งผู้ยื่นแล้วค่ะ",
     "welfare_paid": "{group}: มอบ{benefit} {amount} บ. แก่ {name} แล้ว #{ref} ค่ะ",
     # a funeral benefit goes to the beneficiary, with condolence (two parts at most)
-    "welfare_paid_funeral": "{group} ขอแสดงความเสียใจต่อการจากไปของคุณ{name} "
+    "welfare_paid_funeral": "{group} ขอแสดงความเสียใจต่อการจากไปของ {name} "
     "กองทุนมอบค่าทำศพ {amount} บ. แก่ท่านแล้ว #{ref} ค่ะ",
     "claim_rejected": "คำขอ #{ref} ไม่ได้รับอนุมัติ: {reason} ค่ะ",
     "claim_count": "บอกจำนวนคืนด้วยค่ะ เช่น เบิก 12 ป่วย 3",
