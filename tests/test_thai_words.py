@@ -89,6 +89,7 @@ RULED_OUT = {
     r"เบี้ย": "ช่วยคนพิการ",
     r"ออกจากกองทุน": "พ้นสภาพสมาชิก",
     r"ใบรับผิด": "ทักท้วง",
+    r"ถอน": "ยกเลิกที่แจ้งส่ง (ถอน reads as taking money out)",
 }
 MONEY = ("amount", "total", "cash", "owed", "fund", "bank", "given", "received", "max")
 
