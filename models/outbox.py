@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    insert,
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -183,6 +184,26 @@ def queue_sms(
     if flush:
         session.flush()
     return message
+
+
+def insert_sms(
+    session: Session,
+    to_phone: str,
+    text: str,
+    kind: MessageKind,
+    *,
+    group_id: int,
+    member_id: int | None,
+    now: dt.datetime | None = None,
+) -> int:
+    """queue_sms in one INSERT ... RETURNING id, without the unit of work: a hot path's."""
+    if kind == MessageKind.REMINDER:
+        raise ValueError("a reminder heeds the member's opt-out: use queue_sms")
+    fields = _fields(to_phone, text, kind, None, group_id, now)
+    assert fields is not None  # only reminders are ever left out
+    fields["member_id"] = member_id
+    table = OutboundMessage.__table__
+    return session.execute(insert(table).values(fields).returning(table.c.id)).scalar_one()
 
 
 def queue_once(

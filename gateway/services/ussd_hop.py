@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, aliased
 
 from config.conventions import SATANG_PER_BAHT
@@ -26,6 +26,7 @@ from gateway.flows.money import format_baht
 from gateway.flows.texts import render, short_name, standing_text
 from gateway.services.ussd_cache import CachedCaller, NotCached, Snapshot
 from models.actors import Actor
+from models.base import utcnow
 from models.lapse import WARN_BEFORE_DAYS, lapses_on, returns_until
 from models.ledger import (
     Account,
@@ -36,7 +37,7 @@ from models.ledger import (
     create_transfer,
 )
 from models.offices import Office, holders
-from models.outbox import MessageKind, OutboundMessage, queue_sms
+from models.outbox import MessageKind, insert_sms
 from models.phones import mask_phone
 from models.pins import check_pin, pin_locked, set_pin
 from models.registry import Member, Status, find_household
@@ -207,9 +208,20 @@ class LiveCaller:
         """The member's หมู่: its collectors are listed first."""
         return self._member.village
 
-    @cached_property
+    @property
     def usual_collector(self) -> int | None:
-        """The collector the member usually pays: the one assigned, else the last one paid."""
+        """The collector the member usually pays: as the session saw it, when it did."""
+        # The list a choice names was ordered by this: read again, a payment made meanwhile
+        # from another phone of the household could reorder it under the member's finger.
+        if self._held is not None:
+            try:
+                return self._held.usual_collector
+            except NotCached:
+                pass
+        return self._usual_collector
+
+    @cached_property
+    def _usual_collector(self) -> int | None:
         assigned = self._member.collector_id
         last = (
             select(Member.number)
@@ -260,9 +272,10 @@ class LiveCaller:
             "phone_tail": self.phone_tail,
             "village": self.village,
         }
-        if "usual_collector" in self.__dict__ or "_standing" in self.__dict__:
+        if "_usual_collector" in self.__dict__ or "_standing" in self.__dict__:
             # With the money it follows, so that the collector list needs no database.
-            fields["usual_collector"] = self.usual_collector
+            # From the database, never the held snapshot: a part is tagged as read now.
+            fields["usual_collector"] = self._usual_collector
         if "_standing" in self.__dict__:
             fields.update(
                 balance=self.balance,
@@ -309,10 +322,11 @@ def _declare(
     effect: menu.Declare,
     key: str,
     today: dt.date,
-) -> tuple[str, OutboundMessage | None]:
-    """A pending transfer to the collector, and an SMS asking them to confirm it."""
-    collector = session.scalars(
-        select(Member).where(
+) -> tuple[str, int]:
+    """A pending transfer to the collector, and an SMS asking them to confirm it (its id)."""
+    # Only the three columns the SMS needs: a whole Member costs the hop more than its query.
+    collector = session.execute(
+        select(Member.id, Member.lang, Member.phone).where(
             Member.group_id == member.group_id,
             Member.number == effect.collector_number,
             Member.id.in_(holders({Office.COLLECTOR}, today)),
@@ -343,7 +357,14 @@ def _declare(
         amount=format_baht(effect.amount),
         ref=ref,
     )
-    message = queue_sms(session, collector.phone, text, MessageKind.NOTICE, member=collector)
+    message = insert_sms(
+        session,
+        collector.phone,
+        text,
+        MessageKind.NOTICE,
+        group_id=member.group_id,
+        member_id=collector.id,
+    )
     return ref, message
 
 
@@ -354,8 +375,8 @@ def _apply(
     result: menu.Result,
     key: str,
     today: dt.date,
-) -> tuple[str | None, list[OutboundMessage]]:
-    """Apply one hop's effects; return the declaration's reference, if any, and messages."""
+) -> tuple[str | None, list[int]]:
+    """Apply one hop's effects; return the declaration's reference, if any, and message ids."""
     ref, messages = None, []
     for effect in result.effects:
         if isinstance(effect, menu.SetLanguage):
@@ -363,8 +384,8 @@ def _apply(
         elif isinstance(effect, menu.SetPin):
             set_pin(member, effect.pin, settings.pin_keys)
         elif isinstance(effect, menu.Declare):
-            ref, message = _declare(session, settings, member, effect, key, today)
-            messages.append(message)
+            ref, message_id = _declare(session, settings, member, effect, key, today)
+            messages.append(message_id)
         elif isinstance(effect, menu.SendBalance):
             standing = member_standing(session, member, today)
             state = standing_text(member.lang, standing.days_behind)
@@ -376,7 +397,14 @@ def _apply(
                 state=state,
             )
             messages.append(
-                queue_sms(session, member.phone, text, MessageKind.NOTICE, member=member)
+                insert_sms(
+                    session,
+                    member.phone,
+                    text,
+                    MessageKind.NOTICE,
+                    group_id=member.group_id,
+                    member_id=member.id,
+                )
             )
     return ref, messages
 
@@ -388,19 +416,25 @@ def answer_hop(
     today: dt.date,
     now: dt.datetime,
     held: Snapshot | None = None,
+    checks_pin: bool = False,
 ) -> Answered:
-    """The answer to one hop (`held`: the session's snapshot, if any); flushes, never commits."""
+    """The answer to one hop (`held`: the session's snapshot, if any); flushes, never commits.
+
+    `checks_pin`: the snapshot's menu says this hop checks a PIN, so the caller's row is
+    read under its lock at once (one statement, not two).
+    """
     inputs = menu.split_inputs(request.text)
     hop = len(inputs)
-    phone, household = find_household(session, request.phone)
+    phone, household = find_household(session, request.phone, lock=checks_pin)
     household = [m for m in household if m.status not in (Status.WITHDRAWN, Status.DECEASED)]
     if not household:
         log.info("ussd %s from unregistered %s", request.session_id, mask_phone(phone))
         return Answered(NOT_REGISTERED, [])
+    hops = UssdHop.__table__.c  # Core columns: rows, not entities, come back
     earlier = session.execute(
-        select(
-            UssdHop.hop, UssdHop.pin_ok, UssdHop.pin_set, UssdHop.screen, UssdHop.member_id
-        ).where(UssdHop.session_id == request.session_id)
+        select(hops.hop, hops.pin_ok, hops.pin_set, hops.screen, hops.member_id).where(
+            hops.session_id == request.session_id
+        )
     ).all()
     if any(row.member_id not in {m.id for m in household} for row in earlier):
         # A session belongs to the phone that opened it: another number gets nothing of it,
@@ -426,7 +460,9 @@ def answer_hop(
     result = menu.answer(caller, own, verdicts)
     pin_ok = None
     if result.needs_pin_check is not None:
-        pin_ok = check_pin(member, result.needs_pin_check, now, settings.pin_keys)
+        pin_ok = check_pin(
+            member, result.needs_pin_check, now, settings.pin_keys, locked=checks_pin
+        )
         verdicts[len(own) - 1] = pin_ok
         if pin_locked(member, now):
             result = menu.Result(menu.locked_screen(caller.lang), node=menu.Node.LOCKED)
@@ -443,7 +479,7 @@ def answer_hop(
     changed = bool(result.effects) or pin_ok is not None or len(household) > 1
     return Answered(
         text,
-        [m.id for m in messages if m is not None],
+        messages,
         member.group_id,
         # A snapshot is the phone's: a shared phone's sessions are read from the database.
         None if changed else caller.read(),
@@ -461,8 +497,10 @@ def _record(
 ) -> str:
     """Store the hop's answer, so that a repeat of it gets the same screen; return its text."""
     text = ("END " if screen.end else "CON ") + screen.text
-    session.add(
-        UssdHop(
+    # One INSERT with no unit of work: nothing in this hop reads the row back. A repeat
+    # racing it from another process fails here on the unique (session, hop).
+    session.execute(
+        insert(UssdHop.__table__).values(
             session_id=request.session_id,
             hop=len(menu.split_inputs(request.text)),
             member_id=member.id,
@@ -470,30 +508,39 @@ def _record(
             screen=text,
             pin_ok=pin_ok,
             pin_set=result is not None and any(isinstance(e, menu.SetPin) for e in result.effects),
+            created_at=utcnow(),
         )
     )
-    session.flush()
     return text
+
+
+@dataclass(frozen=True)
+class Quick:
+    """A hop as the snapshot sees it: its answer, or None; and whether it checks a PIN."""
+
+    text: str | None
+    checks_pin: bool = False
 
 
 def answer_from_snapshot(
     fields: dict[str, Any] | None, request: UssdRequest, now: dt.datetime
-) -> str | None:
-    """The answer from the caller's snapshot alone, or None when the hop needs the database."""
+) -> Quick:
+    """The answer from the caller's snapshot alone, or none when the hop needs the database."""
     # Only hops that change nothing, after no earlier hop did (a PIN checked or set, say),
     # depend on the caller alone.
     if fields is None or fields.get("status") in (None, Status.WITHDRAWN, Status.DECEASED):
-        return None
+        return Quick(None)
     inputs = menu.split_inputs(request.text)
     try:
         result = menu.answer(CachedCaller(fields, now), inputs, {})
     except NotCached:
-        return None
+        return Quick(None)
     except (KeyError, TypeError, ValueError):  # a cache must never break the menu
         log.warning("ussd snapshot unusable; reading the database", exc_info=True)
-        return None
+        return Quick(None)
     if result.effects or result.needs_pin_check is not None or result.after_effects:
-        return None
+        # Only a hint: the database hop decides again from what it reads.
+        return Quick(None, checks_pin=result.needs_pin_check is not None)
     log.info(
         "ussd %s hop %s from %s: %s",
         request.session_id,
@@ -501,4 +548,4 @@ def answer_from_snapshot(
         mask_phone(request.phone),
         result.node,
     )
-    return ("END " if result.screen.end else "CON ") + result.screen.text
+    return Quick(("END " if result.screen.end else "CON ") + result.screen.text)
