@@ -502,29 +502,22 @@ def set_status(
             end_term(term, max(day, term.starts_on), by)
 
 
-def find_household(
-    session: Session, raw_phone: str, *, lock: bool = False
-) -> tuple[str, list[Member]]:
+def find_household(session: Session, raw_phone: str) -> tuple[str, list[Member]]:
     """Everyone a provider's number belongs to: (the E.164 number, or the raw text; members).
 
     Members whose membership goes on come first, then by member number; a household
-    shares a phone, an official's phone is theirs alone. With lock, their rows are read
-    under a row lock (PostgreSQL), as a PIN check must read them.
+    shares a phone, an official's phone is theirs alone.
     """
     try:
         phone = normalize_phone(raw_phone)
     except InvalidPhone:
         return raw_phone, []
-    query = (
+    members = session.scalars(
         select(Member)
         .options(joinedload(Member.group))
         .where(Member.phone == phone)
         .order_by(Member.number)
-    )
-    if lock:
-        # Only the members' rows (not the group's); fresh values even if already loaded.
-        query = query.with_for_update(of=Member).execution_options(populate_existing=True)
-    members = session.scalars(query).all()
+    ).all()
     return phone, sorted(members, key=lambda m: m.status in ENDED)
 
 

@@ -11,10 +11,10 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, insert, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from config.conventions import SATANG_PER_BAHT
 from config.settings import Settings
@@ -38,9 +38,9 @@ from models.ledger import (
 )
 from models.offices import Office, holders
 from models.outbox import MessageKind, insert_sms
-from models.phones import mask_phone
+from models.phones import InvalidPhone, mask_phone, normalize_phone
 from models.pins import check_pin, pin_locked, set_pin
-from models.registry import Member, Status, find_household
+from models.registry import ENDED, Member, Status
 from models.standing import Standing, member_standing
 from models.ussd import UssdHop
 from models.welfare import Claim, schedule_for, whole_years
@@ -409,6 +409,49 @@ def _apply(
     return ref, messages
 
 
+class Earlier(NamedTuple):
+    """A hop of this session answered before."""
+
+    hop: int
+    pin_ok: bool | None
+    pin_set: bool
+    screen: str
+    member_id: int | None
+
+
+def _read_caller(
+    session: Session, request: UssdRequest, *, lock: bool
+) -> tuple[str, list[Member], list[Earlier]]:
+    """The phone's household (as find_household) and the session's earlier hops: one statement.
+
+    With lock, the members' rows are read under their lock (PostgreSQL), as a PIN check
+    must read them; the hops are not locked.
+    """
+    try:
+        phone = normalize_phone(request.phone)
+    except InvalidPhone:
+        return request.phone, [], []
+    hops = UssdHop.__table__.c
+    query = (
+        select(Member, hops.hop, hops.pin_ok, hops.pin_set, hops.screen, hops.member_id)
+        .options(joinedload(Member.group))
+        # Every hop of the session whoever answered it: a hop by another phone must show.
+        .outerjoin(UssdHop.__table__, hops.session_id == request.session_id)
+        .where(Member.phone == phone)
+        .order_by(Member.number)
+    )
+    if lock:
+        query = query.with_for_update(of=Member).execution_options(populate_existing=True)
+    members: dict[int, Member] = {}
+    earlier: dict[int, Earlier] = {}
+    for member, *row in session.execute(query):
+        members[member.id] = member
+        if row[0] is not None:  # a row per member and hop: each hop once
+            earlier[row[0]] = Earlier(*row)
+    household = sorted(members.values(), key=lambda m: m.status in ENDED)
+    return phone, household, list(earlier.values())
+
+
 def answer_hop(
     session: Session,
     settings: Settings,
@@ -425,17 +468,11 @@ def answer_hop(
     """
     inputs = menu.split_inputs(request.text)
     hop = len(inputs)
-    phone, household = find_household(session, request.phone, lock=checks_pin)
-    household = [m for m in household if m.status not in (Status.WITHDRAWN, Status.DECEASED)]
+    phone, household, earlier = _read_caller(session, request, lock=checks_pin)
+    household = [m for m in household if m.status not in ENDED]
     if not household:
         log.info("ussd %s from unregistered %s", request.session_id, mask_phone(phone))
         return Answered(NOT_REGISTERED, [])
-    hops = UssdHop.__table__.c  # Core columns: rows, not entities, come back
-    earlier = session.execute(
-        select(hops.hop, hops.pin_ok, hops.pin_set, hops.screen, hops.member_id).where(
-            hops.session_id == request.session_id
-        )
-    ).all()
     if any(row.member_id not in {m.id for m in household} for row in earlier):
         # A session belongs to the phone that opened it: another number gets nothing of it,
         # neither its screens nor its PIN verdicts.
