@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -16,6 +17,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Insert,
     Integer,
     String,
     Text,
@@ -202,8 +204,14 @@ def insert_sms(
     fields = _fields(to_phone, text, kind, None, group_id, now)
     assert fields is not None  # only reminders are ever left out
     fields["member_id"] = member_id
+    return session.execute(_insert_returning_id(), fields).scalar_one()
+
+
+@cache
+def _insert_returning_id() -> Insert:
+    # Built once, values bound at execution: its cache key is computed once per process.
     table = OutboundMessage.__table__
-    return session.execute(insert(table).values(fields).returning(table.c.id)).scalar_one()
+    return insert(table).returning(table.c.id)
 
 
 def queue_once(

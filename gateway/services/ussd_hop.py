@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Insert, func, insert, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from config.conventions import SATANG_PER_BAHT
@@ -537,18 +537,26 @@ def _record(
     # One INSERT with no unit of work: nothing in this hop reads the row back. A repeat
     # racing it from another process fails here on the unique (session, hop).
     session.execute(
-        insert(UssdHop.__table__).values(
-            session_id=request.session_id,
-            hop=len(menu.split_inputs(request.text)),
-            member_id=member.id,
-            text=request.text,
-            screen=text,
-            pin_ok=pin_ok,
-            pin_set=result is not None and any(isinstance(e, menu.SetPin) for e in result.effects),
-            created_at=utcnow(),
-        )
+        _insert_hop(),
+        {
+            "session_id": request.session_id,
+            "hop": len(menu.split_inputs(request.text)),
+            "member_id": member.id,
+            "text": request.text,
+            "screen": text,
+            "pin_ok": pin_ok,
+            "pin_set": result is not None
+            and any(isinstance(e, menu.SetPin) for e in result.effects),
+            "created_at": utcnow(),
+        },
     )
     return text
+
+
+@cache
+def _insert_hop() -> Insert:
+    # Built once, values bound at execution: the statement's cache key is computed once.
+    return insert(UssdHop.__table__)
 
 
 @dataclass(frozen=True)
