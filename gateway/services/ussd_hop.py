@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 from typing import Any, NamedTuple
 
-from sqlalchemy import Insert, func, insert, select
+from sqlalchemy import Insert, Select, bindparam, func, insert, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from config.conventions import SATANG_PER_BAHT
@@ -90,6 +90,24 @@ def recent_payments(session: Session, member: Member) -> tuple[menu.Payment, ...
             state = "confirmed"
         payments.append(menu.Payment(transfer.business_date, transfer.amount, state, transfer.ref))
     return tuple(payments)
+
+
+@cache
+def _number_query() -> Select:
+    # Built once per process (see _caller_query).
+    return select(Member.number).where(Member.id == bindparam("id"))
+
+
+@cache
+def _last_paid_query() -> Select:
+    # Built once per process (see _caller_query).
+    return (
+        select(Member.number)
+        .join(Transfer, Transfer.collector_id == Member.id)
+        .where(Transfer.member_id == bindparam("member_id"))
+        .order_by(Transfer.id.desc())
+        .limit(1)
+    )
 
 
 class LiveCaller:
@@ -223,16 +241,9 @@ class LiveCaller:
     @cached_property
     def _usual_collector(self) -> int | None:
         assigned = self._member.collector_id
-        last = (
-            select(Member.number)
-            .join(Transfer, Transfer.collector_id == Member.id)
-            .where(Transfer.member_id == self._member.id)
-            .order_by(Transfer.id.desc())
-            .limit(1)
-        )
         if assigned is not None:
-            last = select(Member.number).where(Member.id == assigned)
-        return self._session.scalar(last)
+            return self._session.scalar(_number_query(), {"id": assigned})
+        return self._session.scalar(_last_paid_query(), {"member_id": self._member.id})
 
     @cached_property
     def payments(self) -> tuple[menu.Payment, ...]:
@@ -315,6 +326,16 @@ def _told_apart(collector: Member, name: str, shown: list[str]) -> str:
     return f"{name} {collector.village or surname[:1] + '.'}"
 
 
+@cache
+def _collector_query() -> Select:
+    # Built once per process (see _caller_query).
+    return select(Member.id, Member.lang, Member.phone).where(
+        Member.group_id == bindparam("group_id"),
+        Member.number == bindparam("number"),
+        Member.id.in_(holders({Office.COLLECTOR}, bindparam("today"))),
+    )
+
+
 def _declare(
     session: Session,
     settings: Settings,
@@ -326,11 +347,8 @@ def _declare(
     """A pending transfer to the collector, and an SMS asking them to confirm it (its id)."""
     # Only the three columns the SMS needs: a whole Member costs the hop more than its query.
     collector = session.execute(
-        select(Member.id, Member.lang, Member.phone).where(
-            Member.group_id == member.group_id,
-            Member.number == effect.collector_number,
-            Member.id.in_(holders({Office.COLLECTOR}, today)),
-        )
+        _collector_query(),
+        {"group_id": member.group_id, "number": effect.collector_number, "today": today},
     ).one()
     outcome = create_transfer(
         session,
@@ -431,25 +449,33 @@ def _read_caller(
         phone = normalize_phone(request.phone)
     except InvalidPhone:
         return request.phone, [], []
-    hops = UssdHop.__table__.c
-    query = (
-        select(Member, hops.hop, hops.pin_ok, hops.pin_set, hops.screen, hops.member_id)
-        .options(joinedload(Member.group))
-        # Every hop of the session whoever answered it: a hop by another phone must show.
-        .outerjoin(UssdHop.__table__, hops.session_id == request.session_id)
-        .where(Member.phone == phone)
-        .order_by(Member.number)
-    )
-    if lock:
-        query = query.with_for_update(of=Member).execution_options(populate_existing=True)
     members: dict[int, Member] = {}
     earlier: dict[int, Earlier] = {}
-    for member, *row in session.execute(query):
+    found = session.execute(_caller_query(lock), {"phone": phone, "session_id": request.session_id})
+    for member, *row in found:
         members[member.id] = member
         if row[0] is not None:  # a row per member and hop: each hop once
             earlier[row[0]] = Earlier(*row)
     household = sorted(members.values(), key=lambda m: m.status in ENDED)
     return phone, household, list(earlier.values())
+
+
+@cache
+def _caller_query(lock: bool) -> Select:
+    # Built once per process, values bound at execution: a hot path's statement pays its
+    # construction and its cache key once, not at every hop.
+    hops = UssdHop.__table__.c
+    query = (
+        select(Member, hops.hop, hops.pin_ok, hops.pin_set, hops.screen, hops.member_id)
+        .options(joinedload(Member.group))
+        # Every hop of the session whoever answered it: a hop by another phone must show.
+        .outerjoin(UssdHop.__table__, hops.session_id == bindparam("session_id"))
+        .where(Member.phone == bindparam("phone"))
+        .order_by(Member.number)
+    )
+    if lock:
+        query = query.with_for_update(of=Member).execution_options(populate_existing=True)
+    return query
 
 
 def answer_hop(
