@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache, cached_property
 from typing import Any, NamedTuple
 
-from sqlalchemy import Insert, Select, bindparam, func, insert, select
+from sqlalchemy import Insert, Select, bindparam, case, func, insert, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from config.conventions import SATANG_PER_BAHT
@@ -126,6 +126,7 @@ class LiveCaller:
         *,
         pin_set_in_session: bool = False,
         held: Snapshot | None = None,
+        usual_collectors: dict[int, int | None] | None = None,
     ) -> None:
         self._session, self._member, self._today, self._now = session, member, today, now
         # The session's snapshot: the collector list it showed is the one a choice names.
@@ -133,6 +134,9 @@ class LiveCaller:
         self._held = CachedCaller(held.fields, now) if ours else None
         # The fold must see the session as it began: a PIN set in it did not exist then.
         self._pin_set_in_session = pin_set_in_session
+        if usual_collectors is not None and member.id in usual_collectors:
+            # Read with the caller: as if _usual_collector had read it.
+            self.__dict__["_usual_collector"] = usual_collectors[member.id]
         self.lang = member.lang
         self.daily_rate = member.group.daily_rate_satang
 
@@ -439,8 +443,10 @@ class Earlier(NamedTuple):
 
 def _read_caller(
     session: Session, request: UssdRequest, *, lock: bool
-) -> tuple[str, list[Member], list[Earlier]]:
-    """The phone's household (as find_household) and the session's earlier hops: one statement.
+) -> tuple[str, list[Member], list[Earlier], dict[int, int | None]]:
+    """The phone's household, the session's earlier hops, each member's usual collector: one read.
+
+    The household is as find_household gives it.
 
     With lock, the members' rows are read under their lock (PostgreSQL), as a PIN check
     must read them; the hops are not locked.
@@ -448,16 +454,18 @@ def _read_caller(
     try:
         phone = normalize_phone(request.phone)
     except InvalidPhone:
-        return request.phone, [], []
+        return request.phone, [], [], {}
     members: dict[int, Member] = {}
     earlier: dict[int, Earlier] = {}
+    usual_collectors: dict[int, int | None] = {}
     found = session.execute(_caller_query(lock), {"phone": phone, "session_id": request.session_id})
-    for member, *row in found:
+    for member, usual, *row in found:
         members[member.id] = member
+        usual_collectors[member.id] = usual
         if row[0] is not None:  # a row per member and hop: each hop once
             earlier[row[0]] = Earlier(*row)
     household = sorted(members.values(), key=lambda m: m.status in ENDED)
-    return phone, household, list(earlier.values())
+    return phone, household, list(earlier.values()), usual_collectors
 
 
 @cache
@@ -465,8 +473,23 @@ def _caller_query(lock: bool) -> Select:
     # Built once per process, values bound at execution: a hot path's statement pays its
     # construction and its cache key once, not at every hop.
     hops = UssdHop.__table__.c
+    # The collector list is ordered by the member's usual collector (assigned, else the
+    # last one paid): read here, the list a database hop shows costs no statement of its own.
+    collector = aliased(Member)
+    assigned = select(collector.number).where(collector.id == Member.collector_id)
+    last_paid = (
+        select(collector.number)
+        .join(Transfer, Transfer.collector_id == collector.id)
+        .where(Transfer.member_id == Member.id)
+        .order_by(Transfer.id.desc())
+        .limit(1)
+    )
+    usual = case(
+        (Member.collector_id.is_not(None), assigned.scalar_subquery()),
+        else_=last_paid.scalar_subquery(),
+    )
     query = (
-        select(Member, hops.hop, hops.pin_ok, hops.pin_set, hops.screen, hops.member_id)
+        select(Member, usual, hops.hop, hops.pin_ok, hops.pin_set, hops.screen, hops.member_id)
         .options(joinedload(Member.group))
         # Every hop of the session whoever answered it: a hop by another phone must show.
         .outerjoin(UssdHop.__table__, hops.session_id == bindparam("session_id"))
@@ -494,7 +517,7 @@ def answer_hop(
     """
     inputs = menu.split_inputs(request.text)
     hop = len(inputs)
-    phone, household, earlier = _read_caller(session, request, lock=checks_pin)
+    phone, household, earlier, usual = _read_caller(session, request, lock=checks_pin)
     household = [m for m in household if m.status not in ENDED]
     if not household:
         log.info("ussd %s from unregistered %s", request.session_id, mask_phone(phone))
@@ -518,7 +541,13 @@ def answer_hop(
     own = inputs[used:]
     verdicts = {number - 1 - used: ok for number, ok, _, _, _ in earlier if ok is not None}
     caller = LiveCaller(
-        session, member, today, now, pin_set_in_session=any(row[2] for row in earlier), held=held
+        session,
+        member,
+        today,
+        now,
+        pin_set_in_session=any(row[2] for row in earlier),
+        held=held,
+        usual_collectors=usual,
     )
     result = menu.answer(caller, own, verdicts)
     pin_ok = None
