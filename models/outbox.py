@@ -188,8 +188,7 @@ def queue_sms(
     return message
 
 
-def insert_sms(
-    session: Session,
+def sms_row(
     to_phone: str,
     text: str,
     kind: MessageKind,
@@ -197,14 +196,19 @@ def insert_sms(
     group_id: int,
     member_id: int | None,
     now: dt.datetime | None = None,
-) -> int:
-    """queue_sms in one INSERT ... RETURNING id, without the unit of work: a hot path's."""
+) -> dict[str, object]:
+    """An outbound row's columns for write_sms (a hot path's queue_sms, reminders aside)."""
     if kind == MessageKind.REMINDER:
         raise ValueError("a reminder heeds the member's opt-out: use queue_sms")
     fields = _fields(to_phone, text, kind, None, group_id, now)
     assert fields is not None  # only reminders are ever left out
     fields["member_id"] = member_id
-    return session.execute(_insert_returning_id(), fields).scalar_one()
+    return fields
+
+
+def write_sms(session: Session, row: dict[str, object]) -> int:
+    """Write a sms_row in one INSERT ... RETURNING id, without the unit of work; its id."""
+    return session.execute(_insert_returning_id(), row).scalar_one()
 
 
 @cache

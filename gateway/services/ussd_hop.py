@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
 from typing import Any, NamedTuple
@@ -37,7 +38,7 @@ from models.ledger import (
     create_transfer,
 )
 from models.offices import Office, holders
-from models.outbox import MessageKind, insert_sms
+from models.outbox import MessageKind, OutboundMessage, sms_row, write_sms
 from models.phones import InvalidPhone, mask_phone, normalize_phone
 from models.pins import check_pin, pin_locked, set_pin
 from models.registry import ENDED, Member, Status
@@ -347,8 +348,8 @@ def _declare(
     effect: menu.Declare,
     key: str,
     today: dt.date,
-) -> tuple[str, int]:
-    """A pending transfer to the collector, and an SMS asking them to confirm it (its id)."""
+) -> tuple[str, dict[str, object]]:
+    """A pending transfer to the collector, and an SMS asking them to confirm it (its row)."""
     # Only the three columns the SMS needs: a whole Member costs the hop more than its query.
     collector = session.execute(
         _collector_query(),
@@ -379,13 +380,8 @@ def _declare(
         amount=format_baht(effect.amount),
         ref=ref,
     )
-    message = insert_sms(
-        session,
-        collector.phone,
-        text,
-        MessageKind.NOTICE,
-        group_id=member.group_id,
-        member_id=collector.id,
+    message = sms_row(
+        collector.phone, text, MessageKind.NOTICE, group_id=member.group_id, member_id=collector.id
     )
     return ref, message
 
@@ -397,8 +393,8 @@ def _apply(
     result: menu.Result,
     key: str,
     today: dt.date,
-) -> tuple[str | None, list[int]]:
-    """Apply one hop's effects; return the declaration's reference, if any, and message ids."""
+) -> tuple[str | None, list[dict[str, object]]]:
+    """Apply one hop's effects; the declaration's reference, if any, and the SMS to write."""
     ref, messages = None, []
     for effect in result.effects:
         if isinstance(effect, menu.SetLanguage):
@@ -406,8 +402,8 @@ def _apply(
         elif isinstance(effect, menu.SetPin):
             set_pin(member, effect.pin, settings.pin_keys)
         elif isinstance(effect, menu.Declare):
-            ref, message_id = _declare(session, settings, member, effect, key, today)
-            messages.append(message_id)
+            ref, message = _declare(session, settings, member, effect, key, today)
+            messages.append(message)
         elif isinstance(effect, menu.SendBalance):
             standing = member_standing(session, member, today)
             state = standing_text(member.lang, standing.days_behind)
@@ -419,8 +415,7 @@ def _apply(
                 state=state,
             )
             messages.append(
-                insert_sms(
-                    session,
+                sms_row(
                     member.phone,
                     text,
                     MessageKind.NOTICE,
@@ -536,7 +531,7 @@ def answer_hop(
         chosen = choose([m.name for m in household], inputs, household[0].lang)
         if isinstance(chosen, menu.Screen):
             log.info("ussd %s hop %s from %s: who", request.session_id, hop, mask_phone(phone))
-            return Answered(_record(session, request, household[0], chosen), [])
+            return Answered(_record(session, request, household[0], chosen)[0], [])
         used, member = chosen.used, household[chosen.index]
     own = inputs[used:]
     verdicts = {number - 1 - used: ok for number, ok, _, _, _ in earlier if ok is not None}
@@ -566,12 +561,12 @@ def answer_hop(
     screen = result.screen
     if ref is not None:
         screen = menu.declared_screen(member.lang, ref)
-    text = _record(session, request, member, screen, pin_ok, result)
+    text, message_ids = _record(session, request, member, screen, pin_ok, result, messages)
     log.info("ussd %s hop %s from %s: %s", request.session_id, hop, mask_phone(phone), result.node)
     changed = bool(result.effects) or pin_ok is not None or len(household) > 1
     return Answered(
         text,
-        messages,
+        message_ids,
         member.group_id,
         # A snapshot is the phone's: a shared phone's sessions are read from the database.
         None if changed else caller.read(),
@@ -586,32 +581,56 @@ def _record(
     screen: menu.Screen,
     pin_ok: bool | None = None,
     result: menu.Result | None = None,
-) -> str:
-    """Store the hop's answer, so that a repeat of it gets the same screen; return its text."""
+    messages: Sequence[dict[str, object]] = (),
+) -> tuple[str, list[int]]:
+    """Store the hop's answer (a repeat gets the same screen) and its SMS; text, SMS ids."""
     text = ("END " if screen.end else "CON ") + screen.text
-    # One INSERT with no unit of work: nothing in this hop reads the row back. A repeat
-    # racing it from another process fails here on the unique (session, hop).
-    session.execute(
-        _insert_hop(),
-        {
-            "session_id": request.session_id,
-            "hop": len(menu.split_inputs(request.text)),
-            "member_id": member.id,
-            "text": request.text,
-            "screen": text,
-            "pin_ok": pin_ok,
-            "pin_set": result is not None
-            and any(isinstance(e, menu.SetPin) for e in result.effects),
-            "created_at": utcnow(),
-        },
-    )
-    return text
+    row = {
+        "session_id": request.session_id,
+        "hop": len(menu.split_inputs(request.text)),
+        "member_id": member.id,
+        "text": request.text,
+        "screen": text,
+        "pin_ok": pin_ok,
+        "pin_set": result is not None and any(isinstance(e, menu.SetPin) for e in result.effects),
+        "created_at": utcnow(),
+    }
+    # Single INSERTs with no unit of work: nothing in this hop reads the rows back. A
+    # repeat racing this hop from another process fails here, on the unique (session, hop).
+    rest = list(messages)
+    ids = []
+    if rest and session.get_bind().dialect.name == "postgresql":
+        # The hop's record rides in the SMS's INSERT (a data-modifying WITH): one round trip.
+        first = rest.pop(0)
+        hop_row = {f"hop_{name}": value for name, value in row.items()}
+        ids.append(
+            session.execute(_insert_sms_with_hop(tuple(first)), {**first, **hop_row}).scalar_one()
+        )
+    else:
+        session.execute(_insert_hop(), row)
+    ids += [write_sms(session, message) for message in rest]
+    return text, ids
 
 
 @cache
 def _insert_hop() -> Insert:
     # Built once, values bound at execution: the statement's cache key is computed once.
     return insert(UssdHop.__table__)
+
+
+@cache
+def _insert_sms_with_hop(columns: tuple[str, ...]) -> Insert:
+    # PostgreSQL only. Built once per set of columns (see _insert_hop).
+    hops, sms = UssdHop.__table__, OutboundMessage.__table__
+    hop = insert(hops).values(
+        {c.name: bindparam(f"hop_{c.name}") for c in hops.c if c.name != "id"}
+    )
+    return (
+        insert(sms)
+        .values({name: bindparam(name) for name in columns})
+        .returning(sms.c.id)
+        .add_cte(hop.cte("hop"))
+    )
 
 
 @dataclass(frozen=True)
