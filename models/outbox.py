@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -16,9 +17,11 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Insert,
     Integer,
     String,
     Text,
+    insert,
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -183,6 +186,36 @@ def queue_sms(
     if flush:
         session.flush()
     return message
+
+
+def sms_row(
+    to_phone: str,
+    text: str,
+    kind: MessageKind,
+    *,
+    group_id: int,
+    member_id: int | None,
+    now: dt.datetime | None = None,
+) -> dict[str, object]:
+    """An outbound row's columns for write_sms (a hot path's queue_sms, reminders aside)."""
+    if kind == MessageKind.REMINDER:
+        raise ValueError("a reminder heeds the member's opt-out: use queue_sms")
+    fields = _fields(to_phone, text, kind, None, group_id, now)
+    assert fields is not None  # only reminders are ever left out
+    fields["member_id"] = member_id
+    return fields
+
+
+def write_sms(session: Session, row: dict[str, object]) -> int:
+    """Write a sms_row in one INSERT ... RETURNING id, without the unit of work; its id."""
+    return session.execute(_insert_returning_id(), row).scalar_one()
+
+
+@cache
+def _insert_returning_id() -> Insert:
+    # Built once, values bound at execution: its cache key is computed once per process.
+    table = OutboundMessage.__table__
+    return insert(table).returning(table.c.id)
 
 
 def queue_once(

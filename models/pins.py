@@ -72,10 +72,16 @@ def set_pin(member: Member, pin: str, keys: Sequence[str]) -> None:
     member.pin_locked_until = None
 
 
-def check_pin(member: Member, pin: str, now: dt.datetime, keys: Sequence[str]) -> bool:
-    """Verify a PIN; a wrong one counts, and the third in a row locks for 30 minutes."""
+def check_pin(
+    member: Member, pin: str, now: dt.datetime, keys: Sequence[str], *, locked: bool = False
+) -> bool:
+    """Verify a PIN; a wrong one counts, and the third in a row locks for 30 minutes.
+
+    `locked`: this transaction read the member's row under its lock already (it costs a
+    hop one statement less); otherwise the PIN's columns are read again under the lock.
+    """
     session = object_session(member)
-    if session is not None:
+    if session is not None and not locked:
         # Tries from other sessions at the same moment must all count: read the row again
         # under its lock (PostgreSQL; SQLite's transactions are serial already).
         session.refresh(member, ["pin_hash", "pin_tries", "pin_locked_until"], with_for_update=True)

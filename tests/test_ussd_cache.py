@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import pytest
 from people import BY, declare, hop, ref_of, send, walk
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
 
 from gateway import create_app
+from gateway.flows.ussd import declared_screen, locked_screen
 from gateway.services.ussd_cache import HopCache
 from models.base import member_generation
 from models.clock import local_today
@@ -335,3 +339,74 @@ def test_an_office_change_shows_on_the_collector_screen_at_once(client, db, fund
     with db.transaction() as session:
         session.get(Member, fund["collector"][0]).name = "นายบุญมา เก็บเงิน"
     assert "บุญมา" in walk(client, phone(fund), ["2", "30"])[-1]
+
+
+def counted(client, db, who, inputs, session_id):
+    """Like per_hop, in a session of its own."""
+    answers, counts = [], []
+    for i in range(len(inputs) + 1):
+        with statements(db) as seen:
+            answers.append(hop(client, who, "*".join(inputs[:i]), session_id)[1])
+        counts.append(len(seen))
+    return answers, counts
+
+
+def declared(answer):
+    """Whether the answer is the declared screen (by the catalogue, with its reference)."""
+    found = re.search(r"#([0-9A-Z]+)", answer)
+    return found is not None and answer == "END " + declared_screen("th", found[1]).text
+
+
+def test_a_payment_after_a_payment_costs_few_statements(client, db, fund):
+    paid_before(client, fund)
+    assert declared(walk(client, phone(fund), PAY)[-1])
+    # The declaration moved the payer's money on: the collector list's order (the usual
+    # collector) is read again, with the caller, in the hop's one read.
+    answers, counts = counted(client, db, phone(fund), PAY, "ATUid_pay_after_pay")
+    assert declared(answers[-1])
+    postgres = db.engine.dialect.name == "postgresql"
+    # Ceilings, per hop: menu, amount, collector list, PIN prompt, PIN, confirmation.
+    # The list and the PIN: the caller (under its lock at the PIN) and the hop's record;
+    # the confirmation adds the collector and the ledger's posting, and on PostgreSQL the
+    # hop's record rides in the collector's SMS's INSERT.
+    # SQLite adds its BEGIN and the ledger's general path (accounts, then the journal).
+    ceilings = [0, 0, 2, 0, 2, 4] if postgres else [0, 0, 3, 0, 3, 8]
+    assert all(n <= most for n, most in zip(counts, ceilings, strict=True)), counts
+
+
+def test_the_pin_hop_reads_the_tries_from_the_database_not_the_snapshot(client, db, fund):
+    paid_before(client, fund)
+    assert walk(client, phone(fund), ["1"])[-1].startswith("CON ")  # the snapshot holds
+    # Two wrong tries made elsewhere, written past the cache (no generation moves on).
+    with db.engine.begin() as conn:
+        conn.execute(
+            update(Member.__table__)
+            .where(Member.__table__.c.phone == phone(fund))
+            .values(pin_tries=2)
+        )
+    answers, counts = counted(client, db, phone(fund), ["2", "30", "1", "1111"], "ATUid_tries")
+    assert counts[:4] == [0, 0, 0, 0]  # the session held the caller's snapshot
+    assert answers[-1] == "END " + locked_screen("th").text  # the third wrong try locks
+    with db.transaction() as session:
+        member = session.scalars(select(Member).where(Member.phone == phone(fund))).one()
+        assert member.pin_locked_until is not None and member.pin_tries == 0
+
+
+def test_wrong_pins_at_once_on_a_held_snapshot_lock_after_the_third(app, db, fund):
+    client = app.test_client()
+    paid_before(client, fund)
+    walk(client, phone(fund), ["2", "30"])  # the collector list joins the snapshot
+    start = threading.Barrier(8)
+
+    def wrong_pin(n):
+        # A client, a request and a database session each; every session holds the
+        # snapshot, so the PIN hop reads the caller under its lock in its first statement.
+        other = app.test_client()
+        start.wait()
+        return hop(other, phone(fund), "2*30*1*9999", f"ATUid_burst_{n}")[1]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(wrong_pin, range(8)))
+    locked = "END " + locked_screen("th").text
+    assert sum(a == locked for a in answers) == 6, answers  # the third wrong try, and after
+    assert sum(a.startswith("CON ") for a in answers) == 2, answers

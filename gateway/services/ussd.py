@@ -46,12 +46,16 @@ def serve_hop(
         count_hop("limited")
         return SLOW_DOWN
     held = look.snapshot if look.held else None
-    if held and (quick := answer_from_snapshot(held.fields, ussd, now)):
-        count_hop("snapshot")
-        return quick
+    checks_pin = False
+    if held:
+        quick = answer_from_snapshot(held.fields, ussd, now)
+        if quick.text is not None:
+            count_hop("snapshot")
+            return quick.text
+        checks_pin = quick.checks_pin
     try:
         with db.transaction() as session:
-            answered = answer_hop(session, settings, ussd, today, now, held)
+            answered = answer_hop(session, settings, ussd, today, now, held, checks_pin)
     except IntegrityError:
         # Another process answered this very hop first: give the same screen.
         with db.transaction() as session:

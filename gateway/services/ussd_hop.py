@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
-from typing import Any
+from functools import cache, cached_property
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Insert, Select, bindparam, case, func, insert, select
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from config.conventions import SATANG_PER_BAHT
 from config.settings import Settings
@@ -26,6 +27,7 @@ from gateway.flows.money import format_baht
 from gateway.flows.texts import render, short_name, standing_text
 from gateway.services.ussd_cache import CachedCaller, NotCached, Snapshot
 from models.actors import Actor
+from models.base import utcnow
 from models.lapse import WARN_BEFORE_DAYS, lapses_on, returns_until
 from models.ledger import (
     Account,
@@ -36,10 +38,10 @@ from models.ledger import (
     create_transfer,
 )
 from models.offices import Office, holders
-from models.outbox import MessageKind, OutboundMessage, queue_sms
-from models.phones import mask_phone
+from models.outbox import MessageKind, OutboundMessage, sms_row, write_sms
+from models.phones import InvalidPhone, mask_phone, normalize_phone
 from models.pins import check_pin, pin_locked, set_pin
-from models.registry import Member, Status, find_household
+from models.registry import ENDED, Member, Status
 from models.standing import Standing, member_standing
 from models.ussd import UssdHop
 from models.welfare import Claim, schedule_for, whole_years
@@ -91,6 +93,24 @@ def recent_payments(session: Session, member: Member) -> tuple[menu.Payment, ...
     return tuple(payments)
 
 
+@cache
+def _number_query() -> Select:
+    # Built once per process (see _caller_query).
+    return select(Member.number).where(Member.id == bindparam("id"))
+
+
+@cache
+def _last_paid_query() -> Select:
+    # Built once per process (see _caller_query).
+    return (
+        select(Member.number)
+        .join(Transfer, Transfer.collector_id == Member.id)
+        .where(Transfer.member_id == bindparam("member_id"))
+        .order_by(Transfer.id.desc())
+        .limit(1)
+    )
+
+
 class LiveCaller:
     """The read-only context the menu sees, read lazily: a hop reads only what it shows.
 
@@ -107,6 +127,7 @@ class LiveCaller:
         *,
         pin_set_in_session: bool = False,
         held: Snapshot | None = None,
+        usual_collectors: dict[int, int | None] | None = None,
     ) -> None:
         self._session, self._member, self._today, self._now = session, member, today, now
         # The session's snapshot: the collector list it showed is the one a choice names.
@@ -114,6 +135,9 @@ class LiveCaller:
         self._held = CachedCaller(held.fields, now) if ours else None
         # The fold must see the session as it began: a PIN set in it did not exist then.
         self._pin_set_in_session = pin_set_in_session
+        if usual_collectors is not None and member.id in usual_collectors:
+            # Read with the caller: as if _usual_collector had read it.
+            self.__dict__["_usual_collector"] = usual_collectors[member.id]
         self.lang = member.lang
         self.daily_rate = member.group.daily_rate_satang
 
@@ -207,20 +231,24 @@ class LiveCaller:
         """The member's หมู่: its collectors are listed first."""
         return self._member.village
 
-    @cached_property
+    @property
     def usual_collector(self) -> int | None:
-        """The collector the member usually pays: the one assigned, else the last one paid."""
+        """The collector the member usually pays: as the session saw it, when it did."""
+        # The list a choice names was ordered by this: read again, a payment made meanwhile
+        # from another phone of the household could reorder it under the member's finger.
+        if self._held is not None:
+            try:
+                return self._held.usual_collector
+            except NotCached:
+                pass
+        return self._usual_collector
+
+    @cached_property
+    def _usual_collector(self) -> int | None:
         assigned = self._member.collector_id
-        last = (
-            select(Member.number)
-            .join(Transfer, Transfer.collector_id == Member.id)
-            .where(Transfer.member_id == self._member.id)
-            .order_by(Transfer.id.desc())
-            .limit(1)
-        )
         if assigned is not None:
-            last = select(Member.number).where(Member.id == assigned)
-        return self._session.scalar(last)
+            return self._session.scalar(_number_query(), {"id": assigned})
+        return self._session.scalar(_last_paid_query(), {"member_id": self._member.id})
 
     @cached_property
     def payments(self) -> tuple[menu.Payment, ...]:
@@ -260,9 +288,10 @@ class LiveCaller:
             "phone_tail": self.phone_tail,
             "village": self.village,
         }
-        if "usual_collector" in self.__dict__ or "_standing" in self.__dict__:
+        if "_usual_collector" in self.__dict__ or "_standing" in self.__dict__:
             # With the money it follows, so that the collector list needs no database.
-            fields["usual_collector"] = self.usual_collector
+            # From the database, never the held snapshot: a part is tagged as read now.
+            fields["usual_collector"] = self._usual_collector
         if "_standing" in self.__dict__:
             fields.update(
                 balance=self.balance,
@@ -302,6 +331,16 @@ def _told_apart(collector: Member, name: str, shown: list[str]) -> str:
     return f"{name} {collector.village or surname[:1] + '.'}"
 
 
+@cache
+def _collector_query() -> Select:
+    # Built once per process (see _caller_query).
+    return select(Member.id, Member.lang, Member.phone).where(
+        Member.group_id == bindparam("group_id"),
+        Member.number == bindparam("number"),
+        Member.id.in_(holders({Office.COLLECTOR}, bindparam("today"))),
+    )
+
+
 def _declare(
     session: Session,
     settings: Settings,
@@ -309,14 +348,12 @@ def _declare(
     effect: menu.Declare,
     key: str,
     today: dt.date,
-) -> tuple[str, OutboundMessage | None]:
-    """A pending transfer to the collector, and an SMS asking them to confirm it."""
-    collector = session.scalars(
-        select(Member).where(
-            Member.group_id == member.group_id,
-            Member.number == effect.collector_number,
-            Member.id.in_(holders({Office.COLLECTOR}, today)),
-        )
+) -> tuple[str, dict[str, object]]:
+    """A pending transfer to the collector, and an SMS asking them to confirm it (its row)."""
+    # Only the three columns the SMS needs: a whole Member costs the hop more than its query.
+    collector = session.execute(
+        _collector_query(),
+        {"group_id": member.group_id, "number": effect.collector_number, "today": today},
     ).one()
     outcome = create_transfer(
         session,
@@ -343,7 +380,9 @@ def _declare(
         amount=format_baht(effect.amount),
         ref=ref,
     )
-    message = queue_sms(session, collector.phone, text, MessageKind.NOTICE, member=collector)
+    message = sms_row(
+        collector.phone, text, MessageKind.NOTICE, group_id=member.group_id, member_id=collector.id
+    )
     return ref, message
 
 
@@ -354,8 +393,8 @@ def _apply(
     result: menu.Result,
     key: str,
     today: dt.date,
-) -> tuple[str | None, list[OutboundMessage]]:
-    """Apply one hop's effects; return the declaration's reference, if any, and messages."""
+) -> tuple[str | None, list[dict[str, object]]]:
+    """Apply one hop's effects; the declaration's reference, if any, and the SMS to write."""
     ref, messages = None, []
     for effect in result.effects:
         if isinstance(effect, menu.SetLanguage):
@@ -376,9 +415,85 @@ def _apply(
                 state=state,
             )
             messages.append(
-                queue_sms(session, member.phone, text, MessageKind.NOTICE, member=member)
+                sms_row(
+                    member.phone,
+                    text,
+                    MessageKind.NOTICE,
+                    group_id=member.group_id,
+                    member_id=member.id,
+                )
             )
     return ref, messages
+
+
+class Earlier(NamedTuple):
+    """A hop of this session answered before."""
+
+    hop: int
+    pin_ok: bool | None
+    pin_set: bool
+    screen: str
+    member_id: int | None
+
+
+def _read_caller(
+    session: Session, request: UssdRequest, *, lock: bool
+) -> tuple[str, list[Member], list[Earlier], dict[int, int | None]]:
+    """The phone's household, the session's earlier hops, each member's usual collector: one read.
+
+    The household is as find_household gives it.
+
+    With lock, the members' rows are read under their lock (PostgreSQL), as a PIN check
+    must read them; the hops are not locked.
+    """
+    try:
+        phone = normalize_phone(request.phone)
+    except InvalidPhone:
+        return request.phone, [], [], {}
+    members: dict[int, Member] = {}
+    earlier: dict[int, Earlier] = {}
+    usual_collectors: dict[int, int | None] = {}
+    found = session.execute(_caller_query(lock), {"phone": phone, "session_id": request.session_id})
+    for member, usual, *row in found:
+        members[member.id] = member
+        usual_collectors[member.id] = usual
+        if row[0] is not None:  # a row per member and hop: each hop once
+            earlier[row[0]] = Earlier(*row)
+    household = sorted(members.values(), key=lambda m: m.status in ENDED)
+    return phone, household, list(earlier.values()), usual_collectors
+
+
+@cache
+def _caller_query(lock: bool) -> Select:
+    # Built once per process, values bound at execution: a hot path's statement pays its
+    # construction and its cache key once, not at every hop.
+    hops = UssdHop.__table__.c
+    # The collector list is ordered by the member's usual collector (assigned, else the
+    # last one paid): read here, the list a database hop shows costs no statement of its own.
+    collector = aliased(Member)
+    assigned = select(collector.number).where(collector.id == Member.collector_id)
+    last_paid = (
+        select(collector.number)
+        .join(Transfer, Transfer.collector_id == collector.id)
+        .where(Transfer.member_id == Member.id)
+        .order_by(Transfer.id.desc())
+        .limit(1)
+    )
+    usual = case(
+        (Member.collector_id.is_not(None), assigned.scalar_subquery()),
+        else_=last_paid.scalar_subquery(),
+    )
+    query = (
+        select(Member, usual, hops.hop, hops.pin_ok, hops.pin_set, hops.screen, hops.member_id)
+        .options(joinedload(Member.group))
+        # Every hop of the session whoever answered it: a hop by another phone must show.
+        .outerjoin(UssdHop.__table__, hops.session_id == bindparam("session_id"))
+        .where(Member.phone == bindparam("phone"))
+        .order_by(Member.number)
+    )
+    if lock:
+        query = query.with_for_update(of=Member).execution_options(populate_existing=True)
+    return query
 
 
 def answer_hop(
@@ -388,20 +503,20 @@ def answer_hop(
     today: dt.date,
     now: dt.datetime,
     held: Snapshot | None = None,
+    checks_pin: bool = False,
 ) -> Answered:
-    """The answer to one hop (`held`: the session's snapshot, if any); flushes, never commits."""
+    """The answer to one hop (`held`: the session's snapshot, if any); flushes, never commits.
+
+    `checks_pin`: the snapshot's menu says this hop checks a PIN, so the caller's row is
+    read under its lock at once (one statement, not two).
+    """
     inputs = menu.split_inputs(request.text)
     hop = len(inputs)
-    phone, household = find_household(session, request.phone)
-    household = [m for m in household if m.status not in (Status.WITHDRAWN, Status.DECEASED)]
+    phone, household, earlier, usual = _read_caller(session, request, lock=checks_pin)
+    household = [m for m in household if m.status not in ENDED]
     if not household:
         log.info("ussd %s from unregistered %s", request.session_id, mask_phone(phone))
         return Answered(NOT_REGISTERED, [])
-    earlier = session.execute(
-        select(
-            UssdHop.hop, UssdHop.pin_ok, UssdHop.pin_set, UssdHop.screen, UssdHop.member_id
-        ).where(UssdHop.session_id == request.session_id)
-    ).all()
     if any(row.member_id not in {m.id for m in household} for row in earlier):
         # A session belongs to the phone that opened it: another number gets nothing of it,
         # neither its screens nor its PIN verdicts.
@@ -416,17 +531,25 @@ def answer_hop(
         chosen = choose([m.name for m in household], inputs, household[0].lang)
         if isinstance(chosen, menu.Screen):
             log.info("ussd %s hop %s from %s: who", request.session_id, hop, mask_phone(phone))
-            return Answered(_record(session, request, household[0], chosen), [])
+            return Answered(_record(session, request, household[0], chosen)[0], [])
         used, member = chosen.used, household[chosen.index]
     own = inputs[used:]
     verdicts = {number - 1 - used: ok for number, ok, _, _, _ in earlier if ok is not None}
     caller = LiveCaller(
-        session, member, today, now, pin_set_in_session=any(row[2] for row in earlier), held=held
+        session,
+        member,
+        today,
+        now,
+        pin_set_in_session=any(row[2] for row in earlier),
+        held=held,
+        usual_collectors=usual,
     )
     result = menu.answer(caller, own, verdicts)
     pin_ok = None
     if result.needs_pin_check is not None:
-        pin_ok = check_pin(member, result.needs_pin_check, now, settings.pin_keys)
+        pin_ok = check_pin(
+            member, result.needs_pin_check, now, settings.pin_keys, locked=checks_pin
+        )
         verdicts[len(own) - 1] = pin_ok
         if pin_locked(member, now):
             result = menu.Result(menu.locked_screen(caller.lang), node=menu.Node.LOCKED)
@@ -438,12 +561,12 @@ def answer_hop(
     screen = result.screen
     if ref is not None:
         screen = menu.declared_screen(member.lang, ref)
-    text = _record(session, request, member, screen, pin_ok, result)
+    text, message_ids = _record(session, request, member, screen, pin_ok, result, messages)
     log.info("ussd %s hop %s from %s: %s", request.session_id, hop, mask_phone(phone), result.node)
     changed = bool(result.effects) or pin_ok is not None or len(household) > 1
     return Answered(
         text,
-        [m.id for m in messages if m is not None],
+        message_ids,
         member.group_id,
         # A snapshot is the phone's: a shared phone's sessions are read from the database.
         None if changed else caller.read(),
@@ -458,42 +581,85 @@ def _record(
     screen: menu.Screen,
     pin_ok: bool | None = None,
     result: menu.Result | None = None,
-) -> str:
-    """Store the hop's answer, so that a repeat of it gets the same screen; return its text."""
+    messages: Sequence[dict[str, object]] = (),
+) -> tuple[str, list[int]]:
+    """Store the hop's answer (a repeat gets the same screen) and its SMS; text, SMS ids."""
     text = ("END " if screen.end else "CON ") + screen.text
-    session.add(
-        UssdHop(
-            session_id=request.session_id,
-            hop=len(menu.split_inputs(request.text)),
-            member_id=member.id,
-            text=request.text,
-            screen=text,
-            pin_ok=pin_ok,
-            pin_set=result is not None and any(isinstance(e, menu.SetPin) for e in result.effects),
+    row = {
+        "session_id": request.session_id,
+        "hop": len(menu.split_inputs(request.text)),
+        "member_id": member.id,
+        "text": request.text,
+        "screen": text,
+        "pin_ok": pin_ok,
+        "pin_set": result is not None and any(isinstance(e, menu.SetPin) for e in result.effects),
+        "created_at": utcnow(),
+    }
+    # Single INSERTs with no unit of work: nothing in this hop reads the rows back. A
+    # repeat racing this hop from another process fails here, on the unique (session, hop).
+    rest = list(messages)
+    ids = []
+    if rest and session.get_bind().dialect.name == "postgresql":
+        # The hop's record rides in the SMS's INSERT (a data-modifying WITH): one round trip.
+        first = rest.pop(0)
+        hop_row = {f"hop_{name}": value for name, value in row.items()}
+        ids.append(
+            session.execute(_insert_sms_with_hop(tuple(first)), {**first, **hop_row}).scalar_one()
         )
+    else:
+        session.execute(_insert_hop(), row)
+    ids += [write_sms(session, message) for message in rest]
+    return text, ids
+
+
+@cache
+def _insert_hop() -> Insert:
+    # Built once, values bound at execution: the statement's cache key is computed once.
+    return insert(UssdHop.__table__)
+
+
+@cache
+def _insert_sms_with_hop(columns: tuple[str, ...]) -> Insert:
+    # PostgreSQL only. Built once per set of columns (see _insert_hop).
+    hops, sms = UssdHop.__table__, OutboundMessage.__table__
+    hop = insert(hops).values(
+        {c.name: bindparam(f"hop_{c.name}") for c in hops.c if c.name != "id"}
     )
-    session.flush()
-    return text
+    return (
+        insert(sms)
+        .values({name: bindparam(name) for name in columns})
+        .returning(sms.c.id)
+        .add_cte(hop.cte("hop"))
+    )
+
+
+@dataclass(frozen=True)
+class Quick:
+    """A hop as the snapshot sees it: its answer, or None; and whether it checks a PIN."""
+
+    text: str | None
+    checks_pin: bool = False
 
 
 def answer_from_snapshot(
     fields: dict[str, Any] | None, request: UssdRequest, now: dt.datetime
-) -> str | None:
-    """The answer from the caller's snapshot alone, or None when the hop needs the database."""
+) -> Quick:
+    """The answer from the caller's snapshot alone, or none when the hop needs the database."""
     # Only hops that change nothing, after no earlier hop did (a PIN checked or set, say),
     # depend on the caller alone.
     if fields is None or fields.get("status") in (None, Status.WITHDRAWN, Status.DECEASED):
-        return None
+        return Quick(None)
     inputs = menu.split_inputs(request.text)
     try:
         result = menu.answer(CachedCaller(fields, now), inputs, {})
     except NotCached:
-        return None
+        return Quick(None)
     except (KeyError, TypeError, ValueError):  # a cache must never break the menu
         log.warning("ussd snapshot unusable; reading the database", exc_info=True)
-        return None
+        return Quick(None)
     if result.effects or result.needs_pin_check is not None or result.after_effects:
-        return None
+        # Only a hint: the database hop decides again from what it reads.
+        return Quick(None, checks_pin=result.needs_pin_check is not None)
     log.info(
         "ussd %s hop %s from %s: %s",
         request.session_id,
@@ -501,4 +667,4 @@ def answer_from_snapshot(
         mask_phone(request.phone),
         result.node,
     )
-    return ("END " if result.screen.end else "CON ") + result.screen.text
+    return Quick(("END " if result.screen.end else "CON ") + result.screen.text)
