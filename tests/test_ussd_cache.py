@@ -80,7 +80,7 @@ def test_a_confirmed_payment_shows_at_once(client, db, fund):
     assert ref_of(send(client, phone(fund, "collector"), f"OK {ref}")) == ref
     assert walk(client, phone(fund), ["1"])[-1].startswith("CON ยอดสัจจะ 30 บ.")
     history = walk(client, phone(fund), ["3"])[-1]
-    assert "30 ยืนยันแล้ว" in history
+    assert "30 บ. ยืนยันแล้ว" in history
 
 
 def test_a_cli_change_to_the_fund_shows_at_once(client, runner, db, fund):
@@ -146,7 +146,7 @@ def test_registry_and_group_changes_show_at_once(client, db, fund):
     assert f"Welfare in {days} days" in walk(client, phone(fund), ["1", "98"])[-1]
     with db.transaction() as session:
         session.get(Member, member_id).status = Status.WITHDRAWN.value
-    assert walk(client, phone(fund), [])[-1].startswith("END เบอร์นี้ยังไม่เป็นสมาชิก")
+    assert walk(client, phone(fund), [])[-1].startswith("END เบอร์นี้ยังไม่ได้ลงทะเบียน")
 
 
 def test_a_change_in_another_group_keeps_the_snapshot(client, db, fund):

@@ -63,7 +63,7 @@ def test_recording_a_payment_end_to_end(client, db, people):
     # The collector confirms by SMS; the member's history shows it confirmed.
     client.post("/sms/inbound", data={"from": people["collector"], "text": f"OK {ref}", "id": "x"})
     history = walk(client, people["member"], ["3"])[-1]
-    assert "30 ยืนยันแล้ว" in history
+    assert "30 บ. ยืนยันแล้ว" in history
 
 
 def test_a_repeated_hop_gets_the_same_screen_and_declares_once(client, db, people):
@@ -89,9 +89,9 @@ def test_three_wrong_pins_lock_for_thirty_minutes(client, db, people):
     walk(client, people["member"], ["6", "3958", "3958"])  # set the PIN
     answers = walk(client, people["member"], ["2", "30", "1", "9999", "8888", "7777"])
     assert "รหัส PIN ไม่ถูก" in answers[4] and "รหัส PIN ไม่ถูก" in answers[5]
-    assert answers[-1].startswith("END ใส่รหัสผิด 3 ครั้ง")
+    assert answers[-1].startswith("END ใส่รหัส PIN ผิด 3 ครั้ง")
     # Locked in a new session too, even with the right PIN; the balance still shows.
-    assert walk(client, people["member"], ["2"])[-1].startswith("END ใส่รหัสผิด")
+    assert walk(client, people["member"], ["2"])[-1].startswith("END ใส่รหัส PIN ผิด")
     assert walk(client, people["member"], ["1"])[-1].startswith("CON ยอดสัจจะ")
     with db.transaction() as session:
         member = session.get(Member, people["member_id"])
@@ -111,7 +111,7 @@ def test_twelve_wrong_pins_at_once_lock_after_the_third(app, db, people):
     with ThreadPoolExecutor(max_workers=12) as pool:
         answers = list(pool.map(wrong_pin, range(12)))
     wrong = [a for a in answers if a.startswith("CON รหัส PIN ไม่ถูก")]
-    locked = [a for a in answers if a.startswith("END ใส่รหัสผิด 3 ครั้ง")]
+    locked = [a for a in answers if a.startswith("END ใส่รหัส PIN ผิด 3 ครั้ง")]
     assert (len(wrong), len(locked)) == (2, 10), answers
     with db.transaction() as session:
         assert session.get(Member, people["member_id"]).pin_locked_until is not None
@@ -152,7 +152,7 @@ def test_a_lapsed_member_sees_the_balance_and_can_still_pay(client, db, people):
 def test_an_unregistered_caller_gets_one_bilingual_end(client, db, people):
     status, body = hop(client, "+66899999999", "", "s-x")
     assert status == 200 and body.startswith("END ")
-    assert "สมาชิก" in body and "Not a member" in body
+    assert "ลงทะเบียน" in body and "Not a member" in body
 
 
 def test_balance_by_sms(client, db, people):
