@@ -16,6 +16,7 @@ import pytest
 from people import BY, add_login
 from sqlalchemy import select
 
+from gateway.flows.dashboard_texts import TH, actor_words, register_value
 from models.actors import Actor
 from models.clock import local_today
 from models.funds import Source, add_funds
@@ -326,6 +327,14 @@ def cli_pages(runner, tmp_path, fund) -> dict[str, str]:
 def test_every_dashboard_page_is_thai_throughout(client, runner, db, fund, everything, tmp_path):
     shown = {**pages(client, db, fund, everything), **cli_pages(runner, tmp_path, fund)}
     assert len(shown) > 40
+    every = "\n".join(shown.values())
+    words = [TH[f"member_{v}"] for v in Status] + [TH[f"office_{v}"] for v in Office]
+    words += [TH[f"benefit_{v}"] for v in BenefitType] + [TH[f"status_{v}"] for v in ClaimStatus]
+    words += [TH[f"kind_{v}"] for v in ItemKind if f"kind_{v}" in TH and v != ItemKind.LEDGER]
+    words += [TH[f"state_{v}"] for v in ("pending", "confirmed", "rejected", "reversed")]
+    words += [TH[f"source_{v}"] for v in Source] + [TH[f"consent_{v}"] for v in CONSENT_HOW]
+    words += [TH[f"look_{v}"] for v in Access]
+    assert [w for w in words if w not in every] == []  # the data shows every value somewhere
     found: dict[str, list[str]] = {}  # each finding once, with the pages that show it
     for where, html in shown.items():
         for finding in findings(html, everything["names"]):
@@ -364,3 +373,36 @@ def test_the_guard_sees_each_kind_of_slip(html, expected):
 )
 def test_the_guard_lets_thai_pass(html):
     assert findings(html, {"BANNA"}) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "thai"),
+    [
+        ("นางสมศรี ใจดี (#1) (login somsri)", "นางสมศรี ใจดี (เลขที่ 1) ผ่านบัญชีผู้ใช้ somsri"),
+        ("นางสมศรี ใจดี (#1)", "นางสมศรี ใจดี (เลขที่ 1)"),
+        ("login network", "ผ่านบัญชีผู้ใช้ network"),
+        ("job lapse", "ระบบตรวจสถานะสมาชิก"),
+        ("(not recorded)", "ไม่ได้บันทึก"),
+        (None, "ไม่ได้บันทึก"),
+    ],
+)
+def test_who_acted_is_said_in_thai(text, thai):
+    assert actor_words(text, "th") == thai
+
+
+@pytest.mark.parametrize(
+    ("what", "value", "thai"),
+    [
+        ("office", "treasurer from 2026-01-01", "เหรัญญิก ตั้งแต่ 1 ม.ค. 2569"),
+        ("office", "ended 2026-11-16", "สิ้นสุด 16 พ.ย. 2569"),
+        ("consent", "2026-11-16 spoken", "วาจา 16 พ.ย. 2569"),
+        ("born_on", "1960-05-16", "16 พ.ค. 2503"),
+        ("status", "deceased", "พ้นสภาพสมาชิก (เสียชีวิต)"),
+        ("sex", "m", "ชาย"),
+        ("lang", "en", "อังกฤษ"),
+        ("name", "นางนวล ใจดี", "นางนวล ใจดี"),
+        ("village", None, "-"),
+    ],
+)
+def test_a_register_change_is_said_in_thai(what, value, thai):
+    assert register_value(what, value, "th") == thai

@@ -196,7 +196,9 @@ def projection_page(
             for f in form_fields(lines, lang)
             if f.name == exc.name
         )
-        bad = DASHBOARD_TEXTS[lang]["projection_bad"].format(field=field, most=f"{exc.most:,}")
+        t = DASHBOARD_TEXTS[lang]
+        unit = t["years"] if exc.name.endswith(".min_age") else t["baht"]
+        bad = t["projection_bad"].format(field=field, most=f"{exc.most:,} {unit}")
     if changed is not None:
         edited = project(gathered.fund, changed, assumptions, years)
     shown = {
