@@ -256,6 +256,10 @@ def pages(client, db, fund, refs) -> dict[str, str]:
         seen[f"POST {path} {form}"] = page.get_data(as_text=True)
 
     get("/dashboard/login")
+    seen["POST /dashboard/login (wrong)"] = client.post(
+        "/dashboard/login",
+        data={"username": "somsri", "password": "ผิด", "csrf_token": token(seen[next(iter(seen))])},
+    ).get_data(as_text=True)
     log_in(client, "somsri")
     g = "/dashboard/g/BANNA"
     tok = token(get(g))
@@ -264,6 +268,7 @@ def pages(client, db, fund, refs) -> dict[str, str]:
     get(g + "/members", q="นาง")
     get(g + "/members", q="สถานะ")
     get(g + "/projection", **{"hospital.amount": "abc"})
+    get(g + "/projection", **{"funeral.amount": "100", "elderly.min_age": "70"})
     with db.transaction() as session:
         numbers = session.scalars(select(Member.number).where(Member.group_id == 1)).all()
         claims = {c.status: c.id for c in session.scalars(select(Claim))}
@@ -277,6 +282,8 @@ def pages(client, db, fund, refs) -> dict[str, str]:
                          (refs["disputed"], "reverse"), (refs["handover"], "confirm")):  # fmt: skip
         get(settle, what=f"#{what}", action=action)
         get(settle, what=f"#{what}", action=action, note="ตรวจแล้ว")
+    cash = f"cash:{fund['collector2'][1]}"  # over the group's limit: a cash_held item
+    get(settle, what=cash, action="confirm", note="ตรวจแล้ว")
     get(f"{g}/claims/{ref_for(claims['filed'])}/approve")
     get(f"{g}/claims/{ref_for(claims['paid'])}/reverse", reason="จ่ายผิดคน")
     get(f"{g}/receipts/{refs['undone']}/restore", reason="ยกเลิกผิด")
@@ -285,6 +292,8 @@ def pages(client, db, fund, refs) -> dict[str, str]:
     post(g + "/exceptions", what=f"#{refs['waiting']}", note="x")
     post(g + "/exceptions", what="#99999", note="x")
     post(g + "/exceptions", what=f"#{refs['disputed']}", note="ใบรับถูกต้อง")
+    post(g + "/exceptions", what=cash, note="นับเงินแล้ว")
+    post(g + "/exceptions", what="cash:99", note="x")
     post(settle, what=f"#{refs['waiting']}", action="confirm", note="เห็นเงิน", confirmed="yes")
     post(settle, what=f"#{refs['handover']}", action="confirm", note="ครบ", confirmed="yes")
     post(f"{g}/claims/{ref_for(claims['filed'])}/reject", reason="")
@@ -334,6 +343,7 @@ def test_every_dashboard_page_is_thai_throughout(client, runner, db, fund, every
     words += [TH[f"state_{v}"] for v in ("pending", "confirmed", "rejected", "reversed")]
     words += [TH[f"source_{v}"] for v in Source] + [TH[f"consent_{v}"] for v in CONSENT_HOW]
     words += [TH[f"look_{v}"] for v in Access]
+    words += [TH["login_failed"], TH["what_cash"].format(number=fund["collector2"][1])]
     assert [w for w in words if w not in every] == []  # the data shows every value somewhere
     found: dict[str, list[str]] = {}  # each finding once, with the pages that show it
     for where, html in shown.items():

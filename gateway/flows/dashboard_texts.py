@@ -237,6 +237,7 @@ TH = {
     # Added for issue 18: every stored value the pages show has its words.
     "brand": "สัจจะ",
     "people": "คน",
+    "what_cash": "เงินในมือผู้เก็บเงินเลขที่ {number}",
     "event_day": "วันเกิดเหตุ",
     "years": "ปี",
     "date": "วันที่",
@@ -535,6 +536,7 @@ EN = {
     # Added for issue 18: every stored value the pages show has its words.
     "brand": "Satja",
     "people": "people",
+    "what_cash": "the cash held by collector no. {number}",
     "event_day": "Event day",
     "years": "years",
     "date": "Date",

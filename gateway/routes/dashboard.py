@@ -203,6 +203,9 @@ def collectors(group: GroupView) -> ResponseReturnValue:
 
 def _say(key: str, **values: object) -> str:
     """A dashboard sentence in the viewer's language."""
+    what = str(values.get("what", ""))
+    if what.startswith("cash:"):  # the form's name for a collector's cash, said in words
+        values["what"] = DASHBOARD_TEXTS[g.lang]["what_cash"].format(number=what[5:])
     return DASHBOARD_TEXTS[g.lang][key].format(**values)
 
 
