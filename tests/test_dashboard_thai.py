@@ -117,6 +117,8 @@ class Page(HTMLParser):
             if node.tag == "input" and node.attrs.get("type") == "hidden":
                 return
             out.extend((node.attrs[a], node) for a in SHOWN if node.attrs.get(a))
+            if node.tag == "input" and node.attrs.get("type", "text") in ("text", "date"):
+                out.append((node.attrs.get("value", ""), node))  # what the field shows
             for child in node.children:
                 if isinstance(child, str):
                     out.append((child, node))
@@ -185,9 +187,12 @@ def findings(html: str, allowed: set[str]) -> list[str]:
         found += [f"raw value {w!r} in {text!r}" for w in words if w in ENUMS]
         found += [f"English {w!r} in {text!r}" for w in words if w not in ENUMS]
         found += [f"ISO date in {text!r}" for _ in ISO_DATE.finditer(clean)]
-        found += [f"Christian-Era year in {text!r}" for _ in CE_YEAR.finditer(clean)]
+        if node.tag != "input" or not NUMBER.fullmatch(text):  # a field's 2000 is baht
+            found += [f"Christian-Era year in {text!r}" for _ in CE_YEAR.finditer(clean)]
         found += [f"{w!r} ({why}) in {text!r}" for w, why in RULED_OUT.items() if w in text]
         found += [f"ศพ alone in {text!r}" for _ in BARE_SHP.finditer(text)]
+        if not text:
+            continue
         if NUMBER.fullmatch(text) and text.strip("-0") and not _unit_near(text, node):
             found.append(f"amount without a unit: {text!r} ({node.tag})")
     return found
@@ -416,3 +421,40 @@ def test_who_acted_is_said_in_thai(text, thai):
 )
 def test_a_register_change_is_said_in_thai(what, value, thai):
     assert register_value(what, value, "th") == thai
+
+
+@pytest.mark.parametrize(
+    ("typed", "day"),
+    [
+        ("16/5/2503", dt.date(1960, 5, 16)),
+        ("๑๖/๐๕/๒๕๐๓", dt.date(1960, 5, 16)),
+        ("16/5/1960", dt.date(1960, 5, 16)),
+        ("1960-05-16", dt.date(1960, 5, 16)),
+        ("29/2/2567", dt.date(2024, 2, 29)),
+        ("29/2/2569", None),
+        ("16 พ.ค. 2503", None),
+        ("16/5/03", None),
+        ("", None),
+    ],
+)
+def test_a_typed_day_is_read_in_either_era(typed, day):
+    from gateway.services.dashboard import typed_day
+
+    assert typed_day(typed) == day
+
+
+def test_the_register_form_shows_and_takes_buddhist_era_days(client, db, fund):
+    with db.transaction() as session:
+        banna = session.scalars(select(Group).where(Group.code == "BANNA")).one()
+        add_login(session, "somsri", banna, fund["treasurer"][0], name="สมศรี")
+    log_in(client, "somsri")
+    url = f"/dashboard/g/BANNA/members/{fund['member'][1]}"
+    form = {"csrf_token": token(client.get(url).get_data(as_text=True)), "name": "นางมาลี มีสุข"}
+    page = client.post(f"{url}/edit", data={**form, "born": "16/5/2503"}, follow_redirects=True)
+    assert 'name="born" value="16/5/2503"' in page.get_data(as_text=True)
+    with db.transaction() as session:
+        assert session.get(Member, fund["member"][0]).born_on == dt.date(1960, 5, 16)
+    bad = client.post(f"{url}/edit", data={**form, "born": "1960"}, follow_redirects=True)
+    assert "อ่านวันเกิดไม่ได้ ใส่แบบ 16/5/2503 (ปี พ.ศ.)" in bad.get_data(as_text=True)
+    with db.transaction() as session:
+        assert session.get(Member, fund["member"][0]).born_on == dt.date(1960, 5, 16)

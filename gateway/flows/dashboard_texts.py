@@ -237,6 +237,7 @@ TH = {
     # Added for issue 18: every stored value the pages show has its words.
     "brand": "สัจจะ",
     "people": "คน",
+    "day_hint": "วัน/เดือน/ปี พ.ศ. เช่น 16/5/2569",
     "what_cash": "เงินในมือผู้เก็บเงินเลขที่ {number}",
     "event_day": "วันเกิดเหตุ",
     "years": "ปี",
@@ -300,8 +301,8 @@ TH = {
     "lang_en": "อังกฤษ",
     "refused_no_exception": "ไม่พบเรื่อง {what} ในรายการที่ต้องตรวจ (อาจจัดการไปแล้ว) ยังไม่มีอะไรเปลี่ยน",
     "refused_ledger": "บัญชีไม่รับรายการนี้ ยังไม่มีอะไรเปลี่ยน",
-    "refused_born": "วันเกิดไม่ใช่วันที่ที่อ่านได้ ยังไม่มีอะไรเปลี่ยน",
-    "refused_consent_on": "วันที่ยินยอมไม่ใช่วันที่ที่อ่านได้ ยังไม่มีอะไรเปลี่ยน",
+    "refused_born": "อ่านวันเกิดไม่ได้ ใส่แบบ 16/5/2503 (ปี พ.ศ.) ยังไม่มีอะไรเปลี่ยน",
+    "refused_consent_on": "อ่านวันที่ยินยอมไม่ได้ ใส่แบบ 16/11/2569 (ปี พ.ศ.) ยังไม่มีอะไรเปลี่ยน",
     "refused_consent_future": "วันที่ยินยอมยังมาไม่ถึง ยังไม่มีอะไรเปลี่ยน",
     "refused_register_field": "แก้ทะเบียนไม่ได้: มีช่องที่ไม่ถูกต้อง ตรวจแล้วลองใหม่ ยังไม่มีอะไรเปลี่ยน",
 }
@@ -536,6 +537,7 @@ EN = {
     # Added for issue 18: every stored value the pages show has its words.
     "brand": "Satja",
     "people": "people",
+    "day_hint": "day/month/year, e.g. 16/5/2026",
     "what_cash": "the cash held by collector no. {number}",
     "event_day": "Event day",
     "years": "years",
@@ -599,8 +601,9 @@ EN = {
     "lang_en": "English",
     "refused_no_exception": "No open item {what} to check (settled already?); nothing changed",
     "refused_ledger": "The books refused this entry; nothing changed",
-    "refused_born": "The birth date is not a date; nothing changed",
-    "refused_consent_on": "The consent date is not a date; nothing changed",
+    "refused_born": "The birth date cannot be read: write it like 16/5/1960; nothing changed",
+    "refused_consent_on": "The consent date cannot be read: write it like 16/11/2026; "
+    "nothing changed",
     "refused_consent_future": "The consent date is in the future; nothing changed",
     "refused_register_field": "The register was not changed: a field is not right; check it "
     "and try again",

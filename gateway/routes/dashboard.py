@@ -92,6 +92,7 @@ def words() -> dict[str, object]:
         "register_value": lambda what, value: register_value(what, value, lang),
         "actor": lambda text: actor_words(text, lang),
         "ref_for": dashboard.ref_for,
+        "typed": lambda d: dashboard.shown_day(d, lang),
     }
 
 
@@ -535,10 +536,7 @@ def network() -> ResponseReturnValue:
     """The learning day: every group side by side, sortable, for a network login only."""
     if g.user.group_id is not None:
         abort(403)
-    try:
-        day = dt.date.fromisoformat(request.args.get("day", "")[:10])
-    except ValueError:
-        day = business_day()
+    day = dashboard.typed_day(request.args.get("day", "")[:10]) or business_day()
     sort, down = request.args.get("sort", "code")[:40], request.args.get("desc") == "1"
     report = foresight.network_page(current_db(), day, assumptions(), sort, down)
     return render_template(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,6 +65,8 @@ from models.welfare import (
 from workers.outbox import enqueue_sends
 
 __all__ = ["ref_for"]  # the pages name transfers and claims by their reference
+THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+BE_YEARS = 2400  # a typed year past this is Buddhist Era (CE years this high are not typed)
 
 PAID_SHOWN = 30  # the latest paid claims on the claims page, each reversible
 FOUND_SHOWN = 50  # members found by one search
@@ -460,6 +463,28 @@ def access_page(db: Database, view: GroupView) -> list[Look]:
         ]  # fmt: skip
 
 
+def typed_day(text: str) -> dt.date | None:
+    """A day as the committee types it, 16/5/2503 (Buddhist Era) or 1960-05-16; else None."""
+    text = text.strip().translate(THAI_DIGITS)
+    if match := re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text):
+        day, month, year = map(int, match.groups())
+    elif match := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text):
+        year, month, day = map(int, match.groups())
+    else:
+        return None
+    try:
+        return dt.date(year - BE_OFFSET if year > BE_YEARS else year, month, day)
+    except ValueError:
+        return None
+
+
+def shown_day(day: dt.date | None, lang: str) -> str:
+    """A day as a form field shows it for editing: 16/5/2503 in Thai, 16/5/1960 in English."""
+    if day is None:
+        return ""
+    return f"{day.day}/{day.month}/{day.year + BE_OFFSET if lang == 'th' else day.year}"
+
+
 def edit_register(
     db: Database, view: GroupView, number: int, form: dict[str, str], by: Viewer, today: dt.date
 ) -> list[str]:
@@ -470,10 +495,9 @@ def edit_register(
         person = find_member(session, group, str(number))
         changes: dict[str, object] = {"name": form.get("name", person.name)}
         born = form.get("born", "").strip()
-        try:
-            changes["born_on"] = dt.date.fromisoformat(born) if born else person.born_on
-        except ValueError:
-            raise Refused(f"born: {born!r} is not a date like 1960-05-16", "born") from None
+        changes["born_on"] = typed_day(born) if born else person.born_on
+        if born and changes["born_on"] is None:
+            raise Refused(f"born: {born!r} is not a date like 16/5/2503", "born")
         changes["sex"] = check_sex(form.get("sex"))
         changes["lang"] = form.get("lang", person.lang)
         changes["village"] = form.get("village", "").strip() or None
@@ -503,10 +527,9 @@ def _consent(
     how, on = form.get("consent_how", "").strip(), form.get("consent_on", "").strip()
     if not how and not on:
         return False
-    try:
-        day = dt.date.fromisoformat(on)
-    except ValueError:
-        raise Refused(f"consent: {on!r} is not a date like 2026-11-16", "consent_on") from None
+    day = typed_day(on)
+    if day is None:
+        raise Refused(f"consent: {on!r} is not a date like 16/11/2569", "consent_on")
     if day > today:
         raise Refused("consent date is in the future", "consent_future")
     before = (person.consent_on, person.consent_how)
