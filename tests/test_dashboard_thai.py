@@ -458,3 +458,15 @@ def test_the_register_form_shows_and_takes_buddhist_era_days(client, db, fund):
     assert "อ่านวันเกิดไม่ได้ ใส่แบบ 16/5/2503 (ปี พ.ศ.)" in bad.get_data(as_text=True)
     with db.transaction() as session:
         assert session.get(Member, fund["member"][0]).born_on == dt.date(1960, 5, 16)
+
+
+def test_every_amount_in_a_dashboard_sentence_carries_its_unit():
+    from gateway.flows.dashboard_texts import EN
+
+    money = re.compile(r"\{(amount|amounts|baht)\}")
+    for catalogue, units in ((TH, (" บ.", " บาท")), (EN, (" baht",))):
+        for key, text in catalogue.items():
+            for found in money.finditer(text):
+                after = text[found.end() :]
+                assert after.startswith(units), (key, text)
+    assert TH["keep_daily_rate"].endswith("{now} บ.)") and "{now} baht" in EN["keep_daily_rate"]

@@ -193,7 +193,7 @@ TH = {
     "projection_keep": "ทางที่ช่วยให้เงินไม่หมด (เลือกทางใดทางหนึ่ง):",
     "keep_daily_rate": "เพิ่มสัจจะเป็นวันละ {baht} บ. (ตอนนี้ {now} บ.)",
     "keep_amount": "ลด{benefit}เหลือ {percent}% คือ {amounts} บ.",
-    "keep_min_age": "เริ่มจ่าย{benefit}ที่อายุ {age} ปี (ตอนนี้ {now} ปี)",
+    "keep_min_age": "เริ่มมอบ{benefit}ที่อายุ {age} ปี (ตอนนี้ {now} ปี)",
     "keep_nothing": "แก้เรื่องเดียวไม่พอ ต้องปรับหลายอย่างพร้อมกัน",
     "projection_year": "ปี พ.ศ.",
     "projection_members": "สมาชิก (คน)",
@@ -406,7 +406,7 @@ EN = {
     "status_reversed": "gift reversed",
     "effect_approve": "The fund gives {benefit} × {units}, {amount} baht, to {name} "
     "from the fund's bank account (claim #{ref}) and tells them by SMS",
-    "effect_reverse_claim": "Reverse #{ref}: the {amount} baht paid to {name} ({benefit}) "
+    "effect_reverse_claim": "Reverse #{ref}: the {amount} baht given to {name} ({benefit}) "
     "go back into the fund's bank account; the payee gets an SMS with an apology",
     "effect_restore": "Restore #{ref}: record {member}'s {amount} baht again, as cash held by "
     "{collector}; both are told by SMS",
@@ -491,7 +491,7 @@ EN = {
     "projection_lasts": "The fund lasts all {years} years",
     "projection_runs_out": "The fund runs out in {year}",
     "projection_keep": "Any one of these keeps it above zero:",
-    "keep_daily_rate": "Contributions of {baht} baht a day (today {now})",
+    "keep_daily_rate": "Contributions of {baht} baht a day (today {now} baht)",
     "keep_amount": "{benefit} cut to {percent}%: {amounts} baht",
     "keep_min_age": "{benefit} from age {age} (today {now})",
     "keep_nothing": "No single change is enough: several are needed together",
