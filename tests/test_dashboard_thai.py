@@ -220,6 +220,9 @@ def everything(client, db, busy_day, fund):
         treasurer = session.get(Member, fund["treasurer"][0])
         add_login(session, "somsri", banna, treasurer.id, name="สมศรี")
         add_login(session, "khrueakhai", None, treasurer.id, name="เครือข่าย")
+        auditor = add_member(session, banna, name="นางตรวจ บัญชี", phone="0813100001",
+                             office=Office.AUDITOR, joined_on=treasurer.joined_on)  # fmt: skip
+        add_login(session, "auditor", banna, auditor.id, name="ผู้ตรวจสอบ")
         for office in (Office.CHAIR, Office.SECRETARY, Office.AUDITOR, Office.COMMITTEE):
             give_office(session, treasurer, office, treasurer.joined_on, BY)
         for source in Source:
@@ -245,7 +248,8 @@ def everything(client, db, busy_day, fund):
         for what in Access:
             record_access(session, member, Channel.CLI, what, Actor.person(treasurer.id))
         names = {w for (name,) in session.execute(select(Member.name)) for w in LATIN.findall(name)}
-    return {**busy_day, "names": names | {"BANNA", "NAKLANG", "somsri", "khrueakhai"}}
+    logins = {"BANNA", "NAKLANG", "somsri", "khrueakhai", "auditor"}
+    return {**busy_day, "names": names | logins}
 
 
 def pages(client, db, fund, refs) -> dict[str, str]:
@@ -312,6 +316,14 @@ def pages(client, db, fund, refs) -> dict[str, str]:
          beneficiary_name="นายมานะ มีสุข", beneficiary_relation="ลูก")  # fmt: skip
     get(f"{g}/members/{number}")
     get("/dashboard/g/NAKLANG")  # another group's page: the polite refusal
+    # An auditor sees the books (the register read-only) but may not act.
+    client.post("/dashboard/logout", data={"csrf_token": tok})
+    log_in(client, "auditor")
+    tok = token(get(g))
+    get(f"{g}/members/{number}")
+    post(f"{g}/claims/{ref_for(claims['filed'])}/approve", confirmed="yes")
+    post(g + "/exceptions", what=f"#{refs['disputed']}", note="ตรวจแล้ว")
+    post(f"{g}/members/{number}/edit", name="นางมาลี มีสุข", born="16/5/2503")
     client.post("/dashboard/logout", data={"csrf_token": tok})
     log_in(client, "khrueakhai")
     get("/dashboard/")
@@ -349,6 +361,7 @@ def test_every_dashboard_page_is_thai_throughout(client, runner, db, fund, every
     words += [TH[f"source_{v}"] for v in Source] + [TH[f"consent_{v}"] for v in CONSENT_HOW]
     words += [TH[f"look_{v}"] for v in Access]
     words += [TH["login_failed"], TH["what_cash"].format(number=fund["collector2"][1])]
+    words += [TH["refused_power"]]
     assert [w for w in words if w not in every] == []  # the data shows every value somewhere
     found: dict[str, list[str]] = {}  # each finding once, with the pages that show it
     for where, html in shown.items():
