@@ -24,6 +24,7 @@ from models.ledger import Code, Phase
 from models.offices import Office
 from models.privacy import Access, Channel, record_access
 from models.reconcile import Action, ItemKind
+from models.references import ref_for
 from models.registry import CONSENT_HOW, Group, Member, Status, add_member, give_office
 from models.welfare import BenefitType, Claim, ClaimStatus, current_schedule
 
@@ -279,13 +280,12 @@ def pages(client, db, fund, refs) -> dict[str, str]:
     get(g + "/projection", **{"hospital.amount": "abc"})
     get(g + "/projection", **{"funeral.amount": "100", "elderly.min_age": "70"})
     with db.transaction() as session:
-        numbers = session.scalars(select(Member.number).where(Member.group_id == 1)).all()
+        banna = select(Member.number).join(Group).where(Group.code == "BANNA")
+        numbers = session.scalars(banna).all()
         claims = {c.status: c.id for c in session.scalars(select(Claim))}
     for number in numbers:
         get(f"{g}/members/{number}")
         get(f"{g}/members/{number}/passbook")
-    from models.references import ref_for
-
     settle = g + "/exceptions/settle"
     for what, action in ((refs["waiting"], "confirm"), (refs["waiting"], "reverse"),
                          (refs["disputed"], "reverse"), (refs["handover"], "confirm")):  # fmt: skip
