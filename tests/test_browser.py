@@ -245,11 +245,12 @@ def test_paying_takes_the_button_on_the_page_that_says_the_effect(page, everythi
     page.click("button[type=submit]")
     page.wait_for_selector("[data-figure=members]")
     page.goto(pages[0])
-    assert "จ่าย 200 บ. ให้ นางมาลี มีสุข จากบัญชีธนาคารของกองทุน" in page.text_content("[data-effect]")
+    effect = page.text_content("[data-effect]")
+    assert "เป็นเงิน 200 บ. แก่ นางมาลี มีสุข จากบัญชีธนาคารของกองทุน" in effect
     before = money(db)
     page.click("form[data-step=confirm] button")
     page.wait_for_selector(".flash.ok")
-    assert "อนุมัติและจ่าย #" in page.text_content(".flash.ok")
+    assert "อนุมัติและมอบ #" in page.text_content(".flash.ok")
     assert money(db)["transfers"] == before["transfers"] + 1
 
 

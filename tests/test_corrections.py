@@ -291,7 +291,7 @@ def test_paying_a_claim_says_the_effect_then_pays_on_the_confirm_button(client, 
     listing = client.get("/dashboard/g/BANNA/claims").get_data(as_text=True)
     assert f'/dashboard/g/BANNA/claims/{filed}/approve"' in listing
     page = client.get(f"/dashboard/g/BANNA/claims/{filed}/approve").get_data(as_text=True)
-    assert "จ่าย 200 บ. ให้ นางมาลี มีสุข จากบัญชีธนาคารของกองทุน" in page
+    assert "เป็นเงิน 200 บ. แก่ นางมาลี มีสุข จากบัญชีธนาคารของกองทุน" in page
     form = confirm_form(page)
     assert form is not None and "<input name=" not in form  # no text field beside the button
     before = bank(db)
@@ -300,7 +300,7 @@ def test_paying_a_claim_says_the_effect_then_pays_on_the_confirm_button(client, 
         data={"csrf_token": token(page), "confirmed": "yes"},
         follow_redirects=True,
     ).get_data(as_text=True)
-    assert f"อนุมัติและจ่าย #{filed} 200 บ. ให้ นางมาลี มีสุข แล้ว" in done
+    assert f"อนุมัติและมอบ #{filed} 200 บ. แก่ นางมาลี มีสุข แล้ว" in done
     assert bank(db) == before - 20_000
 
 
@@ -356,22 +356,22 @@ def test_rejecting_needs_a_reason_and_says_what_was_done(client, db, filed):
 def test_a_paid_claim_is_reversed_from_the_dashboard_once(client, db, paid, fund):
     log_in(client, "somsri")
     listing = client.get("/dashboard/g/BANNA/claims").get_data(as_text=True)
-    assert "จ่ายแล้ว" in listing and f"/dashboard/g/BANNA/claims/{paid}/reverse" in listing
+    assert "มอบแล้ว" in listing and f"/dashboard/g/BANNA/claims/{paid}/reverse" in listing
     url = f"/dashboard/g/BANNA/claims/{paid}/reverse"
     no_reason = client.get(url).get_data(as_text=True)
-    assert "นำ 200 บ. ที่จ่ายให้ นางมาลี มีสุข" in no_reason and confirm_form(no_reason) is None
+    assert "นำ 200 บ. ที่มอบแก่ นางมาลี มีสุข" in no_reason and confirm_form(no_reason) is None
     page = client.get(url, query_string={"reason": "ยื่นผิดคน"}).get_data(as_text=True)
     assert confirm_form(page) is not None and "ยื่นผิดคน" in confirm_form(page)
     before = bank(db)
     data = {"reason": "ยื่นผิดคน", "confirmed": "yes", "csrf_token": token(page)}
     done = client.post(url, data=data, follow_redirects=True).get_data(as_text=True)
-    assert f"ยกเลิกการจ่าย #{paid} 200 บ. แล้ว เงินกลับเข้าบัญชีธนาคารของกองทุน" in done
-    assert "ยกเลิกการจ่ายแล้ว: ยื่นผิดคน (นางสมศรี ใจดี)" in done
+    assert f"ยกเลิกการมอบ #{paid} 200 บ. แล้ว เงินกลับเข้าบัญชีธนาคารของกองทุน" in done
+    assert "ยกเลิกการมอบแล้ว: ยื่นผิดคน (นางสมศรี ใจดี)" in done
     assert bank(db) == before + 20_000
     assert texts_to(db, fund["member"][2])[-1].startswith("กองทุนบ้านนา: ขออภัย")
     kept = books(db)
     again = client.post(url, data=data, follow_redirects=True).get_data(as_text=True)
-    assert f"#{paid} ยกเลิกการจ่ายไปแล้ว" in again and "ไม่มีอะไรเปลี่ยน" in again
+    assert f"#{paid} ยกเลิกการมอบไปแล้ว" in again and "ไม่มีอะไรเปลี่ยน" in again
     assert books(db) == kept
 
 

@@ -97,7 +97,7 @@ def test_exceptions_are_settled_from_the_dashboard(client, db, logins):
     ref = declare(db, logins)
     log_in(client, "somsri")
     page = client.get("/dashboard/g/BANNA/exceptions").get_data(as_text=True)
-    assert f"#{ref}" in page and "แจ้งจ่ายรอยืนยัน" in page
+    assert f"#{ref}" in page and "แจ้งส่งรอยืนยัน" in page
     check = client.get(
         "/dashboard/g/BANNA/exceptions/settle",
         query_string={"what": f"#{ref}", "action": "confirm", "note": "เห็นเงิน"},
@@ -151,7 +151,7 @@ def test_a_waiting_declaration_cannot_be_settled_by_a_note(client, db, logins):
         data={"what": f"#{ref}", "action": "confirm", "note": "x", "csrf_token": token(page)},
         follow_redirects=True,
     ).get_data(as_text=True)
-    assert "can be settled by: confirm, reverse" in done
+    assert "เรื่องนี้จัดการแบบนั้นไม่ได้ ยังไม่มีอะไรเปลี่ยน" in done
     with db.transaction() as session:
         assert session.scalars(select(Resolution)).all() == []
 
@@ -175,7 +175,7 @@ def test_claims_are_approved_from_the_dashboard_not_by_their_filer(client, db, l
         data={"confirmed": "yes", "csrf_token": token(page)},
         follow_redirects=True,
     ).get_data(as_text=True)
-    assert f"อนุมัติและจ่าย #{ref} 200 บ. ให้ นางมาลี มีสุข แล้ว" in done
+    assert f"อนุมัติและมอบ #{ref} 200 บ. แก่ นางมาลี มีสุข แล้ว" in done
     assert "ไม่พบ" not in done and f"/claims/{ref}/approve" not in done
 
 
@@ -269,7 +269,7 @@ def test_documents_are_ticked_on_the_claims_page_before_approval(client, db, log
         data={"confirmed": "yes", "csrf_token": token(page)},
         follow_redirects=True,
     ).get_data(as_text=True)
-    assert f"อนุมัติและจ่าย #{ref} 200 บ." in done
+    assert f"อนุมัติและมอบ #{ref} 200 บ." in done
 
 
 def test_the_member_page_links_a_printable_passbook(client, db, logins):

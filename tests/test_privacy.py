@@ -190,7 +190,7 @@ def test_opening_a_member_page_is_logged_and_shown_to_the_committee(client, runn
     assert "ไม่ได้บันทึก" in first  # consent: not recorded, for a member from before
     second = client.get(f"/dashboard/g/BANNA/members/{number}").get_data(as_text=True)
     looks = second.split('class="looks"')[1]
-    assert looks.count("นางสมศรี ใจดี") == 2 and "(login somsri)" in looks
+    assert looks.count("นางสมศรี ใจดี") == 2 and "ผ่านบัญชีผู้ใช้ somsri" in looks
     log = json.loads(cli(runner, "members access-log --group BANNA --json").output)
     assert [(e["channel"], e["what"], e["member"]) for e in log] == [
         ("dashboard", "page", number)
@@ -199,7 +199,7 @@ def test_opening_a_member_page_is_logged_and_shown_to_the_committee(client, runn
     whole = client.get("/dashboard/g/BANNA/access").get_data(as_text=True)
     rows = whole.split('class="looks"')[1]
     assert rows.count("เปิดหน้าสมาชิก") == 2 and rows.count("ส่งออกข้อมูล") == 1
-    assert "Ms. Anna Member" in rows and "job operator" in rows
+    assert "Ms. Anna Member" in rows and "ผู้ดูแลระบบ" in rows  # the operator job, in words
     assert client.get("/dashboard/g/NAKLANG/access").status_code == 403
 
 

@@ -15,10 +15,9 @@ from flask.cli import AppGroup
 
 from gateway.extensions.database import current_db
 from gateway.extensions.settings import business_day
-from gateway.flows.dashboard_texts import DASHBOARD_TEXTS
+from gateway.flows.dashboard_texts import DASHBOARD_TEXTS, benefit_label
 from gateway.flows.dates import BE_OFFSET, format_date
 from gateway.flows.money import format_baht
-from gateway.flows.texts import render
 from gateway.services.foresight import basis_lines, chart, suggestion_text
 from gateway.services.passbook import passbook_rows
 from models.foresight import Gathered, projection_of
@@ -165,7 +164,7 @@ def report_codi(code: str, be_year: int, csv_path: Path | None, html_path: Path 
 
 SECTION_TITLES = {
     "status": "สถานะรายงาน",
-    "members": "สมาชิก",
+    "members": "สมาชิก (คน)",
     "age_sex": "สมาชิก ณ 30 ก.ย. ตามช่วงอายุและเพศ (คน)",
     "opening": "ยอดยกมา ณ 1 ต.ค. (บาท)",
     "income": "รายรับระหว่างปี (บาท)",
@@ -203,7 +202,7 @@ THAI_ITEMS = {
     "government_match": "สมทบจากรัฐบาล",
     "donation": "เงินบริจาค",
     "interest": "ดอกเบี้ย",
-    **{b: f"สวัสดิการ{render('th', f'benefit_{b}')}" for b in BenefitType},
+    **{b: f"สวัสดิการ{benefit_label(b, 'th')}" for b in BenefitType},
 }
 
 

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
+from gateway.flows.dates import format_date
+
 TH = {
     "title": "กองทุนสวัสดิการ",
     "login": "เข้าสู่ระบบ",
@@ -28,14 +33,14 @@ TH = {
     "passbook_print": "สมุดบัญชี (พิมพ์ได้)",
     "bank": "เงินในธนาคาร",
     "with_collectors": "เงินในมือผู้เก็บ",
-    "welfare_paid": "จ่ายสวัสดิการแล้ว",
-    "per_month": "เงินสัจจะรายเดือน (12 เดือน)",
-    "arrears": "การค้างจ่าย",
-    "paid_up": "จ่ายครบ",
-    "1_30": "ค้าง 1-30 วัน",
-    "31_60": "ค้าง 31-60 วัน",
-    "61_90": "ค้าง 61-90 วัน",
-    "over_90": "ค้างเกิน 90 วัน",
+    "welfare_paid": "มอบสวัสดิการแล้ว",
+    "per_month": "เงินสัจจะรายเดือน (12 เดือน, บาท)",
+    "arrears": "การค้างส่งสัจจะ",
+    "paid_up": "ส่งครบ",
+    "1_30": "ค้างส่ง 1-30 วัน",
+    "31_60": "ค้างส่ง 31-60 วัน",
+    "61_90": "ค้างส่ง 61-90 วัน",
+    "over_90": "ค้างส่งเกิน 90 วัน",
     "matching": "เงินสมทบ",
     "no_matching": "ยังไม่มีเงินสมทบ",
     "baht": "บาท",
@@ -48,7 +53,7 @@ TH = {
     "never": "ยังไม่เคยส่ง",
     "kind": "เรื่อง",
     "ref": "รหัส",
-    "amount": "จำนวน",
+    "amount": "จำนวน (บาท)",
     "age": "อายุ (วัน)",
     "member": "สมาชิก",
     "collector": "ผู้เก็บเงิน",
@@ -65,12 +70,12 @@ TH = {
     "reason": "เหตุผล",
     "search": "ค้นหา",
     "search_hint": "เลขที่ ชื่อ หรือเบอร์โทร",
-    "paid_through": "จ่ายถึง",
-    "given": "ให้แล้ว",
-    "behind": "ค้าง",
+    "paid_through": "ส่งถึง",
+    "given": "ยอดสัจจะ",
+    "behind": "ค้างส่ง",
     "history": "รายการล่าสุด",
     "done": "เรียบร้อย",
-    "kind_declared": "แจ้งจ่ายรอยืนยัน",
+    "kind_declared": "แจ้งส่งรอยืนยัน",
     "kind_disputed": "สมาชิกทักท้วง",
     "kind_cash_held": "เงินค้างในมือผู้เก็บ",
     "kind_handover_short": "ส่งเงินไม่ครบ",
@@ -81,8 +86,8 @@ TH = {
     "state_reversed": "ยกเลิก",
     "forbidden": "คุณไม่มีสิทธิ์ดูกองทุนนี้",
     # Money actions: a button, then a page that says the effect, then the confirm button.
-    "approve_pay": "อนุมัติและจ่าย…",
-    "reverse_pay": "ยกเลิกการจ่าย…",
+    "approve_pay": "อนุมัติและมอบ…",
+    "reverse_pay": "ยกเลิกการมอบ…",
     "restore": "คืนรายการ…",
     "confirm_money": "ยืนยันรายการ…",
     "reverse_money": "ยกเลิกรายการ…",
@@ -93,15 +98,15 @@ TH = {
     "why": "เหตุผล (เก็บไว้เป็นหลักฐาน)",
     "why_first": 'ใส่เหตุผลแล้วกด "ดูก่อนยืนยัน" ปุ่มยืนยันจึงจะแสดง',
     "filed_claims": "รออนุมัติ",
-    "paid_claims": "จ่ายแล้ว (ล่าสุด)",
+    "paid_claims": "มอบแล้ว (ล่าสุด)",
     "status": "สถานะ",
     "status_filed": "รออนุมัติ",
-    "status_paid": "จ่ายแล้ว",
+    "status_paid": "มอบแล้ว",
     "status_rejected": "ไม่อนุมัติ",
-    "status_reversed": "ยกเลิกการจ่ายแล้ว",
-    "effect_approve": "จ่าย {amount} บ. ให้ {name} จากบัญชีธนาคารของกองทุน "
-    "({benefit} × {units}, คำขอ #{ref}) และส่ง SMS แจ้งผู้รับ",
-    "effect_reverse_claim": "ยกเลิกการจ่าย #{ref}: นำ {amount} บ. ที่จ่ายให้ {name} ({benefit}) "
+    "status_reversed": "ยกเลิกการมอบแล้ว",
+    "effect_approve": "กองทุนมอบ{benefit} × {units} เป็นเงิน {amount} บ. แก่ {name} "
+    "จากบัญชีธนาคารของกองทุน (คำขอ #{ref}) และส่ง SMS แจ้งผู้รับ",
+    "effect_reverse_claim": "ยกเลิกการมอบ #{ref}: นำ {amount} บ. ที่มอบแก่ {name} ({benefit}) "
     "กลับเข้าบัญชีธนาคารของกองทุน และส่ง SMS ขออภัยผู้รับ",
     "effect_restore": "คืนรายการ #{ref}: บันทึกเงินสัจจะ {amount} บ. ของ {member} อีกครั้ง "
     "เป็นเงินในมือ {collector} และส่ง SMS แจ้งทั้งสองคน",
@@ -112,16 +117,16 @@ TH = {
     "effect_disputed_reverse": "ยกเลิกใบรับ #{ref}: หัก {amount} บ. ออกจากยอดสัจจะของ {member} "
     "และจากเงินในมือ {collector}",
     "effect_confirm": "รับทราบเรื่อง {what} ว่าถูกต้อง ไม่มีเงินเคลื่อนไหว",
-    "did_approve": "อนุมัติและจ่าย #{ref} {amount} บ. ให้ {name} แล้ว",
+    "did_approve": "อนุมัติและมอบ #{ref} {amount} บ. แก่ {name} แล้ว",
     "did_reject": "ไม่อนุมัติ #{ref} แล้ว เหตุผล: {reason}",
     "did_documents": "บันทึกเอกสารของ #{ref} แล้ว ยังขาด: {documents}",
     "did_documents_all": "#{ref} ได้รับเอกสารครบแล้ว อนุมัติได้",
     "documents_received": "บันทึกว่าได้รับเอกสารที่เลือก",
     "event_on": "วันเกิดเหตุ",
     "filed_on": "ยื่นเมื่อ",
-    "did_reverse_claim": "ยกเลิกการจ่าย #{ref} {amount} บ. แล้ว "
+    "did_reverse_claim": "ยกเลิกการมอบ #{ref} {amount} บ. แล้ว "
     "เงินกลับเข้าบัญชีธนาคารของกองทุน (รายการ #{new})",
-    "already_reversed_claim": "#{ref} ยกเลิกการจ่ายไปแล้ว (รายการ #{new}) ไม่มีอะไรเปลี่ยน",
+    "already_reversed_claim": "#{ref} ยกเลิกการมอบไปแล้ว (รายการ #{new}) ไม่มีอะไรเปลี่ยน",
     "did_restore": "คืนรายการ #{ref} {amount} บ. ให้ {name} แล้ว (รายการใหม่ #{new})",
     "already_restored": "#{ref} คืนไปแล้ว (รายการ #{new}) ไม่มีอะไรเปลี่ยน",
     "did_note": "บันทึกเหตุผลเรื่อง {what} แล้ว ไม่มีเงินเคลื่อนไหว",
@@ -135,7 +140,7 @@ TH = {
     # who may do what (models/offices.py)
     "refused_login_unlinked": "บัญชีนี้ยังไม่ผูกกับสมาชิก ทำรายการไม่ได้ ยังไม่มีอะไรเปลี่ยน",
     "refused_power": "ตำแหน่งของคุณทำรายการนี้ไม่ได้ ยังไม่มีอะไรเปลี่ยน",
-    "did_approve_first": "อนุมัติ #{ref} {amount} บ. แล้ว รอกรรมการอีกคนอนุมัติจึงจะจ่าย",
+    "did_approve_first": "อนุมัติ #{ref} {amount} บ. แล้ว รอกรรมการอีกคนอนุมัติจึงจะมอบ",
     "approved_once_by": "อนุมัติแล้ว 1 คน:",
     "register": "ทะเบียนสมาชิก",
     "offices_held": "ตำแหน่ง",
@@ -172,7 +177,6 @@ TH = {
     "anonymised": "ลบข้อมูลส่วนตัวแล้วเมื่อ",
     "save": "บันทึก",
     "did_edit": "บันทึกแล้ว: {fields}",
-    "refused_register": "แก้ทะเบียนไม่ได้ ยังไม่มีอะไรเปลี่ยน",
     "source_local_government": "องค์กรปกครองส่วนท้องถิ่น (อปท.)",
     "source_codi_seed": "พอช.",
     "source_government_match": "รัฐบาลสมทบ",
@@ -188,17 +192,17 @@ TH = {
     "projection_keep": "ทางที่ช่วยให้เงินไม่หมด (เลือกทางใดทางหนึ่ง):",
     "keep_daily_rate": "เพิ่มสัจจะเป็นวันละ {baht} บ. (ตอนนี้ {now} บ.)",
     "keep_amount": "ลด{benefit}เหลือ {percent}% คือ {amounts} บ.",
-    "keep_min_age": "เริ่มจ่าย{benefit}ที่อายุ {age} ปี (ตอนนี้ {now} ปี)",
+    "keep_min_age": "เริ่มมอบ{benefit}ที่อายุ {age} ปี (ตอนนี้ {now} ปี)",
     "keep_nothing": "แก้เรื่องเดียวไม่พอ ต้องปรับหลายอย่างพร้อมกัน",
     "projection_year": "ปี พ.ศ.",
-    "projection_members": "สมาชิก",
-    "projection_joined": "เข้าใหม่",
-    "projection_died": "เสียชีวิต",
-    "projection_lapsed": "พ้นสภาพ",
-    "projection_in": "เงินสัจจะเข้า",
-    "projection_matching": "เงินสมทบ",
-    "projection_out": "จ่ายสวัสดิการ",
-    "projection_balance": "เงินกองทุนสิ้นปี",
+    "projection_members": "สมาชิก (คน)",
+    "projection_joined": "เข้าใหม่ (คน)",
+    "projection_died": "เสียชีวิต (คน)",
+    "projection_lapsed": "พ้นสภาพ (คน)",
+    "projection_in": "เงินสัจจะเข้า (บาท)",
+    "projection_matching": "เงินสมทบ (บาท)",
+    "projection_out": "มอบสวัสดิการ (บาท)",
+    "projection_balance": "เงินกองทุนสิ้นปี (บาท)",
     "projection_try": "ลองแก้ระเบียบ (ยังไม่บันทึก ไม่มีอะไรเปลี่ยน)",
     "projection_amount": "บาทต่อครั้ง/คืน/เดือน",
     "projection_tier": "เมื่อเป็นสมาชิกครบ {years} ปี",
@@ -210,25 +214,96 @@ TH = {
     "basis_no_birth": "{count} คนไม่มีวันเกิดในทะเบียน ใช้อายุเฉลี่ยแบบกองทุนหมู่บ้าน",
     "basis_no_sex": "ทะเบียนยังไม่มีเพศ ใช้อัตราตายเฉลี่ยชายหญิง",
     "basis_own": "ใช้ประวัติของกองทุนเอง: {what}",
-    "basis_tables": "ใช้ตัวเลขระดับประเทศ ({version}) สำหรับ: {what}",
+    "basis_tables": "ใช้ตัวเลขระดับประเทศ สำหรับ: {what}",
     "basis_lapses": "การพ้นสภาพ",
     "basis_joiners": "สมาชิกเข้าใหม่",
     "network": "วันเรียนรู้เครือข่าย",
     "network_title": "วันเรียนรู้เครือข่าย {day}",
     "network_since": "ตัวเลขตั้งแต่ {since} ถึงก่อนวันประชุม",
     "col_code": "กองทุน",
-    "col_members": "สมาชิก",
-    "col_growth": "เข้าใหม่",
+    "col_members": "สมาชิก (คน)",
+    "col_growth": "เข้าใหม่ (คน)",
     "col_contributions_satang": "สัจจะเดือนนี้ (บ.)",
-    "col_arrears_percent": "ค้างส่ง %",
+    "col_arrears_percent": "ค้างส่ง (%)",
     "col_welfare_paid_satang": "สวัสดิการ (บ.)",
     "col_cash_with_collectors_satang": "เงินในมือผู้เก็บ (บ.)",
-    "col_open_exceptions": "เรื่องค้าง",
-    "col_runs_out": "เงินหมดปี",
+    "col_open_exceptions": "เรื่องค้างตรวจ",
+    "col_runs_out": "เงินหมดปี (พ.ศ.)",
     "network_total": "รวมเครือข่าย",
     "network_lasts": "พอ {years} ปี",
     "network_print": "พิมพ์",
     "network_day": "วันที่ประชุม",
+    # Added for issue 18: every stored value the pages show has its words.
+    "brand": "สัจจะ",
+    "people": "คน",
+    "day_hint": "วัน/เดือน/ปี พ.ศ. เช่น 16/5/2569",
+    "what_cash": "เงินในมือผู้เก็บเงินเลขที่ {number}",
+    "event_day": "วันเกิดเหตุ",
+    "years": "ปี",
+    "date": "วันที่",
+    "state": "สถานะ",
+    "count": "จำนวน (คน)",
+    "matching_source": "แหล่งเงินสมทบ",
+    "matching_amount": "เงินสมทบ (บาท)",
+    "arrears_band": "ค้างส่ง",
+    "no_ref": "-",
+    "member_active": "เป็นสมาชิก",
+    "member_lapsed": "พ้นสภาพสมาชิก (ขาดส่ง)",
+    "member_withdrawn": "พ้นสภาพสมาชิก (ลาออก)",
+    "member_deceased": "พ้นสภาพสมาชิก (เสียชีวิต)",
+    "benefit_birth": "ค่าคลอดบุตร",
+    "benefit_hospital": "ค่านอนโรงพยาบาล",
+    "benefit_elderly": "สูงอายุ",
+    "benefit_funeral": "ค่าทำศพ",
+    "benefit_disability": "ช่วยคนพิการ",
+    "benefit_education": "ทุนการศึกษา",
+    "benefit_disaster": "ช่วยภัยพิบัติ",
+    "benefit_other": "สวัสดิการอื่น",
+    "code_contribution": "ส่งสัจจะ",
+    "code_opening": "ยอดยกมาจากสมุดเดิม",
+    "code_handover": "ผู้เก็บเงินส่งเงินให้เหรัญญิก",
+    "code_matching": "เงินสมทบ",
+    "code_welfare": "กองทุนมอบสวัสดิการ",
+    "code_expense": "ค่าบริหารจัดการ",
+    "code_entrance_fee": "ค่าสมัครสมาชิก",
+    "code_rejoin": "สมัครใหม่ ยอดเดิมเป็นของกองทุน",
+    "code_reversal": "ยกเลิกรายการ",
+    "phase_single": "บันทึกแล้ว",
+    "phase_pending": "รอยืนยัน",
+    "phase_post": "ยืนยันแล้ว",
+    "phase_void": "ไม่รับ",
+    "channel_dashboard": "หน้าจอกรรมการ",
+    "channel_cli": "คำสั่งผู้ดูแลระบบ",
+    "job_reconcile": "ระบบกระทบยอดประจำคืน",
+    "job_lapse": "ระบบตรวจสถานะสมาชิก",
+    "job_sweeper": "ระบบปิดรายการค้าง",
+    "job_import": "นำเข้าจากทะเบียนกระดาษ",
+    "job_demo": "ข้อมูลตัวอย่าง",
+    "job_migration": "ข้อมูลก่อนปรับระบบ",
+    "job_setup": "ตั้งค่าระบบ",
+    "job_operator": "ผู้ดูแลระบบ",
+    "who_member": "{name} (เลขที่ {number})",
+    "who_login": "ผ่านบัญชีผู้ใช้ {username}",
+    "not_recorded": "ไม่ได้บันทึก",
+    "field_phone": "เบอร์โทร",
+    "field_status": "สถานะ",
+    "field_office": "ตำแหน่ง",
+    "field_joined_on": "วันที่เป็นสมาชิก",
+    "field_number": "เลขที่สมาชิก",
+    "field_pin": "รหัส PIN",
+    "field_reminders_opt_out": "งดรับการแจ้งเตือน",
+    "office_from": "{office} ตั้งแต่ {day}",
+    "office_ended": "สิ้นสุด {day}",
+    "yes": "ใช่",
+    "no": "ไม่ใช่",
+    "lang_th": "ไทย",
+    "lang_en": "อังกฤษ",
+    "refused_no_exception": "ไม่พบเรื่อง {what} ในรายการที่ต้องตรวจ (อาจจัดการไปแล้ว) ยังไม่มีอะไรเปลี่ยน",
+    "refused_ledger": "บัญชีไม่รับรายการนี้ ยังไม่มีอะไรเปลี่ยน",
+    "refused_born": "อ่านวันเกิดไม่ได้ ใส่แบบ 16/5/2503 (ปี พ.ศ.) ยังไม่มีอะไรเปลี่ยน",
+    "refused_consent_on": "อ่านวันที่ยินยอมไม่ได้ ใส่แบบ 16/11/2569 (ปี พ.ศ.) ยังไม่มีอะไรเปลี่ยน",
+    "refused_consent_future": "วันที่ยินยอมยังมาไม่ถึง ยังไม่มีอะไรเปลี่ยน",
+    "refused_register_field": "แก้ทะเบียนไม่ได้: มีช่องที่ไม่ถูกต้อง ตรวจแล้วลองใหม่ ยังไม่มีอะไรเปลี่ยน",
 }
 
 EN = {
@@ -258,8 +333,8 @@ EN = {
     "passbook_print": "Passbook (printable)",
     "bank": "In the bank",
     "with_collectors": "With collectors",
-    "welfare_paid": "Welfare paid",
-    "per_month": "Contributions per month (12 months)",
+    "welfare_paid": "Welfare given",
+    "per_month": "Contributions per month (12 months, baht)",
     "arrears": "Arrears",
     "paid_up": "Paid up",
     "1_30": "1-30 days behind",
@@ -278,7 +353,7 @@ EN = {
     "never": "never",
     "kind": "What",
     "ref": "Ref",
-    "amount": "Amount",
+    "amount": "Amount (baht)",
     "age": "Age (days)",
     "member": "Member",
     "collector": "Collector",
@@ -310,8 +385,8 @@ EN = {
     "state_rejected": "rejected",
     "state_reversed": "reversed",
     "forbidden": "You may not see this group",
-    "approve_pay": "Approve and pay…",
-    "reverse_pay": "Reverse the payment…",
+    "approve_pay": "Approve and give…",
+    "reverse_pay": "Reverse the gift…",
     "restore": "Restore…",
     "confirm_money": "Confirm…",
     "reverse_money": "Reverse…",
@@ -322,15 +397,15 @@ EN = {
     "why": "Reason (kept on the record)",
     "why_first": 'Write the reason and press "Review"; then the confirm button shows',
     "filed_claims": "Waiting for approval",
-    "paid_claims": "Paid (latest)",
+    "paid_claims": "Given (latest)",
     "status": "Status",
     "status_filed": "waiting",
-    "status_paid": "paid",
+    "status_paid": "given",
     "status_rejected": "rejected",
-    "status_reversed": "payment reversed",
-    "effect_approve": "Pay {amount} baht to {name} from the fund's bank account "
-    "({benefit} × {units}, claim #{ref}) and tell them by SMS",
-    "effect_reverse_claim": "Reverse #{ref}: the {amount} baht paid to {name} ({benefit}) "
+    "status_reversed": "gift reversed",
+    "effect_approve": "The fund gives {benefit} × {units}, {amount} baht, to {name} "
+    "from the fund's bank account (claim #{ref}) and tells them by SMS",
+    "effect_reverse_claim": "Reverse #{ref}: the {amount} baht given to {name} ({benefit}) "
     "go back into the fund's bank account; the payee gets an SMS with an apology",
     "effect_restore": "Restore #{ref}: record {member}'s {amount} baht again, as cash held by "
     "{collector}; both are told by SMS",
@@ -341,14 +416,14 @@ EN = {
     "effect_disputed_reverse": "Reverse receipt #{ref}: take {amount} baht off {member}'s "
     "contributions and off {collector}'s cash in hand",
     "effect_confirm": "Acknowledge {what} as correct; no money moves",
-    "did_approve": "Approved and paid #{ref}, {amount} baht to {name}",
+    "did_approve": "Approved and given #{ref}, {amount} baht to {name}",
     "did_reject": "Rejected #{ref}. Reason: {reason}",
     "did_documents": "Documents of #{ref} recorded; still missing: {documents}",
     "did_documents_all": "#{ref} has all its documents: it can be approved",
     "documents_received": "Mark the ticked documents received",
     "event_on": "event",
     "filed_on": "filed",
-    "did_reverse_claim": "Reversed payment #{ref}, {amount} baht back in the fund's bank (#{new})",
+    "did_reverse_claim": "Reversed gift #{ref}, {amount} baht back in the fund's bank (#{new})",
     "already_reversed_claim": "#{ref} was reversed already (#{new}); nothing changed",
     "did_restore": "Restored #{ref}, {amount} baht for {name} (new entry #{new})",
     "already_restored": "#{ref} was restored already (#{new}); nothing changed",
@@ -363,7 +438,7 @@ EN = {
     # who may do what (models/offices.py)
     "refused_login_unlinked": "This login is not linked to a member; nothing changed",
     "refused_power": "Your offices in this fund do not allow this; nothing changed",
-    "did_approve_first": "Approved #{ref} ({amount} baht); it is paid once a second committee "
+    "did_approve_first": "Approved #{ref} ({amount} baht); it is given once a second committee "
     "member approves",
     "approved_once_by": "Approved once by",
     "register": "Register",
@@ -401,7 +476,6 @@ EN = {
     "anonymised": "Personal data anonymised on",
     "save": "Save",
     "did_edit": "Saved: {fields}",
-    "refused_register": "The register was not changed",
     "source_local_government": "Local government",
     "source_codi_seed": "CODI",
     "source_government_match": "Government match",
@@ -415,7 +489,7 @@ EN = {
     "projection_lasts": "The fund lasts all {years} years",
     "projection_runs_out": "The fund runs out in {year}",
     "projection_keep": "Any one of these keeps it above zero:",
-    "keep_daily_rate": "Contributions of {baht} baht a day (today {now})",
+    "keep_daily_rate": "Contributions of {baht} baht a day (today {now} baht)",
     "keep_amount": "{benefit} cut to {percent}%: {amounts} baht",
     "keep_min_age": "{benefit} from age {age} (today {now})",
     "keep_nothing": "No single change is enough: several are needed together",
@@ -424,10 +498,10 @@ EN = {
     "projection_joined": "Joined",
     "projection_died": "Died",
     "projection_lapsed": "Lapsed",
-    "projection_in": "Contributions",
-    "projection_matching": "Matching",
-    "projection_out": "Welfare paid",
-    "projection_balance": "Fund at year end",
+    "projection_in": "Contributions (baht)",
+    "projection_matching": "Matching (baht)",
+    "projection_out": "Welfare given (baht)",
+    "projection_balance": "Fund at year end (baht)",
     "projection_try": "Try a schedule (nothing is saved or changed)",
     "projection_amount": "Baht per event/night/month",
     "projection_tier": "After {years} years of membership",
@@ -458,6 +532,131 @@ EN = {
     "network_lasts": "{years}+ years",
     "network_print": "Print",
     "network_day": "Meeting day",
+    # Added for issue 18: every stored value the pages show has its words.
+    "brand": "Satja",
+    "people": "people",
+    "day_hint": "day/month/year, e.g. 16/5/2026",
+    "what_cash": "the cash held by collector no. {number}",
+    "event_day": "Event day",
+    "years": "years",
+    "date": "Date",
+    "state": "State",
+    "count": "Members",
+    "matching_source": "Source",
+    "matching_amount": "Matching (baht)",
+    "arrears_band": "Behind",
+    "no_ref": "-",
+    "member_active": "member",
+    "member_lapsed": "membership ended (lapsed)",
+    "member_withdrawn": "membership ended (withdrew)",
+    "member_deceased": "membership ended (died)",
+    "benefit_birth": "birth",
+    "benefit_hospital": "hospital",
+    "benefit_elderly": "elderly",
+    "benefit_funeral": "funeral",
+    "benefit_disability": "disability",
+    "benefit_education": "education",
+    "benefit_disaster": "disaster",
+    "benefit_other": "other",
+    "code_contribution": "contribution",
+    "code_opening": "brought over from the old book",
+    "code_handover": "hand-over to the treasurer",
+    "code_matching": "matching money",
+    "code_welfare": "welfare given",
+    "code_expense": "administration",
+    "code_entrance_fee": "entrance fee",
+    "code_rejoin": "joined again; earlier gifts stay with the fund",
+    "code_reversal": "reversal",
+    "phase_single": "recorded",
+    "phase_pending": "waiting",
+    "phase_post": "confirmed",
+    "phase_void": "rejected",
+    "channel_dashboard": "dashboard",
+    "channel_cli": "command line",
+    "job_reconcile": "nightly reconciliation",
+    "job_lapse": "nightly membership check",
+    "job_sweeper": "sweeper of waiting entries",
+    "job_import": "import from a paper register",
+    "job_demo": "demo data",
+    "job_migration": "from before the upgrade",
+    "job_setup": "setup",
+    "job_operator": "operator",
+    "who_member": "{name} (no. {number})",
+    "who_login": "(login {username})",
+    "not_recorded": "not recorded",
+    "field_phone": "Phone",
+    "field_status": "Status",
+    "field_office": "Office",
+    "field_joined_on": "Joined",
+    "field_number": "Member no.",
+    "field_pin": "PIN",
+    "field_reminders_opt_out": "No reminders",
+    "office_from": "{office} from {day}",
+    "office_ended": "ended {day}",
+    "yes": "yes",
+    "no": "no",
+    "lang_th": "Thai",
+    "lang_en": "English",
+    "refused_no_exception": "No open item {what} to check (settled already?); nothing changed",
+    "refused_ledger": "The books refused this entry; nothing changed",
+    "refused_born": "The birth date cannot be read: write it like 16/5/1960; nothing changed",
+    "refused_consent_on": "The consent date cannot be read: write it like 16/11/2026; "
+    "nothing changed",
+    "refused_consent_future": "The consent date is in the future; nothing changed",
+    "refused_register_field": "The register was not changed: a field is not right; check it "
+    "and try again",
 }
 
 DASHBOARD_TEXTS = {"th": TH, "en": EN}
+
+
+def benefit_label(benefit: str, lang: str) -> str:
+    """A benefit's name on the committee's pages: ค่าทำศพ, ช่วยคนพิการ; the stored value if new."""
+    return DASHBOARD_TEXTS[lang].get(f"benefit_{benefit}", benefit)
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_MEMBER = re.compile(r"(?P<name>.+) \(#(?P<number>\d+)\)")
+
+
+def _day(text: str, lang: str) -> str:
+    """An ISO day (or a UTC time's day) as people read it; anything else as it is."""
+    if _ISO_DAY.match(text):
+        return format_date(dt.date.fromisoformat(text[:10]), lang)
+    return text
+
+
+def register_value(what: str, value: str | None, lang: str) -> str:
+    """A value of a member's register history (`treasurer from 2026-01-01`), in words."""
+    t = DASHBOARD_TEXTS[lang]
+    if value is None or value == "":
+        return "-"
+    words = value.split(" ")
+    if what == "office" and len(words) == 3 and words[1] == "from":
+        office = t.get(f"office_{words[0]}", words[0])
+        return t["office_from"].format(office=office, day=_day(words[2], lang))
+    if what == "office" and len(words) == 2 and words[0] == "ended":
+        return t["office_ended"].format(day=_day(words[1], lang))
+    if what == "consent" and len(words) == 2:
+        return f"{t.get(f'consent_{words[1]}', words[1])} {_day(words[0], lang)}"
+    named = {"status": "member_", "sex": "sex_", "lang": "lang_"}
+    if what in named:
+        return t.get(named[what] + value, value)
+    return _day(value, lang)
+
+
+def actor_words(text: str | None, lang: str) -> str:
+    """Who acted, as the records say it (`name (#2) (login u)`, `job operator`), in words."""
+    t = DASHBOARD_TEXTS[lang]
+    if not text or text == "(not recorded)":
+        return t["not_recorded"]
+    shown, _, login = text.partition(" (login ")
+    if shown.startswith("login "):
+        shown, login = "", shown.removeprefix("login ") + ")"
+    if shown.startswith("job "):
+        shown = t.get(f"job_{shown.removeprefix('job ')}", shown)
+    elif member := _MEMBER.fullmatch(shown):
+        shown = t["who_member"].format(**member.groupdict())
+    if login:
+        shown = f"{shown} {t['who_login'].format(username=login.removesuffix(')'))}".strip()
+    return shown

@@ -27,12 +27,16 @@ from gateway.extensions import sessions
 from gateway.extensions.database import current_db
 from gateway.extensions.redis import redis_or_none
 from gateway.extensions.settings import business_day
-from gateway.flows.dashboard_texts import DASHBOARD_TEXTS
+from gateway.flows.dashboard_texts import (
+    DASHBOARD_TEXTS,
+    actor_words,
+    benefit_label,
+    register_value,
+)
 from gateway.flows.dates import format_date, format_month
 from gateway.flows.money import format_baht
 from gateway.flows.texts import render
 from gateway.services import dashboard, foresight
-from gateway.services.claims import benefit_name
 from gateway.services.dashboard import GroupView, Refused
 from gateway.services.ratelimit import allow
 from models.base import utcnow
@@ -82,9 +86,25 @@ def words() -> dict[str, object]:
         "day": lambda d: format_date(d, lang) if d else "",
         "month": lambda d: format_month(d, lang),
         "short_month": lambda d: format_month(d, lang, short=True),
-        "benefit": lambda b: benefit_name(b, lang),
+        "benefit": lambda b: benefit_label(b, lang),
+        "looker": lambda who: _who(who, lang),
+        # The printed member data (members export-data) words what the records keep.
+        "register_value": lambda what, value: register_value(what, value, lang),
+        "actor": lambda text: actor_words(text, lang),
         "ref_for": dashboard.ref_for,
+        "typed": lambda d: dashboard.shown_day(d, lang),
     }
+
+
+def _who(who: dashboard.Who, lang: str) -> str:
+    """Who acted, in words: the member and the login they used, or the job by its name."""
+    t = DASHBOARD_TEXTS[lang]
+    if who.name is not None:
+        shown = t["who_member"].format(name=who.name, number=who.number)
+    else:
+        shown = t.get(f"job_{who.job}", t["not_recorded"]) if who.job else ""
+    login = t["who_login"].format(username=who.username) if who.username else ""
+    return " ".join(part for part in (shown, login) if part) or t["not_recorded"]
 
 
 def group_page(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:
@@ -184,16 +204,19 @@ def collectors(group: GroupView) -> ResponseReturnValue:
 
 def _say(key: str, **values: object) -> str:
     """A dashboard sentence in the viewer's language."""
+    what = str(values.get("what", ""))
+    if what.startswith("cash:"):  # the form's name for a collector's cash, said in words
+        values["what"] = DASHBOARD_TEXTS[g.lang]["what_cash"].format(number=what[5:])
     return DASHBOARD_TEXTS[g.lang][key].format(**values)
 
 
 def _refusal(refused: Refused) -> str:
     """Why nothing was done, in the viewer's language where the catalogues have it."""
     key, values = refused.key, dict(refused.values)
-    if key is None:
-        return str(refused)  # the settling rules speak English, as on the command line
+    if key is None:  # a rule of the books that has no words of its own: the English says which
+        return _say("refused_action") + (f" ({refused})" if g.lang == "en" else "")
     if f"refused_{key}" in DASHBOARD_TEXTS[g.lang]:
-        return _say(f"refused_{key}")
+        return _say(f"refused_{key}", **values)
     if isinstance(values.get("bank"), int):
         values["bank"] = format_baht(values["bank"])
     return render(g.lang, key, **{"ref": "", **values})
@@ -513,10 +536,7 @@ def network() -> ResponseReturnValue:
     """The learning day: every group side by side, sortable, for a network login only."""
     if g.user.group_id is not None:
         abort(403)
-    try:
-        day = dt.date.fromisoformat(request.args.get("day", "")[:10])
-    except ValueError:
-        day = business_day()
+    day = dashboard.typed_day(request.args.get("day", "")[:10]) or business_day()
     sort, down = request.args.get("sort", "code")[:40], request.args.get("desc") == "1"
     report = foresight.network_page(current_db(), day, assumptions(), sort, down)
     return render_template(
@@ -539,7 +559,9 @@ def edit_member(group: GroupView, number: int) -> ResponseReturnValue:
     try:
         changed = dashboard.edit_register(current_db(), group, number, form, g.user, business_day())
     except Refused as refused:
-        why = _refusal(refused) if refused.key else f"{_say('refused_register')} ({refused})"
+        why = _refusal(refused) if refused.key else _say("refused_register_field")
+        if not refused.key and g.lang == "en":
+            why += f" ({refused})"  # the register's rule, as the command line says it
         flash(why, "error")
         return redirect(back)
     flash(_say("did_edit", fields=", ".join(_say(f"field_{f}") for f in changed) or "-"), "ok")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,11 +14,12 @@ from redis import Redis
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from gateway.flows.dashboard_texts import benefit_label
 from gateway.flows.dates import BE_OFFSET
 from gateway.flows.money import format_baht
 from gateway.flows.ussd import Payment
 from gateway.services import claims as claim_service
-from gateway.services.claims import Told, benefit_name
+from gateway.services.claims import Told
 from gateway.services.passbook import passbook_rows
 from gateway.services.resolutions import (
     ALLOWED,
@@ -37,7 +39,7 @@ from models.ledger import ref_for
 from models.offices import Office, Power, holders, offices_of
 from models.passbook import passbook
 from models.phones import InvalidPhone, normalize_phone
-from models.privacy import Access, Channel, access_log, looked_by, record_access
+from models.privacy import Access, Channel, MemberAccess, access_log, record_access
 from models.reconcile import Action, Finding, ItemKind, open_exceptions
 from models.registry import (
     Group,
@@ -63,6 +65,8 @@ from models.welfare import (
 from workers.outbox import enqueue_sends
 
 __all__ = ["ref_for"]  # the pages name transfers and claims by their reference
+THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+BE_YEARS = 2400  # a typed year past this is Buddhist Era (CE years this high are not typed)
 
 PAID_SHOWN = 30  # the latest paid claims on the claims page, each reversible
 FOUND_SHOWN = 50  # members found by one search
@@ -344,7 +348,29 @@ class MemberPage:
     collectors: list[tuple[int, str, int]]  # the group's collectors today: (number, name, id)
     may_edit: bool  # the viewer may change the register
     # Who opened this member's data (PDPA access log): (when, who, channel, what), newest first.
-    looks: tuple[tuple[dt.datetime, str, str, str], ...] = ()
+    looks: tuple[tuple[dt.datetime, Who, str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Who:
+    """Who acted, for the page to word: a member (and the login used), or a named job."""
+
+    name: str | None = None
+    number: int | None = None
+    username: str | None = None
+    job: str | None = None
+
+
+def _who(session: Session, row: MemberAccess) -> Who:
+    """Who looked at a member's data: their name and number, the login, or the job."""
+    user = session.get(User, row.user_id) if row.user_id is not None else None
+    username = user.username if user is not None else None
+    by = row.by
+    if by is not None and by.member_id is not None:
+        member = session.get(Member, by.member_id)
+        if member is not None:
+            return Who(member.name, member.number, username)
+    return Who(username=username, job=by.job.value if by is not None and by.job else None)
 
 
 LOOKS_SHOWN = 20  # the newest looks on the member page; `members access-log` has them all
@@ -387,7 +413,7 @@ def member_page(
             record_access(session, person, Channel.DASHBOARD, Access.PAGE, by, viewer.id)
             session.flush()
         looks = tuple(
-            (_bangkok(row.at), looked_by(session, row), row.channel, row.what)
+            (_bangkok(row.at), _who(session, row), row.channel, row.what)
             for row, _ in access_log(session, session.get(Group, view.id), person, LOOKS_SHOWN)
         )
         their_claims = session.scalars(
@@ -421,7 +447,7 @@ class Look:
     at: dt.datetime  # Bangkok time
     number: int
     name: str
-    who: str
+    who: Who
     channel: str
     what: str
 
@@ -431,10 +457,32 @@ def access_page(db: Database, view: GroupView) -> list[Look]:
     with db.transaction() as session:
         rows = access_log(session, session.get(Group, view.id))
         return [
-            Look(_bangkok(row.at), member.number, member.name, looked_by(session, row),
+            Look(_bangkok(row.at), member.number, member.name, _who(session, row),
                  row.channel, row.what)
             for row, member in rows
         ]  # fmt: skip
+
+
+def typed_day(text: str) -> dt.date | None:
+    """A day as the committee types it, 16/5/2503 (Buddhist Era) or 1960-05-16; else None."""
+    text = text.strip().translate(THAI_DIGITS)
+    if match := re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text):
+        day, month, year = map(int, match.groups())
+    elif match := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text):
+        year, month, day = map(int, match.groups())
+    else:
+        return None
+    try:
+        return dt.date(year - BE_OFFSET if year > BE_YEARS else year, month, day)
+    except ValueError:
+        return None
+
+
+def shown_day(day: dt.date | None, lang: str) -> str:
+    """A day as a form field shows it for editing: 16/5/2503 in Thai, 16/5/1960 in English."""
+    if day is None:
+        return ""
+    return f"{day.day}/{day.month}/{day.year + BE_OFFSET if lang == 'th' else day.year}"
 
 
 def edit_register(
@@ -447,10 +495,9 @@ def edit_register(
         person = find_member(session, group, str(number))
         changes: dict[str, object] = {"name": form.get("name", person.name)}
         born = form.get("born", "").strip()
-        try:
-            changes["born_on"] = dt.date.fromisoformat(born) if born else person.born_on
-        except ValueError:
-            raise RegistryError(f"born: {born!r} is not a date like 1960-05-16") from None
+        changes["born_on"] = typed_day(born) if born else person.born_on
+        if born and changes["born_on"] is None:
+            raise Refused(f"born: {born!r} is not a date like 16/5/2503", "born")
         changes["sex"] = check_sex(form.get("sex"))
         changes["lang"] = form.get("lang", person.lang)
         changes["village"] = form.get("village", "").strip() or None
@@ -480,12 +527,11 @@ def _consent(
     how, on = form.get("consent_how", "").strip(), form.get("consent_on", "").strip()
     if not how and not on:
         return False
-    try:
-        day = dt.date.fromisoformat(on)
-    except ValueError:
-        raise RegistryError(f"consent: {on!r} is not a date like 2026-11-16") from None
+    day = typed_day(on)
+    if day is None:
+        raise Refused(f"consent: {on!r} is not a date like 16/11/2569", "consent_on")
     if day > today:
-        raise RegistryError("consent date is in the future")
+        raise Refused("consent date is in the future", "consent_future")
     before = (person.consent_on, person.consent_how)
     record_consent(session, person, day, how, by)
     return (person.consent_on, person.consent_how) != before
@@ -501,7 +547,9 @@ def keep_note(
     with _refusals(ValueError), db.transaction() as session:
         group = session.get(Group, view.id)
         actor = _acting(session, by, group, Power.SETTLE, today)
-        finding = find_exception(session, group, what, today)
+        finding = _open_exception(session, group, what, today)
+        if Action.NOTE not in ALLOWED[ItemKind(finding.kind)]:
+            raise NotAllowed(f"a {finding.kind} exception cannot be settled by a note")
         resolve(session, group, finding, Action.NOTE, note=note, by=actor, today=today)
 
 
@@ -522,10 +570,18 @@ class Settlement:
     new: str = ""  # the reference of the transfer it posted, once done
 
 
+def _open_exception(session: Session, group: Group, what: str, today: dt.date) -> Finding:
+    """The open exception a form names; Refused, with the words, when there is none."""
+    try:
+        return find_exception(session, group, what, today)
+    except CannotResolve as exc:
+        raise Refused(str(exc), "no_exception", {"what": what[:20]}) from exc
+
+
 def _settlement(
     session: Session, group: Group, what: str, action: Action, today: dt.date
 ) -> tuple[Finding, Settlement]:
-    finding = find_exception(session, group, what, today)
+    finding = _open_exception(session, group, what, today)
     if action not in ALLOWED[ItemKind(finding.kind)]:
         raise NotAllowed(f"a {finding.kind} exception cannot be settled by {action}")
     words = {
@@ -562,6 +618,8 @@ def settle(
         group = session.get(Group, view.id)
         actor = _acting(session, by, group, Power.SETTLE, today)
         finding, done = _settlement(session, group, what, action, today)
+        if not note.strip():
+            raise Refused("say why", "note")
         resolution, messages = resolve(
             session, group, finding, action, note=note, by=actor, today=today
         )
@@ -579,7 +637,7 @@ def _claim_words(told: Told, lang: str) -> dict[str, object]:
         "ref": ref_for(claim.id),
         "amount": format_baht(claim.amount),
         "name": told.payee_name,
-        "benefit": benefit_name(claim.benefit, lang),
+        "benefit": benefit_label(claim.benefit, lang),
         "units": claim.units,
     }
 

@@ -8,9 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gateway.flows.dashboard_texts import DASHBOARD_TEXTS
+from gateway.flows.dashboard_texts import DASHBOARD_TEXTS, benefit_label
 from gateway.flows.money import format_baht
-from gateway.services.claims import benefit_name
 from models.db import Database
 from models.foresight import Gathered, projection_of
 from models.learning_day import COLUMNS, learning_day, sort_lines
@@ -97,7 +96,7 @@ def suggestion_text(s: Suggestion, lines: Mapping[str, Line], rate: int, lang: s
     if s.kind == "daily_rate":
         baht = format_baht(s.value, decimals=True)
         return t["keep_daily_rate"].format(baht=baht, now=format_baht(rate, decimals=True))
-    name = benefit_name(s.benefit, lang)
+    name = benefit_label(s.benefit, lang)
     if s.kind == "amount":
         amounts = " / ".join(f"{a:,}" for a in s.amounts)
         return t["keep_amount"].format(benefit=name, percent=s.value, amounts=amounts)
@@ -116,10 +115,10 @@ def basis_lines(gathered: Gathered, lang: str) -> list[str]:
         out.append(t["basis_no_sex"])
     names = {"lapses": t["basis_lapses"], "joiners": t["basis_joiners"]}
     own = [names[k] for k in names if basis[k]["source"] == "group"]
-    own += [benefit_name(k, lang) for k, v in basis["claims"].items() if v["source"] == "group"]
+    own += [benefit_label(k, lang) for k, v in basis["claims"].items() if v["source"] == "group"]
     tables = [names[k] for k in names if basis[k]["source"] != "group"]
     tables += [
-        benefit_name(k, lang)
+        benefit_label(k, lang)
         for k, v in basis["claims"].items()
         if v["source"] != "group" and k in gathered.lines
     ]
@@ -191,7 +190,15 @@ def projection_page(
         changed = edited_lines(lines, form)
     except BadField as exc:
         changed = None
-        bad = DASHBOARD_TEXTS[lang]["projection_bad"].format(field=exc.name, most=f"{exc.most:,}")
+        # The field as the form labels it, not its input name (hospital.amount).
+        field = next(
+            f"{benefit_label(f.benefit, lang)}: {f.label}"
+            for f in form_fields(lines, lang)
+            if f.name == exc.name
+        )
+        t = DASHBOARD_TEXTS[lang]
+        unit = t["years"] if exc.name.endswith(".min_age") else t["baht"]
+        bad = t["projection_bad"].format(field=field, most=f"{exc.most:,} {unit}")
     if changed is not None:
         edited = project(gathered.fund, changed, assumptions, years)
     shown = {

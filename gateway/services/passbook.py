@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from gateway.flows.dashboard_texts import benefit_label
 from gateway.flows.dates import BE_OFFSET, format_date
 from gateway.flows.money import format_baht
-from gateway.services.claims import benefit_name
 from models.passbook import Passbook
 
 WHAT = {
@@ -52,7 +52,7 @@ def passbook_rows(book: Passbook) -> dict[str, object]:
             (
                 format_date(c.event_date, "th"),
                 # "× 1" on ค่าทำศพ reads cold: a count shows only when there is one.
-                benefit_name(c.benefit, "th") + (f" × {c.units}" if c.units > 1 else ""),
+                benefit_label(c.benefit, "th") + (f" × {c.units}" if c.units > 1 else ""),
                 f"#{c.ref}",
                 format_baht(c.amount),
                 CLAIM_STATE.get(c.status, c.status),
