@@ -104,7 +104,7 @@ def test_collector_mistakes_get_a_clear_reply_and_change_nothing(client, db, fun
         ("member", "SUM", "เฉพาะผู้เก็บเงิน"),
         ("member", "RCV 2 30", "เฉพาะเหรัญญิก"),
         ("member", "BAL 1", "เฉพาะผู้เก็บเงินและกรรมการ"),
-        ("treasurer", "PAY 4 30", 'ผู้เก็บเงินใช้ "รับ"'),
+        ("treasurer", "PAY 4 30", '"รับ" เฉพาะผู้เก็บเงิน'),
         ("outsider_collector", "PAY 4 30", "ไม่พบสมาชิก 4"),
         ("member_en", "PAY 4 30", "Only collectors"),
     ],

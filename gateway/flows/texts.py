@@ -76,7 +76,7 @@ TH = {
     "err_undo_declared": "#{ref} สมาชิกแจ้งและยืนยันแล้ว ยกเลิกได้เฉพาะกรรมการ",
     "err_cash": "{name} มีเงินในมือ {cash} บ. ไม่พอ {amount} บ.",
     "err_collector_only": "คำสั่งนี้ใช้ได้เฉพาะผู้เก็บเงิน",
-    "err_pay_not_handover": 'ผู้เก็บเงินใช้ "รับ" ถ้ารับจากผู้เก็บ ส่ง "รับมอบ เลขผู้เก็บ บาท" ค่ะ',
+    "err_pay_not_handover": '"รับ" เฉพาะผู้เก็บเงิน รับจากผู้เก็บ ส่ง "รับมอบ เลขผู้เก็บ บาท" ค่ะ',
     "err_treasurer_only": "คำสั่งนี้ใช้ได้เฉพาะเหรัญญิก",
     "err_internal": "ขออภัย ระบบขัดข้อง โปรดส่งใหม่อีกครั้งค่ะ",
     # welfare: the benefits by their kind names (docs/THAI.md)
