@@ -48,6 +48,20 @@ def money_generation(member_id: int) -> str:
     return f"money:{member_id}"
 
 
+def usual_generation(member_id: int, collector_id: int) -> str:
+    """A member's usual collector (the last one paid): moved on only when it changes.
+
+    Not a counter like the others: the collector's id rides in the name, and the
+    announcement moves the generation on only when it differs from the last one paid
+    (workers/broker.py). A member who pays the same collector every month keeps the
+    collector list of their payment screens in Redis.
+    """
+    return f"{USUAL}{member_id}:{collector_id}"
+
+
+USUAL = "usual:"
+
+
 def collectors_generation(group_id: int) -> str:
     """A group's collectors: who holds the office, by what name."""
     return f"collectors:{group_id}"

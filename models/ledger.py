@@ -41,7 +41,15 @@ from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.dml import Insert
 
 from models.actors import Actor, stored
-from models.base import Base, BigId, fund_generation, money_generation, touch, utcnow
+from models.base import (
+    Base,
+    BigId,
+    fund_generation,
+    money_generation,
+    touch,
+    usual_generation,
+    utcnow,
+)
 from models.references import id_for_ref as id_for_ref  # callers find it here too
 from models.references import ref_for
 
@@ -556,11 +564,19 @@ def _check_key(key: str) -> None:
 
 
 def _touch(
-    session: Session, group_id: int, phase: Phase, member_id: int | None, *keys: str
+    session: Session,
+    group_id: int,
+    phase: Phase,
+    member_id: int | None,
+    collector_id: int | None,
+    *keys: str,
 ) -> None:
     """Say whose money a transfer moves, and the group's fund total when posted money moves."""
     members = {member_id, *(account_flags(k)["member_id"] for k in keys if k.startswith("member:"))}
     touch(session, *(money_generation(m) for m in members if m is not None))
+    if member_id is not None and collector_id is not None:
+        # The member's last collector paid (the usual one, unless one is assigned).
+        touch(session, usual_generation(member_id, collector_id))
     if phase not in (Phase.PENDING, Phase.VOID):  # those move only pending totals
         touch(session, fund_generation(group_id))
 
@@ -592,7 +608,9 @@ def create_transfer(session: Session, spec: TransferSpec, *, pending: bool = Fal
         "note": spec.note,
     }
     phase = Phase.PENDING if pending else Phase.SINGLE
-    _touch(session, spec.group_id, phase, spec.member_id, spec.debit, spec.credit)
+    _touch(
+        session, spec.group_id, phase, spec.member_id, spec.collector_id, spec.debit, spec.credit
+    )
     if session.get_bind().dialect.name == "postgresql":
         transfer = _post_in_one(session, spec, phase)
         if transfer is not None:
@@ -664,7 +682,15 @@ def _write_follow_up(
     """Check the limits and write a transfer that follows up on an earlier one."""
     if over := _overdraft(debit, credit, original.amount, phase):
         return _refuse(session, key, original.group_id, body, Refusal.OVERDRAFT, over)
-    _touch(session, original.group_id, phase, original.member_id, debit.key, credit.key)
+    _touch(
+        session,
+        original.group_id,
+        phase,
+        original.member_id,
+        original.collector_id,
+        debit.key,
+        credit.key,
+    )
     values = {
         "group_id": original.group_id,
         "debit_account_id": debit.id,

@@ -360,17 +360,17 @@ def declared(answer):
 def test_a_payment_after_a_payment_costs_few_statements(client, db, fund):
     paid_before(client, fund)
     assert declared(walk(client, phone(fund), PAY)[-1])
-    # The declaration moved the payer's money on: the collector list's order (the usual
-    # collector) is read again, with the caller, in the hop's one read.
+    # The declaration moved the payer's money on, not their usual collector (the same
+    # one was paid): the collector list comes from the snapshot again.
     answers, counts = counted(client, db, phone(fund), PAY, "ATUid_pay_after_pay")
     assert declared(answers[-1])
     postgres = db.engine.dialect.name == "postgresql"
     # Ceilings, per hop: menu, amount, collector list, PIN prompt, PIN, confirmation.
-    # The list and the PIN: the caller (under its lock at the PIN) and the hop's record;
-    # the confirmation adds the collector and the ledger's posting, and on PostgreSQL the
-    # hop's record rides in the collector's SMS's INSERT.
+    # The PIN: the caller under its lock and the hop's record; the confirmation adds the
+    # collector and the ledger's posting, and on PostgreSQL the hop's record rides in the
+    # collector's SMS's INSERT.
     # SQLite adds its BEGIN and the ledger's general path (accounts, then the journal).
-    ceilings = [0, 0, 2, 0, 2, 4] if postgres else [0, 0, 3, 0, 3, 8]
+    ceilings = [0, 0, 0, 0, 2, 4] if postgres else [0, 0, 0, 0, 3, 8]
     assert all(n <= most for n, most in zip(counts, ceilings, strict=True)), counts
 
 
@@ -410,3 +410,31 @@ def test_wrong_pins_at_once_on_a_held_snapshot_lock_after_the_third(app, db, fun
     locked = "END " + locked_screen("th").text
     assert sum(a == locked for a in answers) == 6, answers  # the third wrong try, and after
     assert sum(a.startswith("CON ") for a in answers) == 2, answers
+
+
+def test_paying_another_collector_puts_them_first_at_once(app, client, db, fund, settings):
+    app.config["SATJA"] = settings.with_(ussd_hops_per_minute=10_000)  # one phone, many hops
+    paid_before(client, fund)
+    assert walk(client, phone(fund), ["2", "30"])[-1].split("\n")[1] == "1 นายบุญมี"
+    assert declared(walk(client, phone(fund), ["2", "30", "2", "5807", "1"])[-1])  # John
+    # The usual collector moved on: the list is read again, John first.
+    answers, counts = counted(client, db, phone(fund), ["2", "30"], "ATUid_switch_1")
+    assert answers[-1].split("\n")[1] == "1 John" and counts[2] > 0
+    # Paying John again moves nothing: the list comes from Redis, as the database has it.
+    assert declared(walk(client, phone(fund), ["2", "30", "1", "5807", "1"])[-1])
+    answers, counts = counted(client, db, phone(fund), ["2", "30"], "ATUid_switch_2")
+    assert answers[-1].split("\n")[1] == "1 John" and counts == [0, 0, 0]
+
+
+def test_a_usual_collector_s_tag_never_comes_back(redis_conn):
+    from models.base import usual_generation
+    from workers.broker import announce
+
+    key = generation_key("usual:7")
+    tags = []
+    for collector in (3, 3, 4, 3):
+        announce(redis_conn, {usual_generation(7, collector)})
+        tags.append(redis_conn.get(key))
+    # The same collector again keeps the tag; another one, or back to the first, moves it.
+    assert tags[0] == tags[1] != tags[2]
+    assert len({tags[0], tags[2], tags[3]}) == 3

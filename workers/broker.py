@@ -8,6 +8,7 @@ import contextlib
 from redis import Redis
 
 from config.settings import Settings
+from models.base import USUAL
 
 QUEUES = ("sms", "ledger", "reports")  # named by purpose; sms first: receipts are urgent
 _EMBEDDED: list[Redis] = []
@@ -43,6 +44,16 @@ def stop_embedded() -> None:
 
 
 GENERATION = "satja:gen:"  # + a generation's name (models/base.py): counts committed changes
+# A usual collector's generation holds "<collector id>:<count>": the count moves on only
+# when the collector differs from the last one paid, so that a tag never comes back to a
+# value it had (a payment to B, then to A again, is not A's first tag).
+MOVE_USUAL = """
+local now = redis.call('GET', KEYS[1])
+local collector, count = string.match(now or '', '^(%d+):(%d+)$')
+if collector == ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1] .. ':' .. ((tonumber(count) or 0) + 1))
+return 1
+"""
 
 
 def generation_key(name: int | str) -> str:
@@ -54,5 +65,9 @@ def announce(redis: Redis, generations: set[str]) -> None:
     """Move on each generation a commit changed, so caches of it are read again."""
     with redis.pipeline(transaction=False) as pipe:
         for name in sorted(generations):
-            pipe.incr(generation_key(name))
+            if name.startswith(USUAL):
+                member, collector = name.removeprefix(USUAL).split(":")
+                pipe.eval(MOVE_USUAL, 1, generation_key(f"{USUAL}{member}"), collector)
+            else:
+                pipe.incr(generation_key(name))
         pipe.execute()

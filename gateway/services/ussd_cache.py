@@ -6,16 +6,20 @@ limit. The first hop of a session holds the caller's snapshot for the session, s
 hop of it, and any repeat of a hop, is answered from the same figures: the same
 (session, text) gets the same screen without storing it.
 
-A snapshot is kept in four parts, each tagged with the generations it was read from
+A snapshot is kept in five parts, each tagged with the generations it was read from
 (models/base.py), so that a change invalidates only what it concerns:
 
 - caller: the member's record and the group's rules (group and member generations);
 - money: balance, payments, claims (those two and the member's money generation);
+- usual: the collector the member usually pays, which orders the collector list (those
+  two and the member's usual collector: it moves on only when they pay another one);
 - collectors: the group's collector list, shared by its members (collectors generation);
 - fund: the group's fund total, shared too (fund generation: posted money only).
 
-A member's declaration moves on that member's money alone: every other member's
-snapshot, and the declarer's own caller part, stay good. A part is good while its tag
+A member's declaration moves on that member's money alone (and their usual collector,
+when they paid another one): every other member's snapshot, and the declarer's own
+caller part and collector list, stay good; their next payment's screens come from Redis
+up to the PIN. A part is good while its tag
 and its day are current; parts also expire after SNAPSHOT_TTL, the bound on a change
 whose announcement was lost. Hops that read something the held snapshot lacks go to
 the database and add what they read, tagged with the generations read before the
@@ -43,7 +47,7 @@ from workers.broker import GENERATION
 log = logging.getLogger(__name__)
 HOLD_TTL = 600  # seconds; Africa's Talking ends a session long before
 SNAPSHOT_TTL = 600
-PARTS = ("caller", "money", "collectors", "fund")
+PARTS = ("caller", "money", "usual", "collectors", "fund")
 FIELDS = {
     # The member's record, and the group's rules and schedule at the member's years.
     "caller": (
@@ -67,17 +71,17 @@ FIELDS = {
         "lapsed",
         "lapse_on",
         "return_until",
-        "usual_collector",  # assigned, else the last one paid: it follows the money
     ),
+    "usual": ("usual_collector",),  # assigned, else the last one paid
     "collectors": ("collectors",),
     "fund": ("fund_total",),
 }
 PART_OF = {name: part for part, names in FIELDS.items() for name in names}
 # KEYS: the phone's rate counter, the session's held snapshot, the caller part, the money
-# part. ARGV: the counter's lifetime, the generation keys' prefix, today, the hold's
+# part, the usual part. ARGV: the counter's lifetime, the generation keys' prefix, today, the hold's
 # lifetime, the collectors' and the fund's key prefixes (+ group id).
 # The caller part is "<group> <member> <day> <tag> <json>", the others "<day> <tag> <json>";
-# a held snapshot is a head line "<group> <member> <day> <four tags>", then a line
+# a held snapshot is a head line "<group> <member> <day> <five tags>", then a line
 # "<part> <json>" for each part that was good when the session began.
 LOOK = """
 local count = redis.call('INCR', KEYS[1])
@@ -92,14 +96,15 @@ if not group then return {count, false, 0, false} end
 local prefix, today = ARGV[2], ARGV[3]
 local function gen(name) return redis.call('GET', prefix .. name) or '0' end
 local rules = gen(group) .. '.' .. gen('member:' .. member)
-local tags = {rules, rules .. '.' .. gen('money:' .. member), gen('collectors:' .. group),
-  gen('fund:' .. group)}
+local tags = {rules, rules .. '.' .. gen('money:' .. member),
+  rules .. '.' .. gen('usual:' .. member), gen('collectors:' .. group), gen('fund:' .. group)}
 local head = group .. ' ' .. member .. ' ' .. today .. ' ' .. table.concat(tags, ' ')
 if held then return {count, held, 1, head} end
 local day, tag, body = string.match(caller, '^%d+ %d+ (%S+) (%S+) (.*)$')
 if day ~= today or tag ~= tags[1] then return {count, false, 0, head} end
 local lines = {head, 'caller ' .. body}
-local others = {{'money', KEYS[4]}, {'collectors', ARGV[5] .. group}, {'fund', ARGV[6] .. group}}
+local others = {{'money', KEYS[4]}, {'usual', KEYS[5]}, {'collectors', ARGV[5] .. group},
+  {'fund', ARGV[6] .. group}}
 for i, other in ipairs(others) do
   local raw = redis.call('GET', other[2])
   if raw then
@@ -265,7 +270,13 @@ class HopCache:
         if self._redis is None:
             return Look()
         rate = f"satja:rate:ussd:{phone}:{int(time.time() // window)}"
-        keys = (rate, _held_key(session_id, phone), _caller_key(phone), _money_key(phone))
+        keys = (
+            rate,
+            _held_key(session_id, phone),
+            _caller_key(phone),
+            _money_key(phone),
+            _usual_key(phone),
+        )
         args = (window * 2, GENERATION, today.isoformat(), HOLD_TTL, COLLECTORS, FUND)
         try:
             try:
@@ -344,8 +355,8 @@ def _parts(read: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def _part_key(part: str, phone: str, group_id: int) -> str:
-    if part in ("caller", "money"):
-        return (_caller_key if part == "caller" else _money_key)(phone)
+    if part in ("caller", "money", "usual"):
+        return f"satja:ussd:{part}:{phone}"
     return f"{COLLECTORS if part == 'collectors' else FUND}{group_id}"
 
 
@@ -360,3 +371,7 @@ def _caller_key(phone: str) -> str:
 
 def _money_key(phone: str) -> str:
     return f"satja:ussd:money:{phone}"
+
+
+def _usual_key(phone: str) -> str:
+    return f"satja:ussd:usual:{phone}"

@@ -288,8 +288,7 @@ class LiveCaller:
             "phone_tail": self.phone_tail,
             "village": self.village,
         }
-        if "_usual_collector" in self.__dict__ or "_standing" in self.__dict__:
-            # With the money it follows, so that the collector list needs no database.
+        if "_usual_collector" in self.__dict__:
             # From the database, never the held snapshot: a part is tagged as read now.
             fields["usual_collector"] = self._usual_collector
         if "_standing" in self.__dict__:
