@@ -212,6 +212,56 @@ def record_change(
     return change
 
 
+class GroupChange(GroupVisible, Authored, Base):
+    """One change to a group's rules (waiting days, fees, its short name…), kept for good."""
+
+    __tablename__ = "group_changes"
+    __table_args__ = (actor_check("by"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id"), index=True)
+    what: Mapped[str] = mapped_column(String(24))  # the rule's name, as `groups rules` says it
+    old: Mapped[str | None] = mapped_column(String(200))
+    new: Mapped[str | None] = mapped_column(String(200))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+def change_rules(session: Session, group: Group, changes: dict[str, object], by: Actor) -> int:
+    """Set the group's rules given, keeping each change with who made it; how many changed."""
+    changed = 0
+    for name, value in changes.items():
+        old = getattr(group, name)
+        if value == old:
+            continue  # the same value again is not a change
+        setattr(group, name, value)
+        session.add(
+            GroupChange(
+                group_id=group.id,
+                what=name,
+                old=None if old is None else str(old)[:200],
+                new=None if value is None else str(value)[:200],
+                **by.columns(),
+            )
+        )
+        changed += 1
+    return changed
+
+
+def rule_history(session: Session, group: Group) -> list[str]:
+    """The group's rule changes, oldest first: `<when UTC> <rule> <old> -> <new> by <who>`."""
+    rows = session.execute(
+        select(GroupChange, Member.number, Member.name)
+        .outerjoin(Member, Member.id == GroupChange.by_member_id)
+        .where(GroupChange.group_id == group.id)
+        .order_by(GroupChange.id)
+    ).all()
+    return [
+        f"{c.at:%Y-%m-%d %H:%M} {c.what} {c.old} -> {c.new} by "
+        + (f"#{number} {name}" if number is not None else f"job {c.by_job}")
+        for c, number, name in rows
+    ]
+
+
 class RegistryError(ValueError):
     """A registry change that cannot be made; the message says why in one line."""
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from models.ledger import Account, Transfer
 from models.outbox import OutboundMessage
-from models.registry import Group, Member
+from models.registry import Group, GroupChange, Member
 
 
 def add(runner, name, phone):
@@ -85,3 +85,29 @@ def test_a_rule_change_needs_an_officer_and_writes_nothing_otherwise(runner, db)
     with db.transaction() as session:
         group = session.scalars(select(Group).where(Group.code == "FEE")).one()
         assert (group.entrance_fee_satang, group.lapse_days) == (0, 90)
+        assert session.scalars(select(GroupChange)).all() == []
+
+
+def test_every_rule_change_is_kept_with_who_made_it(runner, db):
+    runner.invoke(args=["groups", "add", "FEE", "--name", "กองทุน"])
+    add(runner, "นางสมาชิก ธรรมดา", "0812000001")
+    chair = ["--group", "FEE", "--name", "นายประธาน", "--phone", "0812000009", "--office", "chair"]
+    assert runner.invoke(args=["members", "add", *chair]).exit_code == 0
+    rules = ["groups", "rules", "FEE"]
+    changed = runner.invoke(
+        args=[*rules, "--entrance-fee", "100", "--lapse-days", "90", "--by", "2"]
+    )
+    assert changed.exit_code == 0, changed.output
+    named = runner.invoke(args=[*rules, "--short-name", "กองทุนฯ", "--by", "2", "--history"])
+    assert named.exit_code == 0, named.output
+    kept = named.output.splitlines()[1:]
+    # Lapse days were given at their value already: no change, nothing kept.
+    assert [line.split(" ", 2)[2] for line in kept] == [
+        "entrance_fee_satang 0 -> 10000 by #2 นายประธาน",
+        "short_name None -> กองทุนฯ by #2 นายประธาน",
+    ]
+    with db.transaction() as session:
+        assert [c.by_member_id is not None for c in session.scalars(select(GroupChange))] == [
+            True,
+            True,
+        ]

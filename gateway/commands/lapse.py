@@ -14,7 +14,14 @@ from gateway.extensions.settings import business_day
 from gateway.flows.money import baht_to_satang
 from gateway.flows.names import fund_heading
 from models.lapse import rejoin
-from models.registry import RegistryError, check_short_name, find_group, find_member
+from models.registry import (
+    RegistryError,
+    change_rules,
+    check_short_name,
+    find_group,
+    find_member,
+    rule_history,
+)
 from workers.notices import lapse_night
 
 DAY = click.DateTime(["%Y-%m-%d"])
@@ -69,6 +76,7 @@ def rejoin_command(group_code: str, number: str, by: str) -> None:
     help="At most 20 characters that head its reminders and notices ('' for none).",
 )
 @click.option("--by", help="The chair's, secretary's or treasurer's number or login (to change).")
+@click.option("--history", is_flag=True, help="Also list every change kept: when, what, who.")
 def rules_command(
     code: str,
     waiting_days: int | None,
@@ -77,35 +85,36 @@ def rules_command(
     entrance_fee: int | None,
     short_name: str | None,
     by: str | None,
+    history: bool,
 ) -> None:
-    """Show a group's rules, or change the ones given."""
+    """Show a group's rules, or change the ones given (each change is kept with who made it)."""
     try:
         with current_db().transaction() as session:
             group = find_group(session, code)
             fee = None if entrance_fee is None else baht_to_satang(entrance_fee)
-            changes = {
+            given = {
                 "waiting_days": waiting_days,
                 "lapse_days": lapse_days,
                 "return_within_days": return_within_days,
                 "entrance_fee_satang": fee,
             }
-            renamed = short_name is not None
-            short = check_short_name(short_name) if renamed else None
-            if any(v is not None for v in changes.values()) or renamed:
+            changes = {name: value for name, value in given.items() if value is not None}
+            if short_name is not None:
+                changes["short_name"] = check_short_name(short_name)
+            if changes:
                 if by is None:
                     raise RegistryError("--by: who changes the rules")
-                editor(session, group, by)
-                for name, value in changes.items():
-                    if value is not None:
-                        setattr(group, name, value)
-                if renamed:
-                    group.short_name = short
+                change_rules(session, group, changes, editor(session, group, by))
             click.echo(
                 f"{group.code}: waiting {group.waiting_days} days, lapse after "
                 f"{group.lapse_days} unpaid, return within {group.return_within_days}, "
                 f"entrance fee {group.entrance_fee_satang // 100} baht; SMS headed "
                 f"{fund_heading(group.name, group.short_name)!r}"
             )
+            if history:
+                session.flush()
+                for line in rule_history(session, group):
+                    click.echo(line)
     except RegistryError as exc:
         raise click.ClickException(str(exc)) from None
 
