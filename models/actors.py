@@ -25,7 +25,7 @@ class Job(enum.StrEnum):
     DEMO = "demo"  # `demo seed`
     MIGRATION = "migration"  # rows written before actors were typed (migration 0016)
     SETUP = "setup"  # the command line's first steps: a group's first officers
-    OPERATOR = "operator"  # the command line with no person named (an export, anonymising)
+    OPERATOR = "operator"  # no person named: exports and anonymising before --by was required
 
 
 @dataclass(frozen=True)

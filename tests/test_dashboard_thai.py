@@ -339,7 +339,10 @@ def cli_pages(runner, tmp_path, fund) -> dict[str, str]:
         "codi": ["report", "codi", "--group", "BANNA", "--fiscal-year", str(today.year + 543)],
         "learning": ["report", "network", "--learning-day", today.isoformat()],
         "projection": ["report", "projection", "--group", "BANNA"],
-        "member_data": ["members", "export-data", "--group", "BANNA", str(fund["member"][1])],
+        "member_data": [
+            *("members", "export-data", "--group", "BANNA", str(fund["member"][1])),
+            *("--by", str(fund["treasurer"][1])),
+        ],
     }
     out = {}
     for name, args in commands.items():

@@ -159,7 +159,7 @@ def test_export_data_gives_everything_held_and_is_logged(runner, client, db, fun
 
 
 def test_export_of_nobody_is_one_line_and_logs_nothing(runner, db, fund):
-    out = cli(runner, "members export-data --group BANNA 999")
+    out = cli(runner, f"members export-data --group BANNA 999 --by {fund['treasurer'][1]}")
     assert out.exit_code != 0 and len(out.output.strip().splitlines()) == 1
     plain = cli(runner, f"members export-data --group BANNA {fund['member'][1]} --by 999")
     assert plain.exit_code != 0
@@ -195,11 +195,12 @@ def test_opening_a_member_page_is_logged_and_shown_to_the_committee(client, runn
     assert [(e["channel"], e["what"], e["member"]) for e in log] == [
         ("dashboard", "page", number)
     ] * 2
-    cli(runner, f"members export-data --group BANNA {fund['member_en'][1]}")
+    by = fund["treasurer"][1]
+    cli(runner, f"members export-data --group BANNA {fund['member_en'][1]} --by {by}")
     whole = client.get("/dashboard/g/BANNA/access").get_data(as_text=True)
     rows = whole.split('class="looks"')[1]
     assert rows.count("เปิดหน้าสมาชิก") == 2 and rows.count("ส่งออกข้อมูล") == 1
-    assert "Ms. Anna Member" in rows and "ผู้ดูแลระบบ" in rows  # the operator job, in words
+    assert "Ms. Anna Member" in rows and rows.count("นางสมศรี ใจดี") == 3  # who asked, by name
     assert client.get("/dashboard/g/NAKLANG/access").status_code == 403
 
 
@@ -327,10 +328,13 @@ def test_anonymise_replaces_personal_data_and_leaves_every_figure(runner, db, fu
         login = session.scalars(select(User).where(User.member_id == member_id)).one()
         assert login.username == f"anonymised-{login.id}" and login.disabled_at is not None
         assert login.name == gone.name
-    exported = json.loads(cli(runner, f"members export-data --group BANNA {number}").stdout)
+    by = fund["treasurer"][1]
+    exported = json.loads(
+        cli(runner, f"members export-data --group BANNA {number} --by {by}").stdout
+    )
     assert "แก่" not in json.dumps(exported, ensure_ascii=False)
     assert [t["amount_satang"] for t in exported["ledger"]] == [3000, 3000, 3000]
-    again = cli(runner, f"members anonymise --group BANNA --member {number}")
+    again = cli(runner, f"members anonymise --group BANNA --member {number} --by {by}")
     assert again.exit_code != 0 and "anonymised already" in again.output
     back = cli(runner, f"members status --group BANNA {number} active --by {fund['treasurer'][1]}")
     assert back.exit_code != 0 and "register them anew" in back.output
@@ -348,12 +352,27 @@ def test_anonymise_refuses_an_active_member_or_one_inside_the_period(
         assert cli(runner, f"groups retention BANNA 20 --by {fund['treasurer'][1]}").exit_code == 0
         why = "kept until 2035-01-10 (retention 20 years)"
     before = figures(runner)
-    out = cli(runner, f"members anonymise --group BANNA --member {number} --member {former[1]}")
+    out = cli(
+        runner,
+        f"members anonymise --group BANNA --member {number} --member {former[1]}"
+        f" --by {fund['treasurer'][1]}",
+    )
     assert out.exit_code != 0
     assert len(out.output.strip().splitlines()) == 1 and why in out.output, out.output
     assert "nothing anonymised" in out.output
     assert member_row(db, former[0]).name == "นางเก่า แก่จริง"  # the other one untouched too
     assert figures(runner) == before
+    with db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(MemberAccess)) == 0
+
+
+def test_export_and_anonymise_name_the_person_who_asks(runner, db, fund, former):
+    # A person decides, never "the command line": each needs --by, and writes nothing without.
+    exported = cli(runner, f"members export-data --group BANNA {fund['member'][1]}")
+    anonymised = cli(runner, f"members anonymise --group BANNA --member {former[1]}")
+    assert exported.exit_code != 0 and "--by" in exported.output
+    assert anonymised.exit_code != 0 and "--by" in anonymised.output
+    assert member_row(db, former[0]).name == "นางเก่า แก่จริง"
     with db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(MemberAccess)) == 0
 
@@ -398,8 +417,12 @@ def test_privacy_reply_names_the_contact_from_settings():
         load_settings({"SATJA_PRIVACY_CONTACT": "https://example.org/a/very/long/privacy"})
 
 
-def test_actor_of_an_export_without_by_is_the_operator_job(runner, db, fund):
-    assert cli(runner, f"members export-data --group BANNA {fund['member'][1]}").exit_code == 0
+def test_actor_of_an_export_is_the_person_named(runner, db, fund):
+    by = fund["treasurer"][1]
+    assert (
+        cli(runner, f"members export-data --group BANNA {fund['member'][1]} --by {by}").exit_code
+        == 0
+    )
     with db.transaction() as session:
         row = session.scalars(select(MemberAccess)).one()
-        assert row.by == Actor.system("operator")
+        assert row.by == Actor.person(fund["treasurer"][0])

@@ -15,7 +15,7 @@ from gateway.commands.registry import groups, members
 from gateway.extensions.database import current_db
 from gateway.extensions.settings import business_day
 from gateway.flows.dates import format_date
-from models.actors import Actor, Job
+from models.actors import Actor
 from models.authority import allowed, named
 from models.clock import local_today
 from models.member_data import member_data
@@ -30,9 +30,8 @@ from models.privacy import (
     looked_by,
     record_access,
 )
-from models.registry import Group, RegistryError, find_group, find_member
+from models.registry import Group, RegistryError, change_rules, find_group, find_member
 
-OPERATOR = Actor.system(Job.OPERATOR)
 CONSENT_TH = {"paper": "ใบยินยอม (กระดาษ)", "spoken": "วาจา", "sms": "SMS", None: "ไม่ได้บันทึก"}
 STATUS_TH = {
     "active": "เป็นสมาชิก",
@@ -43,9 +42,11 @@ STATUS_TH = {
 
 
 def _person(session: Session, group: Group, by: str | None, power: Power) -> Actor:
-    """The person `--by` names, holding the power today; the operator job without --by."""
+    """The person `--by` names, holding the power today; or RegistryError."""
     if not by:
-        return OPERATOR
+        # A person decides what leaves the fund or is wiped from it, never "the command
+        # line": an operator acts on a committee member's word, and names them.
+        raise RegistryError("--by: who asks (a committee member's number or login)")
     actor = named(session, group.id, by)
     if not allowed(session, actor, group.id, power, business_day()):
         raise RegistryError(f"--by {by}: this needs a committee office ({power})")
@@ -144,7 +145,7 @@ def access_log_command(group_code: str, number: str | None, as_json: bool) -> No
 @click.option(
     "--member", "numbers", multiple=True, help="Only this member number (repeat for several)."
 )
-@click.option("--by", help="Who does it: a committee member's number or login.")
+@click.option("--by", help="Who decides: a committee member's number or login (not for --dry-run).")
 @click.option("--dry-run", is_flag=True, help="Only list who would be anonymised.")
 def anonymise_command(
     group_code: str, numbers: tuple[str, ...], by: str | None, dry_run: bool
@@ -154,7 +155,8 @@ def anonymise_command(
     try:
         with current_db().transaction() as session:
             group = find_group(session, group_code)
-            actor = _person(session, group, by, Power.EDIT_REGISTER)
+            # A dry run writes nothing: anyone may look at who would be anonymised.
+            actor = None if dry_run and not by else _person(session, group, by, Power.EDIT_REGISTER)
             if numbers:
                 verdicts = [
                     judge(session, group, find_member(session, group, n), today) for n in numbers
@@ -167,7 +169,7 @@ def anonymise_command(
             kept = sum(1 for v in verdicts if v.refusal)
             verdicts = [v for v in verdicts if not v.refusal]
             done = [(v.member.number, v.ended) for v in verdicts]
-            if not dry_run:
+            if actor is not None and not dry_run:
                 for verdict in verdicts:
                     anonymise(session, verdict.member, actor)
     except RegistryError as exc:
@@ -193,8 +195,9 @@ def retention_command(code: str, years: int, by: str) -> None:
     try:
         with current_db().transaction() as session:
             group = find_group(session, code)
-            _person(session, group, by, Power.EDIT_REGISTER)
-            before, group.retention_years = group.retention_years, years
+            actor = _person(session, group, by, Power.EDIT_REGISTER)
+            before = group.retention_years
+            change_rules(session, group, {"retention_years": years}, actor)
     except RegistryError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{group.code}: former members' data kept {years} years (was {before})")
