@@ -275,9 +275,9 @@ def test_an_unreadable_snapshot_is_read_again_from_the_database(client, fund, re
 PAY = ["2", "30", "1", "5807", "1"]  # menu, amount, the first collector, PIN, confirm
 
 
-def per_hop(client, db, who, inputs):
+def per_hop(client, db, who, inputs, session_id=None):
     """A session hop by hop: each answer, and the SQL statements each hop ran."""
-    session_id = f"ATUid_per_hop_{len(inputs)}_{who}_{id(inputs)}"
+    session_id = session_id or f"ATUid_per_hop_{len(inputs)}_{who}_{id(inputs)}"
     answers, counts = [], []
     for i in range(len(inputs) + 1):
         with statements(db) as seen:
@@ -341,16 +341,6 @@ def test_an_office_change_shows_on_the_collector_screen_at_once(client, db, fund
     assert "บุญมา" in walk(client, phone(fund), ["2", "30"])[-1]
 
 
-def counted(client, db, who, inputs, session_id):
-    """Like per_hop, in a session of its own."""
-    answers, counts = [], []
-    for i in range(len(inputs) + 1):
-        with statements(db) as seen:
-            answers.append(hop(client, who, "*".join(inputs[:i]), session_id)[1])
-        counts.append(len(seen))
-    return answers, counts
-
-
 def declared(answer):
     """Whether the answer is the declared screen (by the catalogue, with its reference)."""
     found = re.search(r"#([0-9A-Z]+)", answer)
@@ -362,7 +352,7 @@ def test_a_payment_after_a_payment_costs_few_statements(client, db, fund):
     assert declared(walk(client, phone(fund), PAY)[-1])
     # The declaration moved the payer's money on, not their usual collector (the same
     # one was paid): the collector list comes from the snapshot again.
-    answers, counts = counted(client, db, phone(fund), PAY, "ATUid_pay_after_pay")
+    answers, counts = per_hop(client, db, phone(fund), PAY, "ATUid_pay_after_pay")
     assert declared(answers[-1])
     postgres = db.engine.dialect.name == "postgresql"
     # Ceilings, per hop: menu, amount, collector list, PIN prompt, PIN, confirmation.
@@ -384,7 +374,7 @@ def test_the_pin_hop_reads_the_tries_from_the_database_not_the_snapshot(client, 
             .where(Member.__table__.c.phone == phone(fund))
             .values(pin_tries=2)
         )
-    answers, counts = counted(client, db, phone(fund), ["2", "30", "1", "1111"], "ATUid_tries")
+    answers, counts = per_hop(client, db, phone(fund), ["2", "30", "1", "1111"], "ATUid_tries")
     assert counts[:4] == [0, 0, 0, 0]  # the session held the caller's snapshot
     assert answers[-1] == "END " + locked_screen("th").text  # the third wrong try locks
     with db.transaction() as session:
@@ -418,11 +408,11 @@ def test_paying_another_collector_puts_them_first_at_once(app, client, db, fund,
     assert walk(client, phone(fund), ["2", "30"])[-1].split("\n")[1] == "1 นายบุญมี"
     assert declared(walk(client, phone(fund), ["2", "30", "2", "5807", "1"])[-1])  # John
     # The usual collector moved on: the list is read again, John first.
-    answers, counts = counted(client, db, phone(fund), ["2", "30"], "ATUid_switch_1")
+    answers, counts = per_hop(client, db, phone(fund), ["2", "30"], "ATUid_switch_1")
     assert answers[-1].split("\n")[1] == "1 John" and counts[2] > 0
     # Paying John again moves nothing: the list comes from Redis, as the database has it.
     assert declared(walk(client, phone(fund), ["2", "30", "1", "5807", "1"])[-1])
-    answers, counts = counted(client, db, phone(fund), ["2", "30"], "ATUid_switch_2")
+    answers, counts = per_hop(client, db, phone(fund), ["2", "30"], "ATUid_switch_2")
     assert answers[-1].split("\n")[1] == "1 John" and counts == [0, 0, 0]
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 from gateway.flows.dates import format_date
+from gateway.flows.texts import EN as SMS_EN
 
 TH = {
     "title": "กองทุนสวัสดิการ",
@@ -550,14 +551,8 @@ EN = {
     "member_lapsed": "membership ended (lapsed)",
     "member_withdrawn": "membership ended (withdrew)",
     "member_deceased": "membership ended (died)",
-    "benefit_birth": "birth",
-    "benefit_hospital": "hospital",
-    "benefit_elderly": "elderly",
-    "benefit_funeral": "funeral",
-    "benefit_disability": "disability",
-    "benefit_education": "education",
-    "benefit_disaster": "disaster",
-    "benefit_other": "other",
+    # The benefits' English names are the SMS catalogue's (one place to change them).
+    **{key: text for key, text in SMS_EN.items() if key.startswith("benefit_")},
     "code_contribution": "contribution",
     "code_opening": "brought over from the old book",
     "code_handover": "hand-over to the treasurer",
