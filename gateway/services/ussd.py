@@ -46,16 +46,15 @@ def serve_hop(
         count_hop("limited")
         return SLOW_DOWN
     held = look.snapshot if look.held else None
-    checks_pin = False
+    hint = None
     if held:
-        quick = answer_from_snapshot(held.fields, ussd, now)
-        if quick.text is not None:
+        hint = answer_from_snapshot(held.fields, ussd, now)
+        if hint.text is not None:
             count_hop("snapshot")
-            return quick.text
-        checks_pin = quick.checks_pin
+            return hint.text
     try:
         with db.transaction() as session:
-            answered = answer_hop(session, settings, ussd, today, now, held, checks_pin)
+            answered = answer_hop(session, settings, ussd, today, now, held, hint)
     except IntegrityError:
         # Another process answered this very hop first: give the same screen.
         with db.transaction() as session:

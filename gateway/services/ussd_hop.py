@@ -15,7 +15,7 @@ from functools import cache, cached_property
 from typing import Any, NamedTuple
 
 from sqlalchemy import Insert, Select, bindparam, case, func, insert, select
-from sqlalchemy.orm import Session, aliased, joinedload
+from sqlalchemy.orm import Session, aliased, joinedload, outerjoin
 
 from config.conventions import SATANG_PER_BAHT
 from config.settings import Settings
@@ -340,6 +340,15 @@ def _collector_query() -> Select:
     )
 
 
+class Collector(NamedTuple):
+    """A collector as a declaration needs them: whose cash, and where their SMS goes."""
+
+    number: int
+    id: int
+    lang: str
+    phone: str
+
+
 def _declare(
     session: Session,
     settings: Settings,
@@ -347,13 +356,17 @@ def _declare(
     effect: menu.Declare,
     key: str,
     today: dt.date,
+    known: Collector | None = None,
 ) -> tuple[str, dict[str, object]]:
     """A pending transfer to the collector, and an SMS asking them to confirm it (its row)."""
-    # Only the three columns the SMS needs: a whole Member costs the hop more than its query.
-    collector = session.execute(
-        _collector_query(),
-        {"group_id": member.group_id, "number": effect.collector_number, "today": today},
-    ).one()
+    if known is not None and known.number == effect.collector_number:
+        collector = known  # read with the caller, in the hop's one read
+    else:
+        # Only the three columns the SMS needs: a whole Member costs more than its query.
+        collector = session.execute(
+            _collector_query(),
+            {"group_id": member.group_id, "number": effect.collector_number, "today": today},
+        ).one()
     outcome = create_transfer(
         session,
         TransferSpec(
@@ -392,6 +405,7 @@ def _apply(
     result: menu.Result,
     key: str,
     today: dt.date,
+    collector: Collector | None = None,
 ) -> tuple[str | None, list[dict[str, object]]]:
     """Apply one hop's effects; the declaration's reference, if any, and the SMS to write."""
     ref, messages = None, []
@@ -401,7 +415,7 @@ def _apply(
         elif isinstance(effect, menu.SetPin):
             set_pin(member, effect.pin, settings.pin_keys)
         elif isinstance(effect, menu.Declare):
-            ref, message = _declare(session, settings, member, effect, key, today)
+            ref, message = _declare(session, settings, member, effect, key, today, collector)
             messages.append(message)
         elif isinstance(effect, menu.SendBalance):
             standing = member_standing(session, member, today)
@@ -435,38 +449,59 @@ class Earlier(NamedTuple):
     member_id: int | None
 
 
+class Read(NamedTuple):
+    """What a database hop reads first, in one statement."""
+
+    phone: str
+    household: list[Member]  # as find_household gives it
+    earlier: list[Earlier]
+    usual: dict[int, int | None]  # each member's usual collector
+    collectors: dict[int, Collector]  # by member: the collector the hop declares to, if asked
+
+
 def _read_caller(
-    session: Session, request: UssdRequest, *, lock: bool
-) -> tuple[str, list[Member], list[Earlier], dict[int, int | None]]:
+    session: Session,
+    request: UssdRequest,
+    *,
+    lock: bool,
+    collector: int | None = None,
+    today: dt.date | None = None,
+) -> Read:
     """The phone's household, the session's earlier hops, each member's usual collector: one read.
 
-    The household is as find_household gives it.
-
     With lock, the members' rows are read under their lock (PostgreSQL), as a PIN check
-    must read them; the hops are not locked.
+    must read them; the hops are not locked. With a collector's number, that collector of
+    each member's group (holding the office today) comes too: the declaration needs them.
     """
     try:
         phone = normalize_phone(request.phone)
     except InvalidPhone:
-        return request.phone, [], [], {}
+        return Read(request.phone, [], [], {}, {})
     members: dict[int, Member] = {}
     earlier: dict[int, Earlier] = {}
     usual_collectors: dict[int, int | None] = {}
-    found = session.execute(_caller_query(lock), {"phone": phone, "session_id": request.session_id})
+    collectors: dict[int, Collector] = {}
+    values = {"phone": phone, "session_id": request.session_id}
+    if collector is not None:
+        values.update(collector=collector, today=today)
+    found = session.execute(_caller_query(lock, collector is not None), values)
     for member, usual, *row in found:
         members[member.id] = member
         usual_collectors[member.id] = usual
+        if collector is not None:
+            found_id, lang, to, *row = row
+            if found_id is not None:
+                collectors[member.id] = Collector(collector, found_id, lang, to)
         if row[0] is not None:  # a row per member and hop: each hop once
             earlier[row[0]] = Earlier(*row)
     household = sorted(members.values(), key=lambda m: m.status in ENDED)
-    return phone, household, list(earlier.values()), usual_collectors
+    return Read(phone, household, list(earlier.values()), usual_collectors, collectors)
 
 
 @cache
-def _caller_query(lock: bool) -> Select:
+def _caller_query(lock: bool, with_collector: bool = False) -> Select:
     # Built once per process, values bound at execution: a hot path's statement pays its
     # construction and its cache key once, not at every hop.
-    hops = UssdHop.__table__.c
     # The collector list is ordered by the member's usual collector (assigned, else the
     # last one paid): read here, the list a database hop shows costs no statement of its own.
     collector = aliased(Member)
@@ -482,11 +517,26 @@ def _caller_query(lock: bool) -> Select:
         (Member.collector_id.is_not(None), assigned.scalar_subquery()),
         else_=last_paid.scalar_subquery(),
     )
+    columns = [Member, usual]
+    # The members, then (when asked) the collector a declaration names, then every hop of
+    # the session whoever answered it: a hop by another phone must show.
+    payee = aliased(Member)  # its own alias: the subqueries above must not correlate to it
+    joined = Member
+    if with_collector:
+        columns += [payee.id, payee.lang, payee.phone]
+        joined = outerjoin(
+            Member,
+            payee,
+            (payee.group_id == Member.group_id)
+            & (payee.number == bindparam("collector"))
+            & payee.id.in_(holders({Office.COLLECTOR}, bindparam("today"))),
+        )
+    joined = outerjoin(joined, UssdHop, UssdHop.session_id == bindparam("session_id"))
+    hops = UssdHop.__table__.c
     query = (
-        select(Member, usual, hops.hop, hops.pin_ok, hops.pin_set, hops.screen, hops.member_id)
+        select(*columns, hops.hop, hops.pin_ok, hops.pin_set, hops.screen, hops.member_id)
+        .select_from(joined)
         .options(joinedload(Member.group))
-        # Every hop of the session whoever answered it: a hop by another phone must show.
-        .outerjoin(UssdHop.__table__, hops.session_id == bindparam("session_id"))
         .where(Member.phone == bindparam("phone"))
         .order_by(Member.number)
     )
@@ -502,16 +552,20 @@ def answer_hop(
     today: dt.date,
     now: dt.datetime,
     held: Snapshot | None = None,
-    checks_pin: bool = False,
+    hint: Quick | None = None,
 ) -> Answered:
     """The answer to one hop (`held`: the session's snapshot, if any); flushes, never commits.
 
-    `checks_pin`: the snapshot's menu says this hop checks a PIN, so the caller's row is
-    read under its lock at once (one statement, not two).
+    `hint`: what the snapshot's menu expects of this hop. A PIN check reads the caller's
+    row under its lock at once, and a declaration reads its collector with the caller
+    (one statement, not two). The hop still decides from what it reads.
     """
     inputs = menu.split_inputs(request.text)
     hop = len(inputs)
-    phone, household, earlier, usual = _read_caller(session, request, lock=checks_pin)
+    checks_pin = hint is not None and hint.checks_pin
+    declares = hint.declares if hint is not None else None
+    read = _read_caller(session, request, lock=checks_pin, collector=declares, today=today)
+    phone, household, earlier, usual = read.phone, read.household, read.earlier, read.usual
     household = [m for m in household if m.status not in ENDED]
     if not household:
         log.info("ussd %s from unregistered %s", request.session_id, mask_phone(phone))
@@ -554,8 +608,9 @@ def answer_hop(
             result = menu.Result(menu.locked_screen(caller.lang), node=menu.Node.LOCKED)
         else:
             result = menu.answer(caller, own, verdicts)
+    key = f"ussd:{request.session_id}:{hop}"
     ref, messages = _apply(
-        session, settings, member, result, f"ussd:{request.session_id}:{hop}", today
+        session, settings, member, result, key, today, read.collectors.get(member.id)
     )
     screen = result.screen
     if ref is not None:
@@ -638,6 +693,7 @@ class Quick:
 
     text: str | None
     checks_pin: bool = False
+    declares: int | None = None  # the collector's number, when it declares a payment
 
 
 def answer_from_snapshot(
@@ -651,6 +707,16 @@ def answer_from_snapshot(
     inputs = menu.split_inputs(request.text)
     try:
         result = menu.answer(CachedCaller(fields, now), inputs, {})
+        if result.after_effects and result.needs_pin_check is None:
+            # Past a PIN hop, whose verdict only the database holds: were it right, would
+            # this hop declare a payment? Only a hint for the database hop's one read.
+            assumed = menu.answer(
+                CachedCaller(fields, now), inputs, dict.fromkeys(range(len(inputs) - 1), True)
+            )
+            declares = next(
+                (e.collector_number for e in assumed.effects if isinstance(e, menu.Declare)), None
+            )
+            return Quick(None, declares=declares)
     except NotCached:
         return Quick(None)
     except (KeyError, TypeError, ValueError):  # a cache must never break the menu
