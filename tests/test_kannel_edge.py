@@ -60,6 +60,8 @@ def count(db, model) -> int:
         ("id=k1&from=0811000002&coding=0&text=%FF%FE", 400),  # not UTF-8
         ("id=k1&from=0811000002&coding=7&text=SUM", 400),
         ("id=k1&from=0811000002&time=yesterday&text=SUM", 400),
+        ("id=k1&from=0811000002&time=99999999999999999999&text=SUM", 400),  # overflows
+        ("id=k1&from=0811000002&time=253402300800&text=SUM", 400),  # past the year 9999
         ("from=0811000002&text=SUM", 400),
         ("id=k1&text=SUM", 400),
         ("id=k1&from=0811000002", 400),

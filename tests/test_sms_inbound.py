@@ -139,6 +139,9 @@ def test_a_repeated_message_id_changes_nothing_and_gets_the_same_reply(client, d
         {"from": "+66811000002", "to": "4567", "id": "x2"},
         {"from": "+66811000002", "to": "4567", "text": "SUM"},
         {"from": "+66811000002", "text": "SUM", "id": "x5", "date": "16/11/2569"},
+        # Dates a clock cannot hold in UTC: a 400, not a failure the provider retries.
+        {"from": "+66811000002", "text": "SUM", "id": "x6", "date": "0001-01-01T00:00:00+01:00"},
+        {"from": "+66811000002", "text": "SUM", "id": "x7", "date": "9999-12-31T23:59:59-01:00"},
         {},
     ],
 )

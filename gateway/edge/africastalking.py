@@ -96,7 +96,10 @@ def parse_provider_date(text: str | None) -> dt.datetime | None:
     except ValueError:
         raise BadCallback(f"date {text!r} is not a date") from None
     if when.tzinfo is not None:
-        when = when.astimezone(dt.UTC).replace(tzinfo=None)
+        try:
+            when = when.astimezone(dt.UTC).replace(tzinfo=None)
+        except OverflowError:  # 0001-01-01 ahead of UTC, 9999-12-31 behind it
+            raise BadCallback(f"date {text!r} is out of range") from None
     return when
 
 

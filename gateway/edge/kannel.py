@@ -67,7 +67,10 @@ def _time(raw: bytes | None) -> dt.datetime | None:
         return None
     if not raw.isdigit():
         raise BadCallback(f"time {raw[:20]!r} is not a timestamp")
-    return dt.datetime.fromtimestamp(int(raw), dt.UTC).replace(tzinfo=None)
+    try:
+        return dt.datetime.fromtimestamp(int(raw), dt.UTC).replace(tzinfo=None)
+    except (OverflowError, OSError, ValueError):  # past year 9999, or beyond the platform's
+        raise BadCallback(f"time {raw[:20]!r} is out of range") from None
 
 
 def parse_kannel_inbound(query: bytes) -> InboundSms:
