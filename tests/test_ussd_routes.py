@@ -136,6 +136,32 @@ def test_a_session_belongs_to_the_phone_that_opened_it(client, db, people):
     assert hop(client, victim, "6*3958*2690", "shared")[1].startswith("CON ใส่รหัส PIN อีกครั้ง")
 
 
+def test_a_pin_verdict_holds_only_for_the_inputs_it_was_given(client, db, people):
+    walk(client, people["member"], ["6", "3958", "3958"])  # the member has a PIN
+    # The right PIN for 30 baht to collector 1, hop by hop...
+    for text in ("", "2", "2*30", "2*30*1", "2*30*1*3958"):
+        hop(client, people["member"], text, "forged")
+    # ...then a text that does not extend it: another amount and a wrong PIN at that place.
+    answer = hop(client, people["member"], "2*300*1*0000*1", "forged")[1]
+    assert answer == OTHER_PHONE.format(code="*1234#")
+    assert count(db, Transfer) == 0
+    # The same session's own next input still works.
+    assert hop(client, people["member"], "2*30*1*3958*1", "forged")[1].startswith("END แจ้งแล้ว #")
+
+
+def test_a_new_pin_no_hop_of_ours_set_declares_nothing(client, db, people):
+    # One forged hop with a new PIN typed twice and the confirmation, for a member without
+    # a PIN: no payment, and no PIN either.
+    answer = hop(client, people["member"], "2*20*1*1357*1357*1", "one-hop")[1]
+    assert answer.startswith("END ") and "แจ้งแล้ว" not in answer
+    assert count(db, Transfer) == 0 and count(db, OutboundMessage) == 0
+    with db.transaction() as session:
+        assert session.get(Member, people["member_id"]).pin_hash is None
+    # Walked hop by hop, the same inputs set the PIN and declare.
+    answers = walk(client, people["member"], ["2", "20", "1", "1357", "1357", "1"])
+    assert answers[-1].startswith("END แจ้งแล้ว #") and count(db, Transfer) == 1
+
+
 def test_language_is_remembered(client, people):
     assert walk(client, people["member"], ["5", "2"])[-1] == "END English it is."
     assert walk(client, people["member"], [])[-1].startswith("CON 1 Balance")

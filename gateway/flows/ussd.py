@@ -4,7 +4,8 @@ Africa's Talking sends every input of a session joined by '*'. The menu is rebui
 folding those inputs from the top each hop, so no session store is needed and any
 gateway process can answer any hop. Only the last input's effects are returned; the
 host applies them once per (session, hop). A PIN typed at an earlier hop is not
-checked again: its verdict, recorded when it was the last hop, comes in `verdicts`.
+checked again: its verdict, recorded when it was the last hop, comes in `verdicts`; so
+does a new PIN set at an earlier hop (True), without which the session is not ours.
 
 Conventions on every screen that needs them: 0 back, 00 main menu, 98 more.
 """
@@ -396,6 +397,13 @@ def answer(caller: Caller, inputs: list[str], verdicts: dict[int, bool]) -> Resu
                     Screen(""), node=state.node, needs_pin_check=effects[0].pin, after_effects=after
                 )
             # An earlier PIN hop without a recorded verdict: the session is not ours.
+            return Result(
+                _screen(caller, state.at(Node.TOO_MANY)), node=Node.TOO_MANY, after_effects=True
+            )
+        new_pin = bool(effects) and isinstance(effects[0], SetPin)
+        if new_pin and not last and verdicts.get(hop) is not True:
+            # A new PIN at an earlier hop that no hop of ours stored: a forged text would
+            # otherwise declare a payment behind a PIN that was never set.
             return Result(
                 _screen(caller, state.at(Node.TOO_MANY)), node=Node.TOO_MANY, after_effects=True
             )

@@ -447,6 +447,7 @@ class Earlier(NamedTuple):
     pin_set: bool
     screen: str
     member_id: int | None
+    text: str  # the session's inputs as that hop received them
 
 
 class Read(NamedTuple):
@@ -534,7 +535,9 @@ def _caller_query(lock: bool, with_collector: bool = False) -> Select:
     joined = outerjoin(joined, UssdHop, UssdHop.session_id == bindparam("session_id"))
     hops = UssdHop.__table__.c
     query = (
-        select(*columns, hops.hop, hops.pin_ok, hops.pin_set, hops.screen, hops.member_id)
+        select(
+            *columns, hops.hop, hops.pin_ok, hops.pin_set, hops.screen, hops.member_id, hops.text
+        )
         .select_from(joined)
         .options(joinedload(Member.group))
         .where(Member.phone == bindparam("phone"))
@@ -575,9 +578,14 @@ def answer_hop(
         # neither its screens nor its PIN verdicts.
         log.warning("ussd %s: hop from another phone %s", request.session_id, mask_phone(phone))
         return Answered(OTHER_PHONE.format(code=settings.ussd_code), [])
-    for number, _, _, screen, _ in earlier:
-        if number == hop:
-            return Answered(screen, [])
+    if any(row.hop <= hop and menu.split_inputs(row.text) != inputs[: row.hop] for row in earlier):
+        # A network only ever adds to a session's inputs. Another text at a hop answered
+        # before is forged or replayed: its PIN verdicts and PINs set belong to other inputs.
+        log.warning("ussd %s: inputs unlike the session's before", request.session_id)
+        return Answered(OTHER_PHONE.format(code=settings.ussd_code), [])
+    for row in earlier:
+        if row.hop == hop:
+            return Answered(row.screen, [])
     used, member = 0, household[0]
     if len(household) > 1:
         # A shared phone: the first inputs say who calls; the menu runs on what follows.
@@ -587,13 +595,19 @@ def answer_hop(
             return Answered(_record(session, request, household[0], chosen)[0], [])
         used, member = chosen.used, household[chosen.index]
     own = inputs[used:]
-    verdicts = {number - 1 - used: ok for number, ok, _, _, _ in earlier if ok is not None}
+    # By input, what this session's database hops decided: a PIN checked, or a new PIN
+    # set (the menu refuses a new PIN at an earlier input without one: a forged text).
+    verdicts = {
+        row.hop - 1 - used: True if row.pin_set else row.pin_ok
+        for row in earlier
+        if row.member_id == member.id and (row.pin_ok is not None or row.pin_set)
+    }
     caller = LiveCaller(
         session,
         member,
         today,
         now,
-        pin_set_in_session=any(row[2] for row in earlier),
+        pin_set_in_session=any(row.pin_set for row in earlier if row.member_id == member.id),
         held=held,
         usual_collectors=usual,
     )
