@@ -146,6 +146,7 @@ def test_what_villagers_add_to_a_payment_changes_nothing(text):
         ("จ่าย 12 30 บาท ซ้ำ", Command("PAY", who=Who(number=12), baht=30, again=True)),
         ("จ่าย12 30ซ้ำค่ะ", Command("PAY", who=Who(number=12), baht=30, again=True)),
         ("PAY 12 30 baht AGAIN", Command("PAY", who=Who(number=12), baht=30, again=True)),
+        ("รับมอบ 3 1000 ซ้ำ", Command("RCV", who=Who(number=3), baht=1000, again=True)),
         ("ส่งมอบ 3 500 บาท", Command("RCV", who=Who(number=3), baht=500)),
         ("รับมอบ 3 500", Command("RCV", who=Who(number=3), baht=500)),
         ("RCV #3 500 baht", Command("RCV", who=Who(number=3), baht=500)),

@@ -302,6 +302,24 @@ def test_rcv_records_a_hand_over_within_the_cash_in_hand(client, db, fund):
     )
 
 
+def test_the_same_hand_over_twice_is_asked_about_not_posted(client, db, fund):
+    _, number, _ = fund["member"]
+    send(client, fund["collector"][2], f"PAY {number} 100")
+    collector_no = fund["collector"][1]
+    first = send(client, fund["treasurer"][2], f"รับมอบ {collector_no} 30").get_data(as_text=True)
+    ref = first.split("#")[1].split()[0]
+    count = transfers(db)
+    # A resend (a slow reply, a second officer) is asked about, and nothing moves.
+    asked = send(client, fund["treasurer"][2], f"รับมอบ {collector_no} 30").get_data(as_text=True)
+    assert asked == f'ซ้ำกับ #{ref} ไหม ถ้ารับมอบอีกจริง ส่ง "รับมอบ {collector_no} 30 ซ้ำ"'
+    assert transfers(db) == count
+    # Said again with ซ้ำ, it is a second hand-over; another amount is one at once.
+    again = send(client, fund["treasurer"][2], f"รับมอบ {collector_no} 30 ซ้ำ")
+    assert again.get_data(as_text=True).startswith("รับมอบจาก") and transfers(db) == count + 1
+    other = send(client, fund["treasurer"][2], f"RCV {collector_no} 20").get_data(as_text=True)
+    assert other.startswith("รับมอบจาก") and "เหลือ 20 บ." in other
+
+
 def test_bal_for_members_and_for_collectors(client, db, fund):
     _, number, phone = fund["member"]
     send(client, fund["collector"][2], f"PAY {number} 30")

@@ -176,7 +176,7 @@ class Command:
     units: int | None = None  # CLAIM: nights in hospital, months of pension (None: not given)
     event: dt.date | None = None  # CLAIM: when it happened (None: the day it is sent)
     reason: str | None = None  # NO, REJECT: why, in the sender's words
-    again: bool = False  # PAY ... AGAIN: yes, a second payment of the same amount
+    again: bool = False  # PAY/RCV ... AGAIN: yes, a second one of the same amount
 
 
 @dataclass(frozen=True)
@@ -286,9 +286,7 @@ def _again(args: list[str]) -> tuple[list[str], bool]:
 
 def _person_and_amount(verb: str, args: list[str]) -> Command | ParseError:
     """PAY/RCV <member> <baht> [บาท] [AGAIN]."""
-    again = False
-    if verb == "PAY":
-        args, again = _again(args)
+    args, again = _again(args)
     if len(args) > 2 and args[-1].upper() in BAHT_UNITS:
         args = args[:-1]
     if len(args) < 2:

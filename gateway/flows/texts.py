@@ -22,6 +22,7 @@ TH = {
     "handed_over": "ส่งมอบเหรัญญิก {amount} บ. #{ref} เหลือในมือ {cash} บ.",
     "declared": '{name} ({number}) แจ้งส่ง {amount} บ. "ตกลง {ref}"/"ไม่ {ref}"',
     "pay_twice": 'ซ้ำกับ #{ref} {amount} บ. ไหม ถ้ารับอีกจริง ส่ง "รับ {number} {baht} ซ้ำ"',
+    "rcv_twice": 'ซ้ำกับ #{ref} ไหม ถ้ารับมอบอีกจริง ส่ง "รับมอบ {number} {baht} ซ้ำ"',
     "withdrawn": "{name} ({number}) ยกเลิกแจ้งส่ง #{ref} {amount} บ. แล้ว ไม่ต้องตอบ",
     "reversed_collector": "กรรมการ {by} ยกเลิก #{ref} {amount} บ. ของ {name} แล้ว",
     # members
@@ -185,6 +186,8 @@ EN = {
     "Reply OK {ref} or NO {ref}",
     "pay_twice": "Already recorded #{ref}: {amount} baht from no. {number}. "
     "If this is a second payment, send PAY {number} {baht} AGAIN",
+    "rcv_twice": "Already recorded #{ref}: {amount} baht from collector no. {number}. "
+    "If this is a second hand-over, send RCV {number} {baht} AGAIN",
     "withdrawn": "{name} (no. {number}) withdrew #{ref} ({amount} baht). No reply needed",
     "reversed_collector": "The committee ({by}) reversed #{ref}: {amount} baht from {name}",
     "receipt": "Your fund received {amount} baht. Paid through {date}. Ref #{ref}. Thank you",

@@ -36,7 +36,7 @@ from models.offices import Power
 from models.registry import Member, Status
 from models.standing import member_standing
 
-# A collector resends when a reply is slow: the same PAY within this is asked about first.
+# People resend when a reply is slow: the same PAY or RCV within this is asked about first.
 REPEAT_WINDOW = dt.timedelta(minutes=15)
 YEAR_DAYS = 365
 
@@ -50,7 +50,12 @@ def pay(desk: Desk, command: Command) -> str:
     most = YEAR_DAYS * desk.group.daily_rate_satang
     if amount > most:
         raise Refused("err_amount_max", max=format_baht(most))
-    if not command.again and (first := recent_same_payment(desk, member, amount)):
+    first = (
+        None
+        if command.again
+        else recent_same(desk, Code.CONTRIBUTION, amount, desk.sender.id, member.id)
+    )
+    if first is not None:
         return desk.reply(
             "pay_twice",
             ref=first.ref,
@@ -84,17 +89,21 @@ def pay(desk: Desk, command: Command) -> str:
     )
 
 
-def recent_same_payment(desk: Desk, member: Member, amount: int) -> Transfer | None:
-    """The sender's payment of the same amount from the member a moment ago, if any."""
+def recent_same(
+    desk: Desk, code: Code, amount: int, collector_id: int, member_id: int | None
+) -> Transfer | None:
+    """The same money recorded a moment ago (a payment to a collector, a hand-over), if any."""
     reversal = aliased(Transfer)
     return desk.session.scalars(
         select(Transfer)
         .where(
             Transfer.group_id == desk.group.id,
-            Transfer.collector_id == desk.sender.id,
-            Transfer.member_id == member.id,
+            Transfer.collector_id == collector_id,
+            Transfer.member_id == member_id
+            if member_id is not None
+            else Transfer.member_id.is_(None),
             Transfer.amount == amount,
-            Transfer.code == Code.CONTRIBUTION.value,
+            Transfer.code == code.value,
             Transfer.phase == Phase.SINGLE.value,
             Transfer.business_date == desk.today,
             Transfer.created_at >= utcnow() - REPEAT_WINDOW,
