@@ -118,6 +118,28 @@ def test_exceptions_are_settled_from_the_dashboard(client, db, logins):
         assert (kept.action, kept.by_member_id) == ("confirm", logins["treasurer"][0])
 
 
+def test_a_dispute_whose_cash_was_handed_over_says_why_it_cannot_be_reversed(
+    client, db, logins
+):
+    ref = ref_of(send(client, logins["collector"][2], f"PAY {logins['member'][1]} 30"))
+    send(client, logins["treasurer"][2], f"RCV {logins['collector'][1]} 30")
+    send(client, logins["member"][2], f"NO {ref}")
+    log_in(client, "somsri")
+    page = client.get("/dashboard/g/BANNA/exceptions").get_data(as_text=True)
+    with db.transaction() as session:
+        before = session.scalar(select(func.count()).select_from(Transfer))
+    done = client.post(
+        "/dashboard/g/BANNA/exceptions/settle",
+        data={"what": f"#{ref}", "action": "reverse", "note": "ไม่ได้จ่าย", "confirmed": "yes",
+              "csrf_token": token(page)},
+        follow_redirects=True,
+    ).get_data(as_text=True)  # fmt: skip
+    assert "เงินนี้ผู้เก็บส่งมอบเหรัญญิกไปแล้ว ให้บันทึกเป็นหมายเหตุ" in done
+    with db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Transfer)) == before
+        assert session.scalars(select(Resolution)).all() == []
+
+
 @pytest.mark.parametrize("action", ["reverse", "confirm", "note", ""])
 def test_a_note_on_the_exceptions_page_is_kept_as_a_note_and_moves_no_money(
     client, db, logins, action

@@ -301,6 +301,8 @@ TH = {
     "lang_en": "อังกฤษ",
     "refused_no_exception": "ไม่พบเรื่อง {what} ในรายการที่ต้องตรวจ (อาจจัดการไปแล้ว) ยังไม่มีอะไรเปลี่ยน",
     "refused_ledger": "บัญชีไม่รับรายการนี้ ยังไม่มีอะไรเปลี่ยน",
+    "refused_short_cash": "ยกเลิกไม่ได้ เงินนี้ผู้เก็บส่งมอบเหรัญญิกไปแล้ว "
+    "ให้บันทึกเป็นหมายเหตุ แล้วตกลงกันในที่ประชุม ยังไม่มีอะไรเปลี่ยน",
     "refused_born": "อ่านวันเกิดไม่ได้ ใส่แบบ 16/5/2503 (ปี พ.ศ.) ยังไม่มีอะไรเปลี่ยน",
     "refused_consent_on": "อ่านวันที่ยินยอมไม่ได้ ใส่แบบ 16/11/2569 (ปี พ.ศ.) ยังไม่มีอะไรเปลี่ยน",
     "refused_consent_future": "วันที่ยินยอมยังมาไม่ถึง ยังไม่มีอะไรเปลี่ยน",
@@ -594,6 +596,8 @@ EN = {
     "lang_en": "English",
     "refused_no_exception": "No open item {what} to check (settled already?); nothing changed",
     "refused_ledger": "The books refused this entry; nothing changed",
+    "refused_short_cash": "Cannot reverse: the collector has handed this cash to the "
+    "treasurer. Record a note and settle it at the meeting; nothing changed",
     "refused_born": "The birth date cannot be read: write it like 16/5/1960; nothing changed",
     "refused_consent_on": "The consent date cannot be read: write it like 16/11/2026; "
     "nothing changed",

@@ -21,6 +21,7 @@ from models.ledger import (
     IdempotencyConflict,
     Outcome,
     Phase,
+    Refusal,
     Transfer,
     TransferSpec,
     create_transfer,
@@ -49,7 +50,11 @@ ALLOWED = {
 
 
 class CannotResolve(ValueError):
-    """The exception cannot be settled that way; nothing was written."""
+    """The exception cannot be settled that way; nothing was written (a key says why)."""
+
+    def __init__(self, message: str, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key, self.values = key, {}
 
 
 def find_exception(session: Session, group: Group, what: str, today: dt.date) -> Finding:
@@ -134,7 +139,18 @@ def resolve(
     person = settler(session, group, by, today)
     outcome = _ledger(session, finding, action, today, by)
     if outcome is not None and not outcome.ok:
-        raise CannotResolve(f"the ledger refused it: {outcome.refused} {outcome.detail or ''}")
+        # A reversal takes the money back from the collector's hands: gone to the
+        # treasurer already, there is nothing there to take it from.
+        short = outcome.refused == Refusal.OVERDRAFT and "collector_cash" in (outcome.detail or "")
+        raise CannotResolve(
+            f"the ledger refused it: {outcome.refused} {outcome.detail or ''}"
+            + (
+                ": the collector has handed that cash over; note it, settle it at the meeting"
+                if short
+                else ""
+            ),
+            "short_cash" if short else "ledger",
+        )
     written = []
     if finding.kind == ItemKind.DISPUTED and outcome is not None and action == Action.REVERSE:
         # The member hears who reversed it and how to object; the collector hears too.
