@@ -118,9 +118,7 @@ def test_exceptions_are_settled_from_the_dashboard(client, db, logins):
         assert (kept.action, kept.by_member_id) == ("confirm", logins["treasurer"][0])
 
 
-def test_a_dispute_whose_cash_was_handed_over_says_why_it_cannot_be_reversed(
-    client, db, logins
-):
+def test_a_dispute_whose_cash_was_handed_over_says_why_it_cannot_be_reversed(client, db, logins):
     ref = ref_of(send(client, logins["collector"][2], f"PAY {logins['member'][1]} 30"))
     send(client, logins["treasurer"][2], f"RCV {logins['collector'][1]} 30")
     send(client, logins["member"][2], f"NO {ref}")
