@@ -83,7 +83,7 @@ def test_pay_posts_receipts_the_member_and_replies_with_a_ref(client, db, fund):
         ("OK #ZZZZ", "ไม่พบรายการ #ZZZZ"),
         ("UNDO 12", 'ส่งแบบนี้: "UNDO'),
         ("RCV 2 100", "เฉพาะเหรัญญิก"),
-        ("PINRESET {number}", "เฉพาะเหรัญญิก"),
+        ("PINRESET {number}", "เฉพาะเหรัญญิก ประธาน และเลขานุการค่ะ"),  # whoever may
     ],
 )
 def test_collector_mistakes_get_a_clear_reply_and_change_nothing(client, db, fund, text, expected):
@@ -101,7 +101,7 @@ def test_collector_mistakes_get_a_clear_reply_and_change_nothing(client, db, fun
         ("member", "PAY 1 30", "เฉพาะผู้เก็บเงิน"),
         ("member", "OK #0011", "เฉพาะผู้เก็บเงิน"),
         ("member", "UNDO #0011", "เฉพาะผู้เก็บเงิน"),
-        ("member", "SUM", "เฉพาะผู้เก็บเงิน"),
+        ("member", "SUM", "เฉพาะผู้เก็บเงิน เหรัญญิก และประธานค่ะ"),
         ("member", "RCV 2 30", "เฉพาะเหรัญญิก"),
         ("member", "BAL 1", "เฉพาะผู้เก็บเงินและกรรมการ"),
         ("treasurer", "PAY 4 30", '"รับ" เฉพาะผู้เก็บเงิน'),

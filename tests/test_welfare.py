@@ -212,7 +212,7 @@ def test_claim_then_approve_by_another_pays_from_the_fund(client, db, welfare_fu
     assert f"อนุมัติ {ref}" in texts_to(db, fund["treasurer"][2])[-1]
     # A collector files claims but decides none (collectors are not the committee).
     own = send(client, fund["collector"][2], f"APPROVE {ref}").get_data(as_text=True)
-    assert own == "คำสั่งนี้ใช้ได้เฉพาะกรรมการกองทุน"
+    assert own == "คำสั่งนี้ใช้ได้เฉพาะกรรมการกองทุนค่ะ"
     # Another group's collector holds no power here: refused before the claim is looked up.
     outsider = send(client, fund["outsider_collector"][2], f"APPROVE {ref}")
     assert "เฉพาะกรรมการ" in outsider.get_data(as_text=True)

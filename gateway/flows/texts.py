@@ -76,9 +76,11 @@ TH = {
     "err_undo_cash": "ยกเลิก #{ref} ไม่ได้ ส่งมอบเหรัญญิกไปแล้ว",
     "err_undo_declared": "#{ref} สมาชิกแจ้งและยืนยันแล้ว ยกเลิกได้เฉพาะกรรมการ",
     "err_cash": "{name} มีเงินในมือ {cash} บ. ไม่พอ {amount} บ.",
-    "err_collector_only": "คำสั่งนี้ใช้ได้เฉพาะผู้เก็บเงิน",
+    "err_collector_only": "คำสั่งนี้ใช้ได้เฉพาะผู้เก็บเงินค่ะ",
+    "err_summary_only": "คำสั่งนี้ใช้ได้เฉพาะผู้เก็บเงิน เหรัญญิก และประธานค่ะ",
+    "err_pinreset_only": "คำสั่งนี้ใช้ได้เฉพาะเหรัญญิก ประธาน และเลขานุการค่ะ",
     "err_pay_not_handover": '"รับ" เฉพาะผู้เก็บเงิน รับจากผู้เก็บ ส่ง "รับมอบ เลขผู้เก็บ บาท" ค่ะ',
-    "err_treasurer_only": "คำสั่งนี้ใช้ได้เฉพาะเหรัญญิก",
+    "err_treasurer_only": "คำสั่งนี้ใช้ได้เฉพาะเหรัญญิกค่ะ",
     "err_internal": "ขออภัย ระบบขัดข้อง โปรดส่งใหม่อีกครั้งค่ะ",
     # welfare: the benefits by their kind names (docs/THAI.md)
     "benefit_birth": "ค่าคลอดบุตร",
@@ -127,7 +129,7 @@ TH = {
     "claim_bank": "เงินในบัญชีกองทุนมี {bank} บ. ไม่พอมอบ",
     "err_usage_claim": "ส่ง {word} เลขที่ ประเภท จำนวน วันที่ เช่น {word} 12 ป่วย 3 5/11/69",
     "err_usage_decide": 'ส่งแบบนี้: "อนุมัติ เลขรายการ" หรือ "ไม่อนุมัติ เลขรายการ เหตุผล"',
-    "err_committee_only": "คำสั่งนี้ใช้ได้เฉพาะกรรมการกองทุน",
+    "err_committee_only": "คำสั่งนี้ใช้ได้เฉพาะกรรมการกองทุนค่ะ",
     # who may do what (models/offices.py)
     "claim_not_officer": "ยื่นคำขอได้เฉพาะกรรมการหรือผู้เก็บเงินค่ะ",
     "claim_not_committee": "ตัดสินคำขอได้เฉพาะกรรมการกองทุนค่ะ",
@@ -138,7 +140,7 @@ TH = {
     "claim_paid_filer": "{benefit} {name} #{ref} อนุมัติแล้ว มอบ {amount} บ. ค่ะ",
     "claim_not_reverser": "ยกเลิกการมอบได้เฉพาะประธานหรือเหรัญญิกค่ะ",
     "restore_not_committee": "คืนรายการได้เฉพาะกรรมการกองทุนค่ะ",
-    "err_officials_only": "คำสั่งนี้ใช้ได้เฉพาะผู้เก็บเงินและกรรมการ",
+    "err_officials_only": "คำสั่งนี้ใช้ได้เฉพาะผู้เก็บเงินและกรรมการค่ะ",
     "help_committee": '"เบิก เลขที่ ประเภท" "อนุมัติ เลขรายการ" "ไม่อนุมัติ เลขรายการ เหตุผล" "ยอด เลขที่"',
     # households sharing a phone
     "bal_household": "ยอดสัจจะของ {count} คนในเบอร์นี้ค่ะ\n{lines}",
@@ -246,6 +248,8 @@ EN = {
     "only the committee can reverse it",
     "err_cash": "{name} holds {cash} baht, not enough for {amount}",
     "err_collector_only": "Only collectors can send this command",
+    "err_summary_only": "Only collectors, the treasurer and the chair can send this command",
+    "err_pinreset_only": "Only the treasurer, the chair and the secretary can send this command",
     "err_pay_not_handover": "PAY is for collectors. For cash handed over by a collector, "
     "send RCV <collector no.> <baht>, e.g. RCV 3 500",
     "err_treasurer_only": "Only the treasurer can send this command",

@@ -30,9 +30,9 @@ from models.standing import member_standing
 # What a refusal says: who may send the command.
 REFUSALS = {
     Power.TAKE_CASH: "err_collector_only",
-    Power.DAY_SUMMARY: "err_collector_only",
+    Power.DAY_SUMMARY: "err_summary_only",
     Power.HAND_OVER: "err_treasurer_only",
-    Power.RESET_PIN: "err_treasurer_only",
+    Power.RESET_PIN: "err_pinreset_only",
     Power.SEE_BOOKS: "err_officials_only",
     Power.FILE_CLAIM: "claim_not_officer",
     Power.DECIDE_CLAIM: "err_committee_only",
