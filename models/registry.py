@@ -305,7 +305,7 @@ def add_group(
     code = code.strip().upper()
     if not GROUP_CODE.fullmatch(code):
         raise RegistryError("group code: 2-16 letters, digits or _ starting with a letter")
-    if not name.strip():
+    if not check_text("group name", name).strip():
         raise RegistryError("group name must not be empty")
     short_name = check_short_name(short_name)
     if daily_rate_satang <= 0:
@@ -331,11 +331,25 @@ def add_group(
     return group
 
 
+# Control characters (ESC, BEL, NUL…) have no place in a name: they would ride into every
+# SMS and screen that shows it (ESC is GSM-7's escape).
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def check_text(label: str, value: str) -> str:
+    """The text as kept, or RegistryError when it holds a control character."""
+    if CONTROL.search(value):
+        raise RegistryError(
+            f"{label}: control characters (like ESC or a line break) are not allowed"
+        )
+    return value
+
+
 def check_short_name(short_name: str | None) -> str | None:
     """A short name as kept: spaces folded, 1 to 20 characters; None or empty for none."""
     if short_name is None or not short_name.strip():
         return None
-    folded = " ".join(short_name.split())
+    folded = " ".join(check_text("short name", short_name).split())
     if len(folded) > SHORT_NAME_LIMIT:
         raise RegistryError(
             f"short name: at most {SHORT_NAME_LIMIT} characters (it heads every reminder), "
@@ -360,7 +374,7 @@ def check_member_fields(lang: str, name: str) -> None:
     """Refuse a language or name the registry does not take."""
     if lang not in LANGUAGES:
         raise RegistryError(f"language must be one of {', '.join(LANGUAGES)}")
-    if not name.strip() or len(name.strip()) > 120:
+    if not check_text("name", name).strip() or len(name.strip()) > 120:
         raise RegistryError("name must be 1 to 120 characters")
 
 
@@ -634,7 +648,7 @@ def edit_member(
             raise RegistryError(f"language must be one of {', '.join(LANGUAGES)}")
         if field == "born_on" and value is not None and value > member.joined_on:
             raise RegistryError("born after joining: check the dates")
-        if field == "village" and value is not None and len(str(value)) > 60:
+        if field == "village" and value is not None and len(check_text("village", str(value))) > 60:
             raise RegistryError("village: at most 60 characters")
         if field == "collector_id" and value == member.id:
             raise RegistryError("a member cannot be their own usual collector")
@@ -681,7 +695,8 @@ def set_beneficiary(
     session: Session, member: Member, name: str, raw_phone: str | None, relation: str, by: Actor
 ) -> None:
     """Name who receives a funeral benefit (ผู้รับผลประโยชน์); the change is kept."""
-    name, relation = name.strip(), relation.strip()
+    name = check_text("beneficiary name", name).strip()
+    relation = check_text("relation", relation).strip()
     if not name or len(name) > 120:
         raise RegistryError("beneficiary name must be 1 to 120 characters")
     if not relation or len(relation) > 40:

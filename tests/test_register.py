@@ -340,3 +340,23 @@ def test_the_member_page_edits_the_register_for_the_committee_only(client, db, f
     with db.transaction() as session:
         assert session.get(Member, fund["member"][0]).village == "หมู่ 5"
         assert session.scalar(select(func.count()).select_from(MemberChange)) == changes
+
+
+@pytest.mark.parametrize("name", ["นายทด\x1b[2Jลอง", "นางมาลี\x07", "นาย\nสอง", "ok\x00"])
+def test_a_name_with_a_control_character_is_refused_and_nothing_written(db, fund, today, name):
+    from models.registry import RegistryError, edit_member, set_beneficiary
+
+    with db.transaction() as session:
+        group = find_group(session, "BANNA")
+        before = session.scalar(select(func.count()).select_from(Member))
+        with pytest.raises(RegistryError, match="control characters"):
+            add_member(session, group, name=name, phone="0899000111", joined_on=today)
+        member = session.get(Member, fund["member"][0])
+        with pytest.raises(RegistryError, match="control characters"):
+            edit_member(session, member, {"name": name}, BY)
+        with pytest.raises(RegistryError, match="control characters"):
+            edit_member(session, member, {"village": name}, BY)
+        with pytest.raises(RegistryError, match="control characters"):
+            set_beneficiary(session, member, name, None, "ลูก", BY)
+        assert session.scalar(select(func.count()).select_from(Member)) == before
+        assert member.name == "นางมาลี มีสุข"
