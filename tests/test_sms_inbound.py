@@ -185,6 +185,15 @@ def test_unknown_numbers_get_one_polite_reply_a_day(client, db, fund):
     assert transfers(db) == 0
 
 
+@pytest.mark.parametrize("sender", ["hello", "1900", "AIS"])
+def test_a_sender_that_is_no_mobile_number_is_recorded_but_not_answered(client, db, sender):
+    response = send(client, sender, "PAY 1 30")
+    assert response.status_code == 200
+    assert outbox(db) == [] and transfers(db) == 0
+    with db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(InboundMessage)) == 1
+
+
 def test_ok_confirms_a_declaration_once(client, db, fund):
     ref = declare(db, fund)
     assert balance(db, fund["member"][0]) == (0, 3000)

@@ -25,7 +25,7 @@ from gateway.services.sms.desk import Desk
 from models.base import utcnow
 from models.db import Database
 from models.outbox import InboundMessage, MessageKind, OutboundMessage, queue_sms, record_delivery
-from models.phones import mask_phone, phone_key
+from models.phones import InvalidPhone, mask_phone, normalize_phone, phone_key
 from models.registry import ENDED, find_household
 from workers.outbox import enqueue_sends
 
@@ -80,6 +80,11 @@ def _answer_stranger(
     session: Session, inbound: InboundMessage, phone: str, text: str = UNKNOWN_SENDER
 ) -> list[int]:
     """One polite bilingual reply a day to a number we do not know (or no longer serve)."""
+    try:
+        normalize_phone(phone)
+    except InvalidPhone:  # no mobile to answer (an operator's notice, a forged sender)
+        log.info("sms %s from %r: not a mobile number, no reply", inbound.id, phone[:20])
+        return []
     since = utcnow() - UNKNOWN_REPLY_EVERY
     recent = session.scalars(
         select(OutboundMessage.id).where(
