@@ -76,6 +76,16 @@ def test_dial_and_see_the_balance(page, live_app):
     assert "/ 80" in page.text_content("#meter")
 
 
+def test_the_phone_carries_the_callback_token_when_one_is_set(page, app, settings, live_app):
+    app.config["SATJA"] = settings.with_(callback_token="t" * 32)  # the callbacks demand it
+    url, fund = live_app
+    page.goto(f"{url}/simulator")
+    page.wait_for_selector(f"#person option[value='{fund['member'][2]}']", state="attached")
+    page.select_option("#person", fund["member"][2])
+    page.click("#dial")
+    page.wait_for_function("document.getElementById('screen').textContent.includes('1 ยอดสัจจะ')")
+
+
 def test_pay_and_the_receipt_arrives_in_the_members_inbox(page, live_app):
     url, fund = live_app
     page.goto(f"{url}/simulator")

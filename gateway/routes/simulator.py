@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import (
     Blueprint,
     Flask,
@@ -40,7 +42,11 @@ def index() -> ResponseReturnValue:
 def page() -> ResponseReturnValue:
     """The phone."""
     settings = current_app.config["SATJA"]
-    return render_template("simulator.html", ussd_code=settings.ussd_code)
+    # With a callback token set, the phone's posts carry it as the provider's do (the
+    # simulator never runs in production, so the page may hold it).
+    token = settings.callback_token
+    query = "?" + urlencode({"token": token}) if token else ""
+    return render_template("simulator.html", ussd_code=settings.ussd_code, callback_query=query)
 
 
 @bp.get("/simulator/people")
