@@ -126,7 +126,8 @@ def test_sms_office_by_command(client, db, officials, scene, holder, verb):
         expected = refusal(power)
         if verb == "PAY" and holder is not None and may({holder}, Power.HAND_OVER):
             # รับ was once the hand-over: a treasurer is refused with the word to use now.
-            expected = render("th", "err_pay_not_handover")
+            who, baht = scene[verb].split()[1:]  # what they typed, ready to send as รับมอบ
+            expected = render("th", "err_pay_not_handover", who=who, baht=baht)
         assert reply == expected, (holder, verb, reply)
         assert state(db) == before, (holder, verb)
 

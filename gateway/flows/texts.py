@@ -79,7 +79,7 @@ TH = {
     "err_collector_only": "คำสั่งนี้ใช้ได้เฉพาะผู้เก็บเงินค่ะ",
     "err_summary_only": "คำสั่งนี้ใช้ได้เฉพาะผู้เก็บเงิน เหรัญญิก และประธานค่ะ",
     "err_pinreset_only": "คำสั่งนี้ใช้ได้เฉพาะเหรัญญิก ประธาน และเลขานุการค่ะ",
-    "err_pay_not_handover": '"รับ" เฉพาะผู้เก็บเงิน รับจากผู้เก็บ ส่ง "รับมอบ เลขผู้เก็บ บาท" ค่ะ',
+    "err_pay_not_handover": '"รับ" ใช้กับสมาชิก จากผู้เก็บ ส่ง "รับมอบ {who} {baht}" ค่ะ',
     "err_treasurer_only": "คำสั่งนี้ใช้ได้เฉพาะเหรัญญิกค่ะ",
     "err_internal": "ขออภัย ระบบขัดข้อง โปรดส่งใหม่อีกครั้งค่ะ",
     # welfare: the benefits by their kind names (docs/THAI.md)
@@ -251,7 +251,7 @@ EN = {
     "err_summary_only": "Only collectors, the treasurer and the chair can send this command",
     "err_pinreset_only": "Only the treasurer, the chair and the secretary can send this command",
     "err_pay_not_handover": "PAY is for collectors. For cash handed over by a collector, "
-    "send RCV <collector no.> <baht>, e.g. RCV 3 500",
+    "send RCV {who} {baht}",
     "err_treasurer_only": "Only the treasurer can send this command",
     "err_internal": "Sorry, something went wrong. Please send again",
     "benefit_birth": "birth",

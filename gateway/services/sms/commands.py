@@ -51,8 +51,10 @@ def carry_out(desk: Desk, parsed: Command | ParseError) -> str:
     handler = COMMANDS[parsed.verb]
     try:
         if parsed.verb == "PAY" and not desk.may(Power.TAKE_CASH) and desk.may(Power.HAND_OVER):
-            # รับ was once the hand-over: a treasurer who types it is shown the new word.
-            return desk.reply("err_pay_not_handover")
+            # รับ was once the hand-over: a treasurer who types it is shown the new word,
+            # with what they typed, ready to send again.
+            who = parsed.who.number if parsed.who.number is not None else parsed.who.phone
+            return desk.reply("err_pay_not_handover", who=who, baht=parsed.baht)
         if handler.power is not None:
             desk.require(handler.power)
         return handler.run(desk, parsed)
