@@ -104,7 +104,7 @@ def test_collector_mistakes_get_a_clear_reply_and_change_nothing(client, db, fun
         ("member", "SUM", "เฉพาะผู้เก็บเงิน เหรัญญิก และประธานค่ะ"),
         ("member", "RCV 2 30", "เฉพาะเหรัญญิก"),
         ("member", "BAL 1", "เฉพาะผู้เก็บเงินและกรรมการ"),
-        ("treasurer", "PAY 4 30", '"รับ" เฉพาะผู้เก็บเงิน'),
+        ("treasurer", "PAY 4 30", 'ส่ง "รับมอบ 4 30" ค่ะ'),
         ("outsider_collector", "PAY 4 30", "ไม่พบสมาชิก 4"),
         ("member_en", "PAY 4 30", "Only collectors"),
     ],
@@ -205,7 +205,7 @@ def test_ok_confirms_a_declaration_once(client, db, fund):
     receipt = last_to(db, fund["member"][2])
     assert ref in receipt[1] and receipt[2] == "receipt"
     again = send(client, fund["collector"][2], f"ok {ref.lower()}")
-    assert "ทำไปแล้ว" in again.get_data(as_text=True)
+    assert again.get_data(as_text=True) == f"รายการ #{ref} ยืนยันไปแล้ว ไม่มีอะไรเปลี่ยนค่ะ"
     assert balance(db, fund["member"][0]) == (3000, 0)
 
 
@@ -215,7 +215,8 @@ def test_no_rejects_a_declaration_and_tells_the_member(client, db, fund):
     assert response.get_data(as_text=True).startswith(f"ไม่รับรายการ #{ref}")
     assert balance(db, fund["member_en"][0]) == (0, 0)
     assert "did not confirm" in last_to(db, fund["member_en"][2])[1]
-    assert "ทำไปแล้ว" in send(client, fund["collector"][2], f"OK {ref}").get_data(as_text=True)
+    late = send(client, fund["collector"][2], f"OK {ref}").get_data(as_text=True)
+    assert late == f"รายการ #{ref} ไม่ยืนยันไปแล้ว ไม่มีอะไรเปลี่ยนค่ะ"  # says what became of it
 
 
 def test_a_member_disputes_a_receipt(client, db, fund):

@@ -118,9 +118,20 @@ def open_declaration(desk: Desk, ref: str) -> Transfer:
     pending = desk.own_transfer(ref)
     if pending.phase != Phase.PENDING or pending.collector_id != desk.sender.id:
         raise Refused("err_ref", ref=ref)
-    if resolution_of(desk.session, pending.id) is not None:
-        raise Refused("err_done", ref=ref)
+    refuse_if_resolved(desk, pending)
     return pending
+
+
+def refuse_if_resolved(desk: Desk, pending: Transfer) -> None:
+    """Refuse, saying what became of it, a declaration that was confirmed, rejected or withdrawn."""
+    resolution = resolution_of(desk.session, pending.id)
+    if resolution is None:
+        return
+    if resolution.phase == Phase.POST:
+        raise Refused("err_done_confirmed", ref=pending.ref)
+    if resolution.by_member_id == pending.member_id:
+        raise Refused("err_done_withdrawn", ref=pending.ref)
+    raise Refused("err_done_rejected", ref=pending.ref)
 
 
 def ok(desk: Desk, command: Command) -> str:
@@ -142,8 +153,7 @@ def ok(desk: Desk, command: Command) -> str:
 
 def reject_declaration(desk: Desk, pending: Transfer) -> str:
     """Void a declaration the collector did not receive; tell the member."""
-    if resolution_of(desk.session, pending.id) is not None:
-        raise Refused("err_done", ref=pending.ref)
+    refuse_if_resolved(desk, pending)
     outcome = void_pending(desk.session, f"no:{pending.id}", pending.id, desk.today, by=desk.actor)
     if not outcome.ok:
         raise Refused("err_done", ref=pending.ref)
