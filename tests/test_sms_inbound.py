@@ -104,7 +104,7 @@ def test_collector_mistakes_get_a_clear_reply_and_change_nothing(client, db, fun
         ("member", "SUM", "เฉพาะผู้เก็บเงิน เหรัญญิก และประธานค่ะ"),
         ("member", "RCV 2 30", "เฉพาะเหรัญญิก"),
         ("member", "BAL 1", "เฉพาะผู้เก็บเงินและกรรมการ"),
-        ("treasurer", "PAY 4 30", 'ส่ง "รับมอบ 4 30" ค่ะ'),
+        ("treasurer", "PAY 4 30", 'เฉพาะผู้เก็บเงิน เหรัญญิกส่ง "รับมอบ 4 30" ค่ะ'),
         ("outsider_collector", "PAY 4 30", "ไม่พบสมาชิก 4"),
         ("member_en", "PAY 4 30", "Only collectors"),
     ],

@@ -47,7 +47,7 @@ def test_a_treasurer_typing_the_old_hand_over_word_is_shown_the_new_one(client, 
     number, collector_no = fund["member"][1], fund["collector"][1]
     send(client, fund["collector"][2], f"รับ {number} 100")
     reply = send(client, fund["treasurer"][2], f"รับ {collector_no} 60").get_data(as_text=True)
-    assert reply == f'"รับ" ใช้กับสมาชิก จากผู้เก็บ ส่ง "รับมอบ {collector_no} 60" ค่ะ'  # ready
+    assert reply == f'"รับ" เฉพาะผู้เก็บเงิน เหรัญญิกส่ง "รับมอบ {collector_no} 60" ค่ะ'  # ready
     assert transfers(db) == 1
 
 

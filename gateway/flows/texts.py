@@ -82,7 +82,7 @@ TH = {
     "err_collector_only": "คำสั่งนี้ใช้ได้เฉพาะผู้เก็บเงินค่ะ",
     "err_summary_only": "คำสั่งนี้ใช้ได้เฉพาะผู้เก็บเงิน เหรัญญิก และประธานค่ะ",
     "err_pinreset_only": "คำสั่งนี้ใช้ได้เฉพาะเหรัญญิก ประธาน และเลขานุการค่ะ",
-    "err_pay_not_handover": '"รับ" ใช้กับสมาชิก จากผู้เก็บ ส่ง "รับมอบ {who} {baht}" ค่ะ',
+    "err_pay_not_handover": '"รับ" เฉพาะผู้เก็บเงิน เหรัญญิกส่ง "รับมอบ {who} {baht}" ค่ะ',
     "err_treasurer_only": "คำสั่งนี้ใช้ได้เฉพาะเหรัญญิกค่ะ",
     "err_internal": "ขออภัย ระบบขัดข้อง โปรดส่งใหม่อีกครั้งค่ะ",
     # welfare: the benefits by their kind names (docs/THAI.md)
