@@ -93,6 +93,17 @@ def test_another_groups_pages_are_refused_but_the_network_sees_all(client, login
     assert client.get("/dashboard/g/NOPE").status_code == 404
 
 
+def settle(client, page, ref, action, note):
+    """Press the confirming button of settling #ref this way; the page that follows."""
+    data = {"what": f"#{ref}", "action": action, "note": note, "confirmed": "yes"}
+    response = client.post(
+        "/dashboard/g/BANNA/exceptions/settle",
+        data={**data, "csrf_token": token(page)},
+        follow_redirects=True,
+    )
+    return response.get_data(as_text=True)
+
+
 def test_exceptions_are_settled_from_the_dashboard(client, db, logins):
     ref = declare(db, logins)
     log_in(client, "somsri")
@@ -105,12 +116,7 @@ def test_exceptions_are_settled_from_the_dashboard(client, db, logins):
     check = check.get_data(as_text=True)  # fmt: skip
     assert (f"ยืนยันว่า นายบุญมี เก็บเงิน ได้รับเงินสัจจะ 30 บ. จาก นางมาลี มีสุข (#{ref})"
             in check)  # fmt: skip
-    done = client.post(
-        "/dashboard/g/BANNA/exceptions/settle",
-        data={"what": f"#{ref}", "action": "confirm", "note": "เห็นเงิน", "confirmed": "yes",
-              "csrf_token": token(page)},
-        follow_redirects=True,
-    ).get_data(as_text=True)  # fmt: skip
+    done = settle(client, page, ref, "confirm", "เห็นเงิน")
     assert f"ยืนยันรายการ #{ref} 30 บ. ของ นางมาลี มีสุข แล้ว" in done
     assert f"<td>#{ref}</td>" not in done
     with db.transaction() as session:
@@ -118,20 +124,22 @@ def test_exceptions_are_settled_from_the_dashboard(client, db, logins):
         assert (kept.action, kept.by_member_id) == ("confirm", logins["treasurer"][0])
 
 
-def test_a_dispute_whose_cash_was_handed_over_says_why_it_cannot_be_reversed(client, db, logins):
+def disputed(client, logins, *, handed_over=False):
+    """A receipt the member disputes (its cash handed over first, if asked); the treasurer
+    logged in on the exceptions page. The receipt's ref and the page."""
     ref = ref_of(send(client, logins["collector"][2], f"PAY {logins['member'][1]} 30"))
-    send(client, logins["treasurer"][2], f"RCV {logins['collector'][1]} 30")
+    if handed_over:
+        send(client, logins["treasurer"][2], f"RCV {logins['collector'][1]} 30")
     send(client, logins["member"][2], f"NO {ref}")
     log_in(client, "somsri")
-    page = client.get("/dashboard/g/BANNA/exceptions").get_data(as_text=True)
+    return ref, client.get("/dashboard/g/BANNA/exceptions").get_data(as_text=True)
+
+
+def test_a_dispute_whose_cash_was_handed_over_says_why_it_cannot_be_reversed(client, db, logins):
+    ref, page = disputed(client, logins, handed_over=True)
     with db.transaction() as session:
         before = session.scalar(select(func.count()).select_from(Transfer))
-    done = client.post(
-        "/dashboard/g/BANNA/exceptions/settle",
-        data={"what": f"#{ref}", "action": "reverse", "note": "ไม่ได้จ่าย", "confirmed": "yes",
-              "csrf_token": token(page)},
-        follow_redirects=True,
-    ).get_data(as_text=True)  # fmt: skip
+    done = settle(client, page, ref, "reverse", "ไม่ได้จ่าย")
     assert "เงินนี้ผู้เก็บส่งมอบเหรัญญิกไปแล้ว ให้บันทึกเป็นหมายเหตุ" in done
     with db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(Transfer)) == before
@@ -143,10 +151,7 @@ def test_a_note_on_the_exceptions_page_is_kept_as_a_note_and_moves_no_money(
     client, db, logins, action
 ):
     # The old form sent its first button's action with Enter: a dispute's note reversed it.
-    ref = ref_of(send(client, logins["collector"][2], f"PAY {logins['member'][1]} 30"))
-    send(client, logins["member"][2], f"NO {ref}")
-    log_in(client, "somsri")
-    page = client.get("/dashboard/g/BANNA/exceptions").get_data(as_text=True)
+    ref, page = disputed(client, logins)
     with db.transaction() as session:
         transfers = session.scalar(select(func.count()).select_from(Transfer))
     done = client.post(

@@ -50,19 +50,9 @@ def pay(desk: Desk, command: Command) -> str:
     most = YEAR_DAYS * desk.group.daily_rate_satang
     if amount > most:
         raise Refused("err_amount_max", max=format_baht(most))
-    first = (
-        None
-        if command.again
-        else recent_same(desk, Code.CONTRIBUTION, amount, desk.sender.id, member.id)
-    )
-    if first is not None:
-        return desk.reply(
-            "pay_twice",
-            ref=first.ref,
-            amount=format_baht(amount),
-            number=member.number,
-            baht=command.baht,
-        )
+    same = (Code.CONTRIBUTION, amount, desk.sender.id, member.id)
+    if (asked := repeat_question(desk, command, "pay_twice", *same, member.number)) is not None:
+        return asked
     outcome = create_transfer(
         desk.session,
         TransferSpec(
@@ -86,6 +76,24 @@ def pay(desk: Desk, command: Command) -> str:
         name=short_name(member.name),
         number=member.number,
         ref=ref,
+    )
+
+
+def repeat_question(
+    desk: Desk,
+    command: Command,
+    key: str,
+    code: Code,
+    amount: int,
+    collector_id: int,
+    member_id: int | None,
+    number: int,
+) -> str | None:
+    """What to ask when the same money was recorded a moment ago, unless sent AGAIN."""
+    if command.again or (first := recent_same(desk, code, amount, collector_id, member_id)) is None:
+        return None
+    return desk.reply(
+        key, ref=first.ref, amount=format_baht(amount), number=number, baht=command.baht
     )
 
 

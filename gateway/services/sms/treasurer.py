@@ -5,7 +5,7 @@ from __future__ import annotations
 from gateway.flows.money import baht_to_satang, format_baht
 from gateway.flows.sms_grammar import Command
 from gateway.flows.texts import short_name
-from gateway.services.sms.collector import recent_same
+from gateway.services.sms.collector import repeat_question
 from gateway.services.sms.desk import Desk, Refused
 from models.ledger import (
     Code,
@@ -31,15 +31,9 @@ def rcv(desk: Desk, command: Command) -> str:
     )
     if amount > cash:
         raise refusal
-    first = None if command.again else recent_same(desk, Code.HANDOVER, amount, collector.id, None)
-    if first is not None:
-        return desk.reply(
-            "rcv_twice",
-            ref=first.ref,
-            amount=format_baht(amount),
-            number=collector.number,
-            baht=command.baht,
-        )
+    same = (Code.HANDOVER, amount, collector.id, None)
+    if (asked := repeat_question(desk, command, "rcv_twice", *same, collector.number)) is not None:
+        return asked
     outcome = create_transfer(
         desk.session,
         TransferSpec(
