@@ -32,15 +32,19 @@ def watch(sessions: sessionmaker, listeners: list[Listener]) -> None:
 
     @event.listens_for(sessions, "after_commit")
     def committed(session: Session) -> None:
-        generations = session.info.pop(TOUCHED, None)
-        for listener in listeners if generations else ():
-            try:
-                listener(generations)
-            except Exception:  # the data is committed; a cache left behind expires
-                log.warning(
-                    "change listener failed for %d generation(s)", len(generations), exc_info=True
-                )
+        tell(listeners, session.info.pop(TOUCHED, None))
 
     @event.listens_for(sessions, "after_rollback")
     def rolled_back(session: Session) -> None:
         session.info.pop(TOUCHED, None)
+
+
+def tell(listeners: list[Listener], generations: set[str] | None) -> None:
+    """Tell `listeners` the generations committed work moved on (none: nothing to tell)."""
+    for listener in listeners if generations else ():
+        try:
+            listener(generations)
+        except Exception:  # the data is committed; a cache left behind expires
+            log.warning(
+                "change listener failed for %d generation(s)", len(generations), exc_info=True
+            )

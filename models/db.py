@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from config.settings import Settings
-from models.changes import Listener, watch
+from models.changes import Listener, tell, watch
 
 
 def _tune_sqlite(engine: Engine) -> None:
@@ -65,6 +65,10 @@ class Database:
     def on_commit(self, listener: Listener) -> None:
         """Call `listener` with the generations each committed transaction moved on."""
         self._listeners.append(listener)
+
+    def committed(self, generations: set[str]) -> None:
+        """Tell the listeners what work committed outside a session (one SQL call) moved on."""
+        tell(self._listeners, generations)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -12,6 +12,7 @@ import pytest
 from people import BY, declare, hop, ref_of, send, walk
 from sqlalchemy import event, func, select, update
 
+from config.settings import DEV_PIN_KEY
 from gateway import create_app
 from gateway.flows.ussd import declared_screen, locked_screen
 from gateway.services.ussd_cache import HopCache
@@ -19,6 +20,7 @@ from models.base import member_generation
 from models.clock import local_today
 from models.ledger import Code, Transfer, TransferSpec, create_transfer
 from models.offices import Office
+from models.pins import hash_pin
 from models.registry import Group, Member, Status, take_office
 from workers import runtime
 from workers.broker import generation_key
@@ -356,11 +358,12 @@ def test_a_payment_after_a_payment_costs_few_statements(client, db, fund):
     assert declared(answers[-1])
     postgres = db.engine.dialect.name == "postgresql"
     # Ceilings, per hop: menu, amount, collector list, PIN prompt, PIN, confirmation.
-    # The PIN: the caller under its lock and the hop's record; the confirmation: the
-    # caller with the collector it names, the ledger's posting, and the collector's SMS,
-    # in whose INSERT the hop's record rides on PostgreSQL.
-    # SQLite adds its BEGIN and the ledger's general path (accounts, then the journal).
-    ceilings = [0, 0, 0, 0, 2, 3] if postgres else [0, 0, 0, 0, 3, 7]
+    # The PIN: on PostgreSQL one call (satja_pin_hop: the caller under its lock, the
+    # verdict, the hop's record); the confirmation: the caller with the collector it
+    # names, the ledger's posting, and the collector's SMS, in whose INSERT the hop's
+    # record rides on PostgreSQL. SQLite reads the caller under its lock and stores the
+    # hop, adds its BEGIN and the ledger's general path (accounts, then the journal).
+    ceilings = [0, 0, 0, 0, 1, 3] if postgres else [0, 0, 0, 0, 3, 7]
     assert all(n <= most for n, most in zip(counts, ceilings, strict=True)), counts
 
 
@@ -428,3 +431,71 @@ def test_a_usual_collector_s_tag_never_comes_back(redis_conn):
     # The same collector again keeps the tag; another one, or back to the first, moves it.
     assert tags[0] == tags[1] != tags[2]
     assert len({tags[0], tags[2], tags[3]}) == 3
+
+
+def pin_state(db, fund):
+    """The member's wrong tries and lock, as the database holds them."""
+    with db.transaction() as session:
+        member = session.get(Member, fund["member"][0])
+        return member.pin_tries, member.pin_locked_until
+
+
+def test_the_pin_hop_is_one_call_on_postgresql_right_or_wrong(client, db, fund):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("satja_pin_hop is PostgreSQL's; SQLite takes the general path")
+    paid_before(client, fund)
+    answers, counts = per_hop(client, db, phone(fund), ["2", "30", "1", "1111"], "ATUid_one_w")
+    assert "รหัส PIN ไม่ถูก" in answers[-1] and counts == [0, 0, 0, 0, 1]
+    assert pin_state(db, fund) == (1, None)
+    walk(client, phone(fund), ["1"])  # the wrong try moved the snapshot on: read it again
+    answers, counts = per_hop(client, db, phone(fund), ["2", "30", "1", "5807"], "ATUid_one_r")
+    assert "1 ยืนยัน" in answers[-1] and counts == [0, 0, 0, 0, 1]
+    assert pin_state(db, fund) == (0, None)
+
+
+def test_wrong_pins_in_three_sessions_lock_and_the_menu_knows_at_once(app, client, db, fund):
+    app.config["SATJA"] = app.config["SATJA"].with_(ussd_hops_per_minute=10_000)  # one phone
+    paid_before(client, fund)
+    wrong = [walk(client, phone(fund), ["2", "30", "1", "1111"])[-1] for _ in range(3)]
+    assert ["รหัส PIN ไม่ถูก" in a for a in wrong] == [True, True, False]
+    assert wrong[-1] == "END " + locked_screen("th").text
+    tries, until = pin_state(db, fund)
+    assert tries == 0 and until is not None
+    # The lock moved the caller's snapshot on: paying is refused from the first screen.
+    assert walk(client, phone(fund), ["2"])[-1] == "END " + locked_screen("th").text
+
+
+def test_a_right_pin_clears_a_wrong_try_from_before(client, db, fund):
+    paid_before(client, fund)
+    assert "รหัส PIN ไม่ถูก" in walk(client, phone(fund), ["2", "30", "1", "1111"])[-1]
+    assert pin_state(db, fund) == (1, None)
+    assert declared(walk(client, phone(fund), PAY)[-1])
+    assert pin_state(db, fund) == (0, None)
+
+
+def test_a_second_pin_in_one_session_is_weighed_with_the_first(client, db, fund):
+    paid_before(client, fund)
+    answers = walk(client, phone(fund), ["2", "30", "1", "1111", "5807", "1"])
+    assert "รหัส PIN ไม่ถูก" in answers[4] and "1 ยืนยัน" in answers[5]
+    assert declared(answers[6])
+    assert pin_state(db, fund) == (0, None)
+
+
+def test_a_repeated_pin_hop_gets_the_same_screen_and_counts_once(client, db, fund):
+    paid_before(client, fund)
+    first = hop(client, phone(fund), "", "ATUid_pin_again")[1]
+    assert first.startswith("CON ")
+    answers = [hop(client, phone(fund), "2*30*1*1111", "ATUid_pin_again")[1] for _ in range(3)]
+    assert len(set(answers)) == 1 and "รหัส PIN ไม่ถูก" in answers[0]
+    assert pin_state(db, fund) == (1, None)
+
+
+def test_a_pin_under_an_older_key_is_checked_the_long_way_and_renewed(app, client, db, fund):
+    paid_before(client, fund)
+    newer = "k" * 32
+    app.config["SATJA"] = app.config["SATJA"].with_(pin_keys=(newer, DEV_PIN_KEY))
+    walk(client, phone(fund), ["1"])
+    assert declared(walk(client, phone(fund), PAY)[-1])
+    with db.transaction() as session:
+        stored = session.get(Member, fund["member"][0]).pin_hash
+    assert stored == hash_pin(fund["member"][0], "5807", [newer])

@@ -18,8 +18,9 @@ from config.settings import Settings
 from gateway.edge.types import UssdEnd, UssdRequest
 from gateway.flows.ussd import split_inputs
 from gateway.services.metrics import count_hop
-from gateway.services.ussd_cache import HopCache
+from gateway.services.ussd_cache import HopCache, Look
 from gateway.services.ussd_hop import answer_from_snapshot, answer_hop
+from gateway.services.ussd_pin import pin_in_one
 from models.db import Database
 from models.phones import mask_phone, phone_key
 from models.ussd import UssdHop, UssdSessionEnd
@@ -53,6 +54,11 @@ def serve_hop(
             count_hop("snapshot")
             return hint.text
     try:
+        if hint is not None and hint.pin is not None and unmoved(look, today):
+            text = pin_in_one(db, ussd, hint.pin, held.head.member_id, settings.pin_keys, now)
+            if text is not None:
+                count_hop("database")
+                return text
         with db.transaction() as session:
             answered = answer_hop(session, settings, ussd, today, now, held, hint)
     except IntegrityError:
@@ -79,6 +85,18 @@ def serve_hop(
         who = (answered.group_id, answered.member_id)
         hops.keep(look, ussd.session_id, caller, who, answered.read, today)
     return answered.text
+
+
+def unmoved(look: Look, today: dt.date) -> bool:
+    """Whether nothing the caller's snapshot holds has changed since the session began."""
+    held, now = look.snapshot, look.current
+    return (
+        held is not None
+        and now is not None
+        and held.head.day == now.day == today.isoformat()
+        and (held.head.group_id, held.head.member_id) == (now.group_id, now.member_id)
+        and held.head.tags == now.tags
+    )
 
 
 def record_session_end(db: Database, end: UssdEnd) -> None:

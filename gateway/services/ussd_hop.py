@@ -652,7 +652,7 @@ def _record(
     messages: Sequence[dict[str, object]] = (),
 ) -> tuple[str, list[int]]:
     """Store the hop's answer (a repeat gets the same screen) and its SMS; text, SMS ids."""
-    text = ("END " if screen.end else "CON ") + screen.text
+    text = wire(screen)
     row = {
         "session_id": request.session_id,
         "hop": len(menu.split_inputs(request.text)),
@@ -702,12 +702,52 @@ def _insert_sms_with_hop(columns: tuple[str, ...]) -> Insert:
 
 
 @dataclass(frozen=True)
+class PinPlan:
+    """A PIN hop as the snapshot sees it: the PIN typed, and the screen each outcome shows.
+
+    The language and status it was folded with go along: the database call that checks
+    the PIN answers only while they still hold (gateway/services/ussd_pin.py).
+    """
+
+    pin: str
+    lang: str
+    status: str
+    right: str
+    wrong: str
+    locked: str
+
+
+@dataclass(frozen=True)
 class Quick:
     """A hop as the snapshot sees it: its answer, or None; and whether it checks a PIN."""
 
     text: str | None
     checks_pin: bool = False
     declares: int | None = None  # the collector's number, when it declares a payment
+    pin: PinPlan | None = None  # a PIN hop the snapshot can fold either way
+
+
+def wire(screen: menu.Screen) -> str:
+    """A screen as the provider takes it: CON to go on, END to close."""
+    return ("END " if screen.end else "CON ") + screen.text
+
+
+def _pin_plan(caller: CachedCaller, inputs: list[str], pin: str) -> PinPlan | None:
+    """What the PIN hop shows when the PIN is right, wrong, or locks; None if more than that."""
+    verdict = len(inputs) - 1
+    right = menu.answer(caller, inputs, {verdict: True})
+    wrong = menu.answer(caller, inputs, {verdict: False})
+    if right.effects or wrong.effects or right.after_effects or wrong.after_effects:
+        return None  # a PIN that also changes something: the general path applies it
+    lang = str(caller.lang)
+    return PinPlan(
+        pin,
+        lang,
+        str(caller.status),
+        wire(right.screen),
+        wire(wrong.screen),
+        wire(menu.locked_screen(lang)),
+    )
 
 
 def answer_from_snapshot(
@@ -736,6 +776,13 @@ def answer_from_snapshot(
     except (KeyError, TypeError, ValueError):  # a cache must never break the menu
         log.warning("ussd snapshot unusable; reading the database", exc_info=True)
         return Quick(None)
+    if result.needs_pin_check is not None and not result.after_effects:
+        # The PIN's verdict and lock are the database's; the screens either way are ours.
+        try:
+            plan = _pin_plan(CachedCaller(fields, now), inputs, result.needs_pin_check)
+        except (NotCached, KeyError, TypeError, ValueError):
+            plan = None  # the database hop folds it from what it reads
+        return Quick(None, checks_pin=True, pin=plan)
     if result.effects or result.needs_pin_check is not None or result.after_effects:
         # Only a hint: the database hop decides again from what it reads.
         return Quick(None, checks_pin=result.needs_pin_check is not None)
@@ -746,4 +793,4 @@ def answer_from_snapshot(
         mask_phone(request.phone),
         result.node,
     )
-    return Quick(("END " if result.screen.end else "CON ") + result.screen.text)
+    return Quick(wire(result.screen))
