@@ -19,8 +19,8 @@ from gateway.edge.types import UssdEnd, UssdRequest
 from gateway.flows.ussd import split_inputs
 from gateway.services.metrics import count_hop
 from gateway.services.ussd_cache import HopCache, Look
+from gateway.services.ussd_fast import answer_in_one
 from gateway.services.ussd_hop import answer_from_snapshot, answer_hop
-from gateway.services.ussd_pin import pin_in_one
 from models.db import Database
 from models.phones import mask_phone, phone_key
 from models.ussd import UssdHop, UssdSessionEnd
@@ -54,8 +54,9 @@ def serve_hop(
             count_hop("snapshot")
             return hint.text
     try:
-        if hint is not None and hint.pin is not None and unmoved(look, today):
-            text = pin_in_one(db, ussd, hint.pin, held.head.member_id, settings.pin_keys, now)
+        if hint is not None and unmoved(look, today):
+            keys, member_id = settings.pin_keys, held.head.member_id
+            text = answer_in_one(db, redis, ussd, hint, member_id, keys, today, now)
             if text is not None:
                 count_hop("database")
                 return text

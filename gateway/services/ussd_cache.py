@@ -58,6 +58,8 @@ FIELDS = {
         "pin_locked_until",
         "phone_tail",
         "village",
+        "short_name",
+        "number",
         "benefits",
     ),
     "money": (

@@ -41,7 +41,7 @@ from models.offices import Office, holders
 from models.outbox import MessageKind, OutboundMessage, sms_row, write_sms
 from models.phones import InvalidPhone, mask_phone, normalize_phone
 from models.pins import check_pin, pin_locked, set_pin
-from models.registry import ENDED, Member, Status
+from models.registry import ENDED, LANGUAGES, Member, Status
 from models.standing import Standing, member_standing
 from models.ussd import UssdHop
 from models.welfare import Claim, schedule_for, whole_years
@@ -287,6 +287,9 @@ class LiveCaller:
             "pin_locked_until": member.pin_locked_until,
             "phone_tail": self.phone_tail,
             "village": self.village,
+            # As a declaration's SMS names the member to their collector.
+            "short_name": short_name(member.name),
+            "number": member.number,
         }
         if "_usual_collector" in self.__dict__:
             # From the database, never the held snapshot: a part is tagged as read now.
@@ -718,6 +721,22 @@ class PinPlan:
 
 
 @dataclass(frozen=True)
+class DeclarePlan:
+    """A declaring hop as the snapshot sees it, once the PIN hop before it was right.
+
+    The screen and the collector's SMS (in each language: the collector's is the
+    database's to say) hold `{ref}`, which the call fills with the posting's reference.
+    """
+
+    collector: int  # the collector's number
+    amount: int  # satang
+    lang: str
+    status: str
+    screen: str
+    sms: dict[str, str]  # by language
+
+
+@dataclass(frozen=True)
 class Quick:
     """A hop as the snapshot sees it: its answer, or None; and whether it checks a PIN."""
 
@@ -725,11 +744,37 @@ class Quick:
     checks_pin: bool = False
     declares: int | None = None  # the collector's number, when it declares a payment
     pin: PinPlan | None = None  # a PIN hop the snapshot can fold either way
+    declare: DeclarePlan | None = None  # a declaring hop, if the PIN hop before was right
 
 
 def wire(screen: menu.Screen) -> str:
     """A screen as the provider takes it: CON to go on, END to close."""
     return ("END " if screen.end else "CON ") + screen.text
+
+
+def _declare_plan(caller: CachedCaller, inputs: list[str]) -> DeclarePlan | None:
+    """What a hop declares, and shows, if the PIN typed just before it was right."""
+    result = menu.answer(caller, inputs, {len(inputs) - 2: True})
+    if result.after_effects or len(result.effects) != 1:
+        return None
+    effect = result.effects[0]
+    if not isinstance(effect, menu.Declare):
+        return None
+    lang = str(caller.lang)
+    values = {
+        "name": caller.short_name,
+        "number": caller.number,
+        "amount": format_baht(effect.amount),
+        "ref": "{ref}",
+    }
+    return DeclarePlan(
+        effect.collector_number,
+        effect.amount,
+        lang,
+        str(caller.status),
+        wire(menu.declared_screen(lang, "{ref}")),
+        {to: render(to, "declared", **values) for to in LANGUAGES},
+    )
 
 
 def _pin_plan(caller: CachedCaller, inputs: list[str], pin: str) -> PinPlan | None:
@@ -770,7 +815,11 @@ def answer_from_snapshot(
             declares = next(
                 (e.collector_number for e in assumed.effects if isinstance(e, menu.Declare)), None
             )
-            return Quick(None, declares=declares)
+            try:
+                plan = _declare_plan(CachedCaller(fields, now), inputs) if declares else None
+            except (NotCached, KeyError, TypeError, ValueError):
+                plan = None  # the database hop folds it from what it reads
+            return Quick(None, declares=declares, declare=plan)
     except NotCached:
         return Quick(None)
     except (KeyError, TypeError, ValueError):  # a cache must never break the menu

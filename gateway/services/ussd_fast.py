@@ -1,0 +1,173 @@
+"""A payment's two database hops in one call each (PostgreSQL), when the snapshot holds the rest.
+
+The general path (gateway/services/ussd_hop.py) reads the caller, runs the menu, applies
+its effects, stores the hop and commits: four to six round trips and most of the hop's
+CPU. When the session's snapshot already says what each outcome shows, one function
+call does the same work under the same rules (migration 0022): `satja_pin_hop` checks
+the PIN under the member's lock, counts a wrong try and stores the hop;
+`satja_declare_hop` posts the declaration, writes the collector's SMS and stores the
+hop. Whenever anything is not as the snapshot assumed, the function writes nothing and
+the general path answers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from functools import cache
+
+from redis import Redis
+from sqlalchemy import Row, TextClause, text
+from sqlalchemy.exc import IntegrityError
+
+from gateway.edge.types import UssdRequest
+from gateway.flows.ussd import split_inputs
+from gateway.services.ussd_hop import DeclarePlan, PinPlan, Quick
+from models.base import member_generation, money_generation, usual_generation, utcnow
+from models.db import Database
+from models.ledger import MAX_KEY_LENGTH
+from models.outbox import MessageKind, Status
+from models.phones import InvalidPhone, mask_phone, normalize_phone
+from models.pins import LOCK_FOR, WRONG_TRIES, hash_pin
+from workers.outbox import enqueue_sends
+
+log = logging.getLogger(__name__)
+
+
+@cache
+def _call(function: str, names: tuple[str, ...]) -> TextClause:
+    # Built once per process: the statement's text is its cache key.
+    return text(f"SELECT * FROM {function}({', '.join(f':{n}' for n in names)})")
+
+
+def _one(db: Database, function: str, values: dict[str, object]) -> Row | None:
+    """The function's one row, or None: it wrote nothing, or another process won the hop."""
+    try:
+        # One statement is its own transaction: no BEGIN, no COMMIT to wait for.
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            return conn.execute(_call(function, tuple(values)), values).first()
+    except IntegrityError:
+        return None  # this very hop stored by another process first: the general path has it
+
+
+def _caller(db: Database, request: UssdRequest) -> str | None:
+    """The caller's phone as the members table holds it; None where no fast path applies."""
+    if db.engine.dialect.name != "postgresql":
+        return None
+    try:
+        return normalize_phone(request.phone)
+    except InvalidPhone:
+        return None
+
+
+def pin_in_one(
+    db: Database,
+    request: UssdRequest,
+    plan: PinPlan,
+    member_id: int,
+    keys: tuple[str, ...],
+    now: dt.datetime,
+) -> str | None:
+    """The PIN hop's answer from one call; None when the general path must answer it."""
+    phone = _caller(db, request)
+    if phone is None:
+        return None
+    hop = len(split_inputs(request.text))
+    row = _one(
+        db,
+        "satja_pin_hop",
+        {
+            "phone": phone,
+            "member_id": member_id,
+            "lang": plan.lang,
+            "status": plan.status,
+            "session_id": request.session_id,
+            "hop": hop,
+            "text": request.text,
+            # Made here, under the newest key: the database never sees the PIN, nor a key.
+            "hash": hash_pin(member_id, plan.pin, keys),
+            "right": plan.right,
+            "wrong": plan.wrong,
+            "locked": plan.locked,
+            "now": now,
+            "lock_until": now + LOCK_FOR,
+            "wrong_tries": WRONG_TRIES,
+            "created_at": utcnow(),
+        },
+    )
+    if row is None:
+        return None
+    if row.moved:  # a wrong try counted, a lock set, or cleared: the snapshot must know
+        db.committed({member_generation(member_id)})
+    verdict = {True: "right", False: "wrong", None: "locked"}[row.pin_ok]
+    log.info("ussd %s hop %s from %s: pin %s", request.session_id, hop, mask_phone(phone), verdict)
+    return str(row.screen)
+
+
+def declare_in_one(
+    db: Database,
+    redis: Redis | None,
+    request: UssdRequest,
+    plan: DeclarePlan,
+    member_id: int,
+    today: dt.date,
+    now: dt.datetime,
+) -> str | None:
+    """The declaring hop's answer from one call; None when the general path must answer it."""
+    phone = _caller(db, request)
+    key = f"ussd:{request.session_id}:{len(split_inputs(request.text))}"  # as the general path
+    if phone is None or "*" not in request.text or len(key) > MAX_KEY_LENGTH:
+        return None
+    hop = len(split_inputs(request.text))
+    row = _one(
+        db,
+        "satja_declare_hop",
+        {
+            "phone": phone,
+            "member_id": member_id,
+            "lang": plan.lang,
+            "status": plan.status,
+            "session_id": request.session_id,
+            "hop": hop,
+            "text": request.text,
+            "pin_text": request.text.rsplit("*", 1)[0],  # as the PIN hop received it
+            "collector": plan.collector,
+            "amount": plan.amount,
+            "key": key,
+            "today": today,
+            "screen": plan.screen,
+            "sms_th": plan.sms["th"],
+            "sms_en": plan.sms["en"],
+            "kind": MessageKind.NOTICE.value,
+            "queued": Status.QUEUED.value,
+            "now": now,
+            "created_at": utcnow(),
+        },
+    )
+    if row is None:
+        return None
+    # As the ledger's _touch says of a pending transfer: the payer's money, and the
+    # collector they paid (which moves their usual one only when it is another).
+    db.committed({money_generation(member_id), usual_generation(member_id, row.collector_id)})
+    if redis is not None:
+        enqueue_sends(redis, [row.message_id])  # if Redis is down, the sweeper sends it
+    log.info("ussd %s hop %s from %s: declared", request.session_id, hop, mask_phone(phone))
+    return str(row.screen)
+
+
+def answer_in_one(
+    db: Database,
+    redis: Redis | None,
+    request: UssdRequest,
+    quick: Quick,
+    member_id: int,
+    keys: tuple[str, ...],
+    today: dt.date,
+    now: dt.datetime,
+) -> str | None:
+    """A PIN or declaring hop answered in one call, or None for the general path."""
+    if quick.pin is not None:
+        return pin_in_one(db, request, quick.pin, member_id, keys, now)
+    if quick.declare is not None:
+        return declare_in_one(db, redis, request, quick.declare, member_id, today, now)
+    return None
