@@ -107,17 +107,20 @@ def answered(status: int, body: bytes) -> bool:
 
 
 def measure(
-    server: Server, form: Callable[[int, int], dict[str, str]], args: argparse.Namespace
+    server: Server,
+    forms: Callable[[str], Callable[[int, int], dict[str, str]]],
+    args: argparse.Namespace,
 ) -> tuple[Stats, float]:
     """Warm up, then drive for the set time; the stats and the server's CPU ms per hop."""
     # Warm-up with every caller: measured is the steady state, where a caller has dialled
-    # before (a first dial reads the database twice to find the caller's group).
-    drive(server.port, "/ussd", form, concurrency=args.concurrency, seconds=2)
+    # before (a first dial reads the database twice to find the caller's group). Its
+    # sessions are its own: the measured ones are new sessions, not repeats of its hops.
+    drive(server.port, "/ussd", forms("warm"), concurrency=args.concurrency, seconds=2)
     before = server.cpu_seconds()
     stats = drive(
         server.port,
         "/ussd",
-        form,
+        forms("run"),
         concurrency=args.concurrency,
         seconds=args.seconds,
         expect=answered,
@@ -143,9 +146,13 @@ def main() -> None:
     results = {}
     with Server("gateway:create_app()", env, **GUNICORN) as gateway:
         for name, path in (("balance", BALANCE), ("payment", PAYMENT)):
-            results[name] = measure(gateway, sessions(path, phones, name), args)
+            results[name] = measure(
+                gateway, lambda phase, p=path, n=name: sessions(p, phones, f"{n}-{phase}"), args
+            )
     with Server("bench.bare_app:create_app()", {}, **GUNICORN) as bare_server:
-        results["bare"] = measure(bare_server, sessions(BALANCE, phones, "bare"), args)
+        results["bare"] = measure(
+            bare_server, lambda phase: sessions(BALANCE, phones, f"bare-{phase}"), args
+        )
 
     print(f"{'':<16}{'hops/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}{'CPU ms/hop':>12}")
     for label, (stats, cpu) in results.items():

@@ -42,7 +42,8 @@ DECLARE
     tries integer;
     until timestamp;
 BEGIN
-    SELECT * INTO m FROM members WHERE id = p_member_id AND phone = p_phone FOR UPDATE;
+    SELECT * INTO m FROM members WHERE members.id = p_member_id AND members.phone = p_phone
+        FOR UPDATE;
     IF NOT FOUND OR m.status <> p_status OR m.lang <> p_lang OR m.pin_hash IS NULL
        OR left(m.pin_hash, length(scheme)) <> scheme THEN
         RETURN;
@@ -53,8 +54,13 @@ BEGIN
     IF FOUND THEN
         RETURN;
     END IF;
-    -- Hops stored already (a verdict, a PIN set, a repeat): the general path weighs them.
-    PERFORM 1 FROM ussd_hops WHERE session_id = p_session_id;
+    -- Hops stored before are menu hops of this member at these inputs, or the general
+    -- path weighs them (a verdict, a PIN set, a repeat, another phone's, other inputs).
+    PERFORM 1 FROM ussd_hops h
+        WHERE h.session_id = p_session_id
+          AND NOT (h.member_id = p_member_id AND h.pin_ok IS NULL AND NOT h.pin_set
+                   AND h.hop < p_hop
+                   AND (h.text = '' OR left(p_text, length(h.text) + 1) = h.text || '*'));
     IF FOUND THEN
         RETURN;
     END IF;
@@ -131,14 +137,20 @@ BEGIN
     IF FOUND THEN
         RETURN;
     END IF;
-    -- The session's one stored hop: this member's right PIN, at the inputs before these.
-    IF (SELECT count(*) FROM ussd_hops WHERE session_id = p_session_id) <> 1 THEN
+    -- The hop before: this member's right PIN, at the inputs before these. Any other hop
+    -- stored is a menu hop of theirs at these inputs, or the general path weighs it.
+    PERFORM 1 FROM ussd_hops h
+        WHERE h.session_id = p_session_id AND h.hop = p_hop - 1 AND h.member_id = p_member_id
+          AND h.pin_ok AND NOT h.pin_set AND h.text = p_pin_text;
+    IF NOT FOUND THEN
         RETURN;
     END IF;
-    PERFORM 1 FROM ussd_hops
-        WHERE session_id = p_session_id AND hop = p_hop - 1 AND member_id = p_member_id
-          AND pin_ok AND NOT pin_set AND text = p_pin_text;
-    IF NOT FOUND THEN
+    PERFORM 1 FROM ussd_hops h
+        WHERE h.session_id = p_session_id AND h.hop <> p_hop - 1
+          AND NOT (h.member_id = p_member_id AND h.pin_ok IS NULL AND NOT h.pin_set
+                   AND h.hop < p_hop - 1
+                   AND (h.text = '' OR left(p_text, length(h.text) + 1) = h.text || '*'));
+    IF FOUND THEN
         RETURN;
     END IF;
     -- The collector named, holding the office today (models/offices.py: holders).
