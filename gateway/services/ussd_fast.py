@@ -36,8 +36,9 @@ log = logging.getLogger(__name__)
 
 @cache
 def _call(function: str, names: tuple[str, ...]) -> TextClause:
-    # Built once per process: the statement's text is its cache key.
-    return text(f"SELECT * FROM {function}({', '.join(f':{n}' for n in names)})")
+    # Built once per process: the statement's text is its cache key. Arguments by name
+    # (p_phone => :phone): their order here cannot drift from the function's.
+    return text(f"SELECT * FROM {function}({', '.join(f'p_{n} => :{n}' for n in names)})")
 
 
 def _one(db: Database, function: str, values: dict[str, object]) -> Row | None:
@@ -50,14 +51,25 @@ def _one(db: Database, function: str, values: dict[str, object]) -> Row | None:
         return None  # this very hop stored by another process first: the general path has it
 
 
-def _caller(db: Database, request: UssdRequest) -> str | None:
-    """The caller's phone as the members table holds it; None where no fast path applies."""
+def _hop(
+    db: Database, request: UssdRequest, plan: PinPlan | DeclarePlan, member_id: int
+) -> dict[str, object] | None:
+    """Who calls, in which session, at which hop, as the snapshot saw them; None: no call."""
     if db.engine.dialect.name != "postgresql":
         return None
     try:
-        return normalize_phone(request.phone)
+        phone = normalize_phone(request.phone)  # as the members table holds it
     except InvalidPhone:
         return None
+    return {
+        "phone": phone,
+        "member_id": member_id,
+        "lang": plan.lang,
+        "status": plan.status,
+        "session_id": request.session_id,
+        "hop": len(split_inputs(request.text)),
+        "text": request.text,
+    }
 
 
 def pin_in_one(
@@ -69,21 +81,14 @@ def pin_in_one(
     now: dt.datetime,
 ) -> str | None:
     """The PIN hop's answer from one call; None when the general path must answer it."""
-    phone = _caller(db, request)
-    if phone is None:
+    values = _hop(db, request, plan, member_id)
+    if values is None:
         return None
-    hop = len(split_inputs(request.text))
     row = _one(
         db,
         "satja_pin_hop",
         {
-            "phone": phone,
-            "member_id": member_id,
-            "lang": plan.lang,
-            "status": plan.status,
-            "session_id": request.session_id,
-            "hop": hop,
-            "text": request.text,
+            **values,
             # Made here, under the newest key: the database never sees the PIN, nor a key.
             "hash": hash_pin(member_id, plan.pin, keys),
             "right": plan.right,
@@ -100,7 +105,8 @@ def pin_in_one(
     if row.moved:  # a wrong try counted, a lock set, or cleared: the snapshot must know
         db.committed({member_generation(member_id)})
     verdict = {True: "right", False: "wrong", None: "locked"}[row.pin_ok]
-    log.info("ussd %s hop %s from %s: pin %s", request.session_id, hop, mask_phone(phone), verdict)
+    where = (request.session_id, values["hop"], mask_phone(str(values["phone"])))
+    log.info("ussd %s hop %s from %s: pin %s", *where, verdict)
     return str(row.screen)
 
 
@@ -114,22 +120,17 @@ def declare_in_one(
     now: dt.datetime,
 ) -> str | None:
     """The declaring hop's answer from one call; None when the general path must answer it."""
-    phone = _caller(db, request)
-    key = f"ussd:{request.session_id}:{len(split_inputs(request.text))}"  # as the general path
-    if phone is None or "*" not in request.text or len(key) > MAX_KEY_LENGTH:
+    values = _hop(db, request, plan, member_id)
+    if values is None or "*" not in request.text:
         return None
-    hop = len(split_inputs(request.text))
+    key = f"ussd:{request.session_id}:{values['hop']}"  # the general path's key
+    if len(key) > MAX_KEY_LENGTH:
+        return None
     row = _one(
         db,
         "satja_declare_hop",
         {
-            "phone": phone,
-            "member_id": member_id,
-            "lang": plan.lang,
-            "status": plan.status,
-            "session_id": request.session_id,
-            "hop": hop,
-            "text": request.text,
+            **values,
             "pin_text": request.text.rsplit("*", 1)[0],  # as the PIN hop received it
             "collector": plan.collector,
             "amount": plan.amount,
@@ -151,7 +152,8 @@ def declare_in_one(
     db.committed({money_generation(member_id), usual_generation(member_id, row.collector_id)})
     if redis is not None:
         enqueue_sends(redis, [row.message_id])  # if Redis is down, the sweeper sends it
-    log.info("ussd %s hop %s from %s: declared", request.session_id, hop, mask_phone(phone))
+    where = (request.session_id, values["hop"], mask_phone(str(values["phone"])))
+    log.info("ussd %s hop %s from %s: declared", *where)
     return str(row.screen)
 
 
