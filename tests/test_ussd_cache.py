@@ -15,10 +15,13 @@ from sqlalchemy import event, func, select, text, update
 
 from config.settings import DEV_PIN_KEY
 from gateway import create_app
+from gateway.edge.types import UssdRequest
 from gateway.flows.texts import render, short_name
 from gateway.flows.ussd import declared_screen, locked_screen
 from gateway.services.ussd_cache import HopCache
-from models.base import member_generation
+from gateway.services.ussd_fast import declare_in_one, pin_in_one
+from gateway.services.ussd_hop import REF_MARK, DeclarePlan, PinPlan
+from models.base import member_generation, utcnow
 from models.clock import local_today
 from models.ledger import Code, Transfer, TransferSpec, create_transfer
 from models.offices import Office
@@ -600,3 +603,105 @@ def test_a_pin_hop_after_a_stored_hop_at_other_inputs_changes_nothing(client, db
     answer = hop(client, phone(fund), "2*30*1*1111", session_id)[1]
     assert answer.startswith("END ขออภัย กด")  # not this session's inputs: dial again
     assert pin_state(db, fund) == (0, None)  # and the wrong PIN counted nowhere
+
+
+# The one-call functions' own guards, past the snapshot's: they are what stands when an
+# announcement to Redis was lost and a snapshot says "unmoved" of a session that moved.
+RIGHT_PIN = {"hop": 4, "text": "2*30*1*3958", "pin_ok": True}
+FORGED = [
+    [{**RIGHT_PIN, "pin_ok": False}],  # a wrong PIN before
+    [{"hop": 3, "text": "2*30*1"}],  # no PIN hop at all
+    [{**RIGHT_PIN, "pin_ok": None, "pin_set": True}],  # a PIN set in the session
+    [{**RIGHT_PIN, "member": None}],  # nobody's PIN hop
+    [{**RIGHT_PIN, "member": "member_en"}],  # another member's
+    [{**RIGHT_PIN, "text": "2*40*1*3958"}],  # at other inputs
+    [RIGHT_PIN, {"hop": 3, "text": "2*30*1", "member": None}],  # nobody's menu hop
+    [RIGHT_PIN, {"hop": 3, "text": "2*40*1"}],  # a menu hop at other inputs
+]
+# Stored before a PIN hop at 2*30*1*1111 (hop 4).
+BEFORE_PIN = [
+    [{"hop": 3, "text": "2*30*1", "pin_ok": False}],  # a verdict
+    [{"hop": 3, "text": "2*30*1", "member": None}],  # nobody's menu hop
+    [{"hop": 3, "text": "2*30*1", "member": "member_en"}],  # another member's
+    [{"hop": 3, "text": "2*40*1"}],  # a menu hop at other inputs
+]
+
+
+def one_call(db, fund, who="member", text="2*30*1*1111*1", stored=(), session_id="ATUid_one"):
+    """Call the hop's function as serve_hop would, with these hops stored; its answer."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the one-call hops are PostgreSQL's")
+    member_id = fund[who][0]
+    with db.transaction() as session:
+        for row in stored:
+            owner = row.get("member", who)
+            session.add(
+                UssdHop(
+                    session_id=session_id,
+                    hop=row["hop"],
+                    member_id=owner and fund[owner][0],
+                    text=row["text"],
+                    screen="CON …",
+                    pin_ok=row.get("pin_ok"),
+                    pin_set=row.get("pin_set", False),
+                )
+            )
+    request = UssdRequest(session_id, "*1234#", phone(fund, who), "52001", text)
+    if text.endswith("*1"):
+        mark = REF_MARK
+        plan = DeclarePlan(fund["collector"][1], 3000, "th", "active", "END " + mark, {})
+        plan.sms.update(th="th " + mark, en="en " + mark)
+        return declare_in_one(db, request, plan, member_id, local_today(), utcnow())
+    plan = PinPlan("1111", "th", "active", "CON right", "CON wrong", "END locked")
+    return pin_in_one(db, request, plan, member_id, (DEV_PIN_KEY,), utcnow())
+
+
+def test_a_declaration_after_a_right_pin_is_one_call(client, db, fund):
+    walk(client, phone(fund), ["6", "3958", "3958"])  # the member's PIN
+    menu_hops = [{"hop": 0, "text": ""}, {"hop": 3, "text": "2*30*1"}]
+    answered = one_call(db, fund, text="2*30*1*3958*1", stored=[*menu_hops, RIGHT_PIN])
+    assert answered.text.startswith("END ") and len(answered.message_ids) == 1
+
+
+@pytest.mark.parametrize("stored", FORGED)
+def test_a_declaration_the_session_s_hops_do_not_allow_writes_nothing(client, db, fund, stored):
+    walk(client, phone(fund), ["6", "3958", "3958"])
+    assert one_call(db, fund, text="2*30*1*3958*1", stored=stored) is None
+    with db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Transfer)) == 0
+
+
+def test_a_declaration_from_a_phone_shared_since_writes_nothing(client, db, fund):
+    walk(client, phone(fund), ["6", "3958", "3958"])
+    with db.transaction() as session:
+        session.get(Member, fund["treasurer"][0]).phone = phone(fund)
+    assert one_call(db, fund, text="2*30*1*3958*1", stored=[RIGHT_PIN]) is None
+    assert one_call(db, fund, text="2*30*1*1111", session_id="ATUid_shared") is None
+    assert pin_state(db, fund) == (0, None)
+
+
+@pytest.mark.parametrize("stored", BEFORE_PIN)
+def test_a_pin_hop_the_session_s_hops_do_not_allow_counts_nothing(client, db, fund, stored):
+    walk(client, phone(fund), ["6", "5807", "5807"])
+    assert one_call(db, fund, text="2*30*1*1111", stored=stored) is None
+    assert pin_state(db, fund) == (0, None)
+    menu_hop = [{"hop": 3, "text": "2*30*1"}]  # this member's, at these inputs: allowed
+    answered = one_call(db, fund, text="2*30*1*1111", stored=menu_hop, session_id="ATUid_ok")
+    assert answered.text == "CON wrong" and pin_state(db, fund) == (1, None)
+
+
+def test_without_the_migration_s_functions_the_general_path_answers(client, db, fund):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the one-call hops are PostgreSQL's")
+    paid_before(client, fund)
+    names = ("satja_pin_hop", "satja_declare_hop")
+    with db.engine.begin() as conn:  # as if the code ran before its migration
+        for name in names:
+            conn.execute(text(f"ALTER FUNCTION {name} RENAME TO {name}_away"))
+    try:
+        answers, counts = per_hop(client, db, phone(fund), PAY, "ATUid_no_functions")
+    finally:
+        with db.engine.begin() as conn:
+            for name in names:
+                conn.execute(text(f"ALTER FUNCTION {name}_away RENAME TO {name}"))
+    assert declared(answers[-1]) and counts[4] > 1 and counts[5] > 1

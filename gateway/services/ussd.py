@@ -54,14 +54,13 @@ def serve_hop(
             count_hop("snapshot")
             return hint.text
     try:
+        answered = None
         if hint is not None and unmoved(look, today):
             keys, member_id = settings.pin_keys, held.head.member_id
-            text = answer_in_one(db, redis, ussd, hint, member_id, keys, today, now)
-            if text is not None:
-                count_hop("database")
-                return text
-        with db.transaction() as session:
-            answered = answer_hop(session, settings, ussd, today, now, held, hint)
+            answered = answer_in_one(db, ussd, hint, member_id, keys, today, now)
+        if answered is None:
+            with db.transaction() as session:
+                answered = answer_hop(session, settings, ussd, today, now, held, hint)
     except IntegrityError:
         # Another process answered this very hop first: give the same screen.
         with db.transaction() as session:

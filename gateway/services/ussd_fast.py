@@ -16,22 +16,21 @@ import datetime as dt
 import logging
 from functools import cache
 
-from redis import Redis
 from sqlalchemy import Row, TextClause, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, ProgrammingError
 
 from gateway.edge.types import UssdRequest
 from gateway.flows.ussd import split_inputs
-from gateway.services.ussd_hop import DeclarePlan, PinPlan, Quick
+from gateway.services.ussd_hop import REF_MARK, Answered, DeclarePlan, PinPlan, Quick
 from models.base import member_generation, money_generation, usual_generation, utcnow
 from models.db import Database
 from models.ledger import MAX_KEY_LENGTH
 from models.outbox import MessageKind, Status
 from models.phones import InvalidPhone, mask_phone, normalize_phone
 from models.pins import LOCK_FOR, WRONG_TRIES, hash_pin
-from workers.outbox import enqueue_sends
 
 log = logging.getLogger(__name__)
+UNDEFINED_FUNCTION = "42883"  # PostgreSQL's SQLSTATE
 
 
 @cache
@@ -49,6 +48,12 @@ def _one(db: Database, function: str, values: dict[str, object]) -> Row | None:
             return conn.execute(_call(function, tuple(values)), values).first()
     except IntegrityError:
         return None  # this very hop stored by another process first: the general path has it
+    except ProgrammingError as error:
+        if getattr(error.orig, "sqlstate", None) != UNDEFINED_FUNCTION:
+            raise
+        # Code deployed before its migration ran: slower, never wrong.
+        log.warning("%s is missing: run the migrations; the general path answers", function)
+        return None
 
 
 def _hop(
@@ -79,7 +84,7 @@ def pin_in_one(
     member_id: int,
     keys: tuple[str, ...],
     now: dt.datetime,
-) -> str | None:
+) -> Answered | None:
     """The PIN hop's answer from one call; None when the general path must answer it."""
     values = _hop(db, request, plan, member_id)
     if values is None:
@@ -107,19 +112,21 @@ def pin_in_one(
     verdict = {True: "right", False: "wrong", None: "locked"}[row.pin_ok]
     where = (request.session_id, values["hop"], mask_phone(str(values["phone"])))
     log.info("ussd %s hop %s from %s: pin %s", *where, verdict)
-    return str(row.screen)
+    return Answered(str(row.screen), [])
 
 
 def declare_in_one(
     db: Database,
-    redis: Redis | None,
     request: UssdRequest,
     plan: DeclarePlan,
     member_id: int,
     today: dt.date,
     now: dt.datetime,
-) -> str | None:
-    """The declaring hop's answer from one call; None when the general path must answer it."""
+) -> Answered | None:
+    """The declaring hop's answer from one call; None when the general path must answer it.
+
+    Its SMS is the caller's to enqueue, once the answer is in hand (as the general path's).
+    """
     values = _hop(db, request, plan, member_id)
     if values is None or "*" not in request.text:
         return None
@@ -139,6 +146,7 @@ def declare_in_one(
             "screen": plan.screen,
             "sms_th": plan.sms["th"],
             "sms_en": plan.sms["en"],
+            "mark": REF_MARK,
             "kind": MessageKind.NOTICE.value,
             "queued": Status.QUEUED.value,
             "now": now,
@@ -150,26 +158,23 @@ def declare_in_one(
     # As the ledger's _touch says of a pending transfer: the payer's money, and the
     # collector they paid (which moves their usual one only when it is another).
     db.committed({money_generation(member_id), usual_generation(member_id, row.collector_id)})
-    if redis is not None:
-        enqueue_sends(redis, [row.message_id])  # if Redis is down, the sweeper sends it
     where = (request.session_id, values["hop"], mask_phone(str(values["phone"])))
     log.info("ussd %s hop %s from %s: declared", *where)
-    return str(row.screen)
+    return Answered(str(row.screen), [row.message_id])
 
 
 def answer_in_one(
     db: Database,
-    redis: Redis | None,
     request: UssdRequest,
     quick: Quick,
     member_id: int,
     keys: tuple[str, ...],
     today: dt.date,
     now: dt.datetime,
-) -> str | None:
+) -> Answered | None:
     """A PIN or declaring hop answered in one call, or None for the general path."""
     if quick.pin is not None:
         return pin_in_one(db, request, quick.pin, member_id, keys, now)
     if quick.declare is not None:
-        return declare_in_one(db, redis, request, quick.declare, member_id, today, now)
+        return declare_in_one(db, request, quick.declare, member_id, today, now)
     return None

@@ -720,12 +720,17 @@ class PinPlan:
     locked: str
 
 
+# Where a declaration's reference goes in texts made before it exists: a control
+# character, which no name, village or amount can hold (models/registry.py: check_text).
+REF_MARK = "\x1e"
+
+
 @dataclass(frozen=True)
 class DeclarePlan:
     """A declaring hop as the snapshot sees it, once the PIN hop before it was right.
 
     The screen and the collector's SMS (in each language: the collector's is the
-    database's to say) hold `{ref}`, which the call fills with the posting's reference.
+    database's to say) hold REF_MARK, which the call fills with the posting's reference.
     """
 
     collector: int  # the collector's number
@@ -765,14 +770,14 @@ def _declare_plan(caller: CachedCaller, inputs: list[str]) -> DeclarePlan | None
         "name": caller.short_name,
         "number": caller.number,
         "amount": format_baht(effect.amount),
-        "ref": "{ref}",
+        "ref": REF_MARK,
     }
     return DeclarePlan(
         effect.collector_number,
         effect.amount,
         lang,
         str(caller.status),
-        wire(menu.declared_screen(lang, "{ref}")),
+        wire(menu.declared_screen(lang, REF_MARK)),
         {to: render(to, "declared", **values) for to in LANGUAGES},
     )
 

@@ -5,7 +5,8 @@ with the one made from the typed PIN, counts a wrong try (the third locks) and s
 the hop with its verdict and screen. `satja_declare_hop` declares the payment once the
 PIN hop's verdict is stored: it finds the collector named, posts the pending transfer
 through `satja_post_transfer`, writes the collector's SMS and stores the hop, the
-reference (`satja_ref`, as models/references.py makes it) written into both.
+reference (`satja_ref`, as models/references.py makes it) written into both in place
+of a mark no name can hold (a control character).
 
 The gateway calls them when the session's snapshot already says what each outcome
 shows (gateway/services/ussd_fast.py). Each returns nothing, and writes nothing, when
@@ -58,9 +59,10 @@ BEGIN
     -- path weighs them (a verdict, a PIN set, a repeat, another phone's, other inputs).
     PERFORM 1 FROM ussd_hops h
         WHERE h.session_id = p_session_id
-          AND NOT (h.member_id = p_member_id AND h.pin_ok IS NULL AND NOT h.pin_set
-                   AND h.hop < p_hop
-                   AND (h.text = '' OR left(p_text, length(h.text) + 1) = h.text || '*'));
+          AND NOT coalesce(h.member_id = p_member_id AND h.pin_ok IS NULL AND NOT h.pin_set
+                           AND h.hop < p_hop
+                           AND (h.text = '' OR left(p_text, length(h.text) + 1) = h.text || '*'),
+                           false);
     IF FOUND THEN
         RETURN;
     END IF;
@@ -116,7 +118,7 @@ CREATE FUNCTION satja_declare_hop(
     p_phone varchar, p_member_id bigint, p_lang varchar, p_status varchar,
     p_session_id varchar, p_hop integer, p_text text, p_pin_text text,
     p_collector integer, p_amount bigint, p_key varchar, p_today date,
-    p_screen text, p_sms_th text, p_sms_en text, p_kind varchar, p_queued varchar,
+    p_screen text, p_sms_th text, p_sms_en text, p_mark text, p_kind varchar, p_queued varchar,
     p_now timestamp, p_created_at timestamp
 ) RETURNS TABLE (screen text, message_id bigint, collector_id bigint)
 LANGUAGE plpgsql AS $$
@@ -147,9 +149,10 @@ BEGIN
     END IF;
     PERFORM 1 FROM ussd_hops h
         WHERE h.session_id = p_session_id AND h.hop <> p_hop - 1
-          AND NOT (h.member_id = p_member_id AND h.pin_ok IS NULL AND NOT h.pin_set
-                   AND h.hop < p_hop - 1
-                   AND (h.text = '' OR left(p_text, length(h.text) + 1) = h.text || '*'));
+          AND NOT coalesce(h.member_id = p_member_id AND h.pin_ok IS NULL AND NOT h.pin_set
+                           AND h.hop < p_hop - 1
+                           AND (h.text = '' OR left(p_text, length(h.text) + 1) = h.text || '*'),
+                           false);
     IF FOUND THEN
         RETURN;
     END IF;
@@ -169,12 +172,13 @@ BEGIN
     END IF;
     ref := satja_ref(posted.id);
     -- In the collector's language; Thai for any other, as render() does.
-    sms := replace(CASE WHEN payee.lang = 'en' THEN p_sms_en ELSE p_sms_th END, '{ref}', ref);
+    sms := replace(CASE WHEN payee.lang = 'en' THEN p_sms_en ELSE p_sms_th END, p_mark, ref);
     INSERT INTO outbound_messages (group_id, member_id, to_phone, text, kind, status,
                                    attempts, created_at, updated_at)
-    VALUES (m.group_id, payee.id, payee.phone, sms, p_kind, p_queued, 0, p_now, p_now)
+    VALUES (m.group_id, payee.id, payee.phone, sms, p_kind, p_queued, 0, p_created_at,
+            p_created_at)
     RETURNING id INTO message_id;
-    screen := replace(p_screen, '{ref}', ref);
+    screen := replace(p_screen, p_mark, ref);
     INSERT INTO ussd_hops (session_id, hop, member_id, text, screen, pin_ok, pin_set, created_at)
     VALUES (p_session_id, p_hop, m.id, p_text, screen, NULL, false, p_created_at);
     collector_id := payee.id;
