@@ -813,18 +813,21 @@ def answer_from_snapshot(
         result = menu.answer(CachedCaller(fields, now), inputs, {})
         if result.after_effects and result.needs_pin_check is None:
             # Past a PIN hop, whose verdict only the database holds: were it right, would
-            # this hop declare a payment? Only a hint for the database hop's one read.
+            # this hop declare a payment? A plan for the one call, else a hint for the
+            # database hop's one read.
+            try:
+                plan = _declare_plan(CachedCaller(fields, now), inputs)
+            except (NotCached, KeyError, TypeError, ValueError):
+                plan = None  # the database hop folds it from what it reads
+            if plan is not None:
+                return Quick(None, declares=plan.collector, declare=plan)
             assumed = menu.answer(
                 CachedCaller(fields, now), inputs, dict.fromkeys(range(len(inputs) - 1), True)
             )
             declares = next(
                 (e.collector_number for e in assumed.effects if isinstance(e, menu.Declare)), None
             )
-            try:
-                plan = _declare_plan(CachedCaller(fields, now), inputs) if declares else None
-            except (NotCached, KeyError, TypeError, ValueError):
-                plan = None  # the database hop folds it from what it reads
-            return Quick(None, declares=declares, declare=plan)
+            return Quick(None, declares=declares)
     except NotCached:
         return Quick(None)
     except (KeyError, TypeError, ValueError):  # a cache must never break the menu
