@@ -15,7 +15,10 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
-GUNICORN = ["--log-level", "warning"]
+# Production's settings file, for its hooks (the collector's freeze, the metrics' files),
+# with what a benchmark must not have: log lines on the terminal, workers recycled mid-run.
+GUNICORN = ["--config", "config/gunicorn_conf.py", "--log-level", "warning", "--max-requests", "0"]
+QUIET = {"GUNICORN_ACCESS_LOG": ""}
 
 
 DEFAULT_DATABASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -69,7 +72,7 @@ class Server:
             f"127.0.0.1:{self.port}",
             app,
         ]
-        self.process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})
+        self.process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **QUIET, **env})
 
     def __enter__(self) -> Server:
         deadline = time.monotonic() + 30

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
+import psycopg
 import pytest
 from people import BY, declare, hop, ref_of, send, walk
 from rq import Queue
@@ -42,17 +44,37 @@ BALANCE = ["1", "98", "0"]  # balance, more, back
 
 @contextmanager
 def statements(db):
-    """Every SQL statement the app's database runs inside the block."""
+    """Every SQL statement the app's database runs inside the block, either way it goes."""
     seen: list[str] = []
 
     def note(_conn, _cursor, statement, *_args) -> None:
         seen.append(statement)
 
+    class Counted(psycopg.Cursor):
+        def execute(self, query, *args, **kwargs):
+            seen.append(str(query))
+            return super().execute(query, *args, **kwargs)
+
+    def count(dbapi_conn, *_args) -> None:
+        dbapi_conn.cursor_factory = Counted
+
+    def uncount(dbapi_conn, *_args) -> None:
+        if dbapi_conn is not None:  # None: invalidated, gone
+            dbapi_conn.cursor_factory = psycopg.Cursor
+
+    # Database.call goes below SQLAlchemy's statement events: count at the driver.
+    calls = db.calls if db.engine.dialect.name == "postgresql" else None
     event.listen(db.engine, "before_cursor_execute", note)
+    if calls is not None:
+        event.listen(calls, "checkout", count)
+        event.listen(calls, "checkin", uncount)
     try:
         yield seen
     finally:
         event.remove(db.engine, "before_cursor_execute", note)
+        if calls is not None:
+            event.remove(calls, "checkout", count)
+            event.remove(calls, "checkin", uncount)
 
 
 def phone(fund, who="member"):
@@ -705,3 +727,22 @@ def test_without_the_migration_s_functions_the_general_path_answers(client, db, 
             for name in names:
                 conn.execute(text(f"ALTER FUNCTION {name}_away RENAME TO {name}"))
     assert declared(answers[-1]) and counts[4] > 1 and counts[5] > 1
+
+
+def test_a_call_on_a_connection_the_server_dropped_is_answered_the_long_way(app, client, db, fund):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the one-call hops are PostgreSQL's")
+    app.config["SATJA"] = app.config["SATJA"].with_(ussd_hops_per_minute=10_000)  # one phone
+    paid_before(client, fund)
+    assert per_hop(client, db, phone(fund), PAY, "ATUid_before_drop")[1][4:] == [1, 1]
+    others = "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    with db.engine.connect() as conn:  # as a server restart leaves the pools
+        conn.execute(text(f"SELECT pg_terminate_backend(pid) {others}"))
+        for _ in range(100):
+            if not conn.execute(text(f"SELECT count(*) {others}")).scalar():
+                break
+            time.sleep(0.05)
+    answers, counts = per_hop(client, db, phone(fund), PAY, "ATUid_dropped")
+    assert declared(answers[-1]) and counts[4] > 1  # the PIN's call failed: the long way
+    answers, counts = per_hop(client, db, phone(fund), PAY, "ATUid_after_drop")
+    assert declared(answers[-1]) and counts[4] == counts[5] == 1  # a new connection

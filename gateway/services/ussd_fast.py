@@ -15,9 +15,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from functools import cache
+from typing import Any
 
-from sqlalchemy import Row, TextClause, text
-from sqlalchemy.exc import IntegrityError, ProgrammingError
+import psycopg
+from psycopg import errors
 
 from gateway.edge.types import UssdRequest
 from gateway.flows.ussd import split_inputs
@@ -30,29 +31,30 @@ from models.phones import InvalidPhone, mask_phone, normalize_phone
 from models.pins import LOCK_FOR, WRONG_TRIES, hash_pin
 
 log = logging.getLogger(__name__)
-UNDEFINED_FUNCTION = "42883"  # PostgreSQL's SQLSTATE
 
 
 @cache
-def _call(function: str, names: tuple[str, ...]) -> TextClause:
-    # Built once per process: the statement's text is its cache key. Arguments by name
-    # (p_phone => :phone): their order here cannot drift from the function's.
-    return text(f"SELECT * FROM {function}({', '.join(f'p_{n} => :{n}' for n in names)})")
+def _call(function: str, names: tuple[str, ...]) -> str:
+    # Built once per process. Arguments by name (p_phone => %(phone)s): their order here
+    # cannot drift from the function's.
+    return f"SELECT * FROM {function}({', '.join(f'p_{n} => %({n})s' for n in names)})"
 
 
-def _one(db: Database, function: str, values: dict[str, object]) -> Row | None:
+def _one(db: Database, function: str, values: dict[str, object]) -> Any | None:
     """The function's one row, or None: it wrote nothing, or another process won the hop."""
     try:
         # One statement is its own transaction: no BEGIN, no COMMIT to wait for.
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            return conn.execute(_call(function, tuple(values)), values).first()
-    except IntegrityError:
+        return db.call(_call(function, tuple(values)), values)
+    except psycopg.IntegrityError:
         return None  # this very hop stored by another process first: the general path has it
-    except ProgrammingError as error:
-        if getattr(error.orig, "sqlstate", None) != UNDEFINED_FUNCTION:
-            raise
+    except errors.UndefinedFunction:
         # Code deployed before its migration ran: slower, never wrong.
         log.warning("%s is missing: run the migrations; the general path answers", function)
+        return None
+    except psycopg.OperationalError:
+        # A pooled connection the server dropped (a restart): the general path's pool
+        # pings before it uses one, and any work this call did is found there as done.
+        log.warning("%s: the connection was lost; the general path answers", function)
         return None
 
 
