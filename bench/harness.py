@@ -75,13 +75,18 @@ class Server:
         self.process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **QUIET, **env})
 
     def __enter__(self) -> Server:
-        deadline = time.monotonic() + 30
+        # An answer, not a connection: gunicorn's master takes connections before any
+        # worker has loaded the app, and a warm-up timed from there warmed nothing.
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return self
+                with socket.create_connection(("127.0.0.1", self.port), timeout=2) as sock:
+                    sock.sendall(b"GET / HTTP/1.0\r\n\r\n")
+                    if sock.recv(16).startswith(b"HTTP/"):
+                        return self
             except OSError:
-                time.sleep(0.1)
+                pass
+            time.sleep(0.1)
         raise RuntimeError("gunicorn did not start")
 
     def __exit__(self, *_exc: object) -> None:
