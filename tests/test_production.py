@@ -122,3 +122,23 @@ def test_a_demo_login_is_refused_in_production(production_app):
 
     assert log_in(DEMO_USER) == 401
     assert log_in("somsri") == 302
+
+
+def test_each_gunicorn_process_freezes_what_loading_the_app_made(tmp_path):
+    """The repo's gunicorn settings: the collector's full passes stop walking the app."""
+    script = (
+        "import gc, runpy; hooks = runpy.run_path('config/gunicorn_conf.py'); import gateway; "
+        "before = gc.get_freeze_count(); hooks['post_worker_init'](None); "
+        "print(before, gc.get_freeze_count())"
+    )
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}  # none made for it
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    before, after = map(int, done.stdout.split())
+    assert before == 0 and after > 10_000  # Flask, SQLAlchemy, RQ and the app: long-lived

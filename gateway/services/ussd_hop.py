@@ -809,21 +809,20 @@ def answer_from_snapshot(
     if fields is None or fields.get("status") in (None, Status.WITHDRAWN, Status.DECEASED):
         return Quick(None)
     inputs = menu.split_inputs(request.text)
+    caller = CachedCaller(fields, now)  # one view for every fold: each figure decoded once
     try:
-        result = menu.answer(CachedCaller(fields, now), inputs, {})
+        result = menu.answer(caller, inputs, {})
         if result.after_effects and result.needs_pin_check is None:
             # Past a PIN hop, whose verdict only the database holds: were it right, would
             # this hop declare a payment? A plan for the one call, else a hint for the
             # database hop's one read.
             try:
-                plan = _declare_plan(CachedCaller(fields, now), inputs)
+                plan = _declare_plan(caller, inputs)
             except (NotCached, KeyError, TypeError, ValueError):
                 plan = None  # the database hop folds it from what it reads
             if plan is not None:
                 return Quick(None, declares=plan.collector, declare=plan)
-            assumed = menu.answer(
-                CachedCaller(fields, now), inputs, dict.fromkeys(range(len(inputs) - 1), True)
-            )
+            assumed = menu.answer(caller, inputs, dict.fromkeys(range(len(inputs) - 1), True))
             declares = next(
                 (e.collector_number for e in assumed.effects if isinstance(e, menu.Declare)), None
             )
@@ -836,7 +835,7 @@ def answer_from_snapshot(
     if result.needs_pin_check is not None and not result.after_effects:
         # The PIN's verdict and lock are the database's; the screens either way are ours.
         try:
-            plan = _pin_plan(CachedCaller(fields, now), inputs, result.needs_pin_check)
+            plan = _pin_plan(caller, inputs, result.needs_pin_check)
         except (NotCached, KeyError, TypeError, ValueError):
             plan = None  # the database hop folds it from what it reads
         return Quick(None, checks_pin=True, pin=plan)
