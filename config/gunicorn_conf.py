@@ -69,7 +69,8 @@ def post_worker_init(worker):  # noqa: ANN001, ANN201 (gunicorn's hook)
     # ~150,000 long-lived objects (Flask, SQLAlchemy, RQ, the app): a full collection
     # walked them all, ~150 ms holding one process's hops, a few times a minute under
     # load (bench/RESULTS.md). Frozen, they are never collected: they live as long as
-    # the process anyway.
+    # the process anyway. Collected first: garbage frozen would never be freed.
+    gc.collect()
     gc.freeze()
 
 

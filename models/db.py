@@ -55,6 +55,10 @@ def make_engine(settings: Settings, **kwargs: object) -> Engine:
     return create_engine(url, **kwargs)
 
 
+class CallLost(Exception):
+    """The connection broke during a call: the statement may or may not have committed."""
+
+
 class Database:
     """An engine and its session factory, with a transaction helper."""
 
@@ -63,7 +67,20 @@ class Database:
         self.engine = make_engine(settings, **engine_kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._listeners: list[Listener] = []
-        self._calls: Engine | None = None
+        # The pool `call` runs on (PostgreSQL; nothing connects until a call). No BEGIN or
+        # COMMIT round trips, no ping, no ROLLBACK on return: a call is one statement, and
+        # a dead connection costs one hop the long way, never a wrong answer. Small: a call
+        # holds its connection for one statement (2 kept, up to 8 a process at once).
+        self.calls: Engine | None = None
+        if self.engine.dialect.name == "postgresql":
+            self.calls = make_engine(
+                settings,
+                isolation_level="AUTOCOMMIT",
+                pool_pre_ping=False,
+                pool_reset_on_return=None,
+                pool_size=2,
+                max_overflow=6,
+            )
         watch(self.sessions, self._listeners)
 
     def on_commit(self, listener: Listener) -> None:
@@ -84,39 +101,30 @@ class Database:
         """Run one statement in its own transaction (PostgreSQL); its first row, or None.
 
         For the hot single-statement functions (the USSD hop's, migration 0022): below
-        SQLAlchemy's statement layer, on a pool of autocommit connections that are not
-        pinged at checkout. That layer and the ping cost ~0.55 ms of CPU a call, against
-        ~0.08 ms for the call itself (bench/RESULTS.md). A connection found dead raises
-        psycopg.OperationalError and is dropped: the caller answers the long way, whose
-        pool pings. Errors are psycopg's own; `statement` takes %(name)s parameters.
+        SQLAlchemy's statement layer, on `calls`, whose connections are not pinged at
+        checkout. That layer and the ping cost ~0.5 ms of CPU a call (bench/RESULTS.md).
+        Errors are psycopg's own (a failed connect too), except a connection that broke
+        during the call: it is dropped with the pool's other idle ones (a server restart
+        leaves them all dead) and CallLost is raised. `statement` takes %(name)s parameters.
         """
+        if self.calls is None:
+            raise RuntimeError("Database.call is PostgreSQL's")
         connection = self.calls.raw_connection()
         try:
             with connection.driver_connection.cursor(row_factory=namedtuple_row) as cursor:
                 cursor.execute(statement, values)
                 return cursor.fetchone()
-        except psycopg.OperationalError:
+        except psycopg.Error as error:
+            if not connection.driver_connection.broken:
+                raise  # the statement failed and rolled back; the connection is fine
             connection.invalidate()
-            raise
+            self.calls.dispose()
+            raise CallLost(str(error.sqlstate or "connection lost")) from error
         finally:
             connection.close()  # back to the pool
-
-    @property
-    def calls(self) -> Engine:
-        """The pool `call` runs on, opened on first use."""
-        if self._calls is None:
-            # No BEGIN/COMMIT round trips, no ping, no ROLLBACK on return: a call is one
-            # statement, and a dead connection costs one hop the long way, not a wrong answer.
-            self._calls = make_engine(
-                self.settings,
-                isolation_level="AUTOCOMMIT",
-                pool_pre_ping=False,
-                pool_reset_on_return=None,
-            )
-        return self._calls
 
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
-        if self._calls is not None:
-            self._calls.dispose()
+        if self.calls is not None:
+            self.calls.dispose()

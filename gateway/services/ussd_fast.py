@@ -24,7 +24,7 @@ from gateway.edge.types import UssdRequest
 from gateway.flows.ussd import split_inputs
 from gateway.services.ussd_hop import REF_MARK, Answered, DeclarePlan, PinPlan, Quick
 from models.base import member_generation, money_generation, usual_generation, utcnow
-from models.db import Database
+from models.db import CallLost, Database
 from models.ledger import MAX_KEY_LENGTH
 from models.outbox import MessageKind, Status
 from models.phones import InvalidPhone, mask_phone, normalize_phone
@@ -40,8 +40,12 @@ def _call(function: str, names: tuple[str, ...]) -> str:
     return f"SELECT * FROM {function}({', '.join(f'p_{n} => %({n})s' for n in names)})"
 
 
-def _one(db: Database, function: str, values: dict[str, object]) -> Any | None:
-    """The function's one row, or None: it wrote nothing, or another process won the hop."""
+def _one(db: Database, function: str, values: dict[str, object], unsure: set[str]) -> Any | None:
+    """The function's one row, or None: it wrote nothing, or another process won the hop.
+
+    `unsure`: the generations its work moves on, told anyway when the connection broke
+    during the call (it may have committed: moving on too much only costs a read).
+    """
     try:
         # One statement is its own transaction: no BEGIN, no COMMIT to wait for.
         return db.call(_call(function, tuple(values)), values)
@@ -51,10 +55,11 @@ def _one(db: Database, function: str, values: dict[str, object]) -> Any | None:
         # Code deployed before its migration ran: slower, never wrong.
         log.warning("%s is missing: run the migrations; the general path answers", function)
         return None
-    except psycopg.OperationalError:
-        # A pooled connection the server dropped (a restart): the general path's pool
-        # pings before it uses one, and any work this call did is found there as done.
-        log.warning("%s: the connection was lost; the general path answers", function)
+    except CallLost as lost:
+        # A pooled connection the server dropped (a restart): the general path's pool pings
+        # before it uses one, and finds this hop stored if the call did commit.
+        db.committed(unsure)
+        log.warning("%s: the connection broke (%s); the general path answers", function, lost)
         return None
 
 
@@ -91,6 +96,7 @@ def pin_in_one(
     values = _hop(db, request, plan, member_id)
     if values is None:
         return None
+    moves = {member_generation(member_id)}  # a wrong try counted, a lock set or cleared
     row = _one(
         db,
         "satja_pin_hop",
@@ -106,11 +112,12 @@ def pin_in_one(
             "wrong_tries": WRONG_TRIES,
             "created_at": utcnow(),
         },
+        moves,
     )
     if row is None:
         return None
     if row.moved:  # a wrong try counted, a lock set, or cleared: the snapshot must know
-        db.committed({member_generation(member_id)})
+        db.committed(moves)
     verdict = {True: "right", False: "wrong", None: "locked"}[row.pin_ok]
     where = (request.session_id, values["hop"], mask_phone(str(values["phone"])))
     log.info("ussd %s hop %s from %s: pin %s", *where, verdict)
@@ -154,6 +161,8 @@ def declare_in_one(
             "now": now,
             "created_at": utcnow(),
         },
+        # Not knowing the collector's id, the usual one stays: it expires on its own.
+        {money_generation(member_id)},
     )
     if row is None:
         return None
