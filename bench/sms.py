@@ -34,6 +34,7 @@ from bench.harness import (
     scratch_database,
 )
 from config.settings import load_settings
+from gateway.flows.texts import render
 from models import migrate
 from models.audit import check_ledger
 from models.db import Database
@@ -118,8 +119,10 @@ def main() -> None:
             "date": "2026-11-16 10:30:00",
         }
 
+    receipt = render("th", "pay_ok", amount="30", name="", number="", ref="").split(" จาก")[0]
+
     def paid(status: int, body: bytes) -> bool:
-        return status == 200 and body.decode().startswith("รับ 30 บ.")
+        return status == 200 and body.decode().startswith(receipt)  # the catalogue's receipt
 
     with Server("gateway:create_app()", env) as gateway:
         drive(gateway.port, "/sms/inbound", pay, concurrency=4, seconds=1)  # warm up
