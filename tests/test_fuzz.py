@@ -1,6 +1,6 @@
 """Fuzzing the callbacks: any USSD text, any SMS body; never a 5xx, never a write from junk.
 
-SATJA_FUZZ_EXAMPLES sets how many examples each test draws (CI: 15,000, then 5,000 on PostgreSQL).
+SATJA_FUZZ_EXAMPLES sets how many examples each test draws (CI: 6,000, then 5,000 on PostgreSQL).
 """
 
 from __future__ import annotations
