@@ -736,12 +736,16 @@ def test_a_call_on_a_connection_the_server_dropped_is_answered_the_long_way(app,
     paid_before(client, fund)
     assert per_hop(client, db, phone(fund), PAY, "ATUid_before_drop")[1][4:] == [1, 1]
     others = "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-    with db.engine.connect() as conn:  # as a server restart leaves the pools
+    # Autocommit: inside one transaction pg_stat_activity is read once and kept.
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        # As a server restart leaves the pools.
         conn.execute(text(f"SELECT pg_terminate_backend(pid) {others}"))
-        for _ in range(100):
+        for _ in range(600):  # a wait for the backends to go, not a timing: fail if they stay
             if not conn.execute(text(f"SELECT count(*) {others}")).scalar():
                 break
             time.sleep(0.05)
+        else:
+            pytest.fail("the terminated backends did not go")
     answers, counts = per_hop(client, db, phone(fund), PAY, "ATUid_dropped")
     assert declared(answers[-1]) and counts[4] > 1  # the PIN's call failed: the long way
     answers, counts = per_hop(client, db, phone(fund), PAY, "ATUid_after_drop")
