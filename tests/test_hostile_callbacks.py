@@ -101,3 +101,39 @@ def test_a_known_provider_id_from_another_sender_is_a_409_with_nothing_told(clie
     # The true repeat, however the number is written, still gets its first answer.
     again = client.post(f"/sms/inbound?token={TOKEN}", data={**first, "from": "0811000004"})
     assert again.get_data(as_text=True) == reply.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/sms/inbound", "/ussd", "/ussd/events", "/sms/delivery"])
+def test_a_callback_not_form_encoded_is_a_400_and_writes_nothing(client, db, path):
+    before = rows(db)
+    form = SMS if "sms" in path else END if "events" in path else USSD
+    response = client.post(f"{path}?token={TOKEN}", json=form)
+    assert response.status_code == 400
+    assert "missing" in response.get_data(as_text=True)
+    assert rows(db) == before
+
+
+def test_a_callback_of_many_fields_is_a_400_and_writes_nothing(client, db):
+    before = rows(db)
+    many = {**USSD, **{f"x{i}": "1" for i in range(60)}}
+    response = client.post(f"/ussd?token={TOKEN}", data=many)
+    assert (response.status_code, response.get_data(as_text=True)) == (
+        400,
+        "bad request: too many fields\n",
+    )
+    assert rows(db) == before
+
+
+def test_a_field_sent_twice_is_read_as_first_sent_and_a_blank_one_is_kept(client, fund):
+    # The member's number first, a stranger's after: the member's menu, not the stranger's
+    # END. The blank text is the first hop's: dropped, it would be a 400.
+    member = fund["member"][2].replace("+", "%2B")
+    body = (
+        f"sessionId=ATUid_2&serviceCode=*1234%23&phoneNumber={member}"
+        "&phoneNumber=%2B66899999999&text="
+    )
+    response = client.post(
+        f"/ussd?token={TOKEN}", data=body, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 200
+    assert response.get_data(as_text=True).startswith("CON ")

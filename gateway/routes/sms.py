@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from gateway.edge.africastalking import (
     TEXT,
+    callback_form,
     guard_callbacks,
     parse_delivery_report,
     parse_inbound_sms,
@@ -52,7 +53,7 @@ def unexpected(exc: Exception) -> ResponseReturnValue:
 @bp.post("/sms/inbound")
 def inbound() -> ResponseReturnValue:
     """Carry out one SMS; its replies and receipts go once it has committed."""
-    handled = _carry_out(parse_inbound_sms(request.form))
+    handled = _carry_out(parse_inbound_sms(callback_form()))
     if handled.conflict:
         return "conflict\n", 409, TEXT
     return handled.reply, 200, TEXT
@@ -77,7 +78,7 @@ def _carry_out(sms: InboundSms) -> Handled:
 @bp.post("/sms/delivery")
 def delivery() -> ResponseReturnValue:
     """Record a delivery report against the message it names."""
-    found = take_delivery(current_db(), parse_delivery_report(request.form))
+    found = take_delivery(current_db(), parse_delivery_report(callback_form()))
     return ("ok\n" if found else "unknown message\n"), 200, TEXT
 
 

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app, request
+from flask import Blueprint, Flask, current_app
 from flask.typing import ResponseReturnValue
 
-from gateway.edge.africastalking import TEXT, guard_callbacks, parse_ussd, parse_ussd_end
+from gateway.edge.africastalking import (
+    TEXT,
+    callback_form,
+    guard_callbacks,
+    parse_ussd,
+    parse_ussd_end,
+)
 from gateway.extensions.database import current_db
 from gateway.extensions.redis import redis_or_none
 from gateway.services.ussd import record_session_end, serve_hop
@@ -19,7 +25,7 @@ guard_callbacks(bp)
 @bp.post("/ussd")
 def hop() -> ResponseReturnValue:
     """Answer one hop, CON or END."""
-    ussd = parse_ussd(request.form)
+    ussd = parse_ussd(callback_form())
     settings = current_app.config["SATJA"]
     today, now = local_today(settings.timezone), utcnow()
     return serve_hop(current_db(), redis_or_none(), settings, ussd, today, now), 200, TEXT
@@ -28,7 +34,7 @@ def hop() -> ResponseReturnValue:
 @bp.post("/ussd/events")
 def session_end() -> ResponseReturnValue:
     """Store the provider's end-of-session notice (once per session)."""
-    record_session_end(current_db(), parse_ussd_end(request.form))
+    record_session_end(current_db(), parse_ussd_end(callback_form()))
     return "ok\n", 200, TEXT
 
 
