@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
+import secrets
 import time
-import uuid
 
 from flask import Flask, Response, g, request
 
@@ -24,8 +24,9 @@ def init_app(app: Flask, settings: Settings) -> None:
 
     @app.before_request
     def start() -> None:
-        given = request.headers.get("X-Request-Id", "")
-        request_id = given if GIVEN_ID.fullmatch(given) else uuid.uuid4().hex[:16]
+        # From the environ, not request.headers: a tenth of the time, on every USSD hop.
+        given = request.environ.get("HTTP_X_REQUEST_ID", "")
+        request_id = given if GIVEN_ID.fullmatch(given) else secrets.token_hex(8)
         g.satja_request = (REQUEST_ID.set(request_id), request_id, time.perf_counter())
 
     @app.after_request

@@ -14,6 +14,7 @@ import datetime as dt
 import logging
 import os
 from collections.abc import Iterator
+from functools import cache
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -90,7 +91,15 @@ def start_counting() -> None:
 
 def count_hop(outcome: str) -> None:
     """One USSD hop answered this way (an entry of USSD_OUTCOMES)."""
-    USSD_HOPS.labels(outcome).inc()
+    _labelled(USSD_HOPS, outcome).inc()
+
+
+@cache
+def _labelled(metric: Counter | Histogram, *labels: str) -> Counter | Histogram:
+    # Each series' child, looked up once a process: `labels()` checks and locks at every
+    # call, a third of what timing a request cost (bench/RESULTS.md). The label values
+    # are few (routes, methods, statuses, outcomes), so the cache stays small.
+    return metric.labels(*labels)
 
 
 def count_sms(command: str, outcome: str) -> None:
@@ -107,8 +116,8 @@ def count_delivery(status: str, reason: str | None) -> None:
 
 def observe_request(route: str, method: str, status: int, seconds: float) -> None:
     """One HTTP request answered: its latency by route, its status."""
-    HTTP_SECONDS.labels(route, method).observe(seconds)
-    HTTP_REQUESTS.labels(route, str(status)).inc()
+    _labelled(HTTP_SECONDS, route, method).observe(seconds)
+    _labelled(HTTP_REQUESTS, route, str(status)).inc()
 
 
 class StateCollector:
