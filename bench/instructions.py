@@ -4,7 +4,8 @@ Hops/s and CPU ms on this shared VM move by a third between runs (bench/RESULTS.
 than most changes do. Instructions do not: the same tree counts the same to 0.1%. Each
 path runs in its own process under `valgrind --tool=callgrind`, the gateway's WSGI app
 called directly (no HTTP, no gunicorn) on PostgreSQL and Redis (DATABASE_URL, REDIS_URL;
-a scratch database `satja_bench_instructions`); only the measured hops are counted (a
+a scratch database `satja_bench_instructions` is made and REDIS_URL's database emptied,
+as bench/ussd.py does); only the measured hops are counted (a
 small C helper, built here with gcc, switches callgrind's counting on around each call).
 The bare Flask endpoint of bench/ussd.py is counted the same way, as the baseline:
 
@@ -86,7 +87,11 @@ def walk(
                 env = environ(form)
                 if count:
                     count[0]()
-                body = b"".join(app(env, lambda *_a: None))
+                answer = app(env, lambda *_a: None)
+                try:
+                    body = b"".join(answer)
+                finally:
+                    answer.close()  # as a WSGI server does: a call_on_close runs, and counts
                 if count:
                     count[1]()
                 if not body.startswith((b"CON ", "END แจ้งแล้ว".encode())):

@@ -108,9 +108,36 @@ def test_a_callback_not_form_encoded_is_a_400_and_writes_nothing(client, db, pat
     before = rows(db)
     form = SMS if "sms" in path else END if "events" in path else USSD
     response = client.post(f"{path}?token={TOKEN}", json=form)
-    assert response.status_code == 400
-    assert "missing" in response.get_data(as_text=True)
+    assert (response.status_code, response.get_data(as_text=True)) == (
+        400,
+        "bad request: not form-urlencoded\n",
+    )
     assert rows(db) == before
+
+
+def test_a_ussd_hop_past_the_size_limit_is_a_413_and_writes_nothing(client, db):
+    before = rows(db)
+    response = client.post(f"/ussd?token={TOKEN}", data={**USSD, "text": "1" * 70_000})
+    assert response.status_code == 413
+    assert rows(db) == before
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        ("BAL+%E0%B8%A2%E0%B8%AD%E0%B8%94%2B1", "BAL ยอด+1"),  # plus, Thai, an escaped plus
+        ("BAL%FF", "BAL\ufffd"),  # not UTF-8: replaced, and the SMS still answered
+    ],
+)
+def test_a_callback_is_decoded_as_the_provider_encodes_it(client, db, fund, sent, kept):
+    member = fund["member"][2].replace("+", "%2B")
+    body = f"from={member}&to=4567&text={sent}&id=ATXid_enc&date=2026-11-16+10%3A30%3A00"
+    response = client.post(
+        f"/sms/inbound?token={TOKEN}", data=body, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 200 and response.get_data(as_text=True)
+    with db.transaction() as session:
+        assert session.scalars(select(InboundMessage.text)).all() == [kept]
 
 
 def test_a_callback_of_many_fields_is_a_400_and_writes_nothing(client, db):

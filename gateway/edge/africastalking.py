@@ -71,14 +71,15 @@ def guard_callbacks(bp: Blueprint) -> None:
 
 
 def callback_form() -> dict[str, str]:
-    """The request's form fields, the first of each name; no fields unless urlencoded.
+    """The request's form fields, the first of each name; BadCallback unless urlencoded.
 
     The standard library's parser, not werkzeug's form machinery: for a callback of a few
     hundred bytes, that was 8% of a USSD hop answered from Redis (bench/RESULTS.md). The
-    body is within MAX_CONTENT_LENGTH (werkzeug's stream answers 413 past it).
+    body is within MAX_CONTENT_LENGTH (werkzeug's stream answers 413 past it). Bytes that
+    are not UTF-8 become U+FFFD, and the callback is answered as sent.
     """
     if request.mimetype != FORM:
-        return {}
+        raise BadCallback("not form-urlencoded")
     body = request.get_data().decode("utf-8", "replace")
     try:
         pairs = parse_qsl(body, keep_blank_values=True, max_num_fields=MAX_FIELDS)
