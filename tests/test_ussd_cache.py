@@ -750,3 +750,12 @@ def test_a_call_on_a_connection_the_server_dropped_is_answered_the_long_way(app,
     assert declared(answers[-1]) and counts[4] > 1  # the PIN's call failed: the long way
     answers, counts = per_hop(client, db, phone(fund), PAY, "ATUid_after_drop")
     assert declared(answers[-1]) and counts[4] == counts[5] == 1  # a new connection
+
+
+def test_the_payer_s_next_session_lists_the_declaration_just_made(client, db, fund):
+    paid_before(client, fund)
+    before = walk(client, phone(fund), ["3"])[-1]  # the history, now held in Redis
+    assert declared(walk(client, phone(fund), PAY)[-1])  # one call on PostgreSQL
+    after = walk(client, phone(fund), ["3"])[-1]
+    # The declaration's money generation was told with its SMS: the list is read again.
+    assert after.count("รอยืนยัน") == before.count("รอยืนยัน") + 1, (before, after)

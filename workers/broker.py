@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+from collections.abc import Iterable
 
 from redis import Redis
+from redis.client import Pipeline
 
 from config.settings import Settings
 from models.base import USUAL
@@ -64,10 +66,15 @@ def generation_key(name: int | str) -> str:
 def announce(redis: Redis, generations: set[str]) -> None:
     """Move on each generation a commit changed, so caches of it are read again."""
     with redis.pipeline(transaction=False) as pipe:
-        for name in sorted(generations):
-            if name.startswith(USUAL):
-                member, collector = name.removeprefix(USUAL).split(":")
-                pipe.eval(MOVE_USUAL, 1, generation_key(f"{USUAL}{member}"), collector)
-            else:
-                pipe.incr(generation_key(name))
+        announce_in(pipe, generations)
         pipe.execute()
+
+
+def announce_in(pipe: Pipeline, generations: Iterable[str]) -> None:
+    """Add the moves of `generations` to a pipeline that its caller executes."""
+    for name in sorted(generations):
+        if name.startswith(USUAL):
+            member, collector = name.removeprefix(USUAL).split(":")
+            pipe.eval(MOVE_USUAL, 1, generation_key(f"{USUAL}{member}"), collector)
+        else:
+            pipe.incr(generation_key(name))

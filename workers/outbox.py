@@ -18,6 +18,7 @@ from models.base import utcnow
 from models.outbox import OutboundMessage, Status
 from models.phones import mask_phone
 from workers import runtime, stats
+from workers.broker import announce_in
 from workers.sms_backends import PermanentSmsError, Sent, TransientSmsError
 
 log = logging.getLogger(__name__)
@@ -34,10 +35,14 @@ def job_id(message_id: int) -> str:
     return f"sms-{message_id}"
 
 
-def enqueue_sends(redis: Redis, message_ids: Iterable[int]) -> int:
-    """Enqueue committed messages in one round trip; if Redis is down, the sweeper will."""
-    ids = list(message_ids)
-    if not ids:
+def enqueue_sends(redis: Redis, message_ids: Iterable[int], moved: Iterable[str] = ()) -> int:
+    """Enqueue committed messages in one round trip; if Redis is down, the sweeper will.
+
+    `moved`: generations the same commit moved on (models/changes.py), announced in that
+    round trip rather than one of their own (a USSD declaration's one call, say).
+    """
+    ids, moved = list(message_ids), set(moved)
+    if not ids and not moved:
         return 0
     queue = Queue(SMS_QUEUE, connection=redis)
     # The request that wrote them rides along, so the worker's log lines carry its id.
@@ -46,8 +51,13 @@ def enqueue_sends(redis: Redis, message_ids: Iterable[int]) -> int:
         Queue.prepare_data(send_sms, (i,), job_id=job_id(i), retry=RETRY, meta=meta) for i in ids
     ]
     try:
-        queue.enqueue_many(jobs)
+        with redis.pipeline() as pipe:
+            announce_in(pipe, moved)
+            if jobs:
+                queue.enqueue_many(jobs, pipeline=pipe)
+            pipe.execute()
     except RedisError:
+        # A snapshot the announcement missed expires on its own (SNAPSHOT_TTL).
         log.warning("sms %s: redis unavailable, left for the sweeper", ids)
         return 0
     return len(ids)

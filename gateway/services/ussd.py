@@ -79,8 +79,11 @@ def serve_hop(
         count_hop("failed")
         return SORRY
     count_hop("database")
-    if answered.message_ids and redis is not None:
-        enqueue_sends(redis, answered.message_ids)  # if Redis is down, the sweeper sends them
+    if redis is not None:
+        # If Redis is down, the sweeper sends them, and a snapshot missed expires.
+        enqueue_sends(redis, answered.message_ids, answered.moved)
+    elif answered.moved:
+        db.committed(set(answered.moved))
     if answered.read is not None:
         who = (answered.group_id, answered.member_id)
         hops.keep(look, ussd.session_id, caller, who, answered.read, today)

@@ -134,7 +134,8 @@ def declare_in_one(
 ) -> Answered | None:
     """The declaring hop's answer from one call; None when the general path must answer it.
 
-    Its SMS is the caller's to enqueue, once the answer is in hand (as the general path's).
+    Its SMS is the caller's to enqueue, once the answer is in hand (as the general path's),
+    and with it the generations the call moved on (`Answered.moved`).
     """
     values = _hop(db, request, plan, member_id)
     if values is None or "*" not in request.text:
@@ -167,11 +168,12 @@ def declare_in_one(
     if row is None:
         return None
     # As the ledger's _touch says of a pending transfer: the payer's money, and the
-    # collector they paid (which moves their usual one only when it is another).
-    db.committed({money_generation(member_id), usual_generation(member_id, row.collector_id)})
+    # collector they paid (which moves their usual one only when it is another). Told
+    # by the caller with the SMS's enqueue: one Redis round trip for both.
+    moved = frozenset({money_generation(member_id), usual_generation(member_id, row.collector_id)})
     where = (request.session_id, values["hop"], mask_phone(str(values["phone"])))
     log.info("ussd %s hop %s from %s: declared", *where)
-    return Answered(str(row.screen), [row.message_id])
+    return Answered(str(row.screen), [row.message_id], moved=moved)
 
 
 def answer_in_one(
