@@ -7,6 +7,7 @@ import string
 import pytest
 
 from config.settings import PRIVACY_CONTACT_MAX
+from gateway.flows import texts
 from gateway.flows.gsm import is_gsm7, sms_parts
 from gateway.flows.sms_grammar import ALIASES
 from gateway.flows.texts import CATALOGUES, NAME_LIMIT, TH, UNKNOWN_SENDER, render
@@ -135,6 +136,14 @@ def test_every_template_fits(lang, key):
     assert sms_parts(text) <= allowed, (len(text), text)
     if lang == "en":
         assert is_gsm7(text), text
+
+
+@pytest.mark.parametrize(("lang", "key"), CASES)
+def test_str_format_fills_a_template_as_the_counting_formatter_does(lang, key, monkeypatch):
+    values = longest_values(lang, CATALOGUES[lang][key], key)
+    quick = render(lang, key, **values)
+    monkeypatch.setattr(texts, "_counts", lambda _template: True)  # every template the slow way
+    assert render(lang, key, **values) == quick
 
 
 def test_both_catalogues_have_the_same_keys():

@@ -6,6 +6,7 @@ test that fills it with the longest values it can meet (tests/test_sms_texts.py)
 
 from __future__ import annotations
 
+import functools
 import string
 from collections.abc import Mapping
 
@@ -393,9 +394,21 @@ class _Counting(string.Formatter):
 _COUNTING = _Counting()
 
 
+@functools.lru_cache(maxsize=1024)  # the catalogues' templates: a few hundred
+def _counts(template: str) -> bool:
+    """Whether a template has a `{n:day/days}` field, or a spec filled in (`{n:{unit}}`)."""
+    return any(
+        spec and ("/" in spec or "{" in spec) for *_, spec, _conv in _COUNTING.parse(template)
+    )
+
+
 def fill(template: str, **values: object) -> str:
     """Fill a catalogue template: `{name}` as str.format, `{n:day/days}` with its noun."""
-    return _COUNTING.format(template, **values)
+    # str.format is C; string.Formatter walks the template in Python, five times slower
+    # on the hop that renders a declaration's two SMS (bench/RESULTS.md).
+    if _counts(template):
+        return _COUNTING.format(template, **values)
+    return template.format(**values)
 
 
 def render(lang: str, key: str, **values: object) -> str:

@@ -186,9 +186,17 @@ class State:
     hint: bool = False
     lang: str | None = None  # a language picked in this session
 
+    # Built directly, not with dataclasses.replace: a hop's fold makes a State per input,
+    # and replace's field walk was two fifths of a PIN hop's menu time (bench/RESULTS.md).
     def at(self, node: Node, **data: object) -> State:
         """Move to a node with fresh tries."""
-        return replace(self, node=node, data={**self.data, **data}, tries=0, hint=False)
+        return State(node, {**self.data, **data} if data else self.data, 0, False, self.lang)
+
+    def bad(self, **data: object) -> State:
+        """Stay, one more bad input in a row, with the 'try again' hint."""
+        return State(
+            self.node, {**self.data, **data} if data else self.data, self.tries + 1, True, self.lang
+        )
 
 
 @dataclass(frozen=True)
@@ -252,11 +260,10 @@ def step(
     node = state.node
     if value == BACK and node in PARENT:
         return state.at(PARENT[node]), ()
-    bad = replace(state, tries=state.tries + 1, hint=True)
     if node == Node.MAIN:
         target = _menu_choice(value)
         if target is None:
-            return bad, ()
+            return state.bad(), ()
         if target in (Node.PAY_AMOUNT, Node.PIN_OLD) and caller.pin_locked:
             return state.at(Node.LOCKED), ()
         if target == Node.PIN_OLD and not caller.has_pin:
@@ -267,30 +274,30 @@ def step(
             return state.at(Node.SENT), (SendBalance(),)
         if value == MORE:
             return state.at(Node.BALANCE_MORE), ()
-        return bad, ()
+        return state.bad(), ()
     if node == Node.BALANCE_MORE:
         if value == "1":
             return state.at(Node.SENT), (SendBalance(),)
-        return bad, ()
+        return state.bad(), ()
     if node == Node.HISTORY:
-        return _next_page(state, bad, value, len(caller.payments), HISTORY_PAGE)
+        return _next_page(state, value, len(caller.payments), HISTORY_PAGE)
     if node == Node.WELFARE:
         if value in ("1", "2"):
             return state.at(Node.WELFARE_RATES if value == "1" else Node.WELFARE_CLAIMS, page=0), ()
-        return bad, ()
+        return state.bad(), ()
     if node == Node.WELFARE_RATES:
-        return _next_page(state, bad, value, len(caller.benefits), RATES_PAGE)
+        return _next_page(state, value, len(caller.benefits), RATES_PAGE)
     if node == Node.WELFARE_CLAIMS:
-        return _next_page(state, bad, value, len(caller.claims), CLAIMS_PAGE)
+        return _next_page(state, value, len(caller.claims), CLAIMS_PAGE)
     if node == Node.LANGUAGE:
         if value in ("1", "2"):
             lang = "th" if value == "1" else "en"
             return replace(state.at(Node.LANGUAGE_SET), lang=lang), (SetLanguage(lang),)
-        return bad, ()
+        return state.bad(), ()
     if node == Node.PAY_AMOUNT:
         most = 365 * caller.daily_rate
         if not WHOLE.fullmatch(value) or not 0 < int(value) * SATANG_PER_BAHT <= most:
-            return bad, ()
+            return state.bad(), ()
         if not caller.collectors:
             return state.at(Node.NO_COLLECTORS), ()
         return state.at(Node.PAY_COLLECTOR, amount=int(value) * SATANG_PER_BAHT, page=0), ()
@@ -299,24 +306,22 @@ def step(
         if value == MORE and state.data["page"] + 1 < len(collector_pages(caller)):
             return state.at(Node.PAY_COLLECTOR, page=state.data["page"] + 1), ()
         if not WHOLE.fullmatch(value) or not 1 <= int(value) <= len(listed):
-            return bad, ()
+            return state.bad(), ()
         next_node = Node.PAY_PIN if caller.has_pin else Node.PAY_PIN_NEW
         return state.at(next_node, collector=listed[int(value) - 1].number), ()
     if node in (Node.PAY_PIN, Node.PIN_OLD):
         if not PIN.fullmatch(value):
-            return bad, ()
+            return state.bad(), ()
         if verdict is None:
             return state, (CheckPin(value),)
         if not verdict:
-            return replace(
-                state, tries=state.tries + 1, hint=True, data={**state.data, "wrong": True}
-            ), ()
+            return state.bad(wrong=True), ()
         return state.at(Node.PAY_CONFIRM if node == Node.PAY_PIN else Node.PIN_NEW), ()
     if node in (Node.PAY_PIN_NEW, Node.PIN_NEW):
         if not PIN.fullmatch(value):
-            return bad, ()
+            return state.bad(), ()
         if guessable_pin(value, caller.phone_tail):
-            return replace(bad, data={**state.data, "weak": True}), ()
+            return state.bad(weak=True), ()
         again = Node.PAY_PIN_AGAIN if node == Node.PAY_PIN_NEW else Node.PIN_AGAIN
         return state.at(again, new_pin=value), ()
     if node in (Node.PAY_PIN_AGAIN, Node.PIN_AGAIN):
@@ -332,8 +337,8 @@ def step(
             return state.at(Node.DECLARED), (effect,)
         if value == "2":
             return state.at(Node.CANCELLED), ()
-        return bad, ()
-    return bad, ()
+        return state.bad(), ()
+    return state.bad(), ()
 
 
 def guessable_pin(pin: str, phone_tail: str) -> bool:
@@ -343,13 +348,13 @@ def guessable_pin(pin: str, phone_tail: str) -> bool:
 
 
 def _next_page(
-    state: State, bad: State, value: str, count: int, per_page: int
+    state: State, value: str, count: int, per_page: int
 ) -> tuple[State, tuple[Effect, ...]]:
     """98 turns the page of a list while there is more; anything else is a bad input."""
     pages = max(1, -(-count // per_page))
     if value == MORE and state.data["page"] + 1 < pages:
         return state.at(state.node, page=state.data["page"] + 1), ()
-    return bad, ()
+    return state.bad(), ()
 
 
 def ordered_collectors(caller: Caller) -> tuple[Collector, ...]:
