@@ -18,6 +18,7 @@ from sqlalchemy import event, func, select, text, update
 from config.settings import DEV_PIN_KEY
 from gateway import create_app
 from gateway.edge.types import UssdRequest
+from gateway.extensions.redis import redis_or_none
 from gateway.flows.texts import render, short_name
 from gateway.flows.ussd import declared_screen, locked_screen
 from gateway.services.ussd_cache import HopCache
@@ -95,6 +96,22 @@ def test_a_known_caller_moves_through_the_menu_without_the_database(client, db, 
     assert seen == []
     assert from_redis == from_database
     assert from_redis[1].startswith("CON ยอดสัจจะ 0 บ.")
+
+
+def test_a_hop_calls_redis_on_its_thread_s_own_connection(app, client, fund, redis_conn):
+    def pinned_here():
+        with app.app_context():
+            return redis_or_none(pinned=True)
+
+    warm(client, fund)
+    pinned = pinned_here()
+    assert pinned_here() is pinned
+    with ThreadPoolExecutor(1) as other:
+        assert other.submit(pinned_here).result() is not pinned
+    pinned.client_setname("satja-pinned")
+    walk(client, phone(fund), BALANCE)
+    (named,) = [c for c in redis_conn.client_list() if c["name"] == "satja-pinned"]
+    assert named["cmd"] == "evalsha"  # the hop's one call went on it, not on a pooled one
 
 
 def test_hops_that_change_something_still_go_to_the_database(client, db, fund):

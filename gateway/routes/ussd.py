@@ -28,7 +28,8 @@ def hop() -> ResponseReturnValue:
     ussd = parse_ussd(callback_form())
     settings = current_app.config["SATJA"]
     today, now = local_today(settings.timezone), utcnow()
-    return serve_hop(current_db(), redis_or_none(), settings, ussd, today, now), 200, TEXT
+    redis = redis_or_none(pinned=True)  # the hop's calls: one connection, no checkouts
+    return serve_hop(current_db(), redis, settings, ussd, today, now), 200, TEXT
 
 
 @bp.post("/ussd/events")
