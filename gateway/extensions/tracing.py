@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import random
 import re
-import secrets
 import time
+from collections.abc import Iterable
+from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, request
 
 from config.logs import REQUEST_ID, install
 from config.settings import Settings
@@ -17,33 +19,44 @@ GIVEN_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 METHODS = ("GET", "POST")
 
 
+class Traced:
+    """WSGI middleware: the request's id set around the app, its answer timed and counted.
+
+    Around the app rather than in its request hooks: three hooks and their lookups of
+    `request` and `g` were a tenth of a USSD hop answered from Redis (bench/RESULTS.md).
+    """
+
+    def __init__(self, wsgi_app: Any) -> None:
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        """Answer the request with its id set, in the log and in X-Request-Id."""
+        given = environ.get("HTTP_X_REQUEST_ID", "")
+        # Not secret, only unique enough to find one request's lines: not the OS's random.
+        request_id = given if GIVEN_ID.fullmatch(given) else f"{random.getrandbits(64):016x}"
+        started = time.perf_counter()
+
+        def answer(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            # Called by Flask inside the request's context, when the answer is ready.
+            # The rule, not the path: /dashboard/<code>/members is one route, whatever the code.
+            rule = request.url_rule
+            route = rule.rule if rule is not None else "unmatched"
+            method = environ["REQUEST_METHOD"]
+            method = method if method in METHODS else "other"
+            observe_request(route, method, int(status[:3]), time.perf_counter() - started)
+            headers.append(("X-Request-Id", request_id))
+            return start_response(status, headers, exc_info)
+
+        # Reset on the way out, raised or not: a request must not lend its id to the next.
+        token = REQUEST_ID.set(request_id)
+        try:
+            return self.wsgi_app(environ, answer)
+        finally:
+            REQUEST_ID.reset(token)
+
+
 def init_app(app: Flask, settings: Settings) -> None:
     """Set up JSON logs if asked for, and time and label every request."""
     install(settings.log_format)
     start_counting()
-
-    @app.before_request
-    def start() -> None:
-        # From the environ, not request.headers: a tenth of the time, on every USSD hop.
-        given = request.environ.get("HTTP_X_REQUEST_ID", "")
-        request_id = given if GIVEN_ID.fullmatch(given) else secrets.token_hex(8)
-        g.satja_request = (REQUEST_ID.set(request_id), request_id, time.perf_counter())
-
-    @app.after_request
-    def finish(response: Response) -> Response:
-        _token, request_id, started = g.get("satja_request", (None, None, None))
-        if started is None:
-            return response
-        # The rule, not the path: /dashboard/<code>/members is one route, whatever the code.
-        route = request.url_rule.rule if request.url_rule is not None else "unmatched"
-        method = request.method if request.method in METHODS else "other"
-        observe_request(route, method, response.status_code, time.perf_counter() - started)
-        response.headers["X-Request-Id"] = request_id
-        return response
-
-    @app.teardown_request
-    def forget(_exc: BaseException | None) -> None:
-        # Here, not after_request: a request that raised must not lend its id to the next.
-        token = g.pop("satja_request", (None,))[0]
-        if token is not None:
-            REQUEST_ID.reset(token)
+    app.wsgi_app = Traced(app.wsgi_app)  # type: ignore[method-assign]
