@@ -114,6 +114,19 @@ def test_a_hop_calls_redis_on_its_thread_s_own_connection(app, client, fund, red
     assert named["cmd"] == "evalsha"  # the hop's one call went on it, not on a pooled one
 
 
+def test_a_redis_that_lost_the_script_or_the_connection_still_answers(client, db, fund, redis_conn):
+    screens = warm(client, fund)
+    redis_conn.script_flush()  # as after a restart: the script must be loaded again
+    with statements(db) as seen:
+        assert walk(client, phone(fund), BALANCE) == screens
+    assert seen == []
+    # Redis hung up on the hop's kept connection while it was idle: the next hop reconnects.
+    redis_conn.client_kill_filter(_id=None, skipme=True, _type="normal")
+    with statements(db) as seen:
+        assert walk(client, phone(fund), [])[-1].startswith("CON 1 ยอดสัจจะ")
+    assert seen == []
+
+
 def test_hops_that_change_something_still_go_to_the_database(client, db, fund):
     warm(client, fund)
     with statements(db) as seen:

@@ -38,7 +38,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from redis import Redis
+from redis import Redis, exceptions
+from redis.connection import AbstractConnection
 from redis.exceptions import NoScriptError, RedisError
 
 from gateway.flows import ussd as menu
@@ -281,10 +282,7 @@ class HopCache:
         )
         args = (window * 2, GENERATION, today.isoformat(), HOLD_TTL, COLLECTORS, FUND)
         try:
-            try:
-                found = self._redis.evalsha(LOOK_SHA, len(keys), *keys, *args)
-            except NoScriptError:  # a restarted Redis: load it again
-                found = self._redis.eval(LOOK, len(keys), *keys, *args)
+            found = self._call(len(keys), *keys, *args)
         except (RedisError, OSError):
             log.warning("ussd cache unavailable", exc_info=True)
             return Look()
@@ -303,6 +301,26 @@ class HopCache:
             held=bool(held),
             current=current,
         )
+
+    def _call(self, *keys_and_args: object) -> Any:
+        """The LOOK script's answer; straight on the connection of a pinned client.
+
+        A pinned client (gateway/extensions/redis.py) is its thread's alone: its command
+        layer (lock, retry, timing) was a seventh of a hop answered from Redis, and the
+        connection disconnects itself on a socket error (bench/RESULTS.md).
+        """
+        connection = getattr(self._redis, "connection", None)
+        if connection is None:  # a pooled client
+            try:
+                return self._redis.evalsha(LOOK_SHA, *keys_and_args)
+            except NoScriptError:  # a restarted Redis: load it again
+                return self._redis.eval(LOOK, *keys_and_args)
+        try:
+            return _look_on(connection, keys_and_args)
+        except (exceptions.ConnectionError, exceptions.TimeoutError):
+            # Once more, on a new connection: a restarted Redis, or one that closed this
+            # connection while idle (as the command layer retries).
+            return _look_on(connection, keys_and_args)
 
     def keep(
         self,
@@ -346,6 +364,16 @@ class HopCache:
                 pipe.execute()
         except (RedisError, OSError):
             log.warning("ussd cache unavailable", exc_info=True)
+
+
+def _look_on(connection: AbstractConnection, keys_and_args: tuple[object, ...]) -> Any:
+    """Run LOOK on one connection, loading it again into a Redis that lost it."""
+    try:
+        connection.send_command("EVALSHA", LOOK_SHA, *keys_and_args)
+        return connection.read_response()
+    except NoScriptError:  # the answer was read whole: the connection is fine
+        connection.send_command("EVAL", LOOK, *keys_and_args)
+        return connection.read_response()
 
 
 def _parts(read: dict[str, Any]) -> dict[str, dict[str, Any]]:
