@@ -161,3 +161,17 @@ def test_a_field_sent_twice_is_read_as_first_sent_and_a_blank_one_is_kept(client
     )
     assert response.status_code == 200
     assert response.get_data(as_text=True).startswith("CON ")
+
+
+def test_a_chunked_hop_is_read_whole(client, fund):
+    # No Content-Length: the server marks where the input ends, and werkzeug reads it.
+    member = fund["member"][2].replace("+", "%2B")
+    body = f"sessionId=ATUid_3&serviceCode=*1234%23&phoneNumber={member}&text=".encode()
+    response = client.post(
+        f"/ussd?token={TOKEN}",
+        data=body,
+        content_type="application/x-www-form-urlencoded",
+        environ_overrides={"CONTENT_LENGTH": "", "wsgi.input_terminated": True},
+    )
+    assert response.status_code == 200
+    assert response.get_data(as_text=True).startswith("CON ")
