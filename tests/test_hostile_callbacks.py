@@ -175,3 +175,25 @@ def test_a_chunked_hop_is_read_whole(client, fund):
     )
     assert response.status_code == 200
     assert response.get_data(as_text=True).startswith("CON ")
+
+
+@pytest.mark.parametrize(
+    ("length", "why"),
+    [
+        ("+1", "body shorter than its Content-Length"),  # the sender hung up mid-body
+        ("²", "missing from, id"),  # a digit to str.isdigit, not to int: read as werkzeug does
+    ],
+)
+def test_a_cut_or_odd_body_is_a_400_and_writes_nothing(client, db, fund, length, why):
+    member = fund["member"][2].replace("+", "%2B")
+    body = f"from={member}&to=4567&text=PAY+5000&id=ATXid_cut".encode()
+    sent = str(len(body) + 1) if length == "+1" else length
+    before = rows(db)
+    response = client.post(
+        f"/sms/inbound?token={TOKEN}",
+        data=body,
+        content_type="application/x-www-form-urlencoded",
+        environ_overrides={"CONTENT_LENGTH": sent},
+    )
+    assert (response.status_code, response.get_data(as_text=True)) == (400, f"bad request: {why}\n")
+    assert rows(db) == before

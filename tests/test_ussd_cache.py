@@ -29,6 +29,7 @@ from models.clock import local_today
 from models.ledger import Code, Transfer, TransferSpec, create_transfer
 from models.offices import Office
 from models.outbox import OutboundMessage
+from models.phones import phone_key
 from models.pins import hash_pin
 from models.references import ref_for
 from models.registry import Group, Member, Status, take_office
@@ -125,6 +126,26 @@ def test_a_redis_that_lost_the_script_or_the_connection_still_answers(client, db
     with statements(db) as seen:
         assert walk(client, phone(fund), [])[-1].startswith("CON 1 ยอดสัจจะ")
     assert seen == []
+
+
+def test_a_call_cut_off_before_its_reply_leaves_it_to_no_other_caller(
+    app, client, fund, monkeypatch
+):
+    warm(client, fund)
+    with app.app_context():
+        pinned = redis_or_none(pinned=True)
+    connection, hops, today = pinned.connection, HopCache(pinned), local_today()
+    read = connection.read_response
+
+    def interrupted(*_args, **_kwargs):
+        monkeypatch.setattr(connection, "read_response", read)
+        raise KeyboardInterrupt  # sent, its reply not yet read
+
+    monkeypatch.setattr(connection, "read_response", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        hops.look("cut", phone_key(phone(fund)), 1000, today)
+    stranger = hops.look("next", phone_key("+66899999999"), 1000, today)
+    assert stranger.reachable and stranger.current is None  # not the member's snapshot
 
 
 def test_hops_that_change_something_still_go_to_the_database(client, db, fund):

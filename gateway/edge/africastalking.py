@@ -84,10 +84,18 @@ def callback_form() -> dict[str, str]:
         raise BadCallback("not form-urlencoded")
     environ = request.environ
     length = environ.get("CONTENT_LENGTH", "")
-    if length.isdigit() and int(length) <= current_app.config["MAX_CONTENT_LENGTH"]:
+    if (
+        length.isascii()
+        and length.isdigit()
+        and int(length) <= current_app.config["MAX_CONTENT_LENGTH"]
+    ):
         # A plain body of a told length, read at once: werkzeug's stream around it was
         # another 5% of a hop answered from Redis (bench/RESULTS.md).
         raw = environ["wsgi.input"].read(int(length))
+        if len(raw) != int(length):
+            # Cut short (the sender hung up): `PAY 5000` must not be read as `PAY 500`, nor
+            # its id be used up before the provider's retry brings the whole of it.
+            raise BadCallback("body shorter than its Content-Length")
     else:
         raw = request.get_data()  # werkzeug's: a chunked body, and the 413 past the limit
     body = raw.decode("utf-8", "replace")

@@ -315,9 +315,12 @@ class HopCache:
                 return self._redis.evalsha(LOOK_SHA, *keys_and_args)
             except NoScriptError:  # a restarted Redis: load it again
                 return self._redis.eval(LOOK, *keys_and_args)
+        was_open = connection.is_connected
         try:
             return _look_on(connection, keys_and_args)
         except (exceptions.ConnectionError, exceptions.TimeoutError):
+            if not was_open:
+                raise  # it could not connect, after redis-py's own tries: Redis is away
             # Once more, on a new connection: a restarted Redis, or one that closed this
             # connection while idle (as the command layer retries).
             return _look_on(connection, keys_and_args)
@@ -369,11 +372,18 @@ class HopCache:
 def _look_on(connection: AbstractConnection, keys_and_args: tuple[object, ...]) -> Any:
     """Run LOOK on one connection, loading it again into a Redis that lost it."""
     try:
-        connection.send_command("EVALSHA", LOOK_SHA, *keys_and_args)
-        return connection.read_response()
-    except NoScriptError:  # the answer was read whole: the connection is fine
-        connection.send_command("EVAL", LOOK, *keys_and_args)
-        return connection.read_response()
+        try:
+            connection.send_command("EVALSHA", LOOK_SHA, *keys_and_args)
+            return connection.read_response()
+        except NoScriptError:  # the answer was read whole: the connection is fine
+            connection.send_command("EVAL", LOOK, *keys_and_args)
+            return connection.read_response()
+    except BaseException:
+        # Anything between a send and its read (an interrupt, say) would leave a reply
+        # unread on a connection kept for the next hop, which would read it as its own:
+        # another caller's snapshot. Hang up; the next call connects anew.
+        connection.disconnect()
+        raise
 
 
 def _parts(read: dict[str, Any]) -> dict[str, dict[str, Any]]:
