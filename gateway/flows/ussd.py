@@ -17,6 +17,7 @@ import enum
 import itertools
 import re
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from config.conventions import SATANG_PER_BAHT
 from gateway.flows.dates import format_date
@@ -384,44 +385,76 @@ def collector_pages(caller: Caller) -> list[list[str]]:
     return pages
 
 
-def answer(caller: Caller, inputs: list[str], verdicts: dict[int, bool]) -> Result:
-    """The screen and effects for the last of `inputs` (the first hop has none)."""
-    state = State()
-    effects: tuple[Effect, ...] = ()
-    after = False
-    for hop, value in enumerate(inputs):
-        last = hop == len(inputs) - 1
-        state, effects = step(caller, state, value, verdicts.get(hop))
-        if state.tries >= MAX_TRIES:
-            return Result(
-                _screen(caller, state.at(Node.TOO_MANY)), node=Node.TOO_MANY, after_effects=after
-            )
-        if effects and isinstance(effects[0], CheckPin):
-            if last:
-                return Result(
-                    Screen(""), node=state.node, needs_pin_check=effects[0].pin, after_effects=after
-                )
-            # An earlier PIN hop without a recorded verdict: the session is not ours.
-            return Result(
-                _screen(caller, state.at(Node.TOO_MANY)), node=Node.TOO_MANY, after_effects=True
-            )
-        new_pin = bool(effects) and isinstance(effects[0], SetPin)
-        if new_pin and not last and verdicts.get(hop) is not True:
-            # A new PIN at an earlier hop that no hop of ours stored: a forged text would
-            # otherwise declare a payment behind a PIN that was never set.
-            return Result(
-                _screen(caller, state.at(Node.TOO_MANY)), node=Node.TOO_MANY, after_effects=True
-            )
-        if state.node in ENDS:
-            if not last:
-                # The session ended at an earlier hop, whose effects were applied then;
-                # inputs after an END (a forged or replayed text) change nothing.
-                after, effects = after or bool(effects), ()
+class Fold(NamedTuple):
+    """The menu part-way through a session's inputs: where it stands, or its answer once decided."""
+
+    # A tuple: one is made per input, and a frozen dataclass sets each field in turn.
+    state: State
+    hops: int = 0  # inputs taken
+    after: bool = False  # an input taken before had effects
+    answer: Result | None = None  # decided: the inputs after it change nothing
+
+
+def fold(
+    caller: Caller,
+    inputs: list[str],
+    verdicts: dict[int, bool],
+    upto: int,
+    start: Fold | None = None,
+) -> Fold:
+    """The menu after the first `upto` of `inputs`, going on from `start` if given.
+
+    `start` must be a fold of the same inputs with the same verdicts for the hops it took:
+    a hop's answers with the PIN right and wrong share the fold of every input before it.
+    """
+    at = start or Fold(State())
+    for hop in range(at.hops, upto):
+        if at.answer is not None:
             break
-        after = after or (bool(effects) and not last)
-    return Result(
-        _screen(caller, state), effects, state.node, tries=state.tries, after_effects=after
-    )
+        at = _take(caller, at, inputs[hop], verdicts.get(hop), last=hop == len(inputs) - 1)
+    return at
+
+
+def answer(
+    caller: Caller, inputs: list[str], verdicts: dict[int, bool], start: Fold | None = None
+) -> Result:
+    """The screen and effects for the last of `inputs` (the first hop has none)."""
+    done = fold(caller, inputs, verdicts, len(inputs), start)
+    if done.answer is not None:
+        return done.answer
+    return Result(_screen(caller, done.state), node=done.state.node)  # no inputs: the main menu
+
+
+def _take(caller: Caller, at: Fold, value: str, verdict: bool | None, *, last: bool) -> Fold:
+    """One more input: the fold goes on, or is decided."""
+    state, effects = step(caller, at.state, value, verdict)
+    hops, after = at.hops + 1, at.after
+    if state.tries >= MAX_TRIES:
+        screen = _screen(caller, state.at(Node.TOO_MANY))
+        return Fold(state, hops, after, Result(screen, node=Node.TOO_MANY, after_effects=after))
+    if effects and isinstance(effects[0], CheckPin):
+        if last:
+            pin = effects[0].pin
+            check = Result(Screen(""), node=state.node, needs_pin_check=pin, after_effects=after)
+            return Fold(state, hops, after, check)
+        # An earlier PIN hop without a recorded verdict: the session is not ours.
+        screen = _screen(caller, state.at(Node.TOO_MANY))
+        return Fold(state, hops, True, Result(screen, node=Node.TOO_MANY, after_effects=True))
+    if not last and effects and isinstance(effects[0], SetPin) and verdict is not True:
+        # A new PIN at an earlier hop that no hop of ours stored: a forged text would
+        # otherwise declare a payment behind a PIN that was never set.
+        screen = _screen(caller, state.at(Node.TOO_MANY))
+        return Fold(state, hops, True, Result(screen, node=Node.TOO_MANY, after_effects=True))
+    if last or state.node in ENDS:
+        if not last:
+            # The session ended at an earlier hop, whose effects were applied then;
+            # inputs after an END (a forged or replayed text) change nothing.
+            after, effects = after or bool(effects), ()
+        done = Result(
+            _screen(caller, state), effects, state.node, tries=state.tries, after_effects=after
+        )
+        return Fold(state, hops, after, done)
+    return Fold(state, hops, after or bool(effects))
 
 
 ENDS = {

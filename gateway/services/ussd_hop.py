@@ -759,9 +759,12 @@ def wire(screen: menu.Screen) -> str:
     return ("END " if screen.end else "CON ") + screen.text
 
 
-def _declare_plan(caller: CachedCaller, inputs: list[str]) -> DeclarePlan | None:
-    """What a hop declares, and shows, if the PIN typed just before it was right."""
-    result = menu.answer(caller, inputs, {len(inputs) - 2: True})
+def _declare_plan(caller: CachedCaller, inputs: list[str], before: menu.Fold) -> DeclarePlan | None:
+    """What a hop declares, and shows, if the PIN typed just before it was right.
+
+    `before`: the fold of the inputs before the PIN's, with no verdicts.
+    """
+    result = menu.answer(caller, inputs, {len(inputs) - 2: True}, before)
     if result.after_effects or len(result.effects) != 1:
         return None
     effect = result.effects[0]
@@ -784,11 +787,16 @@ def _declare_plan(caller: CachedCaller, inputs: list[str]) -> DeclarePlan | None
     )
 
 
-def _pin_plan(caller: CachedCaller, inputs: list[str], pin: str) -> PinPlan | None:
-    """What the PIN hop shows when the PIN is right, wrong, or locks; None if more than that."""
+def _pin_plan(
+    caller: CachedCaller, inputs: list[str], pin: str, before: menu.Fold
+) -> PinPlan | None:
+    """What the PIN hop shows when the PIN is right, wrong, or locks; None if more than that.
+
+    `before`: the fold of every input but the PIN, with no verdicts.
+    """
     verdict = len(inputs) - 1
-    right = menu.answer(caller, inputs, {verdict: True})
-    wrong = menu.answer(caller, inputs, {verdict: False})
+    right = menu.answer(caller, inputs, {verdict: True}, before)
+    wrong = menu.answer(caller, inputs, {verdict: False}, before)
     if right.effects or wrong.effects or right.after_effects or wrong.after_effects:
         return None  # a PIN that also changes something: the general path applies it
     lang = str(caller.lang)
@@ -813,13 +821,18 @@ def answer_from_snapshot(
     inputs = menu.split_inputs(request.text)
     caller = CachedCaller(fields, now)  # one view for every fold: each figure decoded once
     try:
-        result = menu.answer(caller, inputs, {})
+        # Folded once up to the last two inputs: a PIN hop's answers with the PIN right
+        # and wrong, and a declaring hop's with the PIN before it right, go on from there
+        # (three folds of the whole were 40% of a PIN hop's menu time: bench/RESULTS.md).
+        before_pin = menu.fold(caller, inputs, {}, max(len(inputs) - 2, 0))
+        before_last = menu.fold(caller, inputs, {}, max(len(inputs) - 1, 0), before_pin)
+        result = menu.answer(caller, inputs, {}, before_last)
         if result.after_effects and result.needs_pin_check is None:
             # Past a PIN hop, whose verdict only the database holds: were it right, would
             # this hop declare a payment? A plan for the one call, else a hint for the
             # database hop's one read.
             try:
-                plan = _declare_plan(caller, inputs)
+                plan = _declare_plan(caller, inputs, before_pin)
             except (NotCached, KeyError, TypeError, ValueError):
                 plan = None  # the database hop folds it from what it reads
             if plan is not None:
@@ -837,7 +850,7 @@ def answer_from_snapshot(
     if result.needs_pin_check is not None and not result.after_effects:
         # The PIN's verdict and lock are the database's; the screens either way are ours.
         try:
-            plan = _pin_plan(caller, inputs, result.needs_pin_check)
+            plan = _pin_plan(caller, inputs, result.needs_pin_check, before_last)
         except (NotCached, KeyError, TypeError, ValueError):
             plan = None  # the database hop folds it from what it reads
         return Quick(None, checks_pin=True, pin=plan)
