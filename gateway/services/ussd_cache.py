@@ -35,8 +35,7 @@ import hashlib
 import json
 import logging
 import time
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from redis import Redis, exceptions
 from redis.connection import AbstractConnection
@@ -186,9 +185,11 @@ class CachedCaller:
         return value
 
 
-@dataclass(frozen=True)
-class Head:
+class Head(NamedTuple):
     """Whose snapshot, the day, and the tag of each part: as held, or as current."""
+
+    # Tuples, as Snapshot and Look: each hop makes them, and a frozen dataclass sets each
+    # field through object.__setattr__ (bench/RESULTS.md).
 
     group_id: int
     member_id: int
@@ -209,12 +210,11 @@ class Head:
         return f"{self.group_id} {self.member_id} {self.day} {tags}"
 
 
-@dataclass(frozen=True)
-class Snapshot:
+class Snapshot(NamedTuple):
     """A session's held snapshot: its head as the session began, and the parts then good."""
 
     head: Head
-    parts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    parts: dict[str, dict[str, Any]]
 
     @property
     def group_id(self) -> int:
@@ -249,8 +249,7 @@ def _json(fields: dict[str, Any]) -> str:
     return json.dumps(fields, ensure_ascii=False, separators=(",", ":"), default=_iso)
 
 
-@dataclass(frozen=True)
-class Look:
+class Look(NamedTuple):
     """What Redis held for a hop before it was answered."""
 
     reachable: bool = False
