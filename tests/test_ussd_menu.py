@@ -305,3 +305,26 @@ def test_the_declared_and_locked_screens_fit():
     for lang in ("th", "en"):
         for screen in (menu.declared_screen(lang, "ZZZZZZZZ"), menu.locked_screen(lang)):
             assert screen.end and len(screen.text) <= ussd_budget(screen.text)
+
+
+def test_a_fold_gone_on_from_part_way_answers_as_the_whole_fold():
+    # The snapshot's PIN and declaring hops fold the inputs before the PIN once, and go
+    # on from there with each verdict (gateway/services/ussd_hop.py): the same answers.
+    who = caller()
+    walk(who)
+    texts = {text for _node, text, _screen in walk.every}
+    texts |= {f"{text}*5807*1" for text in texts if text.count("*") < 4}
+    checked = 0
+    for text in sorted(texts):
+        inputs = menu.split_inputs(text)
+        for hop in range(len(inputs) + 1):
+            for given in (True, False):
+                before = {i: given for i in range(hop)}
+                start = menu.fold(who, inputs, before, hop)
+                assert start.hops == hop or start.answer is not None, text
+                for then in ({}, {hop: True}, {hop: False}):
+                    verdicts = {**before, **then}
+                    whole = menu.answer(who, inputs, verdicts)
+                    assert menu.answer(who, inputs, verdicts, start) == whole, (text, verdicts)
+                    checked += 1
+    assert checked > 10_000
