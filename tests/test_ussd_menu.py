@@ -307,24 +307,25 @@ def test_the_declared_and_locked_screens_fit():
             assert screen.end and len(screen.text) <= ussd_budget(screen.text)
 
 
-def test_a_fold_gone_on_from_part_way_answers_as_the_whole_fold():
-    # The snapshot's PIN and declaring hops fold the inputs before the PIN once, and go
-    # on from there with each verdict (gateway/services/ussd_hop.py): the same answers.
-    who = caller()
+@pytest.mark.parametrize("who", [caller(), caller(has_pin=False)], ids=["pin", "no-pin"])
+def test_a_fold_gone_on_from_part_way_answers_as_the_whole_fold(who):
+    # The snapshot's PIN and declaring hops fold the inputs before the PIN once, with no
+    # verdicts, and go on from there with each verdict (gateway/services/ussd_hop.py).
     walk(who)
     texts = {text for _node, text, _screen in walk.every}
     texts |= {f"{text}*5807*1" for text in texts if text.count("*") < 4}
-    checked = 0
+    checked = resumed = 0
     for text in sorted(texts):
         inputs = menu.split_inputs(text)
         for hop in range(len(inputs) + 1):
-            for given in (True, False):
-                before = {i: given for i in range(hop)}
+            for given in (None, True, False):  # None: no verdicts, as the snapshot's fold
+                before = {} if given is None else {i: given for i in range(hop)}
                 start = menu.fold(who, inputs, before, hop)
                 assert start.hops == hop or start.answer is not None, text
+                resumed += start.answer is None and hop > 0
                 for then in ({}, {hop: True}, {hop: False}):
                     verdicts = {**before, **then}
                     whole = menu.answer(who, inputs, verdicts)
                     assert menu.answer(who, inputs, verdicts, start) == whole, (text, verdicts)
                     checked += 1
-    assert checked > 10_000
+    assert checked > 10_000 and resumed > 1_000

@@ -188,8 +188,8 @@ class CachedCaller:
 class Head(NamedTuple):
     """Whose snapshot, the day, and the tag of each part: as held, or as current."""
 
-    # Tuples, as Snapshot and Look: each hop makes them, and a frozen dataclass sets each
-    # field through object.__setattr__ (bench/RESULTS.md).
+    # Tuples, as Snapshot and Look: each hop makes them, and a frozen dataclass would set
+    # each field through object.__setattr__.
 
     group_id: int
     member_id: int

@@ -823,7 +823,7 @@ def answer_from_snapshot(
     try:
         # Folded once up to the last two inputs: a PIN hop's answers with the PIN right
         # and wrong, and a declaring hop's with the PIN before it right, go on from there
-        # (three folds of the whole were 40% of a PIN hop's menu time: bench/RESULTS.md).
+        # (three folds of the whole made a PIN hop's menu a quarter slower: bench/RESULTS.md).
         before_pin = menu.fold(caller, inputs, {}, max(len(inputs) - 2, 0))
         before_last = menu.fold(caller, inputs, {}, max(len(inputs) - 1, 0), before_pin)
         result = menu.answer(caller, inputs, {}, before_last)
