@@ -144,12 +144,17 @@ def drive(
     seconds: float = 10.0,
     expect: Callable[[int, bytes], bool] = lambda status, _body: status == 200,
     keep_alive: bool = True,
+    resume: list[int] | None = None,
 ) -> Stats:
-    """POST forms from `concurrency` clients for a fixed time; bounded."""
+    """POST forms from `concurrency` clients for a fixed time; bounded.
+
+    `resume`: where each client's walk stands (its next `n`), read at the start and left
+    at the end, so that a walk paused by one window goes on in the next.
+    """
     # One asyncio loop: threads would queue on the GIL behind each other and count that
     # wait as the server's latency. Without keep_alive each request comes on a new
     # connection, as from a proxy that keeps none to its upstream.
-    return asyncio.run(_drive(port, path, form, concurrency, seconds, expect, keep_alive))
+    return asyncio.run(_drive(port, path, form, concurrency, seconds, expect, keep_alive, resume))
 
 
 async def _drive(
@@ -160,6 +165,7 @@ async def _drive(
     seconds: float,
     expect: Callable[[int, bytes], bool],
     keep_alive: bool,
+    resume: list[int] | None,
 ) -> Stats:
     stop = time.monotonic() + seconds
     latencies: list[float] = []
@@ -167,7 +173,7 @@ async def _drive(
 
     async def client(worker: int) -> None:
         connection = None
-        n = 0
+        n = resume[worker] if resume else 0
         while time.monotonic() < stop:
             body = urlencode(form(worker, n)).encode()
             request = (
@@ -193,6 +199,8 @@ async def _drive(
             n += 1
         if connection is not None:
             connection[1].close()
+        if resume:
+            resume[worker] = n
 
     begun = time.monotonic()
     await asyncio.gather(*(client(i) for i in range(concurrency)))

@@ -2,11 +2,11 @@
 
 All run under the same gunicorn settings on loopback; the gateway on PostgreSQL and
 Redis (DATABASE_URL, REDIS_URL; a scratch database `satja_bench_ussd` is made). 32
-simulated members each walk sessions for a fixed time, two paths in turn: the balance
+simulated members each walk sessions for a fixed time on each of two paths: the balance
 (four hops: main menu, balance, more, back) and a payment (six hops: main menu, 2, an
 amount, the collector, the PIN, confirm; each session declares a payment). The bare
-endpoint is measured once, in the same run. The last two lines are the results, the
-payment line last:
+endpoint is measured in the same run: the three take turns in short windows (`--rounds`
+each, the order rotating). The last two lines are the results, the payment line last:
 
     ussd balance: <n> hops/s p99 <x> ms vs bare <m> hops/s ratio=<n/m>
     ussd payment: <n> hops/s p99 <x> ms vs bare <m> hops/s ratio=<n/m>
@@ -106,33 +106,54 @@ def answered(status: int, body: bytes) -> bool:
     return status == 200 and (body.startswith(b"CON ") or body.startswith("END แจ้งแล้ว #".encode()))
 
 
-def measure(
-    server: Server,
-    forms: Callable[[str], Callable[[int, int], dict[str, str]]],
+def windows(
+    runs: list[tuple[str, Server, Callable[[int, int], dict[str, str]]]],
     args: argparse.Namespace,
-) -> tuple[Stats, float]:
-    """Warm up, then drive for the set time; the stats and the server's CPU ms per hop."""
-    # Warm-up with every caller: measured is the steady state, where a caller has dialled
-    # before (a first dial reads the database twice to find the caller's group). Its
-    # sessions are its own: the measured ones are new sessions, not repeats of its hops.
-    drive(server.port, "/ussd", forms("warm"), concurrency=args.concurrency, seconds=2)
-    before = server.cpu_seconds()
-    stats = drive(
-        server.port,
-        "/ussd",
-        forms("run"),
-        concurrency=args.concurrency,
-        seconds=args.seconds,
-        expect=answered,
-        keep_alive=False,
-    )
-    return stats, (server.cpu_seconds() - before) * 1000 / max(stats.requests, 1)
+) -> dict[str, tuple[Stats, float]]:
+    """Each run in turn, window after window; by label, the stats and server CPU ms per hop.
+
+    This shared VM's speed drifts by a third within a minute (bench/RESULTS.md): measured
+    one after the other, the bare endpoint and a path met different machines. In short
+    turns, in an order that rotates, a slow spell falls on each alike. A caller's walk
+    goes on where the last window paused it, so that no session is cut short.
+    """
+    seconds = args.seconds / args.rounds
+    totals = {label: (Stats(0, 0.0, [], 0), 0.0) for label, _, _ in runs}
+    places = {label: [0] * args.concurrency for label, _, _ in runs}
+    for turn in range(args.rounds):
+        for label, server, form in runs[turn % len(runs) :] + runs[: turn % len(runs)]:
+            before = server.cpu_seconds()
+            stats = drive(
+                server.port,
+                "/ussd",
+                form,
+                concurrency=args.concurrency,
+                seconds=seconds,
+                expect=answered,
+                keep_alive=False,
+                resume=places[label],
+            )
+            so_far, cpu = totals[label]
+            totals[label] = (
+                Stats(
+                    so_far.requests + stats.requests,
+                    so_far.seconds + stats.seconds,
+                    so_far.latencies_ms + stats.latencies_ms,
+                    so_far.errors + stats.errors,
+                ),
+                cpu + server.cpu_seconds() - before,
+            )
+    per_hop = {}
+    for label, (stats, cpu) in totals.items():
+        per_hop[label] = (stats, cpu * 1000 / max(stats.requests, 1))
+    return per_hop
 
 
 def main() -> None:
     """Measure and print."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--seconds", type=float, default=10.0, help="per path, all windows")
+    parser.add_argument("--rounds", type=int, default=5, help="windows per path")
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--scratch", default="satja_bench_ussd", help="scratch database name")
     args = parser.parse_args()
@@ -143,16 +164,22 @@ def main() -> None:
         "REDIS_URL": settings.redis_url,
         "SATJA_USSD_HOPS_PER_MINUTE": LIFTED,
     }
-    results = {}
-    with Server("gateway:create_app()", env, **GUNICORN) as gateway:
-        for name, path in (("balance", BALANCE), ("payment", PAYMENT)):
-            results[name] = measure(
-                gateway, lambda phase, p=path, n=name: sessions(p, phones, f"{n}-{phase}"), args
-            )
-    with Server("bench.bare_app:create_app()", {}, **GUNICORN) as bare_server:
-        results["bare"] = measure(
-            bare_server, lambda phase: sessions(BALANCE, phones, f"bare-{phase}"), args
-        )
+    with (
+        Server("gateway:create_app()", env, **GUNICORN) as gateway,
+        Server("bench.bare_app:create_app()", {}, **GUNICORN) as bare_server,
+    ):
+        runs = [
+            ("balance", gateway, sessions(BALANCE, phones, "balance")),
+            ("payment", gateway, sessions(PAYMENT, phones, "payment")),
+            ("bare", bare_server, sessions(BALANCE, phones, "bare")),
+        ]
+        # Warm-up with every caller: measured is the steady state, where a caller has
+        # dialled before (a first dial reads the database twice to find the caller's group).
+        for label, server, _ in runs:
+            path = PAYMENT if label == "payment" else BALANCE
+            form = sessions(path, phones, f"warm-{label}")
+            drive(server.port, "/ussd", form, concurrency=args.concurrency, seconds=2)
+        results = windows(runs, args)
 
     print(f"{'':<16}{'hops/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}{'CPU ms/hop':>12}")
     for label, (stats, cpu) in results.items():
