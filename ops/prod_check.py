@@ -185,6 +185,7 @@ def main() -> None:
             "worker=2",
             "web",
             "worker",
+            "relay",
             "cron",
         ],
         cwd=ROOT,

@@ -23,6 +23,7 @@ from models.ledger import Transfer
 from models.outbox import InboundMessage, MessageKind, OutboundMessage, queue_sms
 from workers import runtime
 from workers.outbox import enqueue_sends
+from workers.relay import relay_all
 
 pytestmark = [
     pytest.mark.skipif(
@@ -100,6 +101,7 @@ def worker(settings, kannel, gateway, redis_conn):
     queue = Queue("sms", connection=redis_conn)
 
     def burst() -> None:
+        relay_all(redis_conn)  # what the gateway handed over, as `worker --burst` does
         SimpleWorker([queue], connection=redis_conn).work(burst=True, with_scheduler=True)
 
     yield burst

@@ -18,6 +18,7 @@ from config.settings import SettingsError, load_settings
 from gateway import create_app
 from workers import runtime
 from workers.outbox import SMS_QUEUE
+from workers.relay import relay_all
 from workers.tracing import Tracing
 
 pytestmark = pytest.mark.clock
@@ -58,6 +59,7 @@ def test_a_payment_is_one_request_id_from_callback_to_receipt(json_lines, fund, 
     request_id = response.headers["X-Request-Id"]
     assert len(request_id) == 16
     queue = Queue(SMS_QUEUE, connection=redis_conn)
+    relay_all(redis_conn)  # as the relay process does: the request's id rides along
     jobs = [Job.fetch(job_id, connection=redis_conn) for job_id in queue.job_ids]
     assert jobs and {job.meta.get("request_id") for job in jobs} == {request_id}
     TracingSimpleWorker([queue], connection=redis_conn).work(burst=True)

@@ -17,6 +17,7 @@ from models.outbox import MessageKind, OutboundMessage, Status, queue_sms, quiet
 from models.registry import add_group, add_member
 from workers import runtime
 from workers.outbox import MAX_ATTEMPTS, job_id, send_sms, sweep_outbox
+from workers.relay import relay_all
 from workers.sms_backends import AfricasTalkingBackend, TransientSmsError
 
 # Reads the business day: CI runs these again at each risky instant (.ci/run).
@@ -71,7 +72,7 @@ def recipients(code, status="Success", message_id="ATXid_1"):
     }
 
 
-def test_inbound_enqueues_jobs_with_fixed_ids_after_commit(client, db, rt, redis_conn):
+def test_inbound_hands_over_and_the_relay_enqueues_jobs_with_fixed_ids(client, db, rt, redis_conn):
     with db.transaction() as session:
         group = add_group(session, "BANNA", "บ้านนา")
         add_member(
@@ -90,6 +91,8 @@ def test_inbound_enqueues_jobs_with_fixed_ids_after_commit(client, db, rt, redis
     with db.transaction() as session:
         ids = session.scalars(select(OutboundMessage.id)).all()
     queue = Queue("sms", connection=redis_conn)
+    assert queue.job_ids == []  # the request made no job: it handed its messages over
+    assert relay_all(redis_conn) == 2
     assert sorted(queue.job_ids) == sorted(job_id(i) for i in ids)
     SimpleWorker([queue], connection=redis_conn).work(burst=True)
     assert [status_of(db, i)[0] for i in ids] == ["delivered", "delivered"]

@@ -37,6 +37,7 @@ from models.ussd import UssdHop
 from workers import runtime
 from workers.broker import generation_key
 from workers.outbox import SMS_QUEUE
+from workers.relay import READY, relay_all
 
 # Reads the business day: CI runs these again at each risky instant (.ci/run).
 pytestmark = pytest.mark.clock
@@ -622,7 +623,10 @@ def test_a_declaration_writes_what_the_catalogue_and_the_ledger_say(client, db, 
     assert (sms.to_phone, sms.text, sms.member_id) == (phone(fund, "collector"), text, collector_id)
     assert (sms.kind, sms.status, sms.not_before) == ("notice", "queued", None)
     assert (stored.hop, stored.screen, stored.pin_ok) == (5, answers[-1], None)
-    # Its SMS goes to the queue once the declaration is committed.
+    # Its SMS is handed over once the declaration is committed; the relay makes its job.
+    handed = [entry.split()[0] for entry in redis_conn.lrange(READY, 0, -1)]
+    assert str(sms.id).encode() in handed
+    relay_all(redis_conn)
     assert Queue(SMS_QUEUE, connection=redis_conn).fetch_job(f"sms-{sms.id}") is not None
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from redis import Redis
 from redis.exceptions import RedisError
@@ -35,21 +35,29 @@ def job_id(message_id: int) -> str:
     return f"sms-{message_id}"
 
 
-def enqueue_sends(redis: Redis, message_ids: Iterable[int], moved: Iterable[str] = ()) -> int:
+def enqueue_sends(
+    redis: Redis,
+    message_ids: Iterable[int],
+    moved: Iterable[str] = (),
+    request_ids: Mapping[int, str] | None = None,
+) -> int:
     """Enqueue committed messages in one round trip; if Redis is down, the sweeper will.
 
     `moved`: generations the same commit moved on (models/changes.py), announced in that
-    round trip rather than one of their own (a USSD declaration's one call, say).
+    round trip. `request_ids`: the request that wrote each message, when it is not the
+    work in hand (the relay's batches, workers/relay.py).
     """
     ids, moved = list(message_ids), set(moved)
     if not ids and not moved:
         return 0
     queue = Queue(SMS_QUEUE, connection=redis)
     # The request that wrote them rides along, so the worker's log lines carry its id.
-    meta = {"request_id": rid} if (rid := current_request_id()) else None
-    jobs = [
-        Queue.prepare_data(send_sms, (i,), job_id=job_id(i), retry=RETRY, meta=meta) for i in ids
-    ]
+    here = current_request_id()
+    jobs = []
+    for i in ids:
+        rid = request_ids.get(i) if request_ids is not None else here
+        meta = {"request_id": rid} if rid else None
+        jobs.append(Queue.prepare_data(send_sms, (i,), job_id=job_id(i), retry=RETRY, meta=meta))
     try:
         with redis.pipeline() as pipe:
             announce_in(pipe, moved)

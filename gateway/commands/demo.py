@@ -72,7 +72,7 @@ def seed(network: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 def run(host: str, port: int) -> None:
-    """Serve the gateway with one RQ worker and the cron beside it; Ctrl-C stops all."""
+    """Serve the gateway with one RQ worker, the relay and the cron beside it; Ctrl-C stops all."""
     settings = current_app.config["SATJA"]
     log_file = settings.instance_path / "demo.log"
     log_quietly(log_file)
@@ -87,7 +87,7 @@ def run(host: str, port: int) -> None:
     # Their own sessions: Ctrl-C reaches this process alone, which stops them in order.
     helpers = [
         subprocess.Popen([*flask, cmd, *quiet], start_new_session=True)
-        for cmd in ("worker", "cron")
+        for cmd in ("worker", "relay", "cron")
     ]
     click.echo(f"Satja is running: the phone simulator at http://{host}:{port}/simulator")
     click.echo(

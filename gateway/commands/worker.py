@@ -1,9 +1,11 @@
-"""`worker` and `cron`: the RQ processes beside the gateway."""
+"""`worker`, `relay` and `cron`: the processes beside the gateway."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import signal
+import threading
 from pathlib import Path
 
 import click
@@ -14,6 +16,7 @@ from rq.exceptions import StopRequested
 
 from config.logs import JsonFormatter
 from gateway.extensions.redis import current_redis
+from workers import relay as relays
 from workers import runtime
 from workers.broker import QUEUES
 from workers.schedule import build_cron
@@ -52,8 +55,23 @@ def worker(burst: bool, log_file: Path | None) -> None:
         log_quietly(log_file, settings.log_format)
     runtime.install(settings)
     redis = current_redis()
+    if burst:
+        relays.relay_all(redis)  # a burst leaves nothing behind: the handed over too
     queues = [Queue(name, connection=redis) for name in QUEUES]
     TracingWorker(queues, connection=redis).work(burst=burst, with_scheduler=True)
+
+
+@click.command("relay")
+@with_appcontext
+@LOG_FILE
+def relay(log_file: Path | None) -> None:
+    """Run a relay: the messages the gateway hands over become the sms queue's jobs."""
+    if log_file is not None:
+        log_quietly(log_file, current_app.config["SATJA"].log_format)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())  # finish the batch in hand, then exit
+    with contextlib.suppress(KeyboardInterrupt):
+        relays.run(current_redis(), stop.is_set)
 
 
 @click.command("cron")
@@ -68,6 +86,7 @@ def cron(log_file: Path | None) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Register the worker and cron commands."""
+    """Register the worker, relay and cron commands."""
     app.cli.add_command(worker)
+    app.cli.add_command(relay)
     app.cli.add_command(cron)

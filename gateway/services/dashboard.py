@@ -62,7 +62,7 @@ from models.welfare import (
     documents_asked,
     documents_received,
 )
-from workers.outbox import enqueue_sends
+from workers.relay import hand_over
 
 __all__ = ["ref_for"]  # the pages name transfers and claims by their reference
 THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
@@ -115,7 +115,7 @@ def _acting(session: Session, by: Viewer, group: Group, power: Power, today: dt.
 def _send(redis: Redis | None, messages: list[int]) -> None:
     """Committed messages go now; without Redis the sweeper sends them."""
     if messages and redis is not None:
-        enqueue_sends(redis, messages)
+        hand_over(redis, messages)
 
 
 # Who is looking

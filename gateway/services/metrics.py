@@ -29,6 +29,7 @@ from models.outbox import OutboundMessage, Status
 from models.reconcile import EXCEPTIONS
 from workers import stats
 from workers.broker import QUEUES
+from workers.relay import READY
 
 log = logging.getLogger(__name__)
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -159,6 +160,11 @@ class StateCollector:
             failed.add_metric([name], queue.failed_job_registry.count)
             workers.add_metric([name], listening[name])
         yield from (depth, failed, workers)
+        yield GaugeMetricFamily(
+            "satja_outbox_handed_over",
+            "Messages the gateway handed over that the relay has not made jobs of yet.",
+            value=self.redis.llen(READY),
+        )
         yield from _worker_figures(*stats.read(self.redis))
 
     def _database(self) -> Iterator[Metric]:
@@ -213,6 +219,10 @@ LATEST = {
     ),
     "reconcile_duration_seconds": (
         "satja_reconcile_duration_seconds", "How long the last reconciliation took."
+    ),
+    "relay_last_pass": (
+        "satja_relay_last_pass_timestamp_seconds",
+        "When a relay last showed it was running (Unix time; it marks every 10 s).",
     ),
     "cron_last_tick": (
         "satja_cron_last_tick_timestamp_seconds",

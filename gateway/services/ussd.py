@@ -24,7 +24,7 @@ from gateway.services.ussd_hop import answer_from_snapshot, answer_hop
 from models.db import Database
 from models.phones import mask_phone, phone_key
 from models.ussd import UssdHop, UssdSessionEnd
-from workers.outbox import enqueue_sends
+from workers.relay import hand_over
 
 log = logging.getLogger(__name__)
 SORRY = "END ขออภัย ระบบขัดข้อง ลองใหม่ภายหลังค่ะ\nSorry, please try again later."
@@ -81,7 +81,7 @@ def serve_hop(
     count_hop("database")
     if redis is not None:
         # If Redis is down, the sweeper sends them, and a snapshot missed expires.
-        enqueue_sends(redis, answered.message_ids, answered.moved)
+        hand_over(redis, answered.message_ids, answered.moved)
     elif answered.moved:
         db.committed(set(answered.moved))
     if answered.read is not None:

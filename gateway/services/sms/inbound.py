@@ -27,7 +27,7 @@ from models.db import Database
 from models.outbox import InboundMessage, MessageKind, OutboundMessage, queue_sms, record_delivery
 from models.phones import InvalidPhone, mask_phone, normalize_phone, phone_key
 from models.registry import ENDED, find_household
-from workers.outbox import enqueue_sends
+from workers.relay import hand_over
 
 log = logging.getLogger(__name__)
 UNKNOWN_REPLY_EVERY = dt.timedelta(hours=24)  # strangers are answered once a day at most
@@ -178,14 +178,14 @@ def take_inbound(
     if flooding:  # nothing is recorded or posted; the sender hears once, then silence
         with db.transaction() as session:
             told = tell_flood(session, phone) if tell else []
-        enqueue_sends(redis, told)
+        hand_over(redis, told)
         count_sms("none", "limited")
         return Handled(reply="", outcome="limited")
     with db.transaction() as session:
         handled = handle_inbound(session, settings, sms, today)
     count_sms(handled.command, handled.outcome)
     if not handled.conflict:
-        enqueue_sends(redis, handled.message_ids)  # committed: now they may go
+        hand_over(redis, handled.message_ids)  # committed: now they may go
     return handled
 
 
