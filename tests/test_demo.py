@@ -16,6 +16,7 @@ from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from bench.harness import free_port
+from workers.stats import LAST
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -57,6 +58,10 @@ def test_ctrl_c_stops_everything_and_the_console_stays_readable(tmp_path):
         settings = json.loads((tmp_path / "redis.db.settings").read_text(encoding="utf-8"))
         socket_file = settings["unixsocket"]
         assert Redis(unix_socket_path=socket_file).ping()
+        relay = Redis(unix_socket_path=socket_file)  # the relay runs beside the worker
+        while relay.hget(LAST, "relay_last_pass") is None:
+            assert time.monotonic() < deadline, "the relay never ran"
+            time.sleep(0.2)
         os.killpg(demo.pid, signal.SIGINT)  # what Ctrl-C sends to the foreground group
         console, _ = demo.communicate(timeout=30)
     finally:

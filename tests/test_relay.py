@@ -91,12 +91,13 @@ def test_the_relay_makes_one_job_a_message_with_its_fixed_id_and_the_requests_id
     assert sent == ["delivered", "delivered"]
 
 
-def test_an_id_handed_over_twice_is_sent_once(client, db, rt, redis_conn):
+def test_a_message_handed_over_twice_is_sent_once(client, db, rt, redis_conn):
     ids = pay(client, db)
     assert relay_all(redis_conn) == 2
-    hand_over(redis_conn, ids + ids)  # again, as a sweeper racing the relay might
-    assert relay_all(redis_conn) == 2  # the same job ids, made again
+    hand_over(redis_conn, ids + ids)  # again, and twice in one batch
+    assert relay_all(redis_conn) == 4
     queue = Queue(SMS_QUEUE, connection=redis_conn)
+    assert set(queue.job_ids) == {job_id(i) for i in ids}  # the same job ids, made again
     SimpleWorker([queue], connection=redis_conn).work(burst=True)
     with db.transaction() as session:
         rows = session.scalars(select(OutboundMessage)).all()
@@ -112,6 +113,30 @@ def test_a_batch_is_taken_whole_and_the_rest_left_for_the_next(redis_conn, monke
     assert sorted(Queue(SMS_QUEUE, connection=redis_conn).job_ids) == sorted(
         job_id(i) for i in range(1, 8)
     )
+
+
+def test_an_entry_the_sweeper_has_taken_over_is_left_and_an_odd_one_dropped(redis_conn):
+    now = int(utcnow().replace(tzinfo=dt.UTC).timestamp())
+    redis_conn.rpush(READY, f"8 {now - 3600} old-request", "not a message", f"9 {now}")
+    assert relay_all(redis_conn) == 3
+    assert Queue(SMS_QUEUE, connection=redis_conn).job_ids == [job_id(9)]
+
+
+def test_a_batch_the_relay_took_but_could_not_enqueue_is_the_sweepers(
+    client, db, rt, redis_conn, monkeypatch
+):
+    ids = pay(client, db)
+
+    def refused(*_args, **_kwargs):
+        raise RedisConnectionError("gone mid-batch")
+
+    monkeypatch.setattr("rq.Queue.enqueue_many", refused)
+    assert relay_once(redis_conn) == 2  # taken from the list, and no job made
+    monkeypatch.undo()
+    queue = Queue(SMS_QUEUE, connection=redis_conn)
+    assert redis_conn.llen(READY) == 0 and queue.count == 0
+    assert sweep_outbox(utcnow() + dt.timedelta(minutes=2)) == 2
+    assert sorted(queue.job_ids) == sorted(job_id(i) for i in ids)
 
 
 def test_handing_over_also_moves_on_what_the_commit_changed(redis_conn):
@@ -163,22 +188,23 @@ def test_the_relay_waits_out_a_redis_that_went_away(redis_conn, monkeypatch):
     assert len(calls) == 3  # it went on after the error
 
 
-def test_the_relay_command_runs_until_sigterm(settings, redis_conn):
+def test_the_relay_command_runs_until_sigterm(settings, redis_conn, tmp_path):
     env = {**os.environ, "DATABASE_URL": settings.database_url}
     env["SATJA_INSTANCE_PATH"] = str(settings.instance_path)
     if settings.redis_url:
         env["REDIS_URL"] = settings.redis_url
+    log = tmp_path / "relay.log"
     process = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "gateway", "relay"],
+        [sys.executable, "-m", "flask", "--app", "gateway", "relay", "--log-file", str(log)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
     )
     try:
         hand_over(redis_conn, [7])
         queue = Queue(SMS_QUEUE, connection=redis_conn)
-        assert wait_for(lambda: queue.job_ids == [job_id(7)], 60), process.stderr
+        assert wait_for(lambda: queue.job_ids == [job_id(7)], 60), log.read_text()
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=15) == 0
     finally:

@@ -41,12 +41,10 @@ def enqueue_sends(
     moved: Iterable[str] = (),
     request_ids: Mapping[int, str] | None = None,
 ) -> int:
-    """Enqueue committed messages in one round trip; if Redis is down, the sweeper will.
-
-    `moved`: generations the same commit moved on (models/changes.py), announced in that
-    round trip. `request_ids`: the request that wrote each message, when it is not the
-    work in hand (the relay's batches, workers/relay.py).
-    """
+    """Enqueue committed messages in one round trip; if Redis is down, the sweeper will."""
+    # `moved`: generations the same commit moved on (models/changes.py), announced in that
+    # round trip. `request_ids`: the request that wrote each message, when it is not the
+    # work in hand (the relay's batches, workers/relay.py).
     ids, moved = list(message_ids), set(moved)
     if not ids and not moved:
         return 0

@@ -4,17 +4,19 @@ A USSD hop or an SMS command answers someone waiting on a phone, and at a peak t
 gateway's processes are the machine's busiest. So a request does not make RQ jobs: it
 hands its committed messages over with one Redis command, in the round trip it makes
 anyway to move on what its commit changed, and this process makes the jobs
-(workers/outbox.py: one a message, its id fixed). Making a payment's job cost more than
-the rest of its confirm hop (docs/ARCHITECTURE.md, bench/RESULTS.md).
+(workers/outbox.py: one a message, its id fixed). Making a payment's job was 40% of its
+confirm hop's CPU and 9% of a payment session's instructions (bench/RESULTS.md).
 
 Nothing is lost between the two: a message is in the outbox, in the database, before it
 is handed over; one the relay never took, or took and could not enqueue, is enqueued by
-the cron's sweeper after STRAY_AFTER, as is a job lost in Redis. An id taken twice does
-no harm: its job id is fixed, and a worker sends a message once.
+the cron's sweeper after STRAY_AFTER, as is a job lost in Redis; an entry older than
+that is the sweeper's, and the relay leaves it. An id taken twice does no harm: a
+worker claims a message before it sends it, and sends it once.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -23,9 +25,10 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from config.logs import current_request_id
+from models.base import utcnow
 from workers import stats
 from workers.broker import announce_in
-from workers.outbox import enqueue_sends
+from workers.outbox import STRAY_AFTER, enqueue_sends
 
 log = logging.getLogger(__name__)
 READY = "satja:outbox:ready"  # a list of message ids, committed, waiting for their job
@@ -35,11 +38,9 @@ MARK_EVERY = 10.0  # seconds between the relay's marks for /metrics
 
 
 def hand_over(redis: Redis | None, message_ids: Iterable[int], moved: Iterable[str] = ()) -> int:
-    """Give committed messages to the relay in one round trip; without Redis, the sweeper.
-
-    `moved`: generations the same commit moved on (models/changes.py), announced in that
-    round trip (a USSD declaration's one call, say).
-    """
+    """Give committed messages to the relay, and announce `moved`, in one round trip."""
+    # `moved`: generations the same commit moved on (models/changes.py). Without Redis,
+    # the sweeper sends the messages.
     ids, moved = list(message_ids), set(moved)
     if redis is None or (not ids and not moved):
         return 0
@@ -47,9 +48,10 @@ def hand_over(redis: Redis | None, message_ids: Iterable[int], moved: Iterable[s
         with redis.pipeline(transaction=False) as pipe:
             announce_in(pipe, moved)
             if ids:
-                # The request's id rides along, for the job's log lines (workers/outbox.py).
-                rid = current_request_id()
-                pipe.rpush(READY, *(f"{i} {rid}" if rid else str(i) for i in ids))
+                # When (an id the sweeper has taken over is left), and the request's id
+                # for the job's log lines (workers/outbox.py).
+                tail = f" {_seconds()} {current_request_id() or ''}".rstrip()
+                pipe.rpush(READY, *(f"{i}{tail}" for i in ids))
             pipe.execute()
     except RedisError:
         # A snapshot the announcement missed expires on its own (SNAPSHOT_TTL).
@@ -58,8 +60,28 @@ def hand_over(redis: Redis | None, message_ids: Iterable[int], moved: Iterable[s
     return len(ids)
 
 
+def _seconds() -> int:
+    """The app clock's now, in whole seconds since 1970 (a hand-over's time)."""
+    return int(utcnow().replace(tzinfo=dt.UTC).timestamp())
+
+
+def _read(entries: Iterable[bytes], now: int) -> dict[int, str]:
+    """The message ids to enqueue now, with their request ids; stale and odd entries left."""
+    fresh = {}
+    for entry in entries:
+        try:
+            message_id, at, request_id = (entry.decode() + "  ").split(" ", 2)
+            if now - int(at) > STRAY_AFTER.total_seconds():
+                continue  # the sweeper's by now: enqueued again, it would run twice
+            fresh[int(message_id)] = request_id.strip()
+        except ValueError:
+            log.warning("relay: an entry that is not a message's, dropped: %r", entry[:80])
+    return fresh
+
+
 def relay_once(redis: Redis, wait: float = 0.0) -> int:
-    """Enqueue the jobs of up to BATCH messages handed over; how many (`wait`: s for the first)."""
+    """Take up to BATCH entries handed over and enqueue their jobs; how many it took."""
+    # `wait`: seconds to wait for the first.
     entries = []
     if wait:
         first = redis.blpop([READY], timeout=wait)
@@ -67,18 +89,15 @@ def relay_once(redis: Redis, wait: float = 0.0) -> int:
             return 0
         entries.append(first[1])
     entries += redis.lpop(READY, BATCH - len(entries)) or ()
-    if not entries:
-        return 0
-    request_ids = {}
-    for entry in entries:
-        message_id, _, request_id = entry.decode().partition(" ")
-        request_ids[int(message_id)] = request_id
-    log.info("relay: %s messages to the sms queue", len(request_ids))
-    return enqueue_sends(redis, request_ids, request_ids=request_ids)
+    fresh = _read(entries, _seconds())
+    if fresh:
+        log.info("relay: %s messages to the sms queue", len(fresh))
+        enqueue_sends(redis, list(fresh), request_ids=fresh)
+    return len(entries)
 
 
 def relay_all(redis: Redis) -> int:
-    """Enqueue every message handed over so far (a burst worker's first step); how many."""
+    """Enqueue every message handed over so far (a burst worker's first step); entries taken."""
     total = 0
     while taken := relay_once(redis):
         total += taken
@@ -86,7 +105,8 @@ def relay_all(redis: Redis) -> int:
 
 
 def run(redis: Redis, stopping: Callable[[], bool]) -> None:
-    """Relay until asked to stop; Redis away is waited out, not a reason to exit."""
+    """Relay until asked to stop; no error ends it (Redis away is waited out)."""
+    log.info("relay: making the jobs of the messages handed over at %s", READY)
     marked = 0.0
     while not stopping():
         try:
@@ -96,4 +116,7 @@ def run(redis: Redis, stopping: Callable[[], bool]) -> None:
                 marked = time.monotonic()
         except RedisError as error:
             log.warning("relay: redis unavailable (%s); trying again", error)
+            time.sleep(WAIT)
+        except Exception:  # a bug must not stop the receipts: the batch is the sweeper's
+            log.exception("relay: a pass failed; going on")
             time.sleep(WAIT)

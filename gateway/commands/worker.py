@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import signal
-import threading
 from pathlib import Path
 
 import click
@@ -68,10 +67,10 @@ def relay(log_file: Path | None) -> None:
     """Run a relay: the messages the gateway hands over become the sms queue's jobs."""
     if log_file is not None:
         log_quietly(log_file, current_app.config["SATJA"].log_format)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())  # finish the batch in hand, then exit
+    asked = []
+    signal.signal(signal.SIGTERM, lambda *_: asked.append(1))  # the batch in hand, then exit
     with contextlib.suppress(KeyboardInterrupt):
-        relays.run(current_redis(), stop.is_set)
+        relays.run(current_redis(), lambda: bool(asked))
 
 
 @click.command("cron")

@@ -53,7 +53,7 @@ class Told:
 
     @property
     def message_ids(self) -> list[int]:
-        """The outbox ids to enqueue once the transaction has committed."""
+        """The outbox ids to send once the transaction has committed."""
         return [m.id for m in self.messages]
 
     @property

@@ -134,7 +134,7 @@ def declare_in_one(
 ) -> Answered | None:
     """The declaring hop's answer from one call; None when the general path must answer it.
 
-    Its SMS is the caller's to enqueue, once the answer is in hand (as the general path's),
+    Its SMS is the caller's to hand over, once the answer is in hand (as the general path's),
     and with it the generations the call moved on (`Answered.moved`).
     """
     values = _hop(db, request, plan, member_id)
@@ -169,7 +169,7 @@ def declare_in_one(
         return None
     # As the ledger's _touch says of a pending transfer: the payer's money, and the
     # collector they paid (which moves their usual one only when it is another). Told
-    # by the caller with the SMS's enqueue: one Redis round trip for both.
+    # by the caller with the SMS's hand-over: one Redis round trip for both.
     moved = frozenset({money_generation(member_id), usual_generation(member_id, row.collector_id)})
     where = (request.session_id, values["hop"], mask_phone(str(values["phone"])))
     log.info("ussd %s hop %s from %s: declared", *where)

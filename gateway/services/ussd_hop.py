@@ -61,7 +61,7 @@ class Answered:
     group_id: int | None = None  # the caller's group, and what the hop read of them
     read: dict[str, object] | None = None  # when it changed nothing: a snapshot's worth
     member_id: int | None = None  # whose snapshot the read goes to
-    # Generations its work moved on, not yet told (one call's): told with the SMS enqueue.
+    # Generations its work moved on, not yet told (one call's): told with the SMS hand-over.
     moved: frozenset[str] = frozenset()
 
 

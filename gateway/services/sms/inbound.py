@@ -1,6 +1,6 @@
 """One inbound SMS: recorded once, its sender found, its command carried out, replies written.
 
-Nothing is sent here: the caller commits, then enqueues the message ids.
+Nothing is sent here: the caller commits, then hands the message ids to the relay.
 """
 
 from __future__ import annotations
