@@ -2,9 +2,9 @@
 
 Both servers run under the same gunicorn settings on loopback, on PostgreSQL and Redis
 (DATABASE_URL, REDIS_URL; a scratch database `satja_bench_sms` is made). Each PAY is a
-real posting, a receipt and a reply written to the outbox, and two jobs enqueued.
-Then one RQ worker (in this process) sends the outbox with the provider's HTTP answered
-locally. The last line is the result:
+real posting, a receipt and a reply written to the outbox, and their two ids handed to
+the relay. Then the relay's step makes their jobs, and one RQ worker (in this process)
+sends the outbox with the provider's HTTP answered locally. The last line is the result:
 
     sms: <n> PAY/s vs bare <m>/s ratio=<n/m>
 
@@ -41,6 +41,7 @@ from models.db import Database
 from models.offices import Office
 from models.registry import add_group, add_member
 from workers import runtime
+from workers.relay import relay_all
 from workers.sms_backends import AfricasTalkingBackend
 
 TARGET = 200.0
@@ -148,6 +149,7 @@ def main() -> None:
     at = settings.with_(sms_backend="africastalking", at_username="satja", at_api_key="k")
     rt = runtime.install(at, backend=AfricasTalkingBackend(at))
     queue = Queue("sms", connection=rt.redis)
+    relay_all(rt.redis)  # as the relay process does, all at once
     waiting = queue.count
     to_send = min(args.send, waiting)
     with responses.RequestsMock(assert_all_requests_are_fired=False) as provider:

@@ -6,7 +6,8 @@ simulated members each walk sessions for a fixed time on each of two paths: the 
 (four hops: main menu, balance, more, back) and a payment (six hops: main menu, 2, an
 amount, the collector, the PIN, confirm; each session declares a payment). The bare
 endpoint is measured in the same run: the three take turns in short windows (`--rounds`
-each, the order rotating; each window's first 0.3 s left out). The last two lines are the results, the payment line last:
+each, the order rotating; each window's first 0.3 s left out). The last two lines are
+the results, the payment line last:
 
     ussd balance: <n> hops/s p99 <x> ms vs bare <m> hops/s ratio=<n/m>
     ussd payment: <n> hops/s p99 <x> ms vs bare <m> hops/s ratio=<n/m>
