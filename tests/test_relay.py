@@ -8,10 +8,10 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
+from kannel_rig import wait_for  # the suite's bounded poll
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from rq import Queue, SimpleWorker
@@ -56,15 +56,6 @@ def pay(client, db) -> list[int]:
     )
     assert answer.status_code == 200
     return messages(db)
-
-
-def wait_for(condition, seconds: float = 20.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def test_a_request_hands_over_and_makes_no_job(client, db, redis_conn):
