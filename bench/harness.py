@@ -40,6 +40,44 @@ def scratch_database(url: str, name: str) -> str:
     return admin.set(database=name).render_as_string(hide_password=False)
 
 
+def waits(database_url: str, redis_url: str, samples: int = 200) -> str:
+    """The machine's round trips now, median microseconds: Redis, PostgreSQL, a commit.
+
+    A hop that goes to Redis or the database waits for them; on this shared VM those
+    waits change from day to day more than its CPU does (bench/RESULTS.md), and the line
+    says which day a run met.
+    """
+    from redis import Redis
+    from sqlalchemy import create_engine
+
+    def median(call: Callable[[], object]) -> float:
+        times = []
+        for _ in range(samples):
+            started = time.perf_counter()
+            call()
+            times.append((time.perf_counter() - started) * 1e6)
+        return statistics.median(times)
+
+    redis = Redis.from_url(redis_url)
+    engine = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    try:
+        redis_us = median(redis.ping)
+        with engine.connect() as conn:
+            select = conn.connection.driver_connection
+            database_us = median(lambda: select.execute("SELECT 1").fetchone())
+            # A logged row, each its own transaction: the commit waits for the WAL's flush.
+            select.execute("CREATE TABLE IF NOT EXISTS bench_commit (n integer)")
+            commit_us = median(lambda: select.execute("INSERT INTO bench_commit VALUES (1)"))
+            select.execute("DROP TABLE bench_commit")
+    finally:
+        redis.close()
+        engine.dispose()
+    return (
+        f"machine: Redis round trip {redis_us:.0f} us, PostgreSQL round trip "
+        f"{database_us:.0f} us, commit {commit_us:.0f} us (medians of {samples})"
+    )
+
+
 def free_port() -> int:
     """A free TCP port on loopback."""
     with socket.socket() as sock:

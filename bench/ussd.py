@@ -15,6 +15,8 @@ the results, the payment line last:
 Targets: balance p99 <= 50 ms and ratio >= 0.5; payment p99 <= 100 ms and ratio >= 0.4.
 The table above them gives the server's CPU per hop (the gunicorn processes' user and
 system time over the hops answered), the figure that carries over to other machines.
+The first line is the machine's round trips to Redis and PostgreSQL and a commit's
+wait, measured before the run: the payment path waits on them, the bare endpoint not.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from bench.harness import (
     Stats,
     drive,
     scratch_database,
+    waits,
 )
 from config.settings import Settings, load_settings
 from models import migrate
@@ -172,6 +175,7 @@ def main() -> None:
     args = parser.parse_args()
 
     settings, phones = scratch_fund(args.scratch, args.concurrency)
+    print(waits(settings.database_url, settings.redis_url), flush=True)
     env = {
         "DATABASE_URL": settings.database_url,
         "REDIS_URL": settings.redis_url,
