@@ -93,7 +93,7 @@ class Server:
         app: str,
         env: dict[str, str],
         *,
-        workers: int = 4,
+        workers: int | None = 4,
         threads: int = 4,
         worker_class: str = "gthread",
     ) -> None:
@@ -104,7 +104,8 @@ class Server:
             "gunicorn",
             *GUNICORN,
             f"--worker-class={worker_class}",
-            f"--workers={workers}",
+            # None: config/gunicorn_conf.py's count (WEB_CONCURRENCY, else 2 x cores + 1).
+            *([f"--workers={workers}"] if workers is not None else []),
             f"--threads={threads}",
             "--bind",
             f"127.0.0.1:{self.port}",
