@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -19,6 +20,16 @@ from bench.harness import free_port
 from workers.stats import LAST
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process under `pid`, children first (Linux /proc)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            for child in map(int, (task / "children").read_text().split()):
+                found += [child, *descendants(child)]
+    return found
 
 
 def answers(url: str) -> bool:
@@ -66,8 +77,14 @@ def test_ctrl_c_stops_everything_and_the_console_stays_readable(tmp_path):
         console, _ = demo.communicate(timeout=30)
     finally:
         if demo.poll() is None:
+            # The worker, relay and cron have sessions of their own: found before the demo
+            # goes, or they would outlive a failed run.
+            left = descendants(demo.pid)
             os.killpg(demo.pid, signal.SIGKILL)
             demo.wait()
+            for pid in left:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
     with pytest.raises((RedisConnectionError, FileNotFoundError)):
         Redis(unix_socket_path=socket_file, socket_connect_timeout=1).ping()
     lines = [line for line in console.splitlines() if line.strip()]
