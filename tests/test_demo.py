@@ -78,13 +78,17 @@ def test_ctrl_c_stops_everything_and_the_console_stays_readable(tmp_path):
     finally:
         if demo.poll() is None:
             # The worker, relay and cron have sessions of their own: found before the demo
-            # goes, or they would outlive a failed run.
+            # goes, or they would outlive a failed run (and so would the embedded Redis).
             left = descendants(demo.pid)
             os.killpg(demo.pid, signal.SIGKILL)
             demo.wait()
             for pid in left:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
+            # The embedded Redis runs as a daemon: its pid file says which one.
+            with contextlib.suppress(OSError, ValueError, KeyError):
+                redis_settings = json.loads((tmp_path / "redis.db.settings").read_text("utf-8"))
+                os.kill(int(Path(redis_settings["pidfile"]).read_text()), signal.SIGKILL)
     with pytest.raises((RedisConnectionError, FileNotFoundError)):
         Redis(unix_socket_path=socket_file, socket_connect_timeout=1).ping()
     lines = [line for line in console.splitlines() if line.strip()]
